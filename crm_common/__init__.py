@@ -1,0 +1,1 @@
+"""Shared plumbing of the CRM services. Only plumbing lives here: no service's domain."""

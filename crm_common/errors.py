@@ -1,0 +1,57 @@
+"""Problem details (RFC 9457): the one shape of every error the services return."""
+from __future__ import annotations
+
+from flask import jsonify
+from werkzeug.http import HTTP_STATUS_CODES
+
+from . import tracing
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raise anywhere in a request to answer with problem+json."""
+
+    def __init__(self, status: int, detail: str | None = None, *, title: str | None = None,
+                 errors: list[dict] | None = None, type: str = "about:blank", headers: dict | None = None,
+                 **extra):
+        super().__init__(detail or title)
+        self.status, self.detail, self.errors = status, detail, errors
+        self.title = title or HTTP_STATUS_CODES.get(status, "Error")
+        self.type, self.headers, self.extra = type, headers or {}, extra
+
+
+def field_errors(messages, prefix: str = "") -> list[dict]:
+    """Flatten marshmallow/webargs messages into [{"field": "a.b", "message": ...}]."""
+    out = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key in ("json", "query", "form", "headers", "view_args") and not prefix:
+                out += field_errors(value, "")
+                continue
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out += field_errors(value, name)
+    elif isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
+        out += [{"field": prefix or None, "message": m} for m in messages]
+    elif isinstance(messages, (list, tuple)):
+        for item in messages:
+            out += field_errors(item, prefix)
+    else:
+        out.append({"field": prefix or None, "message": str(messages)})
+    return out
+
+
+def problem_response(problem: Problem):
+    body = {"type": problem.type, "title": problem.title, "status": problem.status}
+    if problem.detail:
+        body["detail"] = problem.detail
+    if problem.errors:
+        body["errors"] = problem.errors
+    body.update(problem.extra)
+    body["request_id"] = tracing.request_id_var.get()
+    response = jsonify(body)
+    response.status_code = problem.status
+    response.mimetype = PROBLEM_TYPE
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    return response

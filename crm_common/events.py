@@ -1,0 +1,119 @@
+"""The CloudEvents 1.0 envelope and the event contracts.
+
+Every event type `crm.<aggregate>.<event>` has a JSON Schema in contracts/,
+named `<type>.v<version>.json`. An event that does not validate is never
+published: `new_event` raises before anything is written.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+
+from . import tracing
+
+CONTRACTS = Path(__file__).parent / "contracts"
+SPECVERSION = "1.0"
+
+# One topic per aggregate; the org topic carries users, departments and teams.
+TOPIC_OF_AGGREGATE = {
+    "lead": "crm.leads",
+    "customer": "crm.customers",
+    "pool": "crm.pool",
+    "user": "crm.org",
+    "department": "crm.org",
+    "team": "crm.org",
+    "notification": "crm.notifications",
+}
+TOPICS = tuple(sorted(set(TOPIC_OF_AGGREGATE.values())))
+
+
+class InvalidEvent(ValueError):
+    """The event does not match its contract."""
+
+
+def dead_letter_topic(topic: str) -> str:
+    return topic + ".dlq"
+
+
+def topic_for(event_type: str) -> str:
+    parts = event_type.split(".")
+    if len(parts) != 3 or parts[0] != "crm" or parts[1] not in TOPIC_OF_AGGREGATE:
+        raise InvalidEvent(f"event type {event_type!r} is not crm.<aggregate>.<event>")
+    return TOPIC_OF_AGGREGATE[parts[1]]
+
+
+@lru_cache(maxsize=None)
+def schema_for(event_type: str, version: int = 1) -> dict:
+    path = CONTRACTS / f"{event_type}.v{version}.json"
+    if not path.is_file():
+        raise InvalidEvent(f"no contract for {event_type} v{version}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _validator(event_type: str, version: int):
+    schema = schema_for(event_type, version)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def contract_types() -> list[tuple[str, int]]:
+    """Every (type, version) with a contract, for the catalogue and the tests."""
+    out = []
+    for path in sorted(CONTRACTS.glob("crm.*.v*.json")):
+        name, version = path.stem.rsplit(".v", 1)
+        out.append((name, int(version)))
+    return out
+
+
+def validate(event: dict) -> None:
+    event_type = event.get("type", "")
+    version = int(str(event.get("dataschema", ":v1")).rsplit(":v", 1)[-1])
+    errors = sorted(_validator(event_type, version).iter_errors(event.get("data")), key=str)
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "data"
+        raise InvalidEvent(f"{event_type}: {where}: {errors[0].message}")
+
+
+def new_event(event_type: str, subject: str, data: dict, *, source: str, time: datetime,
+              version: int = 1) -> dict:
+    """Build and validate one event. `subject` is the aggregate id and the message key."""
+    topic_for(event_type)
+    event = {
+        "specversion": SPECVERSION,
+        "id": str(uuid.uuid4()),
+        "source": f"/crm/{source}",
+        "type": event_type,
+        "subject": str(subject),
+        "time": time.isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "dataschema": f"urn:crm:contracts:{event_type}:v{version}",
+        "traceparent": tracing.current_traceparent(),
+        "data": data,
+    }
+    validate(event)
+    return event
+
+
+def encode(event: dict) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def decode(raw: bytes) -> dict:
+    """Parse a message value into an event; raise InvalidEvent if it is not one."""
+    try:
+        event = json.loads(raw)
+    except (TypeError, ValueError) as exc:
+        raise InvalidEvent(f"not JSON: {exc}") from exc
+    if not isinstance(event, dict):
+        raise InvalidEvent("not a JSON object")
+    missing = [k for k in ("specversion", "id", "source", "type") if k not in event]
+    if missing:
+        raise InvalidEvent(f"not a CloudEvent, missing {', '.join(missing)}")
+    return event

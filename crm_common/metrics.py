@@ -1,0 +1,34 @@
+"""Prometheus metrics. Each app or worker has its own registry, so tests can build many.
+
+Under gunicorn with PROMETHEUS_MULTIPROC_DIR set, values from every worker process
+are summed at scrape time.
+"""
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess
+
+
+class Metrics:
+    def __init__(self):
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.request_seconds = Histogram(
+            "http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"], registry=r)
+        self.events_handled = Counter("events_handled_total", "Events handled", ["type"], registry=r)
+        self.events_failed = Counter(
+            "events_failed_total", "Events dead-lettered after retries", ["type"], registry=r)
+        self.consumer_lag = Gauge(
+            "consumer_lag", "Messages not yet consumed", ["topic", "partition"], registry=r,
+            multiprocess_mode="max")
+        self.outbox_backlog = Gauge(
+            "outbox_backlog", "Outbox events not yet published", registry=r, multiprocess_mode="max")
+
+    def exposition(self) -> bytes:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)
+            return generate_latest(merged)
+        return generate_latest(self.registry)

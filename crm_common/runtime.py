@@ -1,0 +1,45 @@
+"""What one process of a service holds: settings, clock, database, lazy Kafka producer."""
+from __future__ import annotations
+
+import threading
+
+from . import kafka, mongo, outbox
+from .clock import Clock
+from .events import new_event
+from .metrics import Metrics
+
+
+class Runtime:
+    def __init__(self, settings, indexes=(), *, clock: Clock | None = None):
+        self.settings = settings
+        self.client = mongo.connect(settings.mongo_uri)
+        self.db = self.client[settings.mongo_db]
+        mongo.ensure_indexes(self.db, *indexes)
+        # Only dev and test may move time; production reads a plain clock.
+        self.clock = clock or Clock(self.db.dev_clock if settings.is_dev else None)
+        self.metrics = Metrics()
+        self._producer = None
+        self._lock = threading.Lock()
+
+    @property
+    def producer(self):
+        with self._lock:
+            if self._producer is None:
+                self._producer = kafka.producer(self.settings)
+            return self._producer
+
+    def event(self, event_type: str, subject: str, data: dict) -> dict:
+        return new_event(event_type, subject, data, source=self.settings.service, time=self.clock.now())
+
+    def transaction(self, work):
+        """Run `work(session)` in one MongoDB transaction."""
+        return mongo.in_transaction(self.client, work)
+
+    def publish(self, session, *events: dict) -> None:
+        """Queue events in the caller's transaction; the outbox relay sends them."""
+        outbox.add(self.db, session, events, self.clock.now())
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=5)
+        self.client.close()

@@ -1,0 +1,82 @@
+"""Scheduled jobs that run in one replica at a time, under a lease kept in MongoDB."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: float
+    run: Callable[[], Any]
+    lease_seconds: float = 60.0  # longer than one run can take; a crashed holder frees it after this
+
+
+class JobBusy(RuntimeError):
+    """Another replica holds the job's lease."""
+
+
+class Scheduler:
+    def __init__(self, db, clock, jobs: list[Job]):
+        self.leases = db.job_leases
+        self.clock = clock
+        self.jobs = {job.name: job for job in jobs}
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    def _acquire(self, job: Job, *, only_if_due: bool) -> bool:
+        now = self.clock.now()
+        query = {"_id": job.name, "$or": [{"expires_at": {"$lte": now}}, {"owner": self.owner}]}
+        if only_if_due:
+            query["next_run_at"] = {"$lte": now}
+        try:
+            self.leases.find_one_and_update(
+                query, {"$set": {"owner": self.owner, "expires_at": now + timedelta(seconds=job.lease_seconds)},
+                        "$setOnInsert": {"next_run_at": now}},
+                upsert=True, return_document=ReturnDocument.AFTER)
+            return True
+        except DuplicateKeyError:
+            return False  # held by another replica, or not due yet
+
+    def _release(self, job: Job) -> None:
+        now = self.clock.now()
+        self.leases.update_one(
+            {"_id": job.name, "owner": self.owner},
+            {"$set": {"expires_at": now, "last_run_at": now,
+                      "next_run_at": now + timedelta(seconds=job.every_seconds)}})
+
+    def _run(self, job: Job):
+        try:
+            return job.run()
+        finally:
+            self._release(job)
+
+    def run_due(self) -> None:
+        """Run every job whose time has come and whose lease this replica gets."""
+        for job in self.jobs.values():
+            if self._acquire(job, only_if_due=True):
+                try:
+                    self._run(job)
+                except Exception:  # noqa: BLE001 - one failing job must not stop the others
+                    log.exception("job %s failed", job.name)
+
+    def run_now(self, name: str, *, wait_seconds: float = 10.0):
+        """Run a job at once (dev and tests), waiting for another replica's run to finish."""
+        job = self.jobs[name]
+        deadline = time.monotonic() + wait_seconds
+        while not self._acquire(job, only_if_due=False):
+            if time.monotonic() > deadline:
+                raise JobBusy(name)
+            time.sleep(0.05)
+        return self._run(job)

@@ -1,0 +1,89 @@
+"""How a service is described once and run as an HTTP app or as a worker."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from prometheus_client import start_http_server
+
+from . import devtools, kafka, logs
+from .consumer import ConsumerLoop
+from .outbox import Relay
+from .runtime import Runtime
+from .scheduler import Job, Scheduler
+from .settings import Settings
+from .web import create_base_app
+
+log = logging.getLogger(__name__)
+
+RELAY_JOB = "outbox-relay"
+
+
+@dataclass
+class ServiceSpec:
+    name: str                                   # e.g. "lead-intake"
+    package: str                                # e.g. "lead_intake"
+    blueprints: list = field(default_factory=list)
+    indexes: dict = field(default_factory=dict)
+    handlers: Callable[[Runtime], dict] = lambda rt: {}     # event type -> handler(event, session)
+    jobs: Callable[[Runtime], list] = lambda rt: []         # the service's scheduled jobs
+    on_start: Callable[[Runtime], None] = lambda rt: None   # e.g. create the first admin
+
+
+def bootstrap(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwargs) -> Runtime:
+    settings = settings or Settings.from_env(spec.name)
+    logs.configure(spec.name, settings.log_level)
+    rt = Runtime(settings, [spec.indexes], **runtime_kwargs)
+    relay = Relay(rt.db, rt.clock, lambda: rt.producer)
+    relay_job = Job(RELAY_JOB, 0.1, relay.run_once, lease_seconds=30)
+    rt.scheduler = Scheduler(rt.db, rt.clock, [relay_job] + spec.jobs(rt))
+    spec.on_start(rt)
+    return rt
+
+
+def build_app(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwargs):
+    rt = bootstrap(spec, settings, **runtime_kwargs)
+    app = create_base_app(spec.package, rt)
+    api = app.extensions["crm_api"]
+    for blp in spec.blueprints:
+        api.register_blueprint(blp)
+    if rt.settings.is_dev:
+        api.register_blueprint(devtools.blp)
+    return app
+
+
+def run_worker(spec: ServiceSpec, settings: Settings | None = None) -> None:
+    """The worker process: the service's consumers and its scheduled jobs, until SIGTERM."""
+    rt = bootstrap(spec, settings)
+    kafka.ensure_topics(rt.settings)
+    if rt.settings.worker_metrics_port:
+        start_http_server(rt.settings.worker_metrics_port, registry=rt.metrics.registry)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    handlers = spec.handlers(rt)
+    loop = ConsumerLoop(rt, spec.name, handlers) if handlers else None
+    threads = []
+    if loop:
+        threads.append(threading.Thread(target=loop.run, name="consumer", daemon=True))
+    threads.append(threading.Thread(target=_schedule, args=(rt.scheduler, stop), name="scheduler", daemon=True))
+    for thread in threads:
+        thread.start()
+    log.info("worker started", extra={"fields": {"topics": loop.topics if loop else [],
+                                                  "jobs": sorted(rt.scheduler.jobs)}})
+    stop.wait()
+    if loop:
+        loop.stopping.set()
+    for thread in threads:
+        thread.join(timeout=15)
+    rt.close()
+    log.info("worker stopped")
+
+
+def _schedule(scheduler: Scheduler, stop: threading.Event, tick_seconds: float = 0.1) -> None:
+    while not stop.is_set():
+        scheduler.run_due()
+        stop.wait(tick_seconds)

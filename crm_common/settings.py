@@ -1,0 +1,73 @@
+"""Settings read from the environment, once, by each app factory or worker."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEV_ENVS = ("dev", "test")
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    env: str = "prod"
+    mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_db: str = ""
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_partitions: int = 6
+    kafka_replication_factor: int = 1
+    jwt_secret: str = ""
+    jwt_ttl_seconds: int = 8 * 3600
+    admin_password: str | None = None
+    log_level: str = "INFO"
+    worker_metrics_port: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_dev(self) -> bool:
+        """Dev and test environments get time travel and the default admin password."""
+        return self.env in DEV_ENVS
+
+    @property
+    def kafka_servers(self) -> list[str]:
+        return [s.strip() for s in self.kafka_bootstrap_servers.split(",") if s.strip()]
+
+    @classmethod
+    def from_env(cls, service: str, environ: dict | None = None, **overrides) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        crm_env = env.get("CRM_ENV", "prod").strip().lower()
+        is_dev = crm_env in DEV_ENVS
+        jwt_secret = env.get("JWT_SECRET") or ("dev-only-secret-never-use-in-production" if is_dev else "")
+        if not jwt_secret:
+            raise SettingsError("JWT_SECRET must be set when CRM_ENV is not dev or test")
+        admin_password = env.get("CRM_ADMIN_PASSWORD") or ("admin" if crm_env == "dev" else None)
+        values = dict(
+            service=service,
+            env=crm_env,
+            mongo_uri=env.get("MONGO_URI", cls.mongo_uri),
+            mongo_db=env.get("MONGO_DB") or "crm_" + service.replace("-", "_"),
+            kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap_servers),
+            kafka_topic_partitions=_int(env, "KAFKA_TOPIC_PARTITIONS", cls.kafka_topic_partitions),
+            kafka_replication_factor=_int(env, "KAFKA_REPLICATION_FACTOR", cls.kafka_replication_factor),
+            jwt_secret=jwt_secret,
+            jwt_ttl_seconds=_int(env, "JWT_TTL_SECONDS", cls.jwt_ttl_seconds),
+            admin_password=admin_password,
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            worker_metrics_port=_int(env, "WORKER_METRICS_PORT", None),
+        )
+        values.update(overrides)
+        return cls(**values)
+
+
+def _int(env: dict, name: str, default: int | None) -> int | None:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc

@@ -1,0 +1,121 @@
+"""The Flask base every service's app is built on.
+
+problem+json for every error, request ids, JSON access logs, /healthz,
+/readyz, /metrics, and OpenAPI 3 with an interactive page at /docs.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import flask_smorest
+import marshmallow as ma
+from flask import Flask, Response, current_app, g, jsonify, request
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+from . import kafka as kafka_plumbing
+from . import outbox, tracing
+from .errors import Problem, field_errors, problem_response
+
+log = logging.getLogger("crm.http")
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class _Parser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400  # bad input is the client's error, not "unprocessable"
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every service's blueprints parse with the 400-on-bad-input parser."""
+    ARGUMENTS_PARSER = _Parser()
+
+
+class _ProblemApi(flask_smorest.Api):
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or data.get("errors")
+        status = error.code or 500
+        errors = field_errors(messages) if messages else None
+        detail = "the request has invalid fields" if errors else error.description
+        if status == 413:
+            detail = f"the body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes"
+        return problem_response(Problem(status, detail, errors=errors, headers=data.get("headers")))
+
+
+def runtime():
+    return current_app.extensions["crm"]
+
+
+def create_base_app(name: str, rt) -> Flask:
+    app = Flask(name)
+    app.config.update(
+        API_TITLE=f"CRM {rt.settings.service}", API_VERSION="1", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/", OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+    )
+    app.json.sort_keys = False
+    app.extensions["crm"] = rt
+    api = _ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}}})
+    app.register_error_handler(Problem, problem_response)
+    app.register_error_handler(ma.ValidationError, lambda e: problem_response(
+        Problem(400, "the request has invalid fields", errors=field_errors(e.messages))))
+    app.register_error_handler(Exception, _unexpected)
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.add_url_rule("/healthz", "healthz", lambda: jsonify(status="ok"))
+    app.add_url_rule("/readyz", "readyz", _readyz)
+    app.add_url_rule("/metrics", "metrics", _metrics)
+    app.extensions["crm_api"] = api
+    return app
+
+
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return current_app.extensions["crm_api"].handle_http_exception(exc)
+    log.exception("unhandled error")
+    return problem_response(Problem(500, "an unexpected error occurred; quote the request id when reporting it"))
+
+
+def _start_request():
+    g.started = time.perf_counter()
+    rid = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+    tracing.request_id_var.set(rid[:128])
+    tracing.traceparent_var.set(tracing.continue_trace(request.headers.get("traceparent")))
+
+
+def _finish_request(response: Response) -> Response:
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    runtime().metrics.request_seconds.labels(request.method, route, response.status_code).observe(elapsed)
+    response.headers["X-Request-ID"] = tracing.request_id_var.get() or ""
+    if route not in ("/healthz", "/readyz", "/metrics"):
+        log.info("%s %s %s", request.method, request.path, response.status_code, extra={"fields": {
+            "method": request.method, "path": request.path, "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 2)}})
+    return response
+
+
+def _readyz():
+    rt = runtime()
+    checks = {}
+    try:
+        rt.client.admin.command("ping")
+        checks["mongodb"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        checks["mongodb"] = f"unreachable: {type(exc).__name__}"
+    checks["kafka"] = "ok" if kafka_plumbing.reachable(rt.settings) else "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    if not ready:
+        return problem_response(Problem(503, "a dependency is unreachable", checks=checks))
+    return jsonify(status="ready", checks=checks)
+
+
+def _metrics():
+    rt = runtime()
+    rt.metrics.outbox_backlog.set(outbox.backlog(rt.db))
+    return Response(rt.metrics.exposition(), mimetype="text/plain; version=0.0.4")

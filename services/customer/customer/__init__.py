@@ -1,0 +1,1 @@
+"""Customers, stages and the organisation."""

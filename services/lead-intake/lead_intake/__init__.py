@@ -1,0 +1,1 @@
+"""Lead intake and de-duplication."""

@@ -1,0 +1,1 @@
+"""The public customer pool and reclaim."""

@@ -1,0 +1,51 @@
+"""Tracking owned customers and taking the neglected back into the pool (DOMAIN §3).
+
+The thin slice applies the default rule only: no follow-up for 7 days.
+Pools, their rules and claiming deepen later.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+NO_FOLLOWUP_DAYS = 7
+OWNED, IN_POOL = "owned", "in_pool"
+
+
+def reclaim_due_at(last_activity: datetime) -> datetime:
+    return last_activity + timedelta(days=NO_FOLLOWUP_DAYS)
+
+
+def track(rt, session, customer: dict) -> None:
+    """Handle crm.customer.created: start the customer's reclaim clock."""
+    created = datetime.fromisoformat(customer["created_at"].replace("Z", "+00:00"))
+    rt.db.pool_entries.update_one({"_id": customer["customer_id"]}, {"$setOnInsert": {
+        "customer_id": customer["customer_id"], "owner_id": customer["owner_id"],
+        "department_path": customer["department_path"], "collaborator_ids": [],
+        "level": customer["level"], "status": OWNED, "last_activity_at": created,
+        "reclaim_due_at": reclaim_due_at(created), "tracked_at": rt.clock.now(),
+    }}, upsert=True, session=session)
+
+
+def reclaim_due(rt) -> dict:
+    """Scheduled job: move every owned customer past its due time into the pool."""
+    now = rt.clock.now()
+    moved = 0
+    for entry in list(rt.db.pool_entries.find({"status": OWNED, "reclaim_due_at": {"$lte": now}})):
+        moved += rt.transaction(lambda s, e=entry: _reclaim(rt, s, e, now))
+    return {"reclaimed": moved}
+
+
+def _reclaim(rt, session, entry: dict, now) -> int:
+    done = rt.db.pool_entries.update_one(
+        {"_id": entry["_id"], "status": OWNED, "reclaim_due_at": {"$lte": now}},
+        {"$set": {"status": IN_POOL, "previous_owner_id": entry["owner_id"], "owner_id": None,
+                  "reclaimed_at": now}}, session=session)
+    if done.modified_count == 0:
+        return 0  # someone else moved it meanwhile
+    rt.db.movements.insert_one({"customer_id": entry["_id"], "kind": "reclaim", "actor": "system",
+                                "reason": f"no follow-up for {NO_FOLLOWUP_DAYS} days",
+                                "from_owner_id": entry["owner_id"], "at": now}, session=session)
+    rt.publish(session, rt.event("crm.pool.customer_reclaimed", entry["_id"], {
+        "customer_id": entry["_id"], "previous_owner_id": entry["owner_id"],
+        "reason": "no_followup", "reclaimed_at": now.isoformat()}))
+    return 1
