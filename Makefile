@@ -1,0 +1,45 @@
+# make run: install, then start both local servers and all five services (Ctrl-C stops all).
+# make test: install, then run every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SERVICES := lead-intake customer pool notify reporting
+
+export CRM_ENV ?= dev
+export CRM_VAR_DIR ?= $(CURDIR)/var
+export CRM_BIND ?= 127.0.0.1
+export CRM_MONGO_PORT ?= 27217
+export CRM_KAFKA_PORT ?= 19092
+
+# Local servers only for what the environment does not already point at.
+LOCAL_SERVERS := $(if $(MONGO_URI),,mongo) $(if $(KAFKA_BOOTSTRAP_SERVERS),,kafka)
+PROCESSES := $(LOCAL_SERVERS) $(foreach s,$(SERVICES),$(s) $(s)-worker)
+RUN_ENV := MONGO_URI="$${MONGO_URI:-mongodb://127.0.0.1:$(CRM_MONGO_PORT)/?directConnection=true}" \
+	KAFKA_BOOTSTRAP_SERVERS="$${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(CRM_KAFKA_PORT)}" \
+	PATH="$(CURDIR)/$(BIN):$$PATH"
+
+.PHONY: install run test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[local,test]' $(foreach s,$(SERVICES),-e services/$(s))
+	touch $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p $(CRM_VAR_DIR)/metrics
+	@rm -rf $(CRM_VAR_DIR)/metrics/*
+	$(RUN_ENV) $(BIN)/honcho -f deploy/Procfile -d . start $(PROCESSES)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

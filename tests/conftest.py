@@ -1,0 +1,35 @@
+"""The fixture layer: real MongoDB and Kafka servers, started once per test session.
+
+Containers when a Docker engine is reachable, the embedded servers otherwise;
+each test that asks for `servers` starts from clean collections and topics.
+"""
+from __future__ import annotations
+
+import pytest
+
+from crm_common.settings import Settings
+from crm_common.testing import servers as test_servers
+from crm_common.testing import state
+
+
+@pytest.fixture(scope="session")
+def session_servers(tmp_path_factory):
+    with test_servers.start(tmp_path_factory.mktemp("servers")) as running:
+        yield running
+
+
+@pytest.fixture
+def servers(session_servers):
+    state.clean_databases(session_servers.mongo_uri)
+    state.delete_topics(session_servers.kafka_bootstrap)
+    return session_servers
+
+
+@pytest.fixture
+def settings_for(servers):
+    """Settings of a service pointed at the test servers, as the environment would give them."""
+    def make(service: str, **environ) -> Settings:
+        env = {"CRM_ENV": "test", "MONGO_URI": servers.mongo_uri, "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
+               "KAFKA_TOPIC_PARTITIONS": "3", "CRM_ADMIN_PASSWORD": "admin-test-password", **environ}
+        return Settings.from_env(service, env)
+    return make

@@ -1,0 +1,21 @@
+import pytest
+import requests
+
+from crm_common.testing import system as running_system
+
+ADMIN_PASSWORD = "e2e-admin-password"
+
+
+@pytest.fixture(scope="session")
+def system(session_servers, tmp_path_factory):
+    started = running_system.start(session_servers, tmp_path_factory.mktemp("system"), admin_password=ADMIN_PASSWORD)
+    yield started
+    running_system.stop(started)
+
+
+@pytest.fixture(scope="session")
+def admin_headers(system):
+    response = requests.post(system.url("customer", "/v1/auth/token"),
+                             json={"username": "admin", "password": ADMIN_PASSWORD}, timeout=10)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -1,0 +1,115 @@
+"""A lead flows through all five services, started as real processes on real servers."""
+import itertools
+import time
+
+import requests
+
+_numbers = itertools.count(13800138000)
+
+
+def eventually(fetch, *, timeout=5.0, interval=0.1):
+    """Poll `fetch` until it returns something truthy; the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def new_channel(system, admin_headers, name="web"):
+    response = requests.post(system.url("lead-intake", "/v1/channels"), json={"name": name},
+                             headers=admin_headers, timeout=10)
+    assert response.status_code == 201, response.text
+    return {"X-API-Key": response.json()["api_key"]}
+
+
+def test_a_lead_becomes_a_customer_seen_by_every_service(system, admin_headers):
+    key = new_channel(system, admin_headers)
+    national = str(next(_numbers))
+    formatted = f"+86 {national[:3]}-{national[3:7]}-{national[7:]}"
+
+    first = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
+                          json={"name": "Zhang Wei", "phone": formatted, "company": "Acme Tech"})
+    assert first.status_code == 201, first.text
+    lead_id = first.json()["id"]
+    assert first.json()["dedup"]["verdict"] == "new"
+
+    again = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
+                          json={"name": "Zhang Wei", "phone": national, "company": "Acme Tech"})
+    assert again.status_code == 200, again.text
+    assert again.json()["dedup"] == {"verdict": "duplicate", "duplicate_of": lead_id, "duplicate_of_kind": "lead",
+                                     "matched_keys": [f"phone:+86{national}"]}
+
+    converted = requests.post(system.url("lead-intake", f"/v1/leads/{lead_id}/convert"),
+                              headers=admin_headers, timeout=10)
+    assert converted.status_code == 200, converted.text
+    assert converted.json()["status"] == "converted"
+
+    def customer():
+        page = requests.get(system.url("customer", "/v1/customers"), params={"source_lead_id": lead_id},
+                            headers=admin_headers, timeout=10).json()
+        return page["items"]
+    customers = eventually(customer)
+    assert len(customers) == 1, system.log_tail()
+    customer_id = customers[0]["id"]
+    assert customers[0]["contacts"][0]["phones"] == [f"+86{national}"]
+
+    entries = eventually(lambda: requests.get(system.url("pool", "/v1/pool-entries"), timeout=10,
+                                              params={"customer_id": customer_id}, headers=admin_headers).json()["items"])
+    assert [e["status"] for e in entries] == ["owned"]
+
+    inbox = eventually(lambda: [i for i in requests.get(system.url("notify", "/v1/inbox"), headers=admin_headers,
+                                                        timeout=10).json()["items"] if i["customer_id"] == customer_id])
+    assert [i["kind"] for i in inbox] == ["customer_assigned"]
+
+    def funnel_count():
+        stages = requests.get(system.url("reporting", "/v1/reports/funnel"), headers=admin_headers,
+                              timeout=10).json()["stages"]
+        return {s["stage"]: s["count"] for s in stages}["lead_acquired"]
+    assert eventually(funnel_count) >= 1
+
+
+def test_the_lead_converts_to_a_customer_that_blocks_new_leads_of_its_contact(system, admin_headers):
+    key = new_channel(system, admin_headers, "landing-page")
+    email = f"buyer{next(_numbers)}@example.com"
+    lead = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
+                         json={"name": "Li Na", "email": email}).json()
+    requests.post(system.url("lead-intake", f"/v1/leads/{lead['id']}/convert"), headers=admin_headers, timeout=10)
+    again = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
+                          json={"name": "Li Na", "email": email.upper()})
+    assert again.status_code == 200
+    assert again.json()["dedup"]["duplicate_of"] == lead["id"]
+
+
+def test_time_travel_reclaims_a_neglected_customer_and_tells_the_owner(system, admin_headers):
+    key = new_channel(system, admin_headers, "trade-show")
+    lead = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
+                         json={"name": "Wang Fang", "phone": str(next(_numbers))}).json()
+    requests.post(system.url("lead-intake", f"/v1/leads/{lead['id']}/convert"), headers=admin_headers, timeout=10)
+    customer_id = eventually(lambda: requests.get(system.url("customer", "/v1/customers"), headers=admin_headers,
+                                                  params={"source_lead_id": lead["id"]}, timeout=10).json()["items"])[0]["id"]
+    assert eventually(lambda: requests.get(system.url("pool", "/v1/pool-entries"), headers=admin_headers,
+                                           params={"customer_id": customer_id}, timeout=10).json()["items"])
+
+    run = requests.post(system.url("pool", "/v1/dev/jobs/reclaim-due/run"), headers=admin_headers, timeout=20)
+    assert run.status_code == 200, run.text
+    still = requests.get(system.url("pool", "/v1/pool-entries"), headers=admin_headers,
+                         params={"customer_id": customer_id}, timeout=10).json()["items"]
+    assert still[0]["status"] == "owned"  # 0 days without follow-up: not yet
+
+    moved = requests.post(system.url("pool", "/v1/dev/clock"), json={"offset_days": 8}, headers=admin_headers,
+                          timeout=10)
+    assert moved.status_code == 200 and moved.json()["offset_days"] == 8
+    try:
+        run = requests.post(system.url("pool", "/v1/dev/jobs/reclaim-due/run"), headers=admin_headers, timeout=20)
+        assert run.status_code == 200 and run.json()["result"]["reclaimed"] >= 1
+        entry = requests.get(system.url("pool", "/v1/pool-entries"), headers=admin_headers,
+                             params={"customer_id": customer_id}, timeout=10).json()["items"][0]
+        assert entry["status"] == "in_pool" and entry["owner_id"] is None
+        told = eventually(lambda: [i for i in requests.get(system.url("notify", "/v1/inbox"), headers=admin_headers,
+                                                           timeout=10).json()["items"]
+                                   if i["customer_id"] == customer_id and i["kind"] == "customer_reclaimed"])
+        assert len(told) == 1
+    finally:
+        requests.post(system.url("pool", "/v1/dev/clock"), json={"offset_days": 0}, headers=admin_headers, timeout=10)
