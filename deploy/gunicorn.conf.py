@@ -8,7 +8,7 @@ timeout = 30
 graceful_timeout = 20
 accesslog = None  # the app writes its own JSON access lines
 # One machine runs several services: a shared default control socket would collide.
-no_control_socket = True
+control_socket_disable = True
 
 
 def on_starting(server):
