@@ -15,6 +15,7 @@ PLUMBING_INDEXES: Mapping[str, list[IndexModel]] = {
     "outbox": [IndexModel([("status", ASCENDING), ("seq", ASCENDING)])],
     "processed_events": [IndexModel([("processed_at", ASCENDING)])],
     "idempotency_keys": [IndexModel([("created_at", ASCENDING)], expireAfterSeconds=7 * 86400)],
+    "rate_windows": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }
 
 

@@ -38,8 +38,9 @@ def test_a_lead_becomes_a_customer_seen_by_every_service(system, admin_headers):
     again = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
                           json={"name": "Zhang Wei", "phone": national, "company": "Acme Tech"})
     assert again.status_code == 200, again.text
-    assert again.json()["dedup"] == {"verdict": "duplicate", "duplicate_of": lead_id, "duplicate_of_kind": "lead",
-                                     "matched_keys": [f"phone:+86{national}"]}
+    dedup = again.json()["dedup"]
+    assert (dedup["verdict"], dedup["duplicate_of"], dedup["duplicate_of_kind"]) == ("duplicate", lead_id, "lead")
+    assert f"phone:+86{national}" in dedup["matched_keys"]
 
     converted = requests.post(system.url("lead-intake", f"/v1/leads/{lead_id}/convert"),
                               headers=admin_headers, timeout=10)

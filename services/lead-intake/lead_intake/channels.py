@@ -1,16 +1,17 @@
-"""Channels: every lead source has its own API key (stored hashed) and quality weight."""
+"""Channels: every lead source has its own API key (stored hashed), quality weight and rate limit."""
 from __future__ import annotations
 
 import functools
 
 from flask import g, request
 
+from crm_common import ratelimit
 from crm_common.auth import hash_api_key, new_api_key, require_user
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 from crm_common.web import Blueprint, runtime
 
-from .schemas import ChannelCreated, ChannelIn, ChannelOut
+from .schemas import ChannelIn, ChannelOut, ChannelPatch, ChannelWithKey
 
 blp = Blueprint("channels", __name__, url_prefix="/v1/channels", description="Lead sources and their API keys")
 
@@ -18,12 +19,11 @@ blp = Blueprint("channels", __name__, url_prefix="/v1/channels", description="Le
 @blp.route("", methods=["POST"])
 @require_user("admin")
 @blp.arguments(ChannelIn)
-@blp.response(201, ChannelCreated)
+@blp.response(201, ChannelWithKey)
 def create_channel(body):
     rt = runtime()
     key = new_api_key()
-    channel = {"_id": new_id(), "name": body["name"], "quality_weight": body["quality_weight"],
-               "key_hash": hash_api_key(key), "active": True, "created_at": rt.clock.now()}
+    channel = {"_id": new_id(), **body, "key_hash": hash_api_key(key), "active": True, "created_at": rt.clock.now()}
     rt.db.channels.insert_one(channel)
     return {**channel, "api_key": key}
 
@@ -35,15 +35,56 @@ def list_channels():
     return list(runtime().db.channels.find({}, {"key_hash": 0}).sort("_id", 1))
 
 
+@blp.route("/<channel_id>", methods=["PATCH"])
+@require_user("admin")
+@blp.arguments(ChannelPatch)
+@blp.response(200, ChannelOut)
+def update_channel(body, channel_id):
+    runtime().db.channels.update_one({"_id": channel_id}, {"$set": body})
+    return _channel(channel_id)
+
+
+@blp.route("/<channel_id>/rotate-key", methods=["POST"])
+@require_user("admin")
+@blp.response(200, ChannelWithKey)
+def rotate_key(channel_id):
+    """A new key replaces the old one at once; the old key stops working."""
+    channel = _channel(channel_id)
+    if not channel["active"]:
+        raise Problem(409, "a revoked channel has no key to rotate")
+    key = new_api_key()
+    runtime().db.channels.update_one({"_id": channel_id}, {"$set": {"key_hash": hash_api_key(key)}})
+    return {**channel, "api_key": key}
+
+
+@blp.route("/<channel_id>/revoke", methods=["POST"])
+@require_user("admin")
+@blp.response(200, ChannelOut)
+def revoke(channel_id):
+    rt = runtime()
+    rt.db.channels.update_one({"_id": channel_id, "active": True},
+                              {"$set": {"active": False, "revoked_at": rt.clock.now()}})
+    return _channel(channel_id)
+
+
+def _channel(channel_id: str) -> dict:
+    channel = runtime().db.channels.find_one({"_id": channel_id}, {"key_hash": 0})
+    if channel is None:
+        raise Problem(404, "no such channel")
+    return channel
+
+
 def require_channel(view):
-    """Decorator: the caller is a channel presenting an active API key in X-API-Key."""
+    """Decorator: the caller is a channel presenting an active API key, within its rate limit."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
+        rt = runtime()
         key = request.headers.get("X-API-Key", "")
-        channel = runtime().db.channels.find_one({"key_hash": hash_api_key(key), "active": True}) if key else None
+        channel = rt.db.channels.find_one({"key_hash": hash_api_key(key), "active": True}) if key else None
         if channel is None:
             raise Problem(401, "a valid X-API-Key header is required",
                           headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'})
+        ratelimit.check(rt, f"channel:{channel['_id']}", channel.get("rate_limit_per_minute", 600))
         g.channel = channel
         return view(*args, **kwargs)
     wrapper.__dict__.setdefault("_apidoc", {}).setdefault("manual_doc", {})["security"] = [{"apiKey": []}]

@@ -1,99 +1,154 @@
-"""Taking a lead in: normalise, de-duplicate, store with its event (DOMAIN §1).
+"""Taking a lead in (DOMAIN §1): normalise, de-duplicate, score, assign, store with its events.
 
 The race between two submissions of one person is decided by the unique
-`identity_keys._id`: the second transaction fails on the key and takes the
+`identity_keys._id`: the second transaction fails on a shared key and takes the
 duplicate path, so exactly one lead is created.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
 
 from crm_common.paging import new_id
 
-from . import normalise
+from . import assignment, dedup, directory, normalise, rules, scoring
+from .dedup import Record
+
+RESPOND_WITHIN = timedelta(hours=24)
+CONTACT_LISTS = (("phones", "phone", normalise.phone), ("emails", "email", normalise.email),
+                 ("wechat_ids", "wechat_id", normalise.wechat_id))
 
 
-def contact_of(body: dict) -> dict:
-    return {
-        "phones": [normalise.phone(body["phone"])] if body.get("phone") else [],
-        "emails": [normalise.email(body["email"])] if body.get("email") else [],
-        "wechat_ids": [normalise.wechat_id(body["wechat_id"])] if body.get("wechat_id") else [],
-    }
+def draft_of(body: dict, channel: dict) -> dict:
+    """The lead as it will be stored, with its contact methods normalised."""
+    draft = {k: v for k, v in body.items() if k not in ("phone", "email", "wechat_id", "phones", "emails")}
+    for plural, single, normaliser in CONTACT_LISTS:
+        raw = list(body.get(plural, [])) + ([body[single]] if body.get(single) else [])
+        draft[plural] = list(dict.fromkeys(normaliser(v) for v in raw))
+    draft.update(company_key=normalise.company_key(body.get("company")), channel_id=channel["_id"],
+                 channel=channel["name"])
+    return draft
 
 
-def submit(rt, channel: dict, body: dict) -> dict:
-    """Store a submission as a new lead, or attach it to the record it duplicates."""
-    contact = contact_of(body)
-    keys = normalise.identity_keys(**contact)
+def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
+    """Store a submission as a new lead, or attach it to the record it duplicates. -> (payload, status)"""
+    draft = draft_of(body, channel)
+    keys = normalise.identity_keys(draft["phones"], draft["emails"], draft["wechat_ids"],
+                                   body.get("company"), body["name"])
     while True:
-        existing = _find_owner(rt.db, keys)
-        if existing:
-            return rt.transaction(lambda s: _attach(rt, s, existing, channel, body))
+        found = dedup.exact(_key_matches(rt.db, keys))
+        if found:
+            return rt.transaction(lambda s: _attach(rt, s, found, draft, keys, channel, body))
+        verdict = _possible(rt, draft)
         try:
-            return rt.transaction(lambda s: _create(rt, s, keys, contact, channel, body))
+            return rt.transaction(lambda s: _create(rt, s, draft, keys, verdict, channel, body))
         except DuplicateKeyError:
-            continue  # lost the race to a concurrent submission: now it is a duplicate
+            continue  # a concurrent submission took a key first: now this one is its duplicate
 
 
-def _find_owner(db, keys: list[str], session=None):
-    matched = list(db.identity_keys.find({"_id": {"$in": keys}}, session=session))
-    if not matched:
-        return None
-    first = matched[0]
-    return {"kind": first["kind"], "id": first["record_id"],
-            "matched_keys": [m["_id"] for m in matched if m["record_id"] == first["record_id"]]}
+def _key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
+    return [(m["_id"], Record(m["kind"], m["record_id"]))
+            for m in db.identity_keys.find({"_id": {"$in": keys}}, session=session)]
 
 
-def _touchpoint(rt, channel: dict, body: dict) -> dict:
+def _possible(rt, draft: dict) -> dedup.Verdict:
+    key = draft["company_key"]
+    if not key:
+        return dedup.Verdict("new")
+    same_key = [Record(c["kind"], c["record_id"]) for c in rt.db.companies.find({"company_key": key}).limit(20)]
+    same_city = []
+    if draft.get("city"):
+        same_city = [(Record(c["kind"], c["record_id"]), c["company_key"])
+                     for c in rt.db.companies.find({"city": draft["city"], "company_key": {"$ne": key}},
+                                                   {"kind": 1, "record_id": 1, "company_key": 1})]
+    threshold = rules.current(rt.db, "dedup")["fuzzy_threshold"]
+    return dedup.possible(key, same_key, same_city, threshold)
+
+
+def touchpoint(rt, channel: dict, body: dict) -> dict:
     return {"channel_id": channel["_id"], "channel": channel["name"], "at": rt.clock.now(), "payload": body}
 
 
-def _create(rt, session, keys, contact, channel, body) -> dict:
+def _create(rt, session, draft, keys, verdict, channel, body) -> tuple[dict, int]:
     now = rt.clock.now()
-    lead = {
-        "_id": new_id(), "name": body["name"], "company": body.get("company"), "city": body.get("city"),
-        "note": body.get("note"), **contact, "channel_id": channel["_id"], "status": "new",
-        "owner_id": None, "touchpoints": [_touchpoint(rt, channel, body)], "touchpoint_count": 1,
-        "created_at": now, "updated_at": now,
-    }
+    points, bucket, parts = scoring.score(draft, channel.get("quality_weight", 0),
+                                          rules.current(rt.db, "scoring", session))
+    lead = {**draft, "_id": new_id(), "status": "new", "owner_id": None, "department_path": [],
+            "collaborator_ids": [], "score": points, "bucket": bucket, "score_parts": parts,
+            "dedup": verdict.explain(), "touchpoints": [touchpoint(rt, channel, body)], "touchpoint_count": 1,
+            "created_at": now, "updated_at": now}
     rt.db.leads.insert_one(lead, session=session)
-    rt.db.identity_keys.insert_many(
-        [{"_id": k, "kind": "lead", "record_id": lead["_id"]} for k in keys], session=session)
-    rt.publish(session, rt.event("crm.lead.received", lead["_id"], {
-        "lead_id": lead["_id"], "channel_id": channel["_id"], "channel": channel["name"],
-        "name": lead["name"], "company": lead["company"], **contact, "received_at": now.isoformat(),
-    }))
-    return {"status": 201, "id": lead["_id"], "dedup": {"verdict": "new"}}
+    rt.db.identity_keys.insert_many([{"_id": k, "kind": "lead", "record_id": lead["_id"]} for k in keys],
+                                    session=session)
+    if draft["company_key"]:
+        rt.db.companies.insert_one({"_id": f"lead:{lead['_id']}", "kind": "lead", "record_id": lead["_id"],
+                                    "company_key": draft["company_key"], "city": draft.get("city")},
+                                   session=session)
+    events = [rt.event("crm.lead.received", lead["_id"], {
+        "lead_id": lead["_id"], "channel_id": channel["_id"], "channel": channel["name"], "name": lead["name"],
+        "company": lead.get("company"), "company_key": lead["company_key"] or None, "phones": lead["phones"],
+        "emails": lead["emails"], "wechat_ids": lead["wechat_ids"], "city": lead.get("city"),
+        "industry": lead.get("industry"), "campaign": lead.get("campaign"), "score": points, "bucket": bucket,
+        "received_at": now.isoformat()})]
+    if verdict.verdict == "possible_duplicate":
+        rt.db.reviews.insert_one({"_id": new_id(), "lead_id": lead["_id"], "candidates": verdict.candidates,
+                                  "status": "open", "created_at": now}, session=session)
+        events.append(rt.event("crm.lead.duplicate_detected", lead["_id"], {
+            "lead_id": lead["_id"], "candidates": verdict.candidates, "detected_at": now.isoformat()}))
+    rt.publish(session, *events)
+    owner = auto_assign(rt, session, lead) if bucket in ("hot", "warm") else None
+    payload = {"id": lead["_id"], "dedup": verdict.explain(), "score": points, "bucket": bucket, "owner_id": owner}
+    return payload, 201
 
 
-def _attach(rt, session, existing: dict, channel: dict, body: dict) -> dict:
+def auto_assign(rt, session, lead: dict) -> str | None:
+    """Assign by the rules; the lead stays unassigned when no team or no eligible rep is found."""
+    config = rules.current(rt.db, "assignment", session)
+    team_id = assignment.choose_team(lead, config["rules"], config["default_team_id"])
+    team = rt.db.teams.find_one({"_id": team_id, "active": True}, session=session) if team_id else None
+    if not team or not team.get("members"):
+        return None
+    user_ids = [m["user_id"] for m in team["members"]]
+    reps = {r["_id"]: r for r in rt.db.reps.find({"_id": {"$in": user_ids}}, session=session)}
+    state_doc = rt.db.round_robin.find_one({"_id": team_id}, session=session) or {}
+    owner, state = assignment.pick_rep(team["members"], reps, directory.holding(rt.db, user_ids, session),
+                                       state_doc.get("current", {}))
+    if owner is None:
+        return None
+    # Writing the state in the same transaction serialises concurrent assignments in one team.
+    rt.db.round_robin.update_one({"_id": team_id}, {"$set": {"current": state}}, upsert=True, session=session)
+    assign(rt, session, lead["_id"], owner, reps[owner].get("department_path", []), by="rules", team_id=team_id)
+    return owner
+
+
+def assign(rt, session, lead_id: str, owner_id: str, department_path: list, *, by: str, team_id=None) -> None:
     now = rt.clock.now()
-    if existing["kind"] == "lead":
-        rt.db.leads.update_one(
-            {"_id": existing["id"]},
-            {"$push": {"touchpoints": _touchpoint(rt, channel, body)}, "$inc": {"touchpoint_count": 1},
-             "$set": {"updated_at": now}}, session=session)
+    rt.db.leads.update_one({"_id": lead_id}, {"$set": {
+        "status": "assigned", "owner_id": owner_id, "department_path": department_path, "team_id": team_id,
+        "assigned_at": now, "updated_at": now}}, session=session)
+    rt.publish(session, rt.event("crm.lead.assigned", lead_id, {
+        "lead_id": lead_id, "owner_id": owner_id, "team_id": team_id, "by": by, "assigned_at": now.isoformat(),
+        "respond_by": (now + RESPOND_WITHIN).isoformat()}))
+
+
+def _attach(rt, session, found: dedup.Verdict, draft, keys, channel, body) -> tuple[dict, int]:
+    """An exact duplicate: a touchpoint on the existing record, and its owner is told."""
+    now, record = rt.clock.now(), found.duplicate_of
+    if record.kind == "lead":
+        rt.db.leads.update_one({"_id": record.id}, {
+            "$push": {"touchpoints": touchpoint(rt, channel, body)}, "$inc": {"touchpoint_count": 1},
+            "$addToSet": {p: {"$each": draft[p]} for p, _, _ in CONTACT_LISTS}, "$set": {"updated_at": now}},
+            session=session)
     else:
         rt.db.customer_touchpoints.insert_one(
-            {"_id": new_id(), "customer_id": existing["id"], **_touchpoint(rt, channel, body)}, session=session)
-    rt.publish(session, rt.event("crm.lead.duplicate_detected", existing["id"], {
-        "duplicate_of": existing["id"], "duplicate_of_kind": existing["kind"], "channel_id": channel["_id"],
-        "channel": channel["name"], "matched_keys": existing["matched_keys"], "received_at": now.isoformat(),
-    }))
-    return {"status": 200, "id": existing["id"], "dedup": {
-        "verdict": "duplicate", "duplicate_of": existing["id"], "duplicate_of_kind": existing["kind"],
-        "matched_keys": existing["matched_keys"]}}
-
-
-def remember_customer(rt, session, customer: dict) -> None:
-    """Keep the identity keys of a customer's contacts, so leads de-duplicate against customers.
-
-    A key already held (say by the lead the customer came from) stays with its holder.
-    """
-    for contact in customer.get("contacts", []):
-        keys = normalise.identity_keys(contact.get("phones", []), contact.get("emails", []),
-                                       contact.get("wechat_ids", []))
-        for key in keys:
-            rt.db.identity_keys.update_one(
-                {"_id": key}, {"$setOnInsert": {"kind": "customer", "record_id": customer["customer_id"]}},
-                upsert=True, session=session)
+            {"_id": new_id(), "customer_id": record.id, **touchpoint(rt, channel, body)}, session=session)
+    for key in set(keys) - set(found.matched_keys):  # new contact methods now point here too
+        rt.db.identity_keys.update_one({"_id": key}, {"$setOnInsert": {"kind": record.kind, "record_id": record.id}},
+                                       upsert=True, session=session)
+    rt.publish(session, rt.event("crm.lead.resubmitted", record.id, {
+        "record_id": record.id, "record_kind": record.kind,
+        "owner_id": directory.owner_of(rt.db, record.kind, record.id, session),
+        "channel_id": channel["_id"], "channel": channel["name"], "matched_keys": found.matched_keys,
+        "received_at": now.isoformat()}))
+    return {"id": record.id, "dedup": found.explain()}, 200

@@ -1,17 +1,22 @@
-"""The leads API: channels submit, reps convert."""
+"""The leads API: channels submit; reps and managers work the leads."""
 from __future__ import annotations
 
-from flask import g
+import marshmallow as ma
+from flask import g, request
 
-from crm_common.auth import require_user
-from crm_common.errors import Problem
+from crm_common import idempotency
+from crm_common.auth import customer_scope, require_user
+from crm_common.errors import Problem, field_errors
+from crm_common.paging import page
 from crm_common.web import Blueprint, runtime
 
-from . import intake
+from . import intake, merging
 from .channels import require_channel
-from .schemas import IntakeOut, LeadIn, LeadOut
+from .schemas import (AssignIn, BatchIn, BatchOut, DisqualifyIn, IntakeOut, LeadIn, LeadOut, LeadPage, LeadQuery,
+                      MergeIn)
 
-blp = Blueprint("leads", __name__, url_prefix="/v1/leads", description="Submit, read and convert leads")
+blp = Blueprint("leads", __name__, url_prefix="/v1/leads", description="Submit, read and work leads")
+OPEN = ("new", "assigned", "contacted")
 
 
 @blp.route("", methods=["POST"])
@@ -19,16 +24,113 @@ blp = Blueprint("leads", __name__, url_prefix="/v1/leads", description="Submit, 
 @blp.arguments(LeadIn)
 @blp.response(201, IntakeOut)
 @blp.alt_response(200, schema=IntakeOut, description="An exact duplicate: attached to the existing record")
+@blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}, "required": False}])
 def submit_lead(body):
-    result = intake.submit(runtime(), g.channel, body)
-    return {"id": result["id"], "dedup": result["dedup"]}, result["status"]
+    rt = runtime()
+    return idempotency.replay_or_run(rt, f"lead:{g.channel['_id']}", request.headers.get(idempotency.HEADER),
+                                     body, lambda: intake.submit(rt, g.channel, body))
+
+
+@blp.route(":batch", methods=["POST"])
+@require_channel
+@blp.arguments(BatchIn)
+@blp.response(200, BatchOut)
+def submit_batch(body):
+    """Up to 500 leads; each row is validated, de-duplicated and reported on its own."""
+    return submit_rows(runtime(), g.channel, body["leads"])
+
+
+def submit_rows(rt, channel: dict, rows: list) -> dict:
+    results, schema = [], LeadIn()
+    for number, row in enumerate(rows, start=1):
+        try:
+            payload, status = intake.submit(rt, channel, schema.load(row if isinstance(row, dict) else {}))
+            results.append({"row": number, "status": status, **payload})
+        except ma.ValidationError as exc:
+            results.append({"row": number, "status": 400, "errors": field_errors(exc.messages)})
+    statuses = [r["status"] for r in results]
+    return {"created": statuses.count(201), "duplicates": statuses.count(200), "rejected": statuses.count(400),
+            "results": results}
+
+
+@blp.route("", methods=["GET"])
+@require_user()
+@blp.arguments(LeadQuery, location="query")
+@blp.response(200, LeadPage)
+def list_leads(args):
+    query = {k: args[k] for k in ("status", "bucket", "owner_id") if k in args}
+    if args["view"] == "mine":
+        query["owner_id"] = g.principal.user_id
+    elif args["view"] == "unassigned":
+        query["owner_id"] = None
+    return page(runtime().db.leads, {"$and": [lead_scope(), query]}, limit=args["limit"], cursor=args["cursor"])
 
 
 @blp.route("/<lead_id>", methods=["GET"])
 @require_user()
 @blp.response(200, LeadOut)
 def get_lead(lead_id):
-    return _visible_lead(lead_id)
+    return visible_lead(lead_id)
+
+
+@blp.route("/<lead_id>/assign", methods=["POST"])
+@require_user("admin", "manager")
+@blp.arguments(AssignIn)
+@blp.response(200, LeadOut)
+def assign_lead(body, lead_id):
+    rt = runtime()
+    rep = rt.db.reps.find_one({"_id": body["owner_id"], "active": True})
+    if rep is None:
+        raise Problem(400, "the owner is not an active user", errors=[{"field": "owner_id", "message": "unknown"}])
+    return _move(lead_id, OPEN, lambda s: intake.assign(
+        rt, s, lead_id, rep["_id"], rep.get("department_path", []), by=g.principal.user_id))
+
+
+@blp.route("/<lead_id>/claim", methods=["POST"])
+@require_user()
+@blp.response(200, LeadOut)
+def claim_lead(lead_id):
+    """A rep takes an unassigned lead from the lead pool."""
+    rt, me = runtime(), g.principal
+    lead = visible_lead(lead_id)
+    if lead["owner_id"] is not None or lead["status"] != "new":
+        raise Problem(409, "only an unassigned lead can be claimed")
+
+    def claim(session):
+        taken = rt.db.leads.update_one({"_id": lead_id, "owner_id": None, "status": "new"},
+                                       {"$set": {"owner_id": me.user_id}}, session=session)
+        if taken.modified_count == 0:
+            raise Problem(409, "someone claimed the lead first")
+        intake.assign(rt, session, lead_id, me.user_id, me.department_path, by=me.user_id)
+    rt.transaction(claim)
+    return visible_lead(lead_id)
+
+
+@blp.route("/<lead_id>/contacted", methods=["POST"])
+@require_user()
+@blp.response(200, LeadOut)
+def mark_contacted(lead_id):
+    rt = runtime()
+    return _move(lead_id, ("assigned",), lambda s: rt.db.leads.update_one(
+        {"_id": lead_id}, {"$set": {"status": "contacted", "contacted_at": rt.clock.now()}}, session=s))
+
+
+@blp.route("/<lead_id>/disqualify", methods=["POST"])
+@require_user()
+@blp.arguments(DisqualifyIn)
+@blp.response(200, LeadOut)
+def disqualify(body, lead_id):
+    rt = runtime()
+
+    def write(session):
+        now = rt.clock.now()
+        rt.db.leads.update_one({"_id": lead_id}, {"$set": {
+            "status": "disqualified", "disqualify_reason": body["reason"], "disqualify_note": body.get("note"),
+            "updated_at": now}}, session=session)
+        rt.publish(session, rt.event("crm.lead.disqualified", lead_id, {
+            "lead_id": lead_id, "reason": body["reason"], "note": body.get("note"), "by": g.principal.user_id,
+            "disqualified_at": now.isoformat()}))
+    return _move(lead_id, OPEN, write)
 
 
 @blp.route("/<lead_id>/convert", methods=["POST"])
@@ -37,34 +139,54 @@ def get_lead(lead_id):
 def convert_lead(lead_id):
     """Convert a valuable lead: the customer service creates the customer from the event."""
     rt = runtime()
-    lead = _visible_lead(lead_id)
-    if lead["status"] == "converted":
-        raise Problem(409, "the lead is already converted")
-    if lead["status"] == "disqualified":
-        raise Problem(409, "a disqualified lead cannot be converted")
-    owner_id = lead.get("owner_id") or g.principal.user_id
 
-    def convert(session):
-        now = rt.clock.now()
-        done = rt.db.leads.find_one_and_update(
-            {"_id": lead_id, "status": lead["status"]},
-            {"$set": {"status": "converted", "owner_id": owner_id, "converted_at": now, "updated_at": now}},
-            session=session, return_document=True)
-        if done is None:
-            raise Problem(409, "the lead changed meanwhile; read it again")
+    def write(session):
+        lead = rt.db.leads.find_one({"_id": lead_id}, session=session)
+        owner_id, now = lead.get("owner_id") or g.principal.user_id, rt.clock.now()
+        rt.db.leads.update_one({"_id": lead_id}, {"$set": {
+            "status": "converted", "owner_id": owner_id, "converted_at": now, "updated_at": now}}, session=session)
         rt.publish(session, rt.event("crm.lead.converted", lead_id, {
-            "lead_id": lead_id, "converted_by": g.principal.user_id, "owner_id": owner_id,
-            "name": done["name"], "company": done.get("company"), "phones": done["phones"],
-            "emails": done["emails"], "wechat_ids": done.get("wechat_ids", []), "converted_at": now.isoformat(),
-        }))
-        return done
-    return rt.transaction(convert)
+            "lead_id": lead_id, "converted_by": g.principal.user_id, "owner_id": owner_id, "name": lead["name"],
+            "company": lead.get("company"), "phones": lead["phones"], "emails": lead["emails"],
+            "wechat_ids": lead.get("wechat_ids", []), "city": lead.get("city"), "industry": lead.get("industry"),
+            "converted_at": now.isoformat()}))
+    return _move(lead_id, OPEN, write)
 
 
-def _visible_lead(lead_id: str) -> dict:
-    lead = runtime().db.leads.find_one({"_id": lead_id})
-    principal = g.principal
-    # Reps see unassigned leads and their own; managers and admins see all (lead scope deepens later).
-    if lead is None or (principal.role == "rep" and lead.get("owner_id") not in (None, principal.user_id)):
+@blp.route("/<lead_id>/merge", methods=["POST"])
+@require_user("admin", "manager")
+@blp.arguments(MergeIn)
+@blp.response(200, LeadOut)
+def merge_lead(body, lead_id):
+    visible_lead(lead_id)
+    runtime().transaction(lambda s: merging.merge(runtime(), s, lead_id, body["into_id"], body["into_kind"],
+                                                  g.principal.user_id))
+    return visible_lead(lead_id)
+
+
+def _move(lead_id: str, allowed: tuple, write) -> dict:
+    """Change a visible lead in one transaction, if its state allows it now."""
+    rt = runtime()
+    lead = visible_lead(lead_id)
+
+    def guarded(session):
+        # Re-read inside the transaction: a concurrent change makes this one conflict and retry.
+        current = rt.db.leads.find_one_and_update({"_id": lead_id, "status": {"$in": list(allowed)}},
+                                                  {"$set": {"updated_at": rt.clock.now()}}, session=session)
+        if current is None:
+            raise Problem(409, f"the lead is {lead['status']}; this needs one of: {', '.join(allowed)}")
+        write(session)
+    rt.transaction(guarded)
+    return visible_lead(lead_id)
+
+
+def lead_scope() -> dict:
+    """Reps see their own leads and the unassigned lead pool; managers their departments' too."""
+    return {"$or": [customer_scope(g.principal), {"owner_id": None}]}
+
+
+def visible_lead(lead_id: str) -> dict:
+    lead = runtime().db.leads.find_one({"$and": [{"_id": lead_id}, lead_scope()]})
+    if lead is None:
         raise Problem(404, "no such lead")
     return lead

@@ -1,0 +1,60 @@
+"""What lead-intake keeps of other services' data, from their events.
+
+- reps and teams (crm.org) for assignment;
+- customers' owners and contact identity keys (crm.customers), so leads
+  de-duplicate against customers and a resubmission names the current owner.
+"""
+from __future__ import annotations
+
+from . import normalise
+
+DEFAULT_HOLDING_LIMIT = 200
+
+
+def user_changed(rt, session, user: dict) -> None:
+    rt.db.reps.update_one({"_id": user["user_id"]}, {"$set": {
+        "username": user.get("username"), "role": user["role"], "active": user.get("active", True),
+        "department_path": user.get("department_path", []), "team_ids": user.get("team_ids", []),
+        "holding_limit": user.get("holding_limit", DEFAULT_HOLDING_LIMIT)}}, upsert=True, session=session)
+
+
+def team_changed(rt, session, team: dict) -> None:
+    rt.db.teams.update_one({"_id": team["team_id"]}, {"$set": {
+        "name": team.get("name"), "members": team.get("members", []), "active": team.get("active", True)}},
+        upsert=True, session=session)
+
+
+def customer_changed(rt, session, customer: dict) -> None:
+    """Keep a customer's owner, company and contact keys. A key already held stays with its holder."""
+    customer_id = customer["customer_id"]
+    fields = {k: customer[k] for k in ("owner_id", "department_path", "name") if k in customer}
+    rt.db.customers.update_one({"_id": customer_id}, {"$set": fields}, upsert=True, session=session)
+    if customer.get("name"):
+        company = normalise.company_key(customer["name"])
+        rt.db.companies.update_one({"_id": f"customer:{customer_id}"}, {"$set": {
+            "kind": "customer", "record_id": customer_id, "company_key": company,
+            "city": customer.get("city")}}, upsert=True, session=session)
+    for contact in customer.get("contacts", []):
+        keys = normalise.identity_keys(contact.get("phones", []), contact.get("emails", []),
+                                       contact.get("wechat_ids", []), customer.get("name", ""),
+                                       contact.get("name", ""))
+        for key in keys:
+            rt.db.identity_keys.update_one(
+                {"_id": key}, {"$setOnInsert": {"kind": "customer", "record_id": customer_id}},
+                upsert=True, session=session)
+
+
+def owner_of(db, kind: str, record_id: str, session=None) -> str | None:
+    collection = db.leads if kind == "lead" else db.customers
+    record = collection.find_one({"_id": record_id}, {"owner_id": 1}, session=session) or {}
+    return record.get("owner_id")
+
+
+def holding(db, user_ids: list[str], session=None) -> dict:
+    """How many open leads and customers each rep holds now."""
+    counts = dict.fromkeys(user_ids, 0)
+    for collection, query in ((db.leads, {"status": {"$in": ["assigned", "contacted"]}}), (db.customers, {})):
+        for row in collection.aggregate([{"$match": {**query, "owner_id": {"$in": user_ids}}},
+                                         {"$group": {"_id": "$owner_id", "n": {"$sum": 1}}}], session=session):
+            counts[row["_id"]] += row["n"]
+    return counts

@@ -1,0 +1,41 @@
+"""Merging a lead into another lead or a customer (DOMAIN §1): the survivor keeps every
+touchpoint and contact method, and the merge is audited."""
+from __future__ import annotations
+
+from crm_common.errors import Problem
+from crm_common.paging import new_id
+
+OPEN_STATES = ("new", "assigned", "contacted")
+
+
+def merge(rt, session, merged_id: str, into_id: str, into_kind: str, actor: str) -> dict:
+    if merged_id == into_id:
+        raise Problem(409, "a lead cannot be merged into itself")
+    now = rt.clock.now()
+    merged = rt.db.leads.find_one({"_id": merged_id}, session=session)
+    if merged is None or merged["status"] not in OPEN_STATES:
+        raise Problem(409, "only an open lead can be merged away", errors=[{"field": "id", "message": "not open"}])
+    touchpoints = merged.get("touchpoints", [])
+    if into_kind == "lead":
+        survivor = rt.db.leads.find_one_and_update({"_id": into_id, "status": {"$ne": "merged"}}, {
+            "$push": {"touchpoints": {"$each": touchpoints}}, "$inc": {"touchpoint_count": len(touchpoints)},
+            "$addToSet": {k: {"$each": merged.get(k, [])} for k in ("phones", "emails", "wechat_ids")},
+            "$set": {"updated_at": now}}, session=session)
+    else:
+        survivor = rt.db.customers.find_one({"_id": into_id}, session=session)
+        if survivor is not None and touchpoints:
+            rt.db.customer_touchpoints.insert_many(
+                [{"_id": new_id(), "customer_id": into_id, **t} for t in touchpoints], session=session)
+    if survivor is None:
+        raise Problem(404, f"no such {into_kind} to merge into", errors=[{"field": "into_id", "message": "unknown"}])
+    rt.db.leads.update_one({"_id": merged_id}, {"$set": {
+        "status": "merged", "merged_into": {"id": into_id, "kind": into_kind}, "updated_at": now}}, session=session)
+    rt.db.identity_keys.update_many({"record_id": merged_id}, {"$set": {"kind": into_kind, "record_id": into_id}},
+                                    session=session)
+    rt.db.companies.delete_one({"_id": f"lead:{merged_id}"}, session=session)
+    audit = {"_id": new_id(), "merged_id": merged_id, "survivor_id": into_id, "survivor_kind": into_kind,
+             "by": actor, "touchpoints_moved": len(touchpoints), "merged_at": now}
+    rt.db.merges.insert_one(audit, session=session)
+    rt.publish(session, rt.event("crm.lead.merged", merged_id, {
+        **{k: v for k, v in audit.items() if k != "_id"}, "merged_at": now.isoformat()}))
+    return audit

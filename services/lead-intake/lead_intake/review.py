@@ -1,0 +1,107 @@
+"""The review queue of possible duplicates, and the audit of merges."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import g
+
+from crm_common.auth import require_user
+from crm_common.errors import Problem
+from crm_common.paging import PageArgs, page, page_schema
+from crm_common.web import Blueprint, runtime
+
+from . import merging
+from .schemas import Candidate
+
+blp = Blueprint("reviews", __name__, url_prefix="/v1", description="Possible duplicates to merge or dismiss")
+
+
+class ReviewOut(ma.Schema):
+    id = ma.fields.String(attribute="_id")
+    lead_id = ma.fields.String()
+    candidates = ma.fields.List(ma.fields.Nested(Candidate))
+    status = ma.fields.String(metadata={"description": "open, merged or dismissed"})
+    decided_by = ma.fields.String(allow_none=True)
+    decided_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class ReviewQuery(PageArgs):
+    status = ma.fields.String(load_default="open", validate=ma.validate.OneOf(("open", "merged", "dismissed")))
+
+
+class ReviewMergeIn(ma.Schema):
+    candidate_id = ma.fields.String(required=True)
+
+
+class MergeOut(ma.Schema):
+    id = ma.fields.String(attribute="_id")
+    merged_id = ma.fields.String()
+    survivor_id = ma.fields.String()
+    survivor_kind = ma.fields.String()
+    by = ma.fields.String()
+    touchpoints_moved = ma.fields.Integer()
+    merged_at = ma.fields.DateTime()
+
+
+@blp.route("/reviews", methods=["GET"])
+@require_user("admin", "manager")
+@blp.arguments(ReviewQuery, location="query")
+@blp.response(200, page_schema(ReviewOut, "ReviewPage"))
+def list_reviews(args):
+    return page(runtime().db.reviews, {"status": args["status"]}, limit=args["limit"], cursor=args["cursor"])
+
+
+@blp.route("/reviews/<review_id>/merge", methods=["POST"])
+@require_user("admin", "manager")
+@blp.arguments(ReviewMergeIn)
+@blp.response(200, ReviewOut)
+def merge_review(body, review_id):
+    """Merge the flagged lead into one of its candidates."""
+    rt = runtime()
+
+    def write(session):
+        review = _open_review(session, review_id)
+        candidate = next((c for c in review["candidates"] if c["id"] == body["candidate_id"]), None)
+        if candidate is None:
+            raise Problem(400, "not a candidate of this review", errors=[{"field": "candidate_id", "message": "unknown"}])
+        merging.merge(rt, session, review["lead_id"], candidate["id"], candidate["kind"], g.principal.user_id)
+        _decide(session, review_id, "merged")
+    rt.transaction(write)
+    return rt.db.reviews.find_one({"_id": review_id})
+
+
+@blp.route("/reviews/<review_id>/dismiss", methods=["POST"])
+@require_user("admin", "manager")
+@blp.response(200, ReviewOut)
+def dismiss_review(review_id):
+    """Not the same customer: the lead stays as it is."""
+    rt = runtime()
+
+    def write(session):
+        _open_review(session, review_id)
+        _decide(session, review_id, "dismissed")
+    rt.transaction(write)
+    return rt.db.reviews.find_one({"_id": review_id})
+
+
+@blp.route("/merges", methods=["GET"])
+@require_user("admin", "manager")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(MergeOut, "MergePage"))
+def list_merges(args):
+    return page(runtime().db.merges, {}, limit=args["limit"], cursor=args["cursor"])
+
+
+def _open_review(session, review_id: str) -> dict:
+    review = runtime().db.reviews.find_one({"_id": review_id}, session=session)
+    if review is None:
+        raise Problem(404, "no such review")
+    if review["status"] != "open":
+        raise Problem(409, f"the review is already {review['status']}")
+    return review
+
+
+def _decide(session, review_id: str, status: str) -> None:
+    rt = runtime()
+    rt.db.reviews.update_one({"_id": review_id}, {"$set": {
+        "status": status, "decided_by": g.principal.user_id, "decided_at": rt.clock.now()}}, session=session)
