@@ -15,11 +15,11 @@ from .channels import require_channel
 from .schemas import (AssignIn, BatchIn, BatchOut, DisqualifyIn, IntakeOut, LeadIn, LeadOut, LeadPage, LeadQuery,
                       MergeIn)
 
-blp = Blueprint("leads", __name__, url_prefix="/v1/leads", description="Submit, read and work leads")
+blp = Blueprint("leads", __name__, url_prefix="/v1", description="Submit, read and work leads")
 OPEN = ("new", "assigned", "contacted")
 
 
-@blp.route("", methods=["POST"])
+@blp.route("/leads", methods=["POST"])
 @require_channel
 @blp.arguments(LeadIn)
 @blp.response(201, IntakeOut)
@@ -31,7 +31,7 @@ def submit_lead(body):
                                      body, lambda: intake.submit(rt, g.channel, body))
 
 
-@blp.route(":batch", methods=["POST"])
+@blp.route("/leads:batch", methods=["POST"])
 @require_channel
 @blp.arguments(BatchIn)
 @blp.response(200, BatchOut)
@@ -53,7 +53,7 @@ def submit_rows(rt, channel: dict, rows: list) -> dict:
             "results": results}
 
 
-@blp.route("", methods=["GET"])
+@blp.route("/leads", methods=["GET"])
 @require_user()
 @blp.arguments(LeadQuery, location="query")
 @blp.response(200, LeadPage)
@@ -66,14 +66,14 @@ def list_leads(args):
     return page(runtime().db.leads, {"$and": [lead_scope(), query]}, limit=args["limit"], cursor=args["cursor"])
 
 
-@blp.route("/<lead_id>", methods=["GET"])
+@blp.route("/leads/<lead_id>", methods=["GET"])
 @require_user()
 @blp.response(200, LeadOut)
 def get_lead(lead_id):
     return visible_lead(lead_id)
 
 
-@blp.route("/<lead_id>/assign", methods=["POST"])
+@blp.route("/leads/<lead_id>/assign", methods=["POST"])
 @require_user("admin", "manager")
 @blp.arguments(AssignIn)
 @blp.response(200, LeadOut)
@@ -86,7 +86,7 @@ def assign_lead(body, lead_id):
         rt, s, lead_id, rep["_id"], rep.get("department_path", []), by=g.principal.user_id))
 
 
-@blp.route("/<lead_id>/claim", methods=["POST"])
+@blp.route("/leads/<lead_id>/claim", methods=["POST"])
 @require_user()
 @blp.response(200, LeadOut)
 def claim_lead(lead_id):
@@ -106,7 +106,7 @@ def claim_lead(lead_id):
     return visible_lead(lead_id)
 
 
-@blp.route("/<lead_id>/contacted", methods=["POST"])
+@blp.route("/leads/<lead_id>/contacted", methods=["POST"])
 @require_user()
 @blp.response(200, LeadOut)
 def mark_contacted(lead_id):
@@ -115,7 +115,7 @@ def mark_contacted(lead_id):
         {"_id": lead_id}, {"$set": {"status": "contacted", "contacted_at": rt.clock.now()}}, session=s))
 
 
-@blp.route("/<lead_id>/disqualify", methods=["POST"])
+@blp.route("/leads/<lead_id>/disqualify", methods=["POST"])
 @require_user()
 @blp.arguments(DisqualifyIn)
 @blp.response(200, LeadOut)
@@ -133,7 +133,7 @@ def disqualify(body, lead_id):
     return _move(lead_id, OPEN, write)
 
 
-@blp.route("/<lead_id>/convert", methods=["POST"])
+@blp.route("/leads/<lead_id>/convert", methods=["POST"])
 @require_user()
 @blp.response(200, LeadOut)
 def convert_lead(lead_id):
@@ -153,7 +153,7 @@ def convert_lead(lead_id):
     return _move(lead_id, OPEN, write)
 
 
-@blp.route("/<lead_id>/merge", methods=["POST"])
+@blp.route("/leads/<lead_id>/merge", methods=["POST"])
 @require_user("admin", "manager")
 @blp.arguments(MergeIn)
 @blp.response(200, LeadOut)

@@ -1,0 +1,85 @@
+"""De-duplication against leads and customers, explained, and the review queue."""
+from crm_common.testing.auth import outbox_events
+from lead_intake import directory
+
+
+def post(client, key, **lead):
+    return client.post("/v1/leads", json=lead, headers=key)
+
+
+def test_an_exact_duplicate_becomes_a_touchpoint_and_tells_the_owner(client, channel, new_channel, rt):
+    first = post(client, channel, name="Zhang Wei", phone="13800138000").json
+    rt.db.leads.update_one({"_id": first["id"]}, {"$set": {"owner_id": "rep-7", "status": "assigned"}})
+    other, _ = new_channel("trade-show")
+    again = post(client, other, name="Zhang W.", phone="+86 138 0013 8000", email="zw@acme.cn")
+    assert again.status_code == 200
+    assert again.json["dedup"] == {"verdict": "duplicate", "duplicate_of": first["id"], "duplicate_of_kind": "lead",
+                                   "matched_keys": ["phone:+8613800138000"]}
+    lead = rt.db.leads.find_one({"_id": first["id"]})
+    assert [t["channel"] for t in lead["touchpoints"]] == ["web", "trade-show"]
+    assert lead["emails"] == ["zw@acme.cn"] and rt.db.leads.count_documents({}) == 1
+    [event] = outbox_events(rt.db, "crm.lead.resubmitted")
+    assert event["data"]["owner_id"] == "rep-7" and event["data"]["channel"] == "trade-show"
+    # the new email now finds the same lead
+    assert post(client, channel, name="Z", email="ZW@acme.cn").json["dedup"]["duplicate_of"] == first["id"]
+
+
+def test_same_company_and_contact_name_is_an_exact_duplicate(client, channel):
+    first = post(client, channel, name="Li Na", email="li@a.cn", company="北京XX科技有限公司").json
+    again = post(client, channel, name="li na", phone="13900139000", company="XX科技（北京）有限公司").json
+    assert again["dedup"]["duplicate_of"] == first["id"]
+    assert again["dedup"]["matched_keys"] == ["company_contact:xx科技/lina"]
+
+
+def test_a_lead_matching_a_customer_contact_is_attached_to_the_customer(client, channel, rt):
+    rt.transaction(lambda s: directory.customer_changed(rt, s, {
+        "customer_id": "C1", "owner_id": "rep-3", "name": "Acme",
+        "contacts": [{"name": "Wang", "phones": ["+8613700137000"], "emails": []}]}))
+    again = post(client, channel, name="Wang", phone="137-0013-7000")
+    assert again.status_code == 200
+    assert again.json["dedup"]["duplicate_of"] == "C1" and again.json["dedup"]["duplicate_of_kind"] == "customer"
+    assert rt.db.customer_touchpoints.count_documents({"customer_id": "C1"}) == 1
+    assert outbox_events(rt.db, "crm.lead.resubmitted")[0]["data"]["owner_id"] == "rep-3"
+
+
+def test_possible_duplicates_are_created_flagged_and_explained(client, channel, rt, admin):
+    first = post(client, channel, name="Zhao", email="zhao@a.cn", company="Cloudmap Information Technology Co., Ltd.",
+                 city="上海").json
+    same_key = post(client, channel, name="Qian", email="qian@a.cn", company="CLOUDMAP INFORMATION TECHNOLOGY (Shanghai)")
+    assert same_key.status_code == 201
+    assert same_key.json["dedup"] == {"verdict": "possible_duplicate", "candidates": [
+        {"id": first["id"], "kind": "lead", "score": 100, "reason": "same_company_key"}]}
+    similar = post(client, channel, name="Sun", email="sun@a.cn", company="Cloudmap Informaton Technology Ltd", city="上海").json
+    [candidate] = [c for c in similar["dedup"]["candidates"] if c["id"] == first["id"]]
+    assert candidate["reason"] == "similar_company_name_same_city" and candidate["score"] >= 90
+    elsewhere = post(client, channel, name="Zhou", email="zhou@a.cn", company="Cloudmap Informaton Technology Ltd", city="广州").json
+    assert first["id"] not in [c["id"] for c in elsewhere["dedup"].get("candidates", [])]
+    queue = client.get("/v1/reviews", headers=admin).json["items"]
+    assert {r["lead_id"] for r in queue} >= {same_key.json["id"], similar["id"]}
+    assert outbox_events(rt.db, "crm.lead.duplicate_detected")[0]["data"]["lead_id"] == same_key.json["id"]
+
+
+def test_merging_a_review_keeps_every_touchpoint_and_is_audited(client, channel, rt, admin):
+    first = post(client, channel, name="Zhao", email="zhao@a.cn", company="云图科技有限公司").json
+    second = post(client, channel, name="Qian", phone="13600136000", company="云图科技").json
+    [review] = client.get("/v1/reviews", headers=admin).json["items"]
+    merged = client.post(f"/v1/reviews/{review['id']}/merge", json={"candidate_id": first["id"]}, headers=admin)
+    assert merged.status_code == 200 and merged.json["status"] == "merged"
+    survivor = rt.db.leads.find_one({"_id": first["id"]})
+    assert survivor["touchpoint_count"] == 2 and survivor["phones"] == ["+8613600136000"]
+    assert rt.db.leads.find_one({"_id": second["id"]})["status"] == "merged"
+    [audit] = client.get("/v1/merges", headers=admin).json["items"]
+    assert (audit["merged_id"], audit["survivor_id"], audit["touchpoints_moved"]) == (second["id"], first["id"], 1)
+    # the merged lead's phone now leads to the survivor
+    assert post(client, channel, name="Q", phone="13600136000").json["dedup"]["duplicate_of"] == first["id"]
+    again = client.post(f"/v1/reviews/{review['id']}/merge", json={"candidate_id": first["id"]}, headers=admin)
+    assert again.status_code == 409
+
+
+def test_dismissing_a_review_leaves_both_leads(client, channel, rt, admin):
+    post(client, channel, name="Zhao", email="zhao@a.cn", company="云图科技有限公司")
+    post(client, channel, name="Qian", email="qian@a.cn", company="云图科技")
+    [review] = client.get("/v1/reviews", headers=admin).json["items"]
+    assert client.post(f"/v1/reviews/{review['id']}/dismiss", headers=admin).json["status"] == "dismissed"
+    assert rt.db.leads.count_documents({"status": "new"}) == 2
+    assert client.get("/v1/reviews", headers=admin).json["items"] == []

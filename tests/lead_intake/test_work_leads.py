@@ -1,0 +1,103 @@
+"""Idempotent retries, batches, scoring and assignment, and the life of a lead."""
+from crm_common.testing.auth import outbox_events
+from lead_intake import directory
+
+HOT = {"phone": "13800138000", "email": "a@acme.cn", "product_interest": "CRM", "budget": 500000}
+
+
+def org(rt, members, *, team="t1", reps=None):
+    """Teams and reps as the crm.org events would bring them."""
+    def write(session):
+        for user_id, extra in (reps or {u: {} for u, _ in members}).items():
+            directory.user_changed(rt, session, {"user_id": user_id, "role": "rep", "active": True,
+                                                 "department_path": ["d1"], **extra})
+        directory.team_changed(rt, session, {"team_id": team, "name": team,
+                                             "members": [{"user_id": u, "weight": w} for u, w in members]})
+    rt.transaction(write)
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(client, channel, rt):
+    headers = {**channel, "Idempotency-Key": "order-1"}
+    first = client.post("/v1/leads", json={"name": "Zhang", "phone": "13800138000"}, headers=headers)
+    retry = client.post("/v1/leads", json={"name": "Zhang", "phone": "13800138000"}, headers=headers)
+    assert (first.status_code, retry.status_code) == (201, 201) and retry.json == first.json
+    assert rt.db.leads.count_documents({}) == 1 and rt.db.leads.find_one()["touchpoint_count"] == 1
+    other = client.post("/v1/leads", json={"name": "Li", "phone": "13900139000"}, headers=headers)
+    assert other.status_code == 422 and other.json["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_batch_reports_each_row_and_deduplicates_within_itself(client, channel, rt):
+    rows = [{"name": "A", "phone": "13800138000"}, {"name": "A", "phone": "+86 138 0013 8000"},
+            {"name": "B"}, {"name": "C", "email": "c@c.cn"}]
+    report = client.post("/v1/leads:batch", json={"leads": rows}, headers=channel).json
+    assert (report["created"], report["duplicates"], report["rejected"]) == (2, 1, 1)
+    assert [r["status"] for r in report["results"]] == [201, 200, 400, 201]
+    assert report["results"][1]["dedup"]["duplicate_of"] == report["results"][0]["id"]
+    assert report["results"][2]["errors"][0]["field"] == "phone"
+    assert rt.db.leads.count_documents({}) == 2
+    too_many = client.post("/v1/leads:batch", json={"leads": [{"name": "x"}] * 501}, headers=channel)
+    assert too_many.status_code == 400 and too_many.json["errors"][0]["field"] == "leads"
+
+
+def test_hot_leads_are_assigned_by_weighted_round_robin_cold_ones_wait(client, channel, rt, admin):
+    org(rt, [("r1", 2), ("r2", 1)])
+    client.put("/v1/rules/assignment", json={"rules": [], "default_team_id": "t1"}, headers=admin)
+    owners = [client.post("/v1/leads", headers=channel, json={**HOT, "name": f"n{i}", "phone": f"1380013800{i}",
+                                                             "email": f"{i}@a.cn"}).json["owner_id"]
+              for i in range(6)]
+    assert sorted(owners) == ["r1"] * 4 + ["r2"] * 2
+    cold = client.post("/v1/leads", headers=channel, json={"name": "cold", "wechat_id": "wx1"}).json
+    assert (cold["bucket"], cold["owner_id"]) == ("cold", None)
+    assigned = outbox_events(rt.db, "crm.lead.assigned")
+    assert len(assigned) == 6 and assigned[0]["data"]["by"] == "rules" and assigned[0]["data"]["respond_by"]
+
+
+def test_assignment_skips_inactive_reps_and_reps_at_their_limit(client, channel, rt, admin):
+    org(rt, [("r1", 1), ("r2", 1), ("r3", 1)],
+        reps={"r1": {"active": False}, "r2": {"holding_limit": 0}, "r3": {}})
+    client.put("/v1/rules/assignment", json={"default_team_id": "t1"}, headers=admin)
+    assert client.post("/v1/leads", headers=channel, json={**HOT, "name": "x"}).json["owner_id"] == "r3"
+
+
+def test_a_manager_assigns_and_a_rep_claims_from_the_lead_pool(client, channel, rt, as_user):
+    org(rt, [("r1", 1)])
+    lead = client.post("/v1/leads", headers=channel, json={"name": "c", "wechat_id": "wx"}).json
+    other = client.post("/v1/leads", headers=channel, json={"name": "d", "wechat_id": "wy"}).json
+    manager = as_user("m1", "manager", ["d1"])
+    assert client.post(f"/v1/leads/{lead['id']}/assign", json={"owner_id": "r1"}, headers=manager).json[
+        "owner_id"] == "r1"
+    assert client.post(f"/v1/leads/{lead['id']}/assign", json={"owner_id": "r1"},
+                       headers=as_user("r2")).status_code == 403
+    claimed = client.post(f"/v1/leads/{other['id']}/claim", headers=as_user("r2", "rep", ["d1"]))
+    assert claimed.status_code == 200 and claimed.json["owner_id"] == "r2"
+    assert client.post(f"/v1/leads/{other['id']}/claim", headers=as_user("r3")).status_code == 404
+
+
+def test_a_reps_lead_is_invisible_to_another_rep(client, channel, as_user, rt):
+    lead = client.post("/v1/leads", headers=channel, json={"name": "c", "wechat_id": "wx"}).json
+    client.post(f"/v1/leads/{lead['id']}/claim", headers=as_user("r1"))
+    assert client.get(f"/v1/leads/{lead['id']}", headers=as_user("r1")).status_code == 200
+    assert client.get(f"/v1/leads/{lead['id']}", headers=as_user("r2")).status_code == 404
+    assert client.get("/v1/leads", headers=as_user("r2")).json["items"] == []
+
+
+def test_lead_states_and_disqualification(client, channel, as_user, rt):
+    lead = client.post("/v1/leads", headers=channel, json={"name": "c", "wechat_id": "wx"}).json
+    rep = as_user("r1")
+    client.post(f"/v1/leads/{lead['id']}/claim", headers=rep)
+    assert client.post(f"/v1/leads/{lead['id']}/contacted", headers=rep).json["status"] == "contacted"
+    bad = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "bored"}, headers=rep)
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "reason"
+    done = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "competitor"}, headers=rep).json
+    assert (done["status"], done["disqualify_reason"]) == ("disqualified", "competitor")
+    assert client.post(f"/v1/leads/{lead['id']}/convert", headers=rep).status_code == 409
+    assert outbox_events(rt.db, "crm.lead.disqualified")[0]["data"]["reason"] == "competitor"
+
+
+def test_rules_are_validated_and_take_effect_at_once(client, channel, admin):
+    bad = client.put("/v1/rules/scoring", json={"hot_at": 30, "warm_at": 50}, headers=admin)
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "warm_at"
+    client.put("/v1/rules/scoring", json={"hot_at": 20, "warm_at": 10}, headers=admin)
+    assert client.post("/v1/leads", headers=channel, json={"name": "a", "phone": "13800138000"}).json[
+        "bucket"] == "hot"
+    assert client.get("/v1/rules/nope", headers=admin).status_code == 404
