@@ -101,3 +101,16 @@ def test_rules_are_validated_and_take_effect_at_once(client, channel, admin):
     assert client.post("/v1/leads", headers=channel, json={"name": "a", "phone": "13800138000"}).json[
         "bucket"] == "hot"
     assert client.get("/v1/rules/nope", headers=admin).status_code == 404
+
+
+def test_a_csv_import_reports_each_row_and_deduplicates(client, admin, new_channel, rt):
+    _, channel_id = new_channel("trade-show")
+    rows = "name,phone,email,company,city\nZhang,13800138000,,北京XX科技有限公司,北京\n" \
+           "Zhang,+86 138 0013 8000,,,\nLi,,not-an-email,,\nWang,,wang@x.cn,Acme,上海\n"
+    report = client.post(f"/v1/leads:import?channel_id={channel_id}", data=rows.encode("gb18030"),
+                         headers={**admin, "Content-Type": "text/csv"}).json
+    assert [r["status"] for r in report["results"]] == [201, 200, 400, 201]
+    assert report["results"][2]["errors"] == [{"field": "email", "message": "'not-an-email' is not an email address"}]
+    assert rt.db.leads.find_one({"name": "Zhang"})["company_key"] == "xx科技"
+    missing = client.post("/v1/leads:import", data=rows, headers={**admin, "Content-Type": "text/csv"})
+    assert missing.status_code == 400 and missing.json["errors"][0]["field"] == "channel_id"

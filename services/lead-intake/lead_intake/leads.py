@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g, request
 
-from crm_common import idempotency
+from crm_common import csvio, idempotency
 from crm_common.auth import customer_scope, require_user
 from crm_common.errors import Problem, field_errors
 from crm_common.paging import page
@@ -12,11 +12,12 @@ from crm_common.web import Blueprint, runtime
 
 from . import intake, merging
 from .channels import require_channel
-from .schemas import (AssignIn, BatchIn, BatchOut, DisqualifyIn, IntakeOut, LeadIn, LeadOut, LeadPage, LeadQuery,
-                      MergeIn)
+from .schemas import (AssignIn, BatchIn, BatchOut, DisqualifyIn, ImportQuery, IntakeOut, LeadIn, LeadOut, LeadPage,
+                      LeadQuery, MergeIn)
 
 blp = Blueprint("leads", __name__, url_prefix="/v1", description="Submit, read and work leads")
 OPEN = ("new", "assigned", "contacted")
+MAX_IMPORT_ROWS = 5000
 
 
 @blp.route("/leads", methods=["POST"])
@@ -38,6 +39,19 @@ def submit_lead(body):
 def submit_batch(body):
     """Up to 500 leads; each row is validated, de-duplicated and reported on its own."""
     return submit_rows(runtime(), g.channel, body["leads"])
+
+
+@blp.route("/leads:import", methods=["POST"])
+@require_user("admin", "manager")
+@blp.arguments(ImportQuery, location="query")
+@blp.response(200, BatchOut)
+def import_csv(args):
+    """A CSV file (trade show, partner list) for one channel; columns are the lead fields."""
+    rt = runtime()
+    channel = rt.db.channels.find_one({"_id": args["channel_id"], "active": True})
+    if channel is None:
+        raise Problem(400, "no active channel with this id", errors=[{"field": "channel_id", "message": "unknown"}])
+    return submit_rows(rt, channel, csvio.read_rows(csvio.uploaded_text(), max_rows=MAX_IMPORT_ROWS))
 
 
 def submit_rows(rt, channel: dict, rows: list) -> dict:

@@ -94,6 +94,10 @@ class BatchIn(ma.Schema):
     leads = ma.fields.List(ma.fields.Raw(), required=True, validate=V.Length(min=1, max=500))
 
 
+class ImportQuery(ma.Schema):
+    channel_id = ma.fields.String(required=True)
+
+
 class Candidate(ma.Schema):
     id = ma.fields.String()
     kind = ma.fields.String()

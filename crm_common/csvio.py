@@ -1,0 +1,72 @@
+"""CSV in and out: imports with a per-row report, exports as a download.
+
+Spreadsheets from Chinese desktops often save CSV as GB18030 rather than UTF-8;
+both are read, and UTF-8 is written with a BOM so Excel opens it right.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Iterable
+
+from flask import Response, request
+
+from .errors import Problem
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def uploaded_text() -> str:
+    """The CSV of a request: a multipart `file` field or the raw body (text/csv)."""
+    upload = request.files.get("file")
+    raw = upload.read(MAX_IMPORT_BYTES + 1) if upload else request.get_data(cache=False)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise Problem(413, f"a CSV import is at most {MAX_IMPORT_BYTES} bytes")
+    if not raw.strip():
+        raise Problem(400, "the CSV is empty", errors=[{"field": "file", "message": "no rows"}])
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Problem(400, "the CSV is neither UTF-8 nor GB18030", errors=[{"field": "file", "message": "encoding"}])
+
+
+def read_rows(text: str, *, max_rows: int) -> list[dict]:
+    """Rows as dicts keyed by the header, blank cells left out."""
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise Problem(400, "the CSV has no header row", errors=[{"field": "file", "message": "no header"}])
+    rows = []
+    for row in reader:
+        if len(rows) == max_rows:
+            raise Problem(400, f"a CSV import has at most {max_rows} rows",
+                          errors=[{"field": "file", "message": "too many rows"}])
+        rows.append({k.strip(): v.strip() for k, v in row.items() if k and isinstance(v, str) and v.strip()})
+    return rows
+
+
+def download(rows: Iterable[dict], columns: list[str], filename: str) -> Response:
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+        buffer.write("\ufeff")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(row.get(k)) for k in columns})
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+    return Response(generate(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    text = str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,28 @@
+"""Concurrent submissions of one person create exactly one lead: the database decides, not luck."""
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import requests
+
+VARIANTS = ["13912345678", "139 1234 5678", "+86 139-1234-5678", "0086 13912345678", "+86-13912345678"]
+
+
+def test_fifty_concurrent_posts_of_one_person_create_one_lead(system, admin_headers):
+    channel = requests.post(system.url("lead-intake", "/v1/channels"), json={"name": "race"},
+                            headers=admin_headers, timeout=10).json()
+    key = {"X-API-Key": channel["api_key"]}
+    start = Barrier(50)
+
+    def submit(i):
+        start.wait(timeout=30)
+        return requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=60,
+                             json={"name": "Chen Jie", "phone": VARIANTS[i % 5], "company": "Race Co"})
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(submit, range(50)))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] * 49 + [201], [r.text for r in responses if r.status_code not in (200, 201)][:3]
+    created = next(r.json()["id"] for r in responses if r.status_code == 201)
+    assert {r.json()["dedup"]["duplicate_of"] for r in responses if r.status_code == 200} == {created}
+    lead = requests.get(system.url("lead-intake", f"/v1/leads/{created}"), headers=admin_headers, timeout=10).json()
+    assert lead["touchpoints"] == 50 and lead["phones"] == ["+8613912345678"]
