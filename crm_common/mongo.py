@@ -6,7 +6,7 @@ import time
 from typing import Callable, Iterable, Mapping
 
 from pymongo import ASCENDING, IndexModel, MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 log = logging.getLogger(__name__)
 
@@ -47,3 +47,11 @@ def in_transaction(client: MongoClient, work: Callable):
     """Run `work(session)` in one transaction, retried on transient errors."""
     with client.start_session() as session:
         return session.with_transaction(work)
+
+
+def is_duplicate_key(exc: Exception) -> bool:
+    """A unique index refused the write, whether from one insert or a bulk one."""
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    errors = exc.details.get("writeErrors", []) if isinstance(exc, BulkWriteError) else []
+    return bool(errors) and all(e.get("code") == 11000 for e in errors)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Iterable
 
-from pymongo import ReturnDocument
+from bson import ObjectId
 
 from .events import encode, topic_for
 
@@ -18,24 +18,18 @@ log = logging.getLogger(__name__)
 PENDING, SENT = "pending", "sent"
 
 
-def _next_seq(db, session, count: int) -> int:
-    counter = db.counters.find_one_and_update(
-        {"_id": "outbox"}, {"$inc": {"value": count}}, upsert=True,
-        return_document=ReturnDocument.AFTER, session=session,
-    )
-    return counter["value"] - count + 1
-
-
 def add(db, session, events: Iterable[dict], now) -> None:
     """Store events in the caller's transaction; they are published by the relay."""
     events = list(events)
     if not events:
         return
-    first = _next_seq(db, session, len(events))
+    # ObjectIds order rows by time, then by a per-process counter, with no shared counter
+    # document for every transaction to conflict on. One aggregate's writes are serialised
+    # by its own document, so its events keep their order.
     rows = [
-        {"_id": e["id"], "seq": first + i, "topic": topic_for(e["type"]), "key": e["subject"],
+        {"_id": e["id"], "seq": ObjectId(), "topic": topic_for(e["type"]), "key": e["subject"],
          "type": e["type"], "event": e, "status": PENDING, "attempts": 0, "created_at": now}
-        for i, e in enumerate(events)
+        for e in events
     ]
     db.outbox.insert_many(rows, session=session)
 

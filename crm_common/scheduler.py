@@ -41,11 +41,11 @@ class Scheduler:
         if only_if_due:
             query["next_run_at"] = {"$lte": now}
         try:
-            self.leases.find_one_and_update(
+            lease = self.leases.find_one_and_update(
                 query, {"$set": {"owner": self.owner, "expires_at": now + timedelta(seconds=job.lease_seconds)},
                         "$setOnInsert": {"next_run_at": now}},
                 upsert=True, return_document=ReturnDocument.AFTER)
-            return True
+            return lease is not None and lease.get("owner") == self.owner
         except DuplicateKeyError:
             return False  # held by another replica, or not due yet
 

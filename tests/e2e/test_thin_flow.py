@@ -104,7 +104,7 @@ def test_time_travel_reclaims_a_neglected_customer_and_tells_the_owner(system, a
     assert moved.status_code == 200 and moved.json()["offset_days"] == 8
     try:
         run = requests.post(system.url("pool", "/v1/dev/jobs/reclaim-due/run"), headers=admin_headers, timeout=20)
-        assert run.status_code == 200 and run.json()["result"]["reclaimed"] >= 1
+        assert run.status_code == 200  # the worker's own run may have reclaimed it a moment earlier
         entry = requests.get(system.url("pool", "/v1/pool-entries"), headers=admin_headers,
                              params={"customer_id": customer_id}, timeout=10).json()["items"][0]
         assert entry["status"] == "in_pool" and entry["owner_id"] is None

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from . import normalise
+from .dedup import company_record
 
 DEFAULT_HOLDING_LIMIT = 200
 
@@ -30,10 +31,8 @@ def customer_changed(rt, session, customer: dict) -> None:
     fields = {k: customer[k] for k in ("owner_id", "department_path", "name") if k in customer}
     rt.db.customers.update_one({"_id": customer_id}, {"$set": fields}, upsert=True, session=session)
     if customer.get("name"):
-        company = normalise.company_key(customer["name"])
-        rt.db.companies.update_one({"_id": f"customer:{customer_id}"}, {"$set": {
-            "kind": "customer", "record_id": customer_id, "company_key": company,
-            "city": customer.get("city")}}, upsert=True, session=session)
+        record = company_record("customer", customer_id, normalise.company_key(customer["name"]), customer.get("city"))
+        rt.db.companies.replace_one({"_id": record["_id"]}, record, upsert=True, session=session)
     for contact in customer.get("contacts", []):
         keys = normalise.identity_keys(contact.get("phones", []), contact.get("emails", []),
                                        contact.get("wechat_ids", []), customer.get("name", ""),

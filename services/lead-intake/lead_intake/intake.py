@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import PyMongoError
 
+from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
 
 from . import assignment, dedup, directory, normalise, rules, scoring
@@ -43,8 +44,10 @@ def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
         verdict = _possible(rt, draft)
         try:
             return rt.transaction(lambda s: _create(rt, s, draft, keys, verdict, channel, body))
-        except DuplicateKeyError:
-            continue  # a concurrent submission took a key first: now this one is its duplicate
+        except PyMongoError as exc:
+            if not is_duplicate_key(exc):
+                raise
+            # a concurrent submission took a key first: now this one is its duplicate
 
 
 def _key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
@@ -56,13 +59,14 @@ def _possible(rt, draft: dict) -> dedup.Verdict:
     key = draft["company_key"]
     if not key:
         return dedup.Verdict("new")
+    threshold = rules.current(rt.db, "dedup")["fuzzy_threshold"]
     same_key = [Record(c["kind"], c["record_id"]) for c in rt.db.companies.find({"company_key": key}).limit(20)]
     same_city = []
     if draft.get("city"):
-        same_city = [(Record(c["kind"], c["record_id"]), c["company_key"])
-                     for c in rt.db.companies.find({"city": draft["city"], "company_key": {"$ne": key}},
-                                                   {"kind": 1, "record_id": 1, "company_key": 1})]
-    threshold = rules.current(rt.db, "dedup")["fuzzy_threshold"]
+        shortest, longest = dedup.length_window(key, threshold)
+        same_city = [(Record(c["kind"], c["record_id"]), c["company_key"]) for c in rt.db.companies.find(
+            {"city": draft["city"], "key_length": {"$gte": shortest, "$lte": longest}},
+            {"kind": 1, "record_id": 1, "company_key": 1}) if c["company_key"] != key]
     return dedup.possible(key, same_key, same_city, threshold)
 
 
@@ -82,8 +86,7 @@ def _create(rt, session, draft, keys, verdict, channel, body) -> tuple[dict, int
     rt.db.identity_keys.insert_many([{"_id": k, "kind": "lead", "record_id": lead["_id"]} for k in keys],
                                     session=session)
     if draft["company_key"]:
-        rt.db.companies.insert_one({"_id": f"lead:{lead['_id']}", "kind": "lead", "record_id": lead["_id"],
-                                    "company_key": draft["company_key"], "city": draft.get("city")},
+        rt.db.companies.insert_one(dedup.company_record("lead", lead["_id"], draft["company_key"], draft.get("city")),
                                    session=session)
     events = [rt.event("crm.lead.received", lead["_id"], {
         "lead_id": lead["_id"], "channel_id": channel["_id"], "channel": channel["name"], "name": lead["name"],

@@ -1,0 +1,84 @@
+"""Shared by the benchmarks: servers, a service under gunicorn, and timing helpers."""
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from crm_common import localinfra
+from crm_common.testing import servers as test_servers
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def servers():
+    with tempfile.TemporaryDirectory() as tmp, test_servers.start(Path(tmp)) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def service(running, package: str, *, workers: int = 4):
+    """One service's HTTP app under gunicorn, as in production."""
+    port = localinfra.free_port()
+    env = dict(os.environ, CRM_ENV="test", MONGO_URI=running.mongo_uri, KAFKA_BOOTSTRAP_SERVERS=running.kafka_bootstrap,
+               WEB_CONCURRENCY=str(workers), PORT=str(port), LOG_LEVEL="WARNING", CRM_ADMIN_PASSWORD="bench")
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+                                "-b", f"127.0.0.1:{port}", f"{package}.app:create_app()"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{package} did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def run_clients(clients: int, per_client: int, make_call) -> dict:
+    """`make_call(client_index)` returns a function doing one call; all clients start together."""
+    latencies, lock, barrier = [], threading.Lock(), threading.Barrier(clients)
+
+    def client(index):
+        call = make_call(index)
+        mine = []
+        barrier.wait()
+        for i in range(per_client):
+            started = time.perf_counter()
+            call(i)
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"rate": len(latencies) / elapsed, "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]}
+
+
+def print_row(label: str, measured: dict, baseline: dict) -> None:
+    print(f"{label:<34} {measured['rate']:>9.1f}/s  p50 {measured['p50_ms']:>7.2f} ms  p99 {measured['p99_ms']:>7.2f} ms"
+          f"  | baseline {baseline['rate']:>9.1f}/s  p99 {baseline['p99_ms']:>6.2f} ms"
+          f"  | ratio {measured['rate'] / baseline['rate']:.2f}", flush=True)
