@@ -39,7 +39,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+	$(BIN)/python -m bench.lead_intake
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -2,7 +2,7 @@
 beside the raw insert_one rate of the same MongoDB server at the same concurrency.
 
 Target (issue 3): intake >= 30% of the raw insert rate; p99 < 50 ms at 8 clients.
-Run: make bench, or .venv/bin/python bench/lead_intake.py [--stored N]
+Run: make bench, or .venv/bin/python -m bench.lead_intake [--stored N]
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import requests
 from bson import ObjectId
 from pymongo import MongoClient
 
-from common import print_row, run_clients, servers, service
+from bench.common import print_row, run_clients, servers, service
 from lead_intake.dedup import company_record
 from lead_intake.normalise import company_key
 from crm_common.auth import Principal, issue_token
