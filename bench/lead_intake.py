@@ -14,7 +14,7 @@ import requests
 from bson import ObjectId
 from pymongo import MongoClient
 
-from bench.common import print_row, run_clients, servers, service
+from bench.common import JWT_SECRET, print_row, run_clients, servers, service
 from lead_intake.dedup import company_record
 from lead_intake.normalise import company_key
 from crm_common.auth import Principal, issue_token
@@ -60,7 +60,7 @@ def main() -> None:
         client = MongoClient(running.mongo_uri)
         db = client.crm_lead_intake
         seed(db, args.stored)
-        settings = Settings.from_env("lead-intake", {"CRM_ENV": "test"})
+        settings = Settings.from_env("lead-intake", {"CRM_ENV": "prod", "JWT_SECRET": JWT_SECRET})
         admin = {"Authorization": "Bearer " + issue_token(settings.jwt_secret, Principal("bench", "bench", "admin"), 3600)}
         key = {"X-API-Key": requests.post(url + "/v1/channels", json={"name": "bench", "rate_limit_per_minute": 100000},
                                           headers=admin, timeout=10).json()["api_key"]}

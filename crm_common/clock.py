@@ -5,7 +5,6 @@ its worker all see the same moved time.
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 
@@ -16,12 +15,12 @@ def utcnow() -> datetime:
 class Clock:
     """Real time, plus an offset that only dev and test may set."""
 
-    _CACHE_SECONDS = 0.2  # re-read the shared offset at most this often
-
     def __init__(self, store=None):
-        self._store = store  # a MongoDB collection, or None for a fixed zero offset
+        # A MongoDB collection (dev and test only), or None for a fixed zero offset. The offset is
+        # read on every call, never cached: a process that served the move and one that did not
+        # must agree at once.
+        self._store = store
         self._offset = timedelta(0)
-        self._read_at = 0.0
 
     def now(self) -> datetime:
         return utcnow() + self.offset()
@@ -29,15 +28,11 @@ class Clock:
     def offset(self) -> timedelta:
         if self._store is None:
             return self._offset
-        if time.monotonic() - self._read_at > self._CACHE_SECONDS:
-            doc = self._store.find_one({"_id": "clock"}) or {}
-            self._offset = timedelta(seconds=doc.get("offset_seconds", 0))
-            self._read_at = time.monotonic()
-        return self._offset
+        doc = self._store.find_one({"_id": "clock"}) or {}
+        return timedelta(seconds=doc.get("offset_seconds", 0))
 
     def set_offset(self, offset: timedelta) -> None:
         self._offset = offset
-        self._read_at = time.monotonic()
         if self._store is not None:
             self._store.update_one(
                 {"_id": "clock"}, {"$set": {"offset_seconds": offset.total_seconds()}}, upsert=True

@@ -114,3 +114,18 @@ def test_time_travel_reclaims_a_neglected_customer_and_tells_the_owner(system, a
         assert len(told) == 1
     finally:
         requests.post(system.url("pool", "/v1/dev/clock"), json={"offset_days": 0}, headers=admin_headers, timeout=10)
+
+
+def test_the_owner_is_told_when_their_customer_comes_back(system, admin_headers):
+    key = new_channel(system, admin_headers, "wechat-mini-program")
+    phone = str(next(_numbers))
+    lead = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
+                         json={"name": "Zhou Min", "phone": phone}).json()
+    requests.post(system.url("lead-intake", f"/v1/leads/{lead['id']}/convert"), headers=admin_headers, timeout=10)
+    again = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
+                          json={"name": "Zhou Min", "phone": f"+86 {phone}"})
+    assert again.status_code == 200
+    told = eventually(lambda: [i for i in requests.get(system.url("notify", "/v1/inbox"), headers=admin_headers,
+                                                       timeout=10).json()["items"] if i["kind"] == "lead_resubmitted"
+                               and "wechat-mini-program" in i["title"]])
+    assert len(told) == 1

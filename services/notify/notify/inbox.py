@@ -30,3 +30,21 @@ def reclaimed(rt, session, event: dict) -> None:
             user_id=event["previous_owner_id"], kind="customer_reclaimed", customer_id=event["customer_id"],
             title="A customer went back to the pool",
             body=f"Reclaimed by the pool rules ({event['reason']}). Any entitled rep may claim it now.")
+
+
+def lead_assigned(rt, session, event: dict) -> None:
+    """Handle crm.lead.assigned: the new owner should respond within 24 hours."""
+    deliver(rt, session, key=f"lead-assigned:{event['lead_id']}:{event['owner_id']}:{event['assigned_at']}",
+            user_id=event["owner_id"], kind="lead_assigned",
+            title="A new lead is yours", body=f"Respond by {event['respond_by']} (within 24 hours of assignment).")
+
+
+def lead_resubmitted(rt, session, event: dict) -> None:
+    """Handle crm.lead.resubmitted: "your customer came back through channel X"."""
+    if not event.get("owner_id"):
+        return  # an unassigned lead has nobody to tell yet
+    customer_id = event["record_id"] if event["record_kind"] == "customer" else None
+    deliver(rt, session, key=f"resubmitted:{event['record_id']}:{event['received_at']}", user_id=event["owner_id"],
+            kind="lead_resubmitted", customer_id=customer_id,
+            title=f"Your {event['record_kind']} came back through {event.get('channel') or 'a channel'}",
+            body="They submitted their details again; it is recorded as a touchpoint. A good moment to call.")

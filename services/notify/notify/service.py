@@ -15,6 +15,8 @@ def handlers(rt):
     return {
         "crm.customer.created": lambda event, session: inbox.new_customer(rt, session, event["data"]),
         "crm.pool.customer_reclaimed": lambda event, session: inbox.reclaimed(rt, session, event["data"]),
+        "crm.lead.assigned": lambda event, session: inbox.lead_assigned(rt, session, event["data"]),
+        "crm.lead.resubmitted": lambda event, session: inbox.lead_resubmitted(rt, session, event["data"]),
     }
 
 
