@@ -18,9 +18,12 @@ CONSUMER_TIMEOUTS = dict(session_timeout_ms=6000, heartbeat_interval_ms=1000)
 
 def producer(settings) -> KafkaProducer:
     """The idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
+    # Short timeouts: while the broker is down the outbox keeps the events, and the relay's
+    # next run tries again, so waiting long here would only stall the worker's other jobs.
     return KafkaProducer(
         bootstrap_servers=settings.kafka_servers, acks="all", enable_idempotence=True,
         linger_ms=5, retries=5, max_in_flight_requests_per_connection=5,
+        bootstrap_timeout_ms=5000, max_block_ms=10000, request_timeout_ms=10000, delivery_timeout_ms=20000,
     )
 
 
