@@ -12,7 +12,9 @@ import time
 from typing import Callable
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
+from pymongo.errors import ConnectionFailure
 
 from . import tracing
 from .events import InvalidEvent, dead_letter_topic, decode, topic_for
@@ -21,6 +23,10 @@ from .kafka import CONSUMER_TIMEOUTS
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict, object], None]  # (event, MongoDB session)
+
+
+class DependencyDown(RuntimeError):
+    """MongoDB or Kafka cannot be reached: wait and retry, blame no message."""
 
 
 class _CommitOnRevoke(ConsumerRebalanceListener):
@@ -36,9 +42,11 @@ class _CommitOnRevoke(ConsumerRebalanceListener):
 
 class ConsumerLoop:
     def __init__(self, runtime, group: str, handlers: dict[str, Handler], *,
-                 max_attempts: int = 3, backoff_seconds: float = 0.2, max_poll_records: int = 100):
+                 max_attempts: int = 3, backoff_seconds: float = 0.2, max_poll_records: int = 100,
+                 outage_pause_seconds: float = 2.0):
         self.rt, self.group, self.handlers = runtime, group, handlers
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
+        self.outage_pause_seconds = outage_pause_seconds
         self.topics = sorted({topic_for(t) for t in handlers})
         self.stopping = threading.Event()
         self._done: dict = {}  # partition -> next offset to commit
@@ -59,11 +67,19 @@ class ConsumerLoop:
     def poll_once(self, timeout_ms: int = 500) -> int:
         batch = self.consumer.poll(timeout_ms=timeout_ms)
         count = 0
-        for tp, messages in batch.items():
-            for message in messages:
-                self.handle(message)
-                self._done[tp] = message.offset + 1
-                count += 1
+        try:
+            for tp, messages in batch.items():
+                for message in messages:
+                    self.handle(message)
+                    self._done[tp] = message.offset + 1
+                    count += 1
+        except DependencyDown as exc:
+            # MongoDB or Kafka is unreachable: no message is at fault, so none is dead-lettered.
+            # Rewind to the first unhandled message of each partition and try again later.
+            log.warning("pausing: %s", exc)
+            for tp, messages in batch.items():
+                self.consumer.seek(tp, self._done.get(tp, messages[0].offset))
+            time.sleep(self.outage_pause_seconds)
         self.commit()
         self._record_lag()
         return count
@@ -92,6 +108,8 @@ class ConsumerLoop:
                 self.rt.transaction(lambda session: self._apply(event, handler, session))
                 self.rt.metrics.events_handled.labels(event["type"]).inc()
                 return
+            except ConnectionFailure as exc:
+                raise DependencyDown(f"MongoDB: {exc}") from exc
             except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
                 error = exc
                 log.warning("handling %s %s failed (attempt %d): %r", event["type"], event["id"], attempt, exc)
@@ -114,9 +132,11 @@ class ConsumerLoop:
             ("dlq_partition", str(message.partition).encode()), ("dlq_offset", str(message.offset).encode()),
             ("dlq_group", self.group.encode()), ("dlq_type", event_type.encode()),
         ]
-        # If this send fails the offset is not committed, so the message is seen again.
-        self.rt.producer.send(dead_letter_topic(message.topic), key=message.key, value=message.value,
-                              headers=headers).get(timeout=10)
+        try:
+            self.rt.producer.send(dead_letter_topic(message.topic), key=message.key, value=message.value,
+                                  headers=headers).get(timeout=10)
+        except KafkaError as exc:
+            raise DependencyDown(f"Kafka: {exc}") from exc  # not committed: the message comes back
 
     def _record_lag(self) -> None:
         for tp in self.consumer.assignment():

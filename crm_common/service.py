@@ -85,5 +85,9 @@ def run_worker(spec: ServiceSpec, settings: Settings | None = None) -> None:
 
 def _schedule(scheduler: Scheduler, stop: threading.Event, tick_seconds: float = 0.1) -> None:
     while not stop.is_set():
-        scheduler.run_due()
+        try:
+            scheduler.run_due()
+        except Exception:  # noqa: BLE001 - e.g. MongoDB unreachable: keep ticking until it is back
+            log.exception("scheduler tick failed")
+            stop.wait(2.0)
         stop.wait(tick_seconds)

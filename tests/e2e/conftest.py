@@ -6,14 +6,15 @@ from crm_common.testing import system as running_system
 ADMIN_PASSWORD = "e2e-admin-password"
 
 
-@pytest.fixture(scope="session")
+# Package scope: the running services stop before other test folders reuse the databases.
+@pytest.fixture(scope="package")
 def system(session_servers, tmp_path_factory):
     started = running_system.start(session_servers, tmp_path_factory.mktemp("system"), admin_password=ADMIN_PASSWORD)
     yield started
     running_system.stop(started)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def admin_headers(system):
     response = requests.post(system.url("customer", "/v1/auth/token"),
                              json={"username": "admin", "password": ADMIN_PASSWORD}, timeout=10)
