@@ -16,7 +16,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from . import kafka as kafka_plumbing
-from . import outbox, tracing
+from . import catalogue, outbox, tracing
 from .errors import Problem, field_errors, problem_response
 
 log = logging.getLogger("crm.http")
@@ -70,6 +70,7 @@ def create_base_app(name: str, rt) -> Flask:
     app.add_url_rule("/healthz", "healthz", lambda: jsonify(status="ok"))
     app.add_url_rule("/readyz", "readyz", _readyz)
     app.add_url_rule("/metrics", "metrics", _metrics)
+    app.add_url_rule("/asyncapi.json", "asyncapi", lambda: jsonify(catalogue.asyncapi()))
     app.extensions["crm_api"] = api
     return app
 
