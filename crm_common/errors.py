@@ -21,21 +21,22 @@ class Problem(Exception):
         self.type, self.headers, self.extra = type, headers or {}, extra
 
 
-def field_errors(messages, prefix: str = "") -> list[dict]:
+def field_errors(messages, prefix: str = "", *, top: bool = True) -> list[dict]:
     """Flatten marshmallow/webargs messages into [{"field": "a.b", "message": ...}]."""
     out = []
     if isinstance(messages, dict):
         for key, value in messages.items():
-            if key in ("json", "query", "form", "headers", "view_args") and not prefix:
-                out += field_errors(value, "")
+            # Only the outermost keys are webargs locations; a body field may be called "query".
+            if key in ("json", "query", "form", "headers", "view_args") and top:
+                out += field_errors(value, "", top=False)
                 continue
             name = f"{prefix}.{key}" if prefix else str(key)
-            out += field_errors(value, name)
+            out += field_errors(value, name, top=False)
     elif isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
         out += [{"field": prefix or None, "message": m} for m in messages]
     elif isinstance(messages, (list, tuple)):
         for item in messages:
-            out += field_errors(item, prefix)
+            out += field_errors(item, prefix, top=False)
     else:
         out.append({"field": prefix or None, "message": str(messages)})
     return out

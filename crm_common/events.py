@@ -7,8 +7,9 @@ published: `new_event` raises before anything is written.
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,19 @@ TOPIC_OF_AGGREGATE = {
     "notification": "crm.notifications",
 }
 TOPICS = tuple(sorted(set(TOPIC_OF_AGGREGATE.values())))
+
+
+# jsonschema checks "date-time" only with an optional package installed; check it here so a
+# contract's timestamps are always enforced (RFC 3339: a full date, time and offset).
+_FORMATS = jsonschema.FormatChecker()
+_RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", re.IGNORECASE)
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_rfc3339(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    return bool(_RFC3339.match(value)) and bool(datetime.fromisoformat(value.upper().replace("Z", "+00:00")))
 
 
 class InvalidEvent(ValueError):
@@ -60,7 +74,7 @@ def _validator(event_type: str, version: int):
     schema = schema_for(event_type, version)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return cls(schema, format_checker=_FORMATS)
 
 
 def contract_types() -> list[tuple[str, int]]:
@@ -91,7 +105,7 @@ def new_event(event_type: str, subject: str, data: dict, *, source: str, time: d
         "source": f"/crm/{source}",
         "type": event_type,
         "subject": str(subject),
-        "time": time.isoformat().replace("+00:00", "Z"),
+        "time": time.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
         "datacontenttype": "application/json",
         "dataschema": f"urn:crm:contracts:{event_type}:v{version}",
         "traceparent": tracing.current_traceparent(),

@@ -8,7 +8,8 @@ import secrets
 request_id_var = contextvars.ContextVar("request_id", default=None)
 traceparent_var = contextvars.ContextVar("traceparent", default=None)
 
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+# All-zero trace and parent ids are invalid (W3C Trace Context).
+_TRACEPARENT = re.compile(r"^00-(?!0{32})([0-9a-f]{32})-(?!0{16})([0-9a-f]{16})-[0-9a-f]{2}$")
 
 
 def new_traceparent(trace_id: str | None = None) -> str:
