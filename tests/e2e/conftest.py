@@ -1,6 +1,7 @@
 import pytest
 import requests
 
+from crm_common.testing import state
 from crm_common.testing import system as running_system
 
 ADMIN_PASSWORD = "e2e-admin-password"
@@ -9,6 +10,8 @@ ADMIN_PASSWORD = "e2e-admin-password"
 # Package scope: the running services stop before other test folders reuse the databases.
 @pytest.fixture(scope="package")
 def system(session_servers, tmp_path_factory):
+    state.clean_databases(session_servers.mongo_uri)  # whatever ran before, the system starts empty
+    state.delete_topics(session_servers.kafka_bootstrap)
     started = running_system.start(session_servers, tmp_path_factory.mktemp("system"), admin_password=ADMIN_PASSWORD)
     yield started
     running_system.stop(started)

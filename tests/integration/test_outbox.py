@@ -1,0 +1,79 @@
+"""The transactional outbox: state and events commit together; the relay publishes each at least once."""
+import pytest
+
+from crm_common import kafka
+from crm_common.events import InvalidEvent
+from crm_common.outbox import Relay
+from crm_common.testing.state import events_of, read_topic
+
+
+@pytest.fixture
+def relay(rt):
+    return Relay(rt.db, rt.clock, lambda: rt.producer)
+
+
+def add_user(rt, user_created, user_id, *, username="ann", fail=False):
+    def work(session):
+        rt.db.users.insert_one({"_id": user_id, "username": username}, session=session)
+        rt.publish(session, user_created(user_id, username))
+        if fail:
+            raise RuntimeError("the request failed after writing")
+    rt.transaction(work)
+
+
+def test_the_state_change_and_its_event_are_stored_together(rt, user_created):
+    add_user(rt, user_created, "u1")
+    assert rt.db.users.find_one({"_id": "u1"})["username"] == "ann"
+    [row] = rt.db.outbox.find()
+    assert (row["status"], row["topic"], row["key"], row["type"]) == ("pending", "crm.org", "u1", "crm.user.created")
+    assert row["event"]["data"]["user_id"] == "u1" and row["_id"] == row["event"]["id"]
+
+
+def test_a_failure_inside_the_transaction_leaves_neither_state_nor_event(rt, user_created):
+    with pytest.raises(RuntimeError):
+        add_user(rt, user_created, "u1", fail=True)
+    assert rt.db.users.count_documents({}) == 0 and rt.db.outbox.count_documents({}) == 0
+
+
+def test_an_invalid_event_leaves_no_state_behind(rt):
+    def work(session):
+        rt.db.users.insert_one({"_id": "u1"}, session=session)
+        rt.publish(session, rt.event("crm.user.created", "u1", {"user_id": "u1"}))
+    with pytest.raises(InvalidEvent):
+        rt.transaction(work)
+    assert rt.db.users.count_documents({}) == 0 and rt.db.outbox.count_documents({}) == 0
+
+
+def test_the_relay_publishes_in_order_keyed_by_aggregate_and_marks_rows_sent(rt, relay, user_created, servers):
+    for user_id, username in [("u1", "a"), ("u2", "b"), ("u1", "c"), ("u1", "d")]:
+        rt.transaction(lambda session, u=user_id, n=username: rt.publish(session, user_created(u, n)))
+    assert relay.run_once() == 4
+    messages = read_topic(servers.kafka_bootstrap, "crm.org", expect=4)
+    assert len(messages) == 4
+    by_key = {}
+    for message in messages:
+        by_key.setdefault(message.key, []).append(message)
+    assert [events_of([m])[0]["data"]["username"] for m in by_key[b"u1"]] == ["a", "c", "d"]
+    assert len({m.partition for m in by_key[b"u1"]}) == 1
+    assert dict(messages[0].headers)["ce_type"] == b"crm.user.created"
+    assert rt.db.outbox.count_documents({"status": "sent", "sent_at": {"$ne": None}}) == 4
+    assert relay.run_once() == 0
+
+
+def test_rows_published_but_not_marked_before_a_crash_are_sent_again(rt, relay, user_created, servers):
+    add_user(rt, user_created, "u1")
+    assert relay.run_once() == 1
+    rt.db.outbox.update_many({}, {"$set": {"status": "pending"}, "$unset": {"sent_at": ""}})  # the crash
+    assert relay.run_once() == 1
+    copies = events_of(read_topic(servers.kafka_bootstrap, "crm.org", expect=2))
+    assert len(copies) == 2 and copies[0]["id"] == copies[1]["id"]
+    assert rt.db.outbox.count_documents({"status": "pending"}) == 0
+
+
+def test_the_relay_producer_waits_for_all_replicas_and_is_idempotent(rt):
+    producer = kafka.producer(rt.settings)
+    try:
+        assert producer.config["acks"] == -1  # 'all'
+        assert producer.config["enable_idempotence"] is True
+    finally:
+        producer.close(timeout=5)

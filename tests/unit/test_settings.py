@@ -1,0 +1,69 @@
+"""Settings come from the environment once; production refuses to start without its secrets."""
+import dataclasses
+
+import pytest
+
+from crm_common.settings import Settings, SettingsError
+
+
+def test_defaults_for_a_dev_machine():
+    settings = Settings.from_env("lead-intake", {"CRM_ENV": "dev"})
+    assert settings.env == "dev" and settings.is_dev
+    assert settings.mongo_db == "crm_lead_intake"
+    assert settings.mongo_uri == "mongodb://127.0.0.1:27017/?directConnection=true"
+    assert settings.kafka_servers == ["127.0.0.1:9092"]
+    assert settings.kafka_topic_partitions == 6 and settings.kafka_replication_factor == 1
+    assert settings.jwt_ttl_seconds == 8 * 3600 and settings.log_level == "INFO"
+    assert settings.jwt_secret and settings.worker_metrics_port is None
+
+
+def test_values_are_taken_from_the_environment():
+    settings = Settings.from_env("pool", {
+        "CRM_ENV": "Prod", "JWT_SECRET": "s3cret", "MONGO_URI": "mongodb://db:27017", "MONGO_DB": "pool_x",
+        "KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9092,", "KAFKA_TOPIC_PARTITIONS": "12", "LOG_LEVEL": "debug",
+        "WORKER_METRICS_PORT": "9100"})
+    assert (settings.env, settings.is_dev, settings.jwt_secret) == ("prod", False, "s3cret")
+    assert (settings.mongo_uri, settings.mongo_db) == ("mongodb://db:27017", "pool_x")
+    assert settings.kafka_servers == ["k1:9092", "k2:9092"]
+    assert (settings.kafka_topic_partitions, settings.log_level, settings.worker_metrics_port) == (12, "DEBUG", 9100)
+
+
+def test_the_environment_is_read_once(monkeypatch):
+    monkeypatch.setenv("CRM_ENV", "test")
+    monkeypatch.setenv("MONGO_DB", "first")
+    settings = Settings.from_env("pool")
+    monkeypatch.setenv("MONGO_DB", "second")
+    assert settings.mongo_db == "first"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.mongo_db = "second"
+
+
+@pytest.mark.parametrize("environ", [{}, {"CRM_ENV": "prod"}, {"CRM_ENV": "staging", "JWT_SECRET": ""}])
+def test_a_jwt_secret_is_required_outside_dev_and_test(environ):
+    with pytest.raises(SettingsError, match="JWT_SECRET"):
+        Settings.from_env("customer", environ)
+
+
+def test_dev_and_test_start_without_a_jwt_secret():
+    assert Settings.from_env("customer", {"CRM_ENV": "test"}).jwt_secret
+    assert Settings.from_env("customer", {"CRM_ENV": "dev", "JWT_SECRET": "mine"}).jwt_secret == "mine"
+
+
+def test_the_admin_password_defaults_to_admin_only_in_dev():
+    assert Settings.from_env("customer", {"CRM_ENV": "dev"}).admin_password == "admin"
+    assert Settings.from_env("customer", {"CRM_ENV": "test"}).admin_password is None
+    assert Settings.from_env("customer", {"CRM_ENV": "prod", "JWT_SECRET": "s"}).admin_password is None
+    chosen = Settings.from_env("customer", {"CRM_ENV": "prod", "JWT_SECRET": "s", "CRM_ADMIN_PASSWORD": "long-pw"})
+    assert chosen.admin_password == "long-pw"
+
+
+@pytest.mark.parametrize("name", ["KAFKA_TOPIC_PARTITIONS", "KAFKA_REPLICATION_FACTOR", "JWT_TTL_SECONDS",
+                                  "WORKER_METRICS_PORT"])
+def test_a_malformed_number_names_the_setting_and_the_value(name):
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env("pool", {"CRM_ENV": "test", name: "six"})
+    assert name in str(raised.value) and "'six'" in str(raised.value)
+
+
+def test_an_empty_number_falls_back_to_its_default():
+    assert Settings.from_env("pool", {"CRM_ENV": "test", "KAFKA_TOPIC_PARTITIONS": ""}).kafka_topic_partitions == 6
