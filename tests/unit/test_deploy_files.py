@@ -1,0 +1,34 @@
+"""The deployment files parse and name every service's two processes."""
+from pathlib import Path
+
+import yaml
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+PACKAGES = {"lead-intake": "lead_intake", "customer": "customer", "pool": "pool", "notify": "notify",
+            "reporting": "reporting"}
+
+
+def test_compose_runs_a_web_and_a_worker_of_each_service_on_a_replica_set_and_kraft():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    for name, package in PACKAGES.items():
+        assert f"{package}.app:create_app()" in services[name]["command"]
+        assert services[f"{name}-worker"]["command"] == ["python", "-m", f"{package}.worker"]
+    assert "--replSet" in services["mongo"]["command"]
+    assert "controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
+
+
+def test_every_kubernetes_manifest_parses_and_probes_health():
+    for name, package in PACKAGES.items():
+        docs = list(yaml.safe_load_all((DEPLOY / "k8s" / f"{name}.yaml").read_text()))
+        web, worker, service = docs
+        container = web["spec"]["template"]["spec"]["containers"][0]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert worker["spec"]["template"]["spec"]["containers"][0]["command"][-1] == f"{package}.worker"
+        assert service["kind"] == "Service"
+
+
+def test_the_procfile_lists_both_servers_and_ten_service_processes():
+    names = [line.split(":")[0] for line in (DEPLOY / "Procfile").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert names[:2] == ["mongo", "kafka"] and len(names) == 12
