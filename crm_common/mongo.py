@@ -12,7 +12,9 @@ log = logging.getLogger(__name__)
 
 # Indexes the plumbing itself needs in every service database.
 PLUMBING_INDEXES: Mapping[str, list[IndexModel]] = {
-    "outbox": [IndexModel([("status", ASCENDING), ("seq", ASCENDING)])],
+    "outbox": [IndexModel([("status", ASCENDING), ("seq", ASCENDING)]),
+               # sent rows are kept a week for replays; pending rows have no sent_at and never expire
+               IndexModel([("sent_at", ASCENDING)], expireAfterSeconds=7 * 86400)],
     "processed_events": [IndexModel([("processed_at", ASCENDING)])],
     "idempotency_keys": [IndexModel([("created_at", ASCENDING)], expireAfterSeconds=7 * 86400)],
     "rate_windows": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],

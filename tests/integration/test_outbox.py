@@ -4,6 +4,7 @@ import pytest
 from crm_common import kafka
 from crm_common.events import InvalidEvent
 from crm_common.outbox import Relay
+from crm_common.replay import mark_for_replay
 from crm_common.testing.state import events_of, read_topic
 
 
@@ -77,3 +78,13 @@ def test_the_relay_producer_waits_for_all_replicas_and_is_idempotent(rt):
         assert producer.config["enable_idempotence"] is True
     finally:
         producer.close(timeout=5)
+
+
+def test_a_replay_publishes_sent_events_again(rt, user_created, relay, servers):
+    add_user(rt, user_created, "u1")
+    relay.run_once()
+    sent_at = rt.db.outbox.find_one()["sent_at"]
+    assert mark_for_replay(rt.db, sent_at) == 1
+    assert relay.run_once() == 1
+    copies = events_of(read_topic(servers.kafka_bootstrap, "crm.org", expect=2))
+    assert [e["subject"] for e in copies] == ["u1", "u1"] and copies[0]["id"] == copies[1]["id"]
