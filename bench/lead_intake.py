@@ -16,7 +16,7 @@ from pymongo import MongoClient
 
 from bench.common import JWT_SECRET, print_row, run_clients, servers, service
 from lead_intake.dedup import company_record
-from lead_intake.normalise import company_key
+from crm_common.identity import company_key
 from crm_common.auth import Principal, issue_token
 from crm_common.settings import Settings
 

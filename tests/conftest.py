@@ -10,6 +10,7 @@ import pytest
 from crm_common.settings import Settings
 from crm_common.testing import servers as test_servers
 from crm_common.testing import state
+from crm_common.testing.auth import bearer
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +34,33 @@ def settings_for(servers):
                "KAFKA_TOPIC_PARTITIONS": "3", "CRM_ADMIN_PASSWORD": "admin-test-password", **environ}
         return Settings.from_env(service, env)
     return make
+
+
+@pytest.fixture
+def app_for(settings_for):
+    """`app_for(create_app, "pool", **environ)`: a service's app on the test servers, closed after the test."""
+    apps = []
+
+    def make(create_app, service: str, **environ):
+        apps.append(create_app(settings_for(service, **environ)))
+        return apps[-1]
+    yield make
+    for app in apps:
+        app.extensions["crm"].close()
+
+
+# A test folder defines `app`; these follow from it.
+@pytest.fixture
+def rt(app):
+    return app.extensions["crm"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def token_for(rt):
+    """A signed token without a stored user: `token_for(user_id, role, department_path)`."""
+    return lambda user_id, role="rep", department_path=(): bearer(rt.settings, user_id, role, department_path)

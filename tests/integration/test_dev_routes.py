@@ -10,15 +10,8 @@ PROD_SECRET = "a-production-secret-of-enough-length"
 
 
 @pytest.fixture
-def make_app(settings_for):
-    apps = []
-
-    def make(**environ):
-        apps.append(create_app(settings_for("pool", **environ)))
-        return apps[-1]
-    yield make
-    for app in apps:
-        app.extensions["crm"].close()
+def make_app(app_for):
+    return lambda **environ: app_for(create_app, "pool", **environ)
 
 
 @pytest.fixture

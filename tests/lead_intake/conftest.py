@@ -5,28 +5,13 @@ from lead_intake.app import create_app
 
 
 @pytest.fixture
-def app(settings_for):
-    return create_app(settings_for("lead-intake"))
-
-
-@pytest.fixture
-def rt(app):
-    return app.extensions["crm"]
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+def app(app_for):
+    return app_for(create_app, "lead-intake")
 
 
 @pytest.fixture
 def admin(rt):
     return bearer(rt.settings)
-
-
-@pytest.fixture
-def as_user(rt):
-    return lambda user_id, role="rep", department_path=(): bearer(rt.settings, user_id, role, department_path)
 
 
 @pytest.fixture

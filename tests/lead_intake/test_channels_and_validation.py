@@ -24,8 +24,8 @@ def test_a_revoked_channel_is_refused(client, admin, new_channel):
     assert response.status_code == 401 and response.mimetype == "application/problem+json"
 
 
-def test_only_admins_manage_channels(client, as_user):
-    assert client.post("/v1/channels", json={"name": "x"}, headers=as_user("rep1")).status_code == 403
+def test_only_admins_manage_channels(client, token_for):
+    assert client.post("/v1/channels", json={"name": "x"}, headers=token_for("rep1")).status_code == 403
     assert client.post("/v1/channels", json={"name": "x"}).status_code == 401
 
 

@@ -59,31 +59,31 @@ def test_assignment_skips_inactive_reps_and_reps_at_their_limit(client, channel,
     assert client.post("/v1/leads", headers=channel, json={**HOT, "name": "x"}).json["owner_id"] == "r3"
 
 
-def test_a_manager_assigns_and_a_rep_claims_from_the_lead_pool(client, channel, rt, as_user):
+def test_a_manager_assigns_and_a_rep_claims_from_the_lead_pool(client, channel, rt, token_for):
     org(rt, [("r1", 1)])
     lead = client.post("/v1/leads", headers=channel, json={"name": "c", "wechat_id": "wx"}).json
     other = client.post("/v1/leads", headers=channel, json={"name": "d", "wechat_id": "wy"}).json
-    manager = as_user("m1", "manager", ["d1"])
+    manager = token_for("m1", "manager", ["d1"])
     assert client.post(f"/v1/leads/{lead['id']}/assign", json={"owner_id": "r1"}, headers=manager).json[
         "owner_id"] == "r1"
     assert client.post(f"/v1/leads/{lead['id']}/assign", json={"owner_id": "r1"},
-                       headers=as_user("r2")).status_code == 403
-    claimed = client.post(f"/v1/leads/{other['id']}/claim", headers=as_user("r2", "rep", ["d1"]))
+                       headers=token_for("r2")).status_code == 403
+    claimed = client.post(f"/v1/leads/{other['id']}/claim", headers=token_for("r2", "rep", ["d1"]))
     assert claimed.status_code == 200 and claimed.json["owner_id"] == "r2"
-    assert client.post(f"/v1/leads/{other['id']}/claim", headers=as_user("r3")).status_code == 404
+    assert client.post(f"/v1/leads/{other['id']}/claim", headers=token_for("r3")).status_code == 404
 
 
-def test_a_reps_lead_is_invisible_to_another_rep(client, channel, as_user, rt):
+def test_a_reps_lead_is_invisible_to_another_rep(client, channel, token_for, rt):
     lead = client.post("/v1/leads", headers=channel, json={"name": "c", "wechat_id": "wx"}).json
-    client.post(f"/v1/leads/{lead['id']}/claim", headers=as_user("r1"))
-    assert client.get(f"/v1/leads/{lead['id']}", headers=as_user("r1")).status_code == 200
-    assert client.get(f"/v1/leads/{lead['id']}", headers=as_user("r2")).status_code == 404
-    assert client.get("/v1/leads", headers=as_user("r2")).json["items"] == []
+    client.post(f"/v1/leads/{lead['id']}/claim", headers=token_for("r1"))
+    assert client.get(f"/v1/leads/{lead['id']}", headers=token_for("r1")).status_code == 200
+    assert client.get(f"/v1/leads/{lead['id']}", headers=token_for("r2")).status_code == 404
+    assert client.get("/v1/leads", headers=token_for("r2")).json["items"] == []
 
 
-def test_lead_states_and_disqualification(client, channel, as_user, rt):
+def test_lead_states_and_disqualification(client, channel, token_for, rt):
     lead = client.post("/v1/leads", headers=channel, json={"name": "c", "wechat_id": "wx"}).json
-    rep = as_user("r1")
+    rep = token_for("r1")
     client.post(f"/v1/leads/{lead['id']}/claim", headers=rep)
     assert client.post(f"/v1/leads/{lead['id']}/contacted", headers=rep).json["status"] == "contacted"
     bad = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "bored"}, headers=rep)

@@ -1,29 +1,150 @@
-"""Customers: created from converted leads (idempotently, keyed by lead id) and read in scope."""
+"""The customer aggregate: creation and the one path every change is saved through.
+
+`save` bumps the version (the ETag), refreshes derived fields, keeps the
+contact identity keys unique, and publishes the change's events with the
+customer's snapshot in the same transaction (transactional outbox).
+"""
 from __future__ import annotations
 
+import copy
+
+from crm_common import concurrency
+from crm_common.errors import Problem
 from crm_common.paging import new_id
 
-FIRST_STAGE = "lead_acquired"
+from . import contacts, derived, lifecycle, pipelines, queries, stages
+
 DEFAULT_LEVEL = "C"
 
 
-def create_from_lead(rt, session, lead: dict) -> None:
-    """Handle crm.lead.converted. A second conversion event of one lead changes nothing."""
-    if rt.db.customers.find_one({"source_lead_id": lead["lead_id"]}, session=session):
-        return
-    owner = rt.db.users.find_one({"_id": lead["owner_id"]}, session=session) or {}
-    now = rt.clock.now()
-    contact = {"name": lead.get("name") or "", "phones": lead.get("phones", []),
-               "emails": lead.get("emails", []), "wechat_ids": lead.get("wechat_ids", [])}
+def now(rt):
+    """The clock's time at MongoDB's precision (ms), so a response shows what a later read will."""
+    current = rt.clock.now()
+    return current.replace(microsecond=current.microsecond // 1000 * 1000)
+
+
+def new_customer(rt, session, fields: dict, owner: dict, *, source_lead_id: str | None = None) -> dict:
+    at = now(rt)
+    pipeline = pipelines.get(rt, fields.get("pipeline_id") or pipelines.DEFAULT_ID, session)
     customer = {
-        "_id": new_id(), "name": lead.get("company") or lead.get("name"), "owner_id": lead["owner_id"],
+        "level": DEFAULT_LEVEL, "tags": [], "kind": "company", **fields,
+        "_id": new_id(), "owner_id": owner["_id"], "department_id": owner.get("department_id"),
         "department_path": owner.get("department_path", []), "collaborator_ids": [],
-        "stage": FIRST_STAGE, "level": DEFAULT_LEVEL, "source_lead_id": lead["lead_id"],
-        "contacts": [contact], "created_at": now, "updated_at": now, "version": 1,
+        "contacts": [contacts.complete(contacts.normalised(c)) for c in fields.get("contacts", [])],
+        "pipeline_id": pipeline["_id"], "stage": pipeline["stages"][0]["key"],
+        "stage_entered_at": at, "lifecycle": None, "milestones": {}, "qualification": None,
+        "claim_count": 0, "followup_count": 0, "last_followup_at": None, "next_contact_at": None,
+        "contract_count": 0, "purchases": 0, "order_total": 0, "paid_total": 0,
+        "source_lead_id": source_lead_id, "in_pool": False, "created_at": at, "updated_at": at, "version": 1,
     }
+    lifecycle.reclassify(customer, "created")
+    return customer
+
+
+def insert(rt, session, customer: dict, *, by: str, strict_keys: bool = True, visible=None) -> dict:
+    """Store a new customer and publish crm.customer.created (and its first lifecycle class)."""
+    pipeline = pipelines.get(rt, customer["pipeline_id"], session)
+    derived.refresh(customer, deal_closed=stages.is_closed(pipeline, customer["stage"]))
+    _claim_keys(rt, session, customer, [], strict=strict_keys, visible=visible)
     rt.db.customers.insert_one(customer, session=session)
-    rt.publish(session, rt.event("crm.customer.created", customer["_id"], {
-        "customer_id": customer["_id"], "name": customer["name"], "owner_id": customer["owner_id"],
-        "department_path": customer["department_path"], "stage": FIRST_STAGE, "level": DEFAULT_LEVEL,
-        "source_lead_id": lead["lead_id"], "contacts": [contact], "created_at": now.isoformat(),
-    }))
+    created = {"source_lead_id": customer["source_lead_id"], "created_at": customer["created_at"].isoformat(),
+               "by": by}
+    _publish(rt, session, customer, [("crm.customer.created", created)] + _lifecycle_event(rt, None, customer))
+    return customer
+
+
+def change(rt, customer_id: str, mutate, *, scope: dict, expected=None) -> dict:
+    """Load the customer in `scope`, let `mutate(session, customer)` change it and return its events, save."""
+    def work(session):
+        before = queries.find_one(rt.db.customers, {"_id": customer_id, **scope}, session)
+        if before is None:
+            raise Problem(404, "no such customer")  # the same answer whether it exists or is out of scope
+        concurrency.check(before, expected)
+        after = copy.deepcopy(before)
+        events = mutate(session, after) or []
+        return save(rt, session, before, after, events, visible=scope)
+    return rt.transaction(work)
+
+
+def save(rt, session, before: dict, after: dict, events: list, *, visible=None) -> dict:
+    pipeline = pipelines.get(rt, after["pipeline_id"], session)
+    derived.refresh(after, deal_closed=stages.is_closed(pipeline, after["stage"]))
+    after["version"], after["updated_at"] = before["version"] + 1, now(rt)
+    _claim_keys(rt, session, after, contacts.identity_keys(before.get("contacts", [])), strict=True,
+                visible=visible)
+    stored = rt.db.customers.replace_one({"_id": before["_id"], "version": before["version"]}, after,
+                                         session=session)
+    if stored.matched_count == 0:
+        raise Problem(412, "the customer changed meanwhile; read it again")
+    _publish(rt, session, after, list(events) + _lifecycle_event(rt, before, after))
+    return after
+
+
+def delete(rt, customer_id: str, *, scope: dict, expected, by: str) -> None:
+    def work(session):
+        customer = queries.find_one(rt.db.customers, {"_id": customer_id, **scope}, session)
+        if customer is None:
+            raise Problem(404, "no such customer")
+        concurrency.check(customer, expected)
+        rt.db.customers.delete_one({"_id": customer_id}, session=session)
+        rt.db.contact_keys.delete_many({"customer_id": customer_id}, session=session)
+        rt.db.deleted_customers.insert_one({**customer, "deleted_by": by, "deleted_at": now(rt)},
+                                           session=session)
+        _publish(rt, session, customer, [("crm.customer.deleted", {"by": by,
+                                                                    "deleted_at": now(rt).isoformat()})])
+    rt.transaction(work)
+
+
+def updated(rt, by: str, *fields: str) -> tuple:
+    """The crm.customer.updated event of a change to `fields`."""
+    return ("crm.customer.updated", {"changed_fields": sorted(fields), "by": by,
+                                     "updated_at": now(rt).isoformat()})
+
+
+def snapshot(customer: dict) -> dict:
+    """What every customer event carries: who owns it, where it is, and its contacts' identity keys."""
+    return {"customer_id": customer["_id"], "name": customer["name"], "owner_id": customer.get("owner_id"),
+            "department_path": customer.get("department_path", []),
+            "collaborator_ids": customer.get("collaborator_ids", []), "level": customer["level"],
+            "stage": customer["stage"], "lifecycle": customer["lifecycle"], "tags": customer.get("tags", []),
+            "city": customer.get("city"), "industry": customer.get("industry"),
+            "contacts": [contacts.identity_view(c) for c in customer.get("contacts", [])],
+            "version": customer["version"]}
+
+
+def _publish(rt, session, customer: dict, events: list) -> None:
+    base = snapshot(customer)
+    rt.publish(session, *[rt.event(event_type, customer["_id"], {**base, **data}) for event_type, data in events])
+
+
+def _lifecycle_event(rt, before: dict | None, after: dict) -> list:
+    old = before.get("lifecycle") if before else None
+    if old == after["lifecycle"]:
+        return []
+    return [("crm.customer.lifecycle_changed", {"from": old, "to": after["lifecycle"],
+                                                 "trigger": after.get("lifecycle_trigger") or "unknown",
+                                                 "changed_at": now(rt).isoformat()})]
+
+
+def _claim_keys(rt, session, customer: dict, old_keys: list, *, strict: bool, visible=None) -> None:
+    """One contact method belongs to one customer (防撞单); the database's unique _id decides races."""
+    new_keys = contacts.identity_keys(customer.get("contacts", []))
+    gone = sorted(set(old_keys) - set(new_keys))
+    if gone:
+        rt.db.contact_keys.delete_many({"_id": {"$in": gone}, "customer_id": customer["_id"]}, session=session)
+    added = sorted(set(new_keys) - set(old_keys))
+    held = {k["_id"]: k["customer_id"] for k in rt.db.contact_keys.find({"_id": {"$in": added}}, session=session)}
+    taken = {k: c for k, c in held.items() if c != customer["_id"]}
+    if taken and strict:
+        raise _duplicate(rt, session, taken, visible)
+    rows = [{"_id": k, "customer_id": customer["_id"]} for k in added if k not in held]
+    if rows:
+        rt.db.contact_keys.insert_many(rows, session=session)
+
+
+def _duplicate(rt, session, taken: dict, visible) -> Problem:
+    ids = sorted(set(taken.values()))
+    seen = [c["_id"] for c in rt.db.customers.find({"$and": [{"_id": {"$in": ids}}, visible or {}]}, {"_id": 1},
+                                                  session=session)] if visible is not None else []
+    return Problem(409, "a contact method already belongs to another customer", matched_keys=sorted(taken),
+                   duplicate_of=seen[0] if seen else None)

@@ -1,44 +1,151 @@
-"""Request and response schemas of the customer API."""
+"""Request and response schemas of customers and contacts.
+
+Fields the server owns (owner, department, stage, totals, ...) are refused by
+name in every request, not silently dropped: they change only through their
+own commands (owner, stage, contracts ...) or by derivation.
+"""
 import marshmallow as ma
 
 from crm_common.paging import PageArgs, page_schema
 
+from . import contacts
+from .scope import VIEWS
 
-class TokenIn(ma.Schema):
-    username = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), load_only=True)
-
-
-class TokenOut(ma.Schema):
-    access_token = ma.fields.String()
-    token_type = ma.fields.String()
-    expires_in = ma.fields.Integer()
-
-
-class ContactOut(ma.Schema):
-    name = ma.fields.String()
-    phones = ma.fields.List(ma.fields.String())
-    emails = ma.fields.List(ma.fields.String())
-    wechat_ids = ma.fields.List(ma.fields.String())
+SERVER_OWNED = {
+    "id", "_id", "owner_id", "department", "department_id", "department_path", "collaborator_ids", "stage",
+    "stage_entered_at", "lifecycle", "milestones", "qualification", "last_followup_at", "next_contact_at",
+    "claim_count", "followup_count", "completeness", "opportunity_total", "order_total", "paid_total",
+    "outstanding", "contract_count", "purchases", "version", "created_at", "updated_at", "source_lead_id",
+    "in_pool", "loss_reason",
+}
+TEXT = ma.validate.Length(max=500)
+LONG_TEXT = ma.validate.Length(max=5000)
 
 
-class CustomerOut(ma.Schema):
+class IsoDate(ma.fields.Date):
+    """A calendar date kept as its ISO string (MongoDB has no date-only type)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) or value is None else super()._serialize(value, attr, obj, **kwargs)
+
+
+class RejectsServerOwned(ma.Schema):
+    @ma.pre_load
+    def refuse_server_owned(self, data, **kwargs):
+        if isinstance(data, dict):
+            owned = sorted(set(data) & SERVER_OWNED)
+            if owned:
+                raise ma.ValidationError({k: ["is owned by the server and cannot be set in a request"] for k in owned})
+        return data
+
+
+class ContactIn(ma.Schema):
+    name = ma.fields.String(validate=ma.validate.Length(max=100))
+    title = ma.fields.String(validate=ma.validate.Length(max=100))
+    phones = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=40)), validate=ma.validate.Length(max=10))
+    emails = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=200)), validate=ma.validate.Length(max=10))
+    wechat_ids = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=100)),
+                                validate=ma.validate.Length(max=10))
+    birthday = IsoDate(allow_none=True)
+    primary = ma.fields.Boolean()
+    note = ma.fields.String(validate=TEXT)
+
+    @ma.post_load
+    def normalise(self, data, **kwargs):
+        try:
+            return contacts.normalised(data)
+        except contacts.FieldError as exc:
+            raise ma.ValidationError({exc.field: [str(exc)]}) from exc
+
+
+class InvoiceInfo(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(max=200))
+    tax_id = ma.fields.String(validate=ma.validate.Length(max=50))
+    bank = ma.fields.String(validate=ma.validate.Length(max=200))
+    account = ma.fields.String(validate=ma.validate.Length(max=50))
+    address = ma.fields.String(validate=TEXT)
+
+
+class CustomerFields(RejectsServerOwned):
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    kind = ma.fields.String(validate=ma.validate.OneOf(["company", "person"]))
+    industry = ma.fields.String(validate=ma.validate.Length(max=100), allow_none=True)
+    city = ma.fields.String(validate=ma.validate.Length(max=100), allow_none=True)
+    province = ma.fields.String(validate=ma.validate.Length(max=100), allow_none=True)
+    address = ma.fields.String(validate=TEXT, allow_none=True)
+    website = ma.fields.String(validate=TEXT, allow_none=True)
+    source = ma.fields.String(validate=ma.validate.Length(max=100), allow_none=True)
+    level = ma.fields.String(validate=ma.validate.OneOf(["A", "B", "C"]))
+    tags = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=50)),
+                          validate=ma.validate.Length(max=50))
+    note = ma.fields.String(validate=LONG_TEXT, allow_none=True)
+    founded_on = IsoDate(allow_none=True)
+    # What the rep learnt, checked by the stage conditions.
+    interest_expressed = ma.fields.Boolean()
+    needs = ma.fields.String(validate=LONG_TEXT, allow_none=True)
+    needs_matched = ma.fields.Boolean()
+    proposal_url = ma.fields.String(validate=TEXT, allow_none=True)
+    terms_agreed = ma.fields.Boolean()
+    invoice_info = ma.fields.Nested(InvoiceInfo, allow_none=True)
+
+
+class CustomerIn(CustomerFields):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    contacts = ma.fields.List(ma.fields.Nested(ContactIn), validate=ma.validate.Length(max=50), load_default=list)
+    pipeline_id = ma.fields.String()
+
+
+class CustomerPatch(CustomerFields):
+    """Editable fields only; contacts have their own resource."""
+
+
+class ContactOut(ContactIn):
+    contact_id = ma.fields.String()
+
+
+class CustomerOut(CustomerFields):
     id = ma.fields.String(attribute="_id")
-    name = ma.fields.String()
-    owner_id = ma.fields.String()
-    department_path = ma.fields.List(ma.fields.String())
-    stage = ma.fields.String()
-    level = ma.fields.String()
-    source_lead_id = ma.fields.String(allow_none=True)
     contacts = ma.fields.List(ma.fields.Nested(ContactOut))
+    owner_id = ma.fields.String(allow_none=True)
+    department_path = ma.fields.List(ma.fields.String())
+    collaborator_ids = ma.fields.List(ma.fields.String())
+    pipeline_id = ma.fields.String()
+    stage = ma.fields.String()
+    stage_entered_at = ma.fields.DateTime()
+    lifecycle = ma.fields.String()
+    milestones = ma.fields.Dict()
+    qualification = ma.fields.Dict(allow_none=True)
+    loss_reason = ma.fields.String(allow_none=True)
+    last_followup_at = ma.fields.DateTime(allow_none=True)
+    next_contact_at = ma.fields.DateTime(allow_none=True)
+    last_followup_summary = ma.fields.String(allow_none=True)
+    claim_count = ma.fields.Integer()
+    followup_count = ma.fields.Integer()
+    completeness = ma.fields.Float()
+    opportunity_total = ma.fields.Float()
+    order_total = ma.fields.Float()
+    paid_total = ma.fields.Float()
+    outstanding = ma.fields.Float()
+    contract_count = ma.fields.Integer()
+    in_pool = ma.fields.Boolean()
+    source_lead_id = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer()
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
 
 
 class CustomerQuery(PageArgs):
+    view = ma.fields.String(load_default="all", validate=ma.validate.OneOf(VIEWS))
     source_lead_id = ma.fields.String()
     owner_id = ma.fields.String()
     stage = ma.fields.String()
+    level = ma.fields.String(validate=ma.validate.OneOf(["A", "B", "C"]))
+    lifecycle = ma.fields.String()
+    tag = ma.fields.String()
+    pipeline_id = ma.fields.String()
 
 
 CustomerPage = page_schema(CustomerOut, "CustomerPage")

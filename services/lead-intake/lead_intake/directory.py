@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from . import normalise
+from crm_common import identity
 from .dedup import company_record
 
 DEFAULT_HOLDING_LIMIT = 200
@@ -31,10 +31,10 @@ def customer_changed(rt, session, customer: dict) -> None:
     fields = {k: customer[k] for k in ("owner_id", "department_path", "name") if k in customer}
     rt.db.customers.update_one({"_id": customer_id}, {"$set": fields}, upsert=True, session=session)
     if customer.get("name"):
-        record = company_record("customer", customer_id, normalise.company_key(customer["name"]), customer.get("city"))
+        record = company_record("customer", customer_id, identity.company_key(customer["name"]), customer.get("city"))
         rt.db.companies.replace_one({"_id": record["_id"]}, record, upsert=True, session=session)
     for contact in customer.get("contacts", []):
-        keys = normalise.identity_keys(contact.get("phones", []), contact.get("emails", []),
+        keys = identity.identity_keys(contact.get("phones", []), contact.get("emails", []),
                                        contact.get("wechat_ids", []), customer.get("name", ""),
                                        contact.get("name", ""))
         for key in keys:

@@ -10,15 +10,16 @@ from datetime import timedelta
 
 from pymongo.errors import PyMongoError
 
+from crm_common import identity
 from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
 
-from . import assignment, dedup, directory, normalise, rules, scoring
+from . import assignment, dedup, directory, rules, scoring
 from .dedup import Record
 
 RESPOND_WITHIN = timedelta(hours=24)
-CONTACT_LISTS = (("phones", "phone", normalise.phone), ("emails", "email", normalise.email),
-                 ("wechat_ids", "wechat_id", normalise.wechat_id))
+CONTACT_LISTS = (("phones", "phone", identity.phone), ("emails", "email", identity.email),
+                 ("wechat_ids", "wechat_id", identity.wechat_id))
 
 
 def draft_of(body: dict, channel: dict) -> dict:
@@ -27,7 +28,7 @@ def draft_of(body: dict, channel: dict) -> dict:
     for plural, single, normaliser in CONTACT_LISTS:
         raw = list(body.get(plural, [])) + ([body[single]] if body.get(single) else [])
         draft[plural] = list(dict.fromkeys(normaliser(v) for v in raw))
-    draft.update(company_key=normalise.company_key(body.get("company")), channel_id=channel["_id"],
+    draft.update(company_key=identity.company_key(body.get("company")), channel_id=channel["_id"],
                  channel=channel["name"])
     return draft
 
@@ -35,7 +36,7 @@ def draft_of(body: dict, channel: dict) -> dict:
 def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
     """Store a submission as a new lead, or attach it to the record it duplicates. -> (payload, status)"""
     draft = draft_of(body, channel)
-    keys = normalise.identity_keys(draft["phones"], draft["emails"], draft["wechat_ids"],
+    keys = identity.identity_keys(draft["phones"], draft["emails"], draft["wechat_ids"],
                                    body.get("company"), body["name"])
     while True:
         found = dedup.exact(_key_matches(rt.db, keys))

@@ -5,7 +5,7 @@ import marshmallow as ma
 
 from crm_common.paging import PageArgs, page_schema
 
-from . import normalise
+from crm_common import identity
 
 V = ma.validate
 MAX_CUSTOM_FIELDS = 20
@@ -42,13 +42,13 @@ def _normalisable(normaliser):
     def check(value):
         try:
             normaliser(value)
-        except normalise.NotNormalisable as exc:
+        except identity.NotNormalisable as exc:
             raise ma.ValidationError(str(exc)) from exc
     return check
 
 
-_phone = ma.fields.String(validate=[V.Length(max=40), _normalisable(normalise.phone)])
-_email = ma.fields.String(validate=[V.Length(max=254), _normalisable(normalise.email)])
+_phone = ma.fields.String(validate=[V.Length(max=40), _normalisable(identity.phone)])
+_email = ma.fields.String(validate=[V.Length(max=254), _normalisable(identity.email)])
 
 
 class LeadIn(ma.Schema):

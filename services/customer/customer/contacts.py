@@ -1,0 +1,60 @@
+"""Contacts of a customer and their identity keys (normalised phone, email, WeChat id).
+
+The keys go into every customer event so lead-intake de-duplicates new leads
+against customers; here they also stop two customers holding one contact.
+The normalisation rules are crm_common.identity (DOMAIN §1), shared with lead-intake.
+"""
+from __future__ import annotations
+
+from crm_common import identity
+from crm_common.identity import NotNormalisable
+from crm_common.paging import new_id
+
+
+class FieldError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+_NORMALISERS = {"phones": identity.phone, "emails": identity.email, "wechat_ids": identity.wechat_id}
+
+
+def normalised(contact: dict) -> dict:
+    """The contact with the methods it gives normalised and de-duplicated; FieldError names a bad one."""
+    out = dict(contact)
+    for field, normalise in _NORMALISERS.items():
+        if field not in contact:
+            continue
+        values = []
+        for index, raw in enumerate(contact.get(field) or []):
+            try:
+                value = normalise(raw)
+            except NotNormalisable as exc:
+                raise FieldError(f"{field}.{index}", str(exc)) from exc
+            if value and value not in values:
+                values.append(value)
+        out[field] = values
+    return out
+
+
+def complete(contact: dict) -> dict:
+    """A stored contact: an id and every method list present."""
+    return {"phones": [], "emails": [], "wechat_ids": [], **contact, "contact_id": contact.get("contact_id") or new_id()}
+
+
+def identity_keys(contacts: list[dict]) -> list[str]:
+    """`phone:+86...`, `email:...`, `wechat:...`: the keys one contact method is known by."""
+    return sorted({key for c in contacts for key in identity.identity_keys(
+        c.get("phones", []), c.get("emails", []), c.get("wechat_ids", []))})
+
+
+def identity_view(contact: dict) -> dict:
+    """The part of a contact other services keep."""
+    return {"contact_id": contact.get("contact_id", ""), "name": contact.get("name") or "",
+            "phones": contact.get("phones", []), "emails": contact.get("emails", []),
+            "wechat_ids": contact.get("wechat_ids", [])}
+
+
+def has_contact_method(contacts: list[dict]) -> bool:
+    return bool(identity_keys(contacts))

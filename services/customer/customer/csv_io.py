@@ -1,0 +1,94 @@
+"""CSV import (de-duplicated like leads, with a per-row report) and export (scope respected).
+
+An import row is an exact duplicate when one of its contact methods already
+belongs to a customer, or its company and contact name match one; it then
+creates nothing and names the customer it matched (DOMAIN §1, §2).
+"""
+from __future__ import annotations
+
+import marshmallow as ma
+
+from crm_common import identity
+from crm_common.errors import Problem, field_errors
+
+from . import contacts, customers, ownership
+from .schemas import CustomerIn
+
+MAX_IMPORT_ROWS = 5000
+CONTACT_COLUMNS = {"contact_name": "name", "contact_title": "title", "phone": "phones", "email": "emails",
+                   "wechat_id": "wechat_ids"}
+LIST_SEPARATOR = ";"
+EXPORT_COLUMNS = ["id", "name", "kind", "level", "stage", "lifecycle", "owner_id", "city", "province", "industry",
+                  "tags", "contact_name", "phones", "emails", "wechat_ids", "last_followup_at", "next_contact_at",
+                  "claim_count", "completeness", "opportunity_total", "order_total", "paid_total", "outstanding",
+                  "created_at"]
+
+
+def row_to_customer(row: dict) -> dict:
+    """A CSV row (flat columns) as a customer request body."""
+    body = {k: v for k, v in row.items() if k not in CONTACT_COLUMNS}
+    if "tags" in body:
+        body["tags"] = [t.strip() for t in body["tags"].split(LIST_SEPARATOR) if t.strip()]
+    contact = {}
+    for column, field in CONTACT_COLUMNS.items():
+        if column in row:
+            value = row[column]
+            contact[field] = [v.strip() for v in value.split(LIST_SEPARATOR) if v.strip()] if field.endswith("s") \
+                else value
+    if contact:
+        body["contacts"] = [contact]
+    return body
+
+
+def import_rows(rt, rows: list[dict], *, owner: dict, by: str) -> dict:
+    results, schema = [], CustomerIn()
+    for number, row in enumerate(rows, start=1):
+        try:
+            body = schema.load(row_to_customer(row))
+        except ma.ValidationError as exc:
+            results.append({"row": number, "status": 400, "errors": field_errors(exc.messages)})
+            continue
+        results.append({"row": number, **rt.transaction(lambda s, b=body: _import_one(rt, s, b, owner, by))})
+    statuses = [r["status"] for r in results]
+    return {"created": statuses.count(201), "duplicates": statuses.count(200), "rejected": statuses.count(400),
+            "results": results}
+
+
+def _import_one(rt, session, body: dict, owner: dict, by: str) -> dict:
+    customer = customers.new_customer(rt, session, body, owner)
+    matched = duplicates(rt, session, customer)
+    if matched:
+        return {"status": 200, "duplicate_of": matched[0][1], "matched_keys": [k for k, _ in matched]}
+    customers.insert(rt, session, customer, by=by, strict_keys=True)
+    return {"status": 201, "id": customer["_id"]}
+
+
+def duplicates(rt, session, customer: dict) -> list[tuple[str, str]]:
+    """(key, customer id) of every exact match: a held contact method, or same company and contact name."""
+    keys = contacts.identity_keys(customer["contacts"])
+    found = [(k["_id"], k["customer_id"]) for k in rt.db.contact_keys.find({"_id": {"$in": keys}}, session=session)]
+    company = identity.company_key(customer["name"])
+    names = {identity.person_name(c.get("name") or "") for c in customer["contacts"]} - {""}
+    if company and names:
+        for other in rt.db.customers.find({"company_key": company}, {"contacts.name": 1}, session=session).limit(20):
+            if names & {identity.person_name(c.get("name") or "") for c in other.get("contacts", [])}:
+                found.append((f"company:{company}+name", other["_id"]))
+    return found
+
+
+def export_row(customer: dict) -> dict:
+    first = (customer.get("contacts") or [{}])[0]
+    return {**customer, "id": customer["_id"], "contact_name": first.get("name"),
+            "phones": [p for c in customer.get("contacts", []) for p in c.get("phones", [])],
+            "emails": [e for c in customer.get("contacts", []) for e in c.get("emails", [])],
+            "wechat_ids": [w for c in customer.get("contacts", []) for w in c.get("wechat_ids", [])]}
+
+
+def import_owner(rt, principal, owner_id: str | None) -> dict:
+    """Imported customers belong to the importer, or to `owner_id` when a manager or admin names one."""
+    if owner_id is None or owner_id == principal.user_id:
+        return rt.db.users.find_one({"_id": principal.user_id}) or {
+            "_id": principal.user_id, "department_path": principal.department_path}
+    if principal.role == "rep":
+        raise Problem(403, "only a manager or an admin imports for someone else")
+    return rt.transaction(lambda s: ownership.new_owner(rt, s, owner_id))

@@ -1,0 +1,41 @@
+"""Automatic lifecycle classes (自动客户池, DOMAIN §2): the class changes by itself on events.
+
+new customer -> potential; marked no current demand -> nurturing; needs confirmed
+-> has demand; added as target -> target; first contract or payment -> signed;
+a second -> repeat purchase; lost -> lost; disqualified -> invalid.
+"""
+from __future__ import annotations
+
+CLASSES = ("potential", "nurturing", "has_demand", "target", "signed", "repeat_purchase", "lost", "invalid")
+BOUGHT = ("signed", "repeat_purchase")
+
+# trigger -> the class it moves a customer to
+_PRE_SALE = {
+    "created": "potential",
+    "no_demand": "nurturing",
+    "demand_confirmed": "has_demand",
+    "target_added": "target",
+    "lost": "lost",
+}
+TRIGGERS = tuple(_PRE_SALE) + ("purchase", "disqualified")
+
+
+def next_class(current: str | None, trigger: str, purchases: int = 0) -> str:
+    """The class after `trigger`. `purchases` counts contracts and payments made outside a contract."""
+    if trigger not in TRIGGERS:
+        raise ValueError(f"unknown lifecycle trigger {trigger!r}")
+    if trigger == "purchase":
+        return "signed" if purchases <= 1 else "repeat_purchase"
+    if trigger == "disqualified":
+        return "invalid"
+    if current in BOUGHT:
+        # Someone who bought stays a customer: a new deal's progress or loss does not demote them.
+        return current
+    return _PRE_SALE[trigger]
+
+
+def reclassify(customer: dict, trigger: str) -> None:
+    """Move `customer` (a document) to its next class, remembering why for the event."""
+    new = next_class(customer.get("lifecycle"), trigger, customer.get("purchases", 0))
+    if new != customer.get("lifecycle"):
+        customer["lifecycle"], customer["lifecycle_trigger"] = new, trigger

@@ -1,0 +1,46 @@
+"""Pipelines are configuration stored in MongoDB, so an admin changes them at runtime.
+
+The default pipeline (stages.DEFAULT_PIPELINE) is written on first start; an
+admin may replace its stages or add pipelines. Customers keep their pipeline id.
+"""
+from __future__ import annotations
+
+import copy
+
+from crm_common.errors import Problem
+
+from . import stages
+
+DEFAULT_ID = "default"
+
+
+def ensure_default(rt) -> None:
+    default = copy.deepcopy(stages.DEFAULT_PIPELINE)
+    rt.db.pipelines.update_one({"_id": DEFAULT_ID}, {"$setOnInsert": {k: v for k, v in default.items() if k != "_id"}},
+                               upsert=True)
+
+
+def get(rt, pipeline_id: str, session=None) -> dict:
+    pipeline = rt.db.pipelines.find_one({"_id": pipeline_id}, session=session)
+    if pipeline is None:
+        if pipeline_id == DEFAULT_ID:
+            return copy.deepcopy(stages.DEFAULT_PIPELINE)  # before on_start ran in this database
+        raise Problem(400, "no such pipeline", errors=[{"field": "pipeline_id", "message": "unknown"}])
+    return pipeline
+
+
+def put(rt, pipeline_id: str, body: dict) -> dict:
+    """Create or replace a pipeline. Stages that customers are in now must stay."""
+    errors = stages.validate_pipeline(body["stages"])
+    keys = {s["key"] for s in body["stages"]}
+    in_use = rt.db.customers.distinct("stage", {"pipeline_id": pipeline_id})
+    errors += [{"field": "stages", "message": f"customers are in stage {key!r}; keep it"}
+               for key in sorted(set(in_use) - keys)]
+    if errors:
+        raise Problem(400, "the pipeline is not valid", errors=errors)
+    if stages.FIRST_STAGE not in keys and pipeline_id == DEFAULT_ID:
+        raise Problem(400, "the default pipeline keeps its first stage",
+                      errors=[{"field": "stages", "message": f"{stages.FIRST_STAGE} is required"}])
+    document = {"_id": pipeline_id, "name": body["name"], "stages": body["stages"]}
+    rt.db.pipelines.replace_one({"_id": pipeline_id}, document, upsert=True)
+    return document

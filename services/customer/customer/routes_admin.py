@@ -1,0 +1,84 @@
+"""Bulk work on customers (CSV import and export) and pipeline configuration."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import g
+
+from crm_common import csvio
+from crm_common.auth import require_user
+from crm_common.errors import Problem
+from crm_common.web import Blueprint, runtime
+
+from . import csv_io, pipelines
+from .routes_customers import customer_filter
+from .schemas import CustomerQuery
+from .schemas_sales import PipelineIn, PipelineOut
+
+blp = Blueprint("bulk", __name__, url_prefix="/v1", description="CSV import and export; pipelines")
+
+
+class ImportQuery(ma.Schema):
+    owner_id = ma.fields.String(load_default=None)
+
+
+class ImportReport(ma.Schema):
+    created = ma.fields.Integer()
+    duplicates = ma.fields.Integer()
+    rejected = ma.fields.Integer()
+    results = ma.fields.List(ma.fields.Dict())
+
+
+class ExportQuery(CustomerQuery):
+    class Meta:
+        exclude = ("limit", "cursor")
+
+
+@blp.route("/customers:import", methods=["POST"])
+@require_user()
+@blp.arguments(ImportQuery, location="query")
+@blp.response(200, ImportReport)
+def import_customers(args):
+    """A CSV (multipart `file` or a text/csv body): one row per customer, one contact per row.
+
+    Columns: name, kind, industry, city, province, address, website, source, level, tags (a;b),
+    note, contact_name, contact_title, phone, email, wechat_id (several separated by ;).
+    """
+    rt = runtime()
+    owner = csv_io.import_owner(rt, g.principal, args["owner_id"])
+    rows = csvio.read_rows(csvio.uploaded_text(), max_rows=csv_io.MAX_IMPORT_ROWS)
+    return csv_io.import_rows(rt, rows, owner=owner, by=g.principal.user_id)
+
+
+@blp.route("/customers:export", methods=["GET"])
+@require_user()
+@blp.arguments(ExportQuery, location="query")
+def export_customers(args):
+    """The customers in the caller's scope and view, as CSV (same filters as the list)."""
+    cursor = runtime().db.customers.find(customer_filter(args)).sort("_id", 1)
+    return csvio.download((csv_io.export_row(c) for c in cursor), csv_io.EXPORT_COLUMNS, "customers.csv")
+
+
+@blp.route("/pipelines", methods=["GET"])
+@require_user()
+@blp.response(200, PipelineOut(many=True))
+def list_pipelines():
+    return list(runtime().db.pipelines.find().sort("_id", 1))
+
+
+@blp.route("/pipelines/<pipeline_id>", methods=["GET"])
+@require_user()
+@blp.response(200, PipelineOut)
+def get_pipeline(pipeline_id):
+    pipeline = runtime().db.pipelines.find_one({"_id": pipeline_id})
+    if pipeline is None:
+        raise Problem(404, "no such pipeline")
+    return pipeline
+
+
+@blp.route("/pipelines/<pipeline_id>", methods=["PUT"])
+@require_user("admin")
+@blp.arguments(PipelineIn)
+@blp.response(200, PipelineOut)
+def put_pipeline(body, pipeline_id):
+    """Create or replace a pipeline: stages, exit conditions, expected days and rates, entry actions."""
+    return pipelines.put(runtime(), pipeline_id, body)

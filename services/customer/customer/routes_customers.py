@@ -1,0 +1,120 @@
+"""Customers and their contacts: list in scope, read with an ETag, create, edit with If-Match, delete."""
+from __future__ import annotations
+
+from flask import g
+
+from crm_common import concurrency
+from crm_common.errors import Problem
+from crm_common.auth import require_user
+from crm_common.web import Blueprint, runtime
+
+from . import contacts, customers, intake, queries, scope
+from .schemas import ContactIn, CustomerIn, CustomerOut, CustomerPage, CustomerPatch, CustomerQuery
+
+blp = Blueprint("customers", __name__, url_prefix="/v1/customers", description="Customers and contacts, in scope")
+FILTERS = ("source_lead_id", "owner_id", "stage", "level", "lifecycle", "pipeline_id")
+
+
+def customer_filter(args: dict) -> dict:
+    query = {k: args[k] for k in FILTERS if k in args}
+    if "tag" in args:
+        query["tags"] = args["tag"]
+    return scope.scoped(query, args.get("view", "all"))
+
+
+def with_etag(customer: dict, status: int = 200):
+    return customer, status, concurrency.etag_headers(customer)
+
+
+@blp.route("", methods=["GET"])
+@require_user()
+@blp.arguments(CustomerQuery, location="query")
+@blp.response(200, CustomerPage)
+def list_customers(args):
+    return queries.page(runtime().db.customers, customer_filter(args), limit=args["limit"], cursor=args["cursor"])
+
+
+@blp.route("", methods=["POST"])
+@require_user()
+@blp.arguments(CustomerIn)
+@blp.response(201, CustomerOut)
+def create_customer(body):
+    return with_etag(intake.create_manual(runtime(), body, principal=g.principal, scope=scope.mine()), 201)
+
+
+@blp.route("/<customer_id>", methods=["GET"])
+@require_user()
+@blp.response(200, CustomerOut)
+def get_customer(customer_id):
+    return with_etag(scope.visible(customer_id))
+
+
+@blp.route("/<customer_id>", methods=["PATCH"])
+@require_user()
+@blp.arguments(CustomerPatch)
+@blp.response(200, CustomerOut)
+def update_customer(body, customer_id):
+    """Needs If-Match with the ETag last read: 428 without it, 412 if someone changed the customer since."""
+    expected = concurrency.expected_versions(required=True)
+
+    def mutate(session, customer):
+        changed = sorted(k for k, v in body.items() if customer.get(k) != v)
+        customer.update(body)
+        return [customers.updated(runtime(), g.principal.user_id, *changed)] if changed else []
+    return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=expected))
+
+
+@blp.route("/<customer_id>", methods=["DELETE"])
+@require_user()
+@blp.response(204)
+def delete_customer(customer_id):
+    customer = scope.visible(customer_id)
+    if g.principal.role == "rep" and customer.get("owner_id") != g.principal.user_id:
+        raise Problem(403, "only the owner, a manager or an admin can delete a customer")
+    customers.delete(runtime(), customer_id, scope=scope.mine(), by=g.principal.user_id,
+                     expected=concurrency.expected_versions(required=False))
+
+
+@blp.route("/<customer_id>/contacts", methods=["POST"])
+@require_user()
+@blp.arguments(ContactIn)
+@blp.response(201, CustomerOut)
+def add_contact(body, customer_id):
+    def mutate(session, customer):
+        customer["contacts"].append(contacts.complete(body))
+        return [customers.updated(runtime(), g.principal.user_id, "contacts")]
+    return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine()), 201)
+
+
+@blp.route("/<customer_id>/contacts/<contact_id>", methods=["PATCH"])
+@require_user()
+@blp.arguments(ContactIn)
+@blp.response(200, CustomerOut)
+def update_contact(body, customer_id, contact_id):
+    expected = concurrency.expected_versions(required=True)
+
+    def mutate(session, customer):
+        _contact(customer, contact_id).update(body)
+        return [customers.updated(runtime(), g.principal.user_id, "contacts")]
+    return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=expected))
+
+
+@blp.route("/<customer_id>/contacts/<contact_id>", methods=["DELETE"])
+@require_user()
+@blp.response(200, CustomerOut)
+def delete_contact(customer_id, contact_id):
+    expected = concurrency.expected_versions(required=True)
+
+    def mutate(session, customer):
+        customer["contacts"].remove(_contact(customer, contact_id))
+        return [customers.updated(runtime(), g.principal.user_id, "contacts")]
+    return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=expected))
+
+
+def _contact(customer: dict, contact_id: str) -> dict:
+    found = next((c for c in customer["contacts"] if c.get("contact_id") == contact_id), None)
+    if found is None:
+        raise Problem(404, "no such contact")
+    return found
+
+

@@ -1,0 +1,151 @@
+"""The organisation API: login, departments, users, teams. Changes are admin-only."""
+from __future__ import annotations
+
+from flask import g
+
+from crm_common.auth import issue_token, require_user
+from crm_common.errors import Problem
+from crm_common.paging import PageArgs, page
+from crm_common.web import Blueprint, runtime
+
+from . import departments, org, ownership, teams
+from .schemas_org import (DepartmentIn, DepartmentOut, DepartmentPage, DepartmentPatch, TeamIn, TeamOut, TeamPage,
+                          TeamPatch, TokenIn, TokenOut, UserIn, UserOut, UserPage, UserPatch, UserQuery)
+
+auth_blp = Blueprint("auth", __name__, url_prefix="/v1/auth", description="Log in")
+org_blp = Blueprint("org", __name__, url_prefix="/v1", description="Departments, users and teams")
+
+
+@auth_blp.route("/token", methods=["POST"])
+@auth_blp.arguments(TokenIn)
+@auth_blp.response(200, TokenOut)
+def token(body):
+    rt = runtime()
+    principal = org.authenticate(rt, body["username"], body["password"])
+    if principal is None:
+        raise Problem(401, "unknown user or wrong password")
+    ttl = rt.settings.jwt_ttl_seconds
+    return {"access_token": issue_token(rt.settings.jwt_secret, principal, ttl), "token_type": "Bearer",
+            "expires_in": ttl}
+
+
+@org_blp.route("/departments", methods=["POST"])
+@require_user("admin")
+@org_blp.arguments(DepartmentIn)
+@org_blp.response(201, DepartmentOut)
+def create_department(body):
+    rt = runtime()
+    return rt.transaction(lambda s: departments.create(rt, s, name=body["name"], parent_id=body["parent_id"],
+                                                        by=g.principal.user_id))
+
+
+@org_blp.route("/departments", methods=["GET"])
+@require_user()
+@org_blp.arguments(PageArgs, location="query")
+@org_blp.response(200, DepartmentPage)
+def list_departments(args):
+    return page(runtime().db.departments, {}, limit=args["limit"], cursor=args["cursor"])
+
+
+@org_blp.route("/departments/<department_id>", methods=["PATCH"])
+@require_user("admin")
+@org_blp.arguments(DepartmentPatch)
+@org_blp.response(200, DepartmentOut)
+def update_department(body, department_id):
+    rt = runtime()
+    return rt.transaction(lambda s: departments.update(rt, s, department_id, body))
+
+
+@org_blp.route("/users", methods=["POST"])
+@require_user("admin")
+@org_blp.arguments(UserIn)
+@org_blp.response(201, UserOut)
+def create_user(body):
+    rt = runtime()
+    return _user_out(rt.transaction(lambda s: org.create_user(rt, s, **body)))
+
+
+@org_blp.route("/users", methods=["GET"])
+@require_user()
+@org_blp.arguments(UserQuery, location="query")
+@org_blp.response(200, UserPage)
+def list_users(args):
+    query = {k: args[k] for k in ("role", "active") if k in args}
+    if "department_id" in args:
+        query["department_path"] = args["department_id"]  # the department and every one below it
+    result = page(runtime().db.users, query, limit=args["limit"], cursor=args["cursor"])
+    return {**result, "items": [_user_out(u) for u in result["items"]]}
+
+
+@org_blp.route("/users/<user_id>", methods=["GET"])
+@require_user()
+@org_blp.response(200, UserOut)
+def get_user(user_id):
+    user = runtime().db.users.find_one({"_id": user_id})
+    if user is None:
+        raise Problem(404, "no such user")
+    return _user_out(user)
+
+
+@org_blp.route("/users/<user_id>", methods=["PATCH"])
+@require_user("admin")
+@org_blp.arguments(UserPatch)
+@org_blp.response(200, UserOut)
+def update_user(body, user_id):
+    return _change_user(user_id, body)
+
+
+@org_blp.route("/users/<user_id>/deactivate", methods=["POST"])
+@require_user("admin")
+@org_blp.response(200, UserOut)
+def deactivate_user(user_id):
+    """A leaver cannot log in any more; their customers stay theirs until reassigned or reclaimed."""
+    return _change_user(user_id, {"active": False})
+
+
+@org_blp.route("/users/<user_id>/activate", methods=["POST"])
+@require_user("admin")
+@org_blp.response(200, UserOut)
+def activate_user(user_id):
+    return _change_user(user_id, {"active": True})
+
+
+@org_blp.route("/teams", methods=["POST"])
+@require_user("admin")
+@org_blp.arguments(TeamIn)
+@org_blp.response(201, TeamOut)
+def create_team(body):
+    rt = runtime()
+    return rt.transaction(lambda s: teams.create(rt, s, **body))
+
+
+@org_blp.route("/teams", methods=["GET"])
+@require_user()
+@org_blp.arguments(PageArgs, location="query")
+@org_blp.response(200, TeamPage)
+def list_teams(args):
+    return page(runtime().db.teams, {}, limit=args["limit"], cursor=args["cursor"])
+
+
+@org_blp.route("/teams/<team_id>", methods=["PATCH"])
+@require_user("admin")
+@org_blp.arguments(TeamPatch)
+@org_blp.response(200, TeamOut)
+def update_team(body, team_id):
+    rt = runtime()
+    return rt.transaction(lambda s: teams.update(rt, s, team_id, body))
+
+
+def _change_user(user_id: str, changes: dict) -> dict:
+    rt = runtime()
+
+    def work(session):
+        before, after = org.update_user(rt, session, user_id, dict(changes))
+        if before.get("department_path") != after.get("department_path"):
+            ownership.follow_owner_department(rt, session, after, by=g.principal.user_id)
+        return after
+    return _user_out(rt.transaction(work))
+
+
+def _user_out(user: dict) -> dict:
+    return {**user, "team_ids": org.event_data(runtime(), None, user)["team_ids"]}

@@ -1,0 +1,167 @@
+"""The sales process on one customer: owner, collaborators, stage, qualification,
+milestones, lifecycle marks, follow-ups, contracts and payments."""
+from __future__ import annotations
+
+from flask import g
+
+from crm_common import concurrency
+from crm_common.auth import require_user
+from crm_common.web import Blueprint, runtime
+
+from . import customers, deals, followups, milestones, ownership, progress, qualification, scope
+from .routes_customers import with_etag
+from .schemas import CustomerOut
+from .schemas_sales import (CollaboratorsIn, ContractIn, ContractOut, FollowupIn, FollowupOut, FollowupPage, ListArgs,
+                            MarkIn, MilestoneIn, OwnerIn, PaymentIn, PaymentOut, QualificationIn, StageHistoryOut,
+                            StageIn, TransferIn)
+
+blp = Blueprint("sales", __name__, url_prefix="/v1/customers", description="Work a customer through the pipeline")
+
+
+def _if_match():
+    return concurrency.expected_versions(required=False)
+
+
+@blp.route("/<customer_id>/owner", methods=["POST"])
+@require_user("admin", "manager")
+@blp.arguments(OwnerIn)
+@blp.response(200, CustomerOut)
+def reassign(body, customer_id):
+    return with_etag(ownership.reassign(runtime(), customer_id, body, scope=scope.mine(), expected=_if_match(),
+                                       by=g.principal.user_id))
+
+
+@blp.route("/<customer_id>/transfer", methods=["POST"])
+@require_user()
+@blp.arguments(TransferIn)
+@blp.response(200, CustomerOut)
+def transfer(body, customer_id):
+    return with_etag(ownership.transfer(runtime(), customer_id, body, principal=g.principal, scope=scope.mine(),
+                                        expected=_if_match()))
+
+
+@blp.route("/<customer_id>/collaborators", methods=["PUT"])
+@require_user()
+@blp.arguments(CollaboratorsIn)
+@blp.response(200, CustomerOut)
+def set_collaborators(body, customer_id):
+    return with_etag(ownership.set_collaborators(runtime(), customer_id, body["user_ids"], principal=g.principal,
+                                                 scope=scope.mine(), expected=_if_match()))
+
+
+@blp.route("/<customer_id>/stage", methods=["POST"])
+@require_user()
+@blp.arguments(StageIn)
+@blp.response(200, CustomerOut)
+def enter_stage(body, customer_id):
+    """409 with `missing_conditions` when the stage's entry conditions do not hold."""
+    return with_etag(progress.enter_stage(runtime(), customer_id, body, by=g.principal.user_id, scope=scope.mine(),
+                                          expected=_if_match()))
+
+
+@blp.route("/<customer_id>/stage-history", methods=["GET"])
+@require_user()
+@blp.response(200, StageHistoryOut(many=True))
+def stage_history(customer_id):
+    scope.visible(customer_id)
+    return progress.history(runtime(), customer_id)
+
+
+@blp.route("/<customer_id>/qualification", methods=["PUT"])
+@require_user()
+@blp.arguments(QualificationIn)
+@blp.response(200, CustomerOut)
+def qualify(body, customer_id):
+    rt = runtime()
+
+    def mutate(session, customer):
+        data = qualification.qualify(customer, body, by=g.principal.user_id, at=rt.clock.now())
+        return [("crm.customer.qualified", data)]
+    return with_etag(customers.change(rt, customer_id, mutate, scope=scope.mine(), expected=_if_match()))
+
+
+@blp.route("/<customer_id>/milestones", methods=["POST"])
+@require_user()
+@blp.arguments(MilestoneIn)
+@blp.response(200, CustomerOut)
+def add_milestone(body, customer_id):
+    def mutate(session, customer):
+        milestones.set_milestone(customer, body["milestone"], target_month=body.get("target_month"))
+        return [customers.updated(runtime(), g.principal.user_id, "milestones")]
+    return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=_if_match()))
+
+
+@blp.route("/<customer_id>/milestones/<name>", methods=["DELETE"])
+@require_user()
+@blp.response(200, CustomerOut)
+def clear_milestone(customer_id, name):
+    def mutate(session, customer):
+        milestones.clear_milestone(customer, name)
+        return [customers.updated(runtime(), g.principal.user_id, "milestones")]
+    return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=_if_match()))
+
+
+@blp.route("/<customer_id>/marks", methods=["POST"])
+@require_user()
+@blp.arguments(MarkIn)
+@blp.response(200, CustomerOut)
+def mark(body, customer_id):
+    """no_demand (-> nurturing) or invalid (-> invalid); the lifecycle event says why."""
+    def mutate(session, customer):
+        milestones.mark(customer, body["mark"], body.get("reason"))
+        return []
+    return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=_if_match()))
+
+
+@blp.route("/<customer_id>/followups", methods=["POST"])
+@require_user()
+@blp.arguments(FollowupIn)
+@blp.response(201, FollowupOut)
+def add_followup(body, customer_id):
+    followup, customer = followups.record(runtime(), customer_id, body, by=g.principal.user_id, scope=scope.mine())
+    return followup, 201, concurrency.etag_headers(customer)
+
+
+@blp.route("/<customer_id>/followups", methods=["GET"])
+@require_user()
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, FollowupPage)
+def list_followups(args, customer_id):
+    scope.visible(customer_id)
+    return followups.listing(runtime(), customer_id, limit=args["limit"], cursor=args["cursor"])
+
+
+@blp.route("/<customer_id>/contracts", methods=["POST"])
+@require_user()
+@blp.arguments(ContractIn)
+@blp.response(201, ContractOut)
+def sign_contract(body, customer_id):
+    contract, customer = deals.sign_contract(runtime(), customer_id, body, by=g.principal.user_id, scope=scope.mine())
+    return contract, 201, concurrency.etag_headers(customer)
+
+
+@blp.route("/<customer_id>/contracts", methods=["GET"])
+@require_user()
+@blp.response(200, ContractOut(many=True))
+def list_contracts(customer_id):
+    scope.visible(customer_id)
+    return deals.listing(runtime(), "contracts", customer_id)
+
+
+@blp.route("/<customer_id>/payments", methods=["POST"])
+@require_user()
+@blp.arguments(PaymentIn)
+@blp.response(201, PaymentOut)
+def receive_payment(body, customer_id):
+    payment, customer = deals.receive_payment(runtime(), customer_id, body, by=g.principal.user_id,
+                                              scope=scope.mine())
+    return payment, 201, concurrency.etag_headers(customer)
+
+
+@blp.route("/<customer_id>/payments", methods=["GET"])
+@require_user()
+@blp.response(200, PaymentOut(many=True))
+def list_payments(customer_id):
+    scope.visible(customer_id)
+    return deals.listing(runtime(), "payments", customer_id)
+

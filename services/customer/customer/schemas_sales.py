@@ -1,0 +1,136 @@
+"""Request and response schemas of the sales process: owners, stages, qualification,
+milestones, follow-ups, contracts, payments and pipelines."""
+import marshmallow as ma
+
+from crm_common.paging import PageArgs, page_schema
+
+from . import followups, milestones, qualification, stages
+from .schemas import IsoDate
+
+REASON = ma.fields.String(validate=ma.validate.Length(max=500), load_default=None)
+AMOUNT = dict(required=True, validate=ma.validate.Range(min=0, min_inclusive=False, max=1e12))
+
+
+class OwnerIn(ma.Schema):
+    owner_id = ma.fields.String(required=True)
+    reason = REASON
+
+
+class TransferIn(ma.Schema):
+    to_user_id = ma.fields.String(required=True)
+    reason = REASON
+    keep_as_collaborator = ma.fields.Boolean(load_default=False)
+
+
+class CollaboratorsIn(ma.Schema):
+    user_ids = ma.fields.List(ma.fields.String(), required=True, validate=ma.validate.Length(max=50))
+
+
+class StageIn(ma.Schema):
+    stage = ma.fields.String(required=True)
+    loss_reason = ma.fields.String(validate=ma.validate.Length(min=1, max=500))
+
+
+class StageHistoryOut(ma.Schema):
+    id = ma.fields.String(attribute="_id")
+    pipeline_id = ma.fields.String()
+    from_ = ma.fields.String(data_key="from", attribute="from")
+    to = ma.fields.String()
+    by = ma.fields.String()
+    at = ma.fields.DateTime()
+    stayed_seconds = ma.fields.Float(allow_none=True)
+
+
+class QualificationIn(ma.Schema):
+    qualitative = ma.fields.String(required=True, validate=ma.validate.OneOf(qualification.QUALITATIVE))
+    grade = ma.fields.String(validate=ma.validate.OneOf(qualification.GRADES))
+    expected_amount = ma.fields.Float(validate=ma.validate.Range(min=0, max=1e12), allow_none=True)
+    expected_sign_date = IsoDate(allow_none=True)
+
+
+class MilestoneIn(ma.Schema):
+    milestone = ma.fields.String(required=True, validate=ma.validate.OneOf(milestones.SETTABLE))
+    target_month = ma.fields.String(validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="YYYY-MM"))
+
+
+class MarkIn(ma.Schema):
+    mark = ma.fields.String(required=True, validate=ma.validate.OneOf(list(milestones.MARKS)))
+    reason = REASON
+
+
+class FollowupIn(ma.Schema):
+    channel = ma.fields.String(required=True, validate=ma.validate.OneOf(followups.CHANNELS))
+    content = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
+    goal = ma.fields.String(validate=ma.validate.Length(max=500), load_default=None)
+    goal_met = ma.fields.Boolean(required=True)
+    next_plan = ma.fields.String(validate=ma.validate.Length(max=2000), load_default=None)
+    next_contact_at = ma.fields.AwareDateTime(default_timezone=None, load_default=None, allow_none=True)
+
+
+class FollowupOut(FollowupIn):
+    id = ma.fields.String(attribute="_id")
+    customer_id = ma.fields.String()
+    by = ma.fields.String()
+    at = ma.fields.DateTime()
+    stage = ma.fields.String()
+
+
+class ContractIn(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(max=200), load_default=None)
+    number = ma.fields.String(validate=ma.validate.Length(max=100), load_default=None)
+    amount = ma.fields.Float(**AMOUNT)
+    start_date = IsoDate(required=True)
+    end_date = IsoDate(required=True)
+
+
+class ContractOut(ContractIn):
+    id = ma.fields.String(attribute="_id")
+    customer_id = ma.fields.String()
+    paid = ma.fields.Float()
+    signed_at = ma.fields.DateTime()
+
+
+class PaymentIn(ma.Schema):
+    amount = ma.fields.Float(**AMOUNT)
+    received_on = IsoDate(required=True)
+    contract_id = ma.fields.String(load_default=None, allow_none=True)
+    note = ma.fields.String(validate=ma.validate.Length(max=500), load_default=None)
+
+
+class PaymentOut(PaymentIn):
+    id = ma.fields.String(attribute="_id")
+    customer_id = ma.fields.String()
+    recorded_at = ma.fields.DateTime()
+
+
+class ActionSchema(ma.Schema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(stages.ACTIONS))
+    days = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=365))
+
+
+class StageSchema(ma.Schema):
+    key = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$"))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    exit_conditions = ma.fields.List(ma.fields.String(), load_default=list)
+    expected_days = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=0)), allow_none=True,
+                                   load_default=None, validate=ma.validate.Length(equal=2))
+    expected_rate = ma.fields.Float(allow_none=True, load_default=None, validate=ma.validate.Range(min=0, max=1))
+    closes = ma.fields.String(allow_none=True, load_default=None, validate=ma.validate.OneOf(stages.CLOSES))
+    actions = ma.fields.List(ma.fields.Nested(ActionSchema), load_default=list)
+    lifecycle_trigger = ma.fields.String(allow_none=True, load_default=None,
+                                         validate=ma.validate.OneOf(["demand_confirmed", "target_added", "lost",
+                                                                     "no_demand"]))
+
+
+class PipelineIn(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    stages = ma.fields.List(ma.fields.Nested(StageSchema), required=True, validate=ma.validate.Length(min=1, max=30))
+
+
+class PipelineOut(PipelineIn):
+    id = ma.fields.String(attribute="_id")
+
+
+FollowupPage = page_schema(FollowupOut, "FollowupPage")
+PipelinePage = page_schema(PipelineOut, "PipelinePage")
+ListArgs = PageArgs

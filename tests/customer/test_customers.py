@@ -1,0 +1,154 @@
+"""Customers and contacts: optimistic concurrency, contacts, owners, collaborators, deletion,
+and the customers that other services' events create or move."""
+from crm_common.events import validate
+from crm_common.testing.auth import outbox_events
+from customer import intake, ownership
+
+from .conftest import new_phone
+
+
+def events(rt, event_type, customer_id):
+    return [e["data"] for e in outbox_events(rt.db, event_type) if e["subject"] == customer_id]
+
+
+def test_a_stale_write_gets_412_and_a_write_without_if_match_428(org, client, rt):
+    customer = org.customer("alice")
+    url, alice = f"/v1/customers/{customer['id']}", org.headers["alice"]
+    read = client.get(url, headers=alice)
+    assert read.headers["ETag"] == '"1"'
+    missing = client.patch(url, json={"level": "A"}, headers=alice)
+    assert missing.status_code == 428 and missing.json["errors"][0]["field"] == "If-Match"
+    first = client.patch(url, json={"level": "A", "tags": ["vip"]}, headers={**alice, "If-Match": read.headers["ETag"]})
+    assert first.status_code == 200 and first.headers["ETag"] == '"2"' and first.json["level"] == "A"
+    stale = client.patch(url, json={"level": "B"}, headers={**org.headers["east_manager"], "If-Match": read.headers["ETag"]})
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'
+    assert client.get(url, headers=alice).json["level"] == "A"  # the stale write changed nothing
+    assert events(rt, "crm.customer.updated", customer["id"])[0]["changed_fields"] == ["level", "tags"]
+
+
+def test_contacts_are_normalised_kept_unique_and_travel_in_the_events(org, client, rt):
+    customer = org.customer("alice", contacts=[{"name": "Zhang", "phones": ["138 0000 1111"]}])
+    url, alice = f"/v1/customers/{customer['id']}", org.headers["alice"]
+    added = client.post(f"{url}/contacts", json={"name": "Li", "emails": [" Li@Acme.CN "]}, headers=alice)
+    assert added.status_code == 201 and added.json["contacts"][1]["emails"] == ["li@acme.cn"]
+    li = added.json["contacts"][1]["contact_id"]
+    edited = client.patch(f"{url}/contacts/{li}", json={"wechat_ids": ["LiWX"]},
+                          headers={**alice, "If-Match": added.headers["ETag"]})
+    assert edited.status_code == 200 and edited.json["contacts"][1]["wechat_ids"] == ["liwx"]
+    assert edited.json["contacts"][1]["emails"] == ["li@acme.cn"]
+    last = events(rt, "crm.customer.updated", customer["id"])[-1]
+    assert last["contacts"][1] == {"contact_id": li, "name": "Li", "phones": [], "emails": ["li@acme.cn"],
+                                   "wechat_ids": ["liwx"]}
+    taken = client.post("/v1/customers", headers=org.headers["bob"], json={
+        "name": "Copy", "contacts": [{"phones": ["+86 13800001111"]}]})
+    assert taken.status_code == 409 and taken.json["matched_keys"] == ["phone:+8613800001111"]
+    assert taken.json["duplicate_of"] is None  # bob may not learn which customer holds it
+    bad = client.post(f"{url}/contacts", json={"phones": ["123"]}, headers=alice)
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "phones.0"
+    gone = client.delete(f"{url}/contacts/{li}", headers={**alice, "If-Match": edited.headers["ETag"]})
+    assert [c["name"] for c in gone.json["contacts"]] == ["Zhang"]
+    assert rt.db.contact_keys.count_documents({"customer_id": customer["id"]}) == 1
+
+
+def test_a_manager_reassigns_and_the_customer_moves_to_the_new_owners_department(org, client, rt):
+    customer = org.customer("alice")
+    moved = client.post(f"/v1/customers/{customer['id']}/owner", json={"owner_id": org.id("carol"), "reason": "leave"},
+                        headers=org.headers["boss"])
+    assert moved.status_code == 200, moved.json
+    assert (moved.json["owner_id"], moved.json["claim_count"]) == (org.id("carol"), 1)
+    assert moved.json["department_path"] == org.users["carol"]["department_path"]
+    event = events(rt, "crm.customer.owner_changed", customer["id"])[0]
+    assert (event["from_owner_id"], event["to_owner_id"], event["kind"]) == (org.id("alice"), org.id("carol"),
+                                                                            "reassign")
+    assert client.get(f"/v1/customers/{customer['id']}", headers=org.headers["alice"]).status_code == 404
+
+
+def test_an_owner_transfers_and_may_stay_on_as_a_collaborator(org, client):
+    customer = org.customer("alice")
+    url = f"/v1/customers/{customer['id']}"
+    refused = client.post(f"{url}/transfer", json={"to_user_id": org.id("carol")}, headers=org.headers["bob"])
+    assert refused.status_code == 404  # bob cannot see it at all
+    done = client.post(f"{url}/transfer", json={"to_user_id": org.id("bob"), "keep_as_collaborator": True},
+                       headers=org.headers["alice"])
+    assert (done.json["owner_id"], done.json["collaborator_ids"]) == (org.id("bob"), [org.id("alice")])
+    assert client.get(url, headers=org.headers["alice"]).status_code == 200  # still works on it
+    full = client.post(f"{url}/transfer", json={"to_user_id": org.id("carol")}, headers=org.headers["alice"])
+    assert full.status_code == 403  # a collaborator is not the owner
+    client.patch(f"/v1/users/{org.id('carol')}", json={"holding_limit": 0}, headers=org.admin)
+    limit = client.post(f"{url}/transfer", json={"to_user_id": org.id("carol")}, headers=org.headers["bob"])
+    assert limit.status_code == 409 and limit.json["errors"][0]["field"] == "to_user_id"
+
+
+def test_deleting_a_customer_hides_it_frees_its_contacts_and_tells_others(org, client, rt):
+    phone = new_phone()
+    customer = org.customer("alice", contacts=[{"phones": [phone]}])
+    url = f"/v1/customers/{customer['id']}"
+    assert client.delete(url, headers={**org.headers["alice"], "If-Match": '"9"'}).status_code == 412
+    assert client.delete(url, headers=org.headers["alice"]).status_code == 204
+    assert client.get(url, headers=org.admin).status_code == 404
+    assert events(rt, "crm.customer.deleted", customer["id"])[0]["contacts"][0]["phones"] == [f"+86{phone}"]
+    org.customer("bob", contacts=[{"phones": [phone]}])  # the number is free again
+
+
+def test_derived_fields_follow_the_profile(org, client):
+    customer = org.customer("alice")
+    before = customer["completeness"]
+    filled = client.patch(f"/v1/customers/{customer['id']}", headers={**org.headers["alice"], "If-Match": '"1"'},
+                          json={"industry": "software", "city": "Hangzhou", "website": "acme.cn", "tags": ["vip"]})
+    assert filled.json["completeness"] > before
+    assert filled.json["claim_count"] == 0 and filled.json["outstanding"] == 0
+    tagged = client.get("/v1/customers", query_string={"tag": "vip"}, headers=org.headers["alice"]).json["items"]
+    assert [c["id"] for c in tagged] == [customer["id"]]
+
+
+def convert(rt, lead):
+    rt.transaction(lambda s: intake.create_from_lead(rt, s, lead))
+
+
+def test_a_converted_lead_becomes_one_customer_however_often_the_event_comes(org, rt, client):
+    lead = {"lead_id": "lead-1", "converted_by": org.id("alice"), "owner_id": org.id("alice"), "name": "Zhou",
+            "company": "Acme", "phones": ["+8613800009999"], "emails": [], "wechat_ids": [],
+            "converted_at": "2025-01-01T00:00:00Z", "city": "Hangzhou"}
+    convert(rt, lead)
+    convert(rt, lead)
+    found = client.get("/v1/customers", query_string={"source_lead_id": "lead-1"}, headers=org.admin).json["items"]
+    assert len(found) == 1 and found[0]["owner_id"] == org.id("alice") and found[0]["city"] == "Hangzhou"
+    assert found[0]["department_path"] == org.users["alice"]["department_path"]
+    created = events(rt, "crm.customer.created", found[0]["id"])
+    assert len(created) == 1 and created[0]["contacts"][0]["phones"] == ["+8613800009999"]
+    assert created[0]["source_lead_id"] == "lead-1" and created[0]["lifecycle"] == "potential"
+
+
+def test_the_pool_reclaims_and_a_claim_gives_a_new_owner(org, rt, client):
+    customer = org.customer("alice")
+    rt.transaction(lambda s: ownership.reclaimed(rt, s, {"customer_id": customer["id"], "reason": "no_followup",
+                                                         "previous_owner_id": org.id("alice"),
+                                                         "reclaimed_at": "2025-01-08T00:00:00Z"}))
+    pooled = client.get(f"/v1/customers/{customer['id']}", headers=org.admin).json
+    assert (pooled["owner_id"], pooled["in_pool"], pooled["claim_count"]) == (None, True, 0)
+    assert client.get(f"/v1/customers/{customer['id']}", headers=org.headers["alice"]).status_code == 404
+    rt.transaction(lambda s: ownership.claimed(rt, s, {
+        "customer_id": customer["id"], "owner_id": org.id("carol"), "previous_owner_id": None, "kind": "claim",
+        "claimed_at": "2025-01-09T00:00:00Z"}))
+    claimed = client.get(f"/v1/customers/{customer['id']}", headers=org.headers["carol"]).json
+    assert (claimed["owner_id"], claimed["in_pool"], claimed["claim_count"]) == (org.id("carol"), False, 1)
+    assert claimed["department_path"] == org.users["carol"]["department_path"]
+    kinds = [e["kind"] for e in events(rt, "crm.customer.owner_changed", customer["id"])]
+    assert kinds == ["pool_reclaim", "pool_claim"]
+
+
+def test_every_customer_event_matches_its_contract_and_carries_identity_keys(org, client, rt):
+    customer = org.customer("alice")
+    client.put(f"/v1/customers/{customer['id']}/collaborators", json={"user_ids": [org.id("bob")]},
+               headers=org.headers["alice"])
+    for event in outbox_events(rt.db):
+        if event["type"].startswith("crm.customer."):
+            validate(event)
+            assert event["data"]["contacts"][0]["phones"][0].startswith("+86")
+
+
+def test_the_api_is_described_in_openapi(client):
+    paths = client.get("/openapi.json").json["paths"]
+    for path in ("/v1/customers/{customer_id}", "/v1/customers/{customer_id}/stage", "/v1/users", "/v1/departments",
+                 "/v1/customers/{customer_id}/followups", "/v1/customers:import", "/v1/pipelines/{pipeline_id}"):
+        assert path in paths, path

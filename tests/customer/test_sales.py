@@ -1,0 +1,194 @@
+"""The sales process the system enforces: qualification, stages with conditions and actions,
+milestones and lifecycle classes, structured follow-ups, contracts and payments."""
+from datetime import datetime, timedelta, timezone
+
+from crm_common.testing.auth import outbox_events
+
+IF_ANY = {}
+
+
+def events(rt, event_type, customer_id):
+    return [e["data"] for e in outbox_events(rt.db, event_type) if e["subject"] == customer_id]
+
+
+def soon(days=2):
+    return (datetime.now(timezone.utc) + timedelta(days=days)).replace(microsecond=0).isoformat()
+
+
+class Deal:
+    """One of alice's customers, worked through the API."""
+
+    def __init__(self, org, client, **fields):
+        self.client, self.headers = client, org.headers["alice"]
+        self.id = org.customer("alice", **fields)["id"]
+        self.url = f"/v1/customers/{self.id}"
+
+    def post(self, suffix, body):
+        return self.client.post(self.url + suffix, json=body, headers=self.headers)
+
+    def stage(self, stage, **extra):
+        return self.post("/stage", {"stage": stage, **extra})
+
+    def learn(self, **facts):
+        etag = self.client.get(self.url, headers=self.headers).headers["ETag"]
+        response = self.client.patch(self.url, json=facts, headers={**self.headers, "If-Match": etag})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def contract(self, amount=100000):
+        return self.post("/contracts", {"amount": amount, "start_date": "2025-01-01", "end_date": "2025-12-31"})
+
+    def get(self):
+        return self.client.get(self.url, headers=self.headers).json
+
+
+def test_qualification_records_the_three_decisions_and_the_node(org, client, rt):
+    deal = Deal(org, client)
+    done = client.put(f"{deal.url}/qualification", headers=deal.headers, json={
+        "qualitative": "valuable", "expected_amount": 600000, "expected_sign_date": "2025-06-30"})
+    assert done.status_code == 200, done.json
+    assert done.json["qualification"]["grade"] == "large" and done.json["milestones"]["valuable"] is True
+    assert done.json["opportunity_total"] == 600000
+    event = events(rt, "crm.customer.qualified", deal.id)[0]
+    assert (event["qualitative"], event["grade"], event["expected_amount"], event["expected_sign_date"],
+            event["stage"]) == ("valuable", "large", 600000, "2025-06-30", "lead_acquired")
+    bad = client.put(f"{deal.url}/qualification", headers=deal.headers, json={"qualitative": "maybe"})
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "qualitative"
+
+
+def test_a_stage_is_entered_only_when_its_conditions_hold(org, client, rt):
+    deal = Deal(org, client)
+    refused = deal.stage("proposal")
+    assert refused.status_code == 409
+    assert [m["condition"] for m in refused.json["missing_conditions"]] == ["interest_expressed", "needs_recorded"]
+    assert deal.get()["stage"] == "lead_acquired" and not events(rt, "crm.customer.stage_changed", deal.id)
+    deal.learn(interest_expressed=True, needs="30 seats", needs_matched=True)
+    assert deal.stage("needs_confirmed").status_code == 200
+    assert deal.stage("negotiation").json["missing_conditions"][0]["condition"] == "proposal_attached"
+    unknown = deal.stage("dreaming")
+    assert unknown.status_code == 400 and unknown.json["errors"][0]["field"] == "stage"
+
+
+def test_every_transition_is_recorded_with_actor_and_time(org, client, rt):
+    deal = Deal(org, client, interest_expressed=True)
+    deal.stage("initial_contact")
+    deal.stage("lead_acquired")
+    history = client.get(f"{deal.url}/stage-history", headers=deal.headers).json
+    assert [(h["from"], h["to"], h["by"]) for h in history] == [
+        ("lead_acquired", "initial_contact", org.id("alice")), ("initial_contact", "lead_acquired", org.id("alice"))]
+    assert history[0]["at"] <= history[1]["at"] and history[1]["stayed_seconds"] >= 0
+    changed = events(rt, "crm.customer.stage_changed", deal.id)[0]
+    assert (changed["from"], changed["to"], changed["expected_rate"]) == ("lead_acquired", "initial_contact", 0.6)
+
+
+def test_entering_proposal_schedules_a_follow_up_in_seven_days(org, client, rt):
+    deal = Deal(org, client, interest_expressed=True, needs="CRM", needs_matched=True, proposal_url="https://q/1.pdf")
+    entered = deal.stage("proposal")
+    assert entered.status_code == 200, entered.json
+    scheduled = events(rt, "crm.customer.followup_scheduled", deal.id)
+    assert [s["stage"] for s in scheduled] == ["proposal"]
+    due = datetime.fromisoformat(scheduled[0]["due_at"])
+    assert timedelta(days=6, hours=23) < due - datetime.now(timezone.utc) <= timedelta(days=7)
+    assert datetime.fromisoformat(entered.json["next_contact_at"]) == due
+
+
+def test_winning_needs_a_contract_and_invoice_info_and_drives_lifecycle(org, client, rt):
+    deal = Deal(org, client, interest_expressed=True, needs="CRM", needs_matched=True, proposal_url="q.pdf",
+                terms_agreed=True)
+    assert deal.stage("needs_confirmed").json["lifecycle"] == "has_demand"
+    target = deal.post("/milestones", {"milestone": "target", "target_month": "2025-06"})
+    assert target.json["lifecycle"] == "target" and target.json["milestones"]["target_month"] == "2025-06"
+    missing = deal.stage("contract_signed").json["missing_conditions"]
+    assert [m["condition"] for m in missing] == ["contract_attached", "invoice_info"]
+    assert deal.contract(100000).status_code == 201
+    deal.learn(invoice_info={"title": "Acme Ltd", "tax_id": "91330000X"})
+    won = deal.stage("contract_signed")
+    assert won.status_code == 200 and won.json["lifecycle"] == "signed" and won.json["milestones"]["signed"]
+    assert events(rt, "crm.customer.won", deal.id)[0]["order_total"] == 100000
+    trail = [(e["from"], e["to"], e["trigger"]) for e in events(rt, "crm.customer.lifecycle_changed", deal.id)]
+    assert trail == [(None, "potential", "created"), ("potential", "has_demand", "demand_confirmed"),
+                     ("has_demand", "target", "target_added"), ("target", "signed", "purchase")]
+
+
+def test_losing_needs_a_reason(org, client, rt):
+    deal = Deal(org, client)
+    assert deal.stage("lost").json["missing_conditions"] == [{"condition": "loss_reason",
+                                                              "message": "a loss reason"}]
+    lost = deal.stage("lost", loss_reason="price")
+    assert lost.json["lifecycle"] == "lost" and lost.json["loss_reason"] == "price"
+    assert events(rt, "crm.customer.lost", deal.id)[0]["reason"] == "price"
+
+
+def test_marks_move_the_lifecycle_by_hand(org, client):
+    deal = Deal(org, client)
+    assert deal.post("/marks", {"mark": "no_demand"}).json["lifecycle"] == "nurturing"
+    assert deal.post("/marks", {"mark": "invalid", "reason": "fake number"}).json["lifecycle"] == "invalid"
+
+
+def test_a_follow_up_is_structured_and_updates_the_customer(org, client, rt):
+    deal = Deal(org, client)
+    vague = deal.post("/followups", {"channel": "phone", "content": "called", "goal_met": False})
+    assert vague.status_code == 400
+    assert {e["field"] for e in vague.json["errors"]} == {"next_plan", "next_contact_at"}
+    wrong = deal.post("/followups", {"channel": "fax", "content": "x", "goal_met": True})
+    assert wrong.status_code == 400 and wrong.json["errors"][0]["field"] == "channel"
+    when = soon(3)
+    saved = deal.post("/followups", {"channel": "visit", "content": "demo went well", "goal": "book a trial",
+                                     "goal_met": True, "next_plan": "send quote", "next_contact_at": when})
+    assert saved.status_code == 201, saved.json
+    customer = deal.get()
+    assert customer["last_followup_at"] == saved.json["at"] and customer["followup_count"] == 1
+    assert datetime.fromisoformat(customer["next_contact_at"]) == datetime.fromisoformat(when)
+    assert customer["last_followup_summary"] == "demo went well"
+    event = events(rt, "crm.customer.followed_up", deal.id)[0]
+    assert (event["channel"], event["goal_met"], event["next_plan"]) == ("visit", True, "send quote")
+    listed = client.get(f"{deal.url}/followups", headers=deal.headers).json["items"]
+    assert [f["content"] for f in listed] == ["demo went well"]
+
+
+def test_a_closed_deal_needs_no_next_plan(org, client):
+    deal = Deal(org, client)
+    deal.stage("lost", loss_reason="budget cut")
+    closing = deal.post("/followups", {"channel": "email", "content": "thanks anyway", "goal_met": False})
+    assert closing.status_code == 201 and deal.get()["next_contact_at"] is None
+
+
+def test_contracts_and_payments_drive_totals_and_repeat_purchase(org, client, rt):
+    deal = Deal(org, client)
+    contract = deal.contract(100000).json
+    assert deal.get()["lifecycle"] == "signed"
+    paid = deal.post("/payments", {"amount": 30000, "received_on": "2025-02-01", "contract_id": contract["id"]})
+    assert paid.status_code == 201, paid.json
+    totals = deal.get()
+    assert (totals["order_total"], totals["paid_total"], totals["outstanding"]) == (100000, 30000, 70000)
+    assert totals["lifecycle"] == "signed"  # paying the first contract is not a second purchase
+    over = deal.post("/payments", {"amount": 80000, "received_on": "2025-02-02", "contract_id": contract["id"]})
+    assert over.status_code == 409 and over.json["errors"][0]["field"] == "amount"
+    deal.post("/payments", {"amount": 5000, "received_on": "2025-03-01"})  # a small order paid on the spot
+    again = deal.get()
+    assert again["lifecycle"] == "repeat_purchase" and again["paid_total"] == 35000 and again["outstanding"] == 70000
+    received = events(rt, "crm.customer.payment_received", deal.id)
+    assert [(p["amount"], p["outstanding"]) for p in received] == [(30000, 70000), (5000, 70000)]
+    signed = events(rt, "crm.customer.contract_signed", deal.id)[0]
+    assert (signed["end_date"], signed["amount"]) == ("2025-12-31", 100000)
+    backwards = deal.post("/contracts", {"amount": 1, "start_date": "2025-05-01", "end_date": "2025-01-01"})
+    assert backwards.status_code == 400 and backwards.json["errors"][0]["field"] == "end_date"
+    assert [c["paid"] for c in client.get(f"{deal.url}/contracts", headers=deal.headers).json] == [30000]
+
+
+def test_an_admin_reconfigures_a_pipeline_at_runtime(org, client, rt):
+    pipeline = client.get("/v1/pipelines/default", headers=org.headers["alice"]).json
+    assert [s["key"] for s in pipeline["stages"]][:2] == ["lead_acquired", "initial_contact"]
+    assert pipeline["stages"][3]["expected_days"] == [14, 21] and pipeline["stages"][3]["expected_rate"] == 0.35
+    stages = pipeline["stages"]
+    stages[1]["exit_conditions"] = ["interest_expressed", "proposal_attached"]
+    assert client.put("/v1/pipelines/default", json={"name": "Stricter", "stages": stages},
+                      headers=org.headers["alice"]).status_code == 403
+    changed = client.put("/v1/pipelines/default", json={"name": "Stricter", "stages": stages}, headers=org.admin)
+    assert changed.status_code == 200, changed.json
+    deal = Deal(org, client, interest_expressed=True)
+    refused = deal.stage("needs_confirmed")
+    assert [m["condition"] for m in refused.json["missing_conditions"]] == ["proposal_attached"]
+    broken = client.put("/v1/pipelines/default", headers=org.admin, json={"name": "x", "stages": [
+        {"key": "lead_acquired", "name": "a", "exit_conditions": ["telepathy"]}]})
+    assert broken.status_code == 400  # unknown condition, and customers are in stages it drops
