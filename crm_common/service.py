@@ -10,6 +10,7 @@ from typing import Callable
 from prometheus_client import start_http_server
 
 from . import devtools, kafka, logs
+from .clock import Clock
 from .consumer import ConsumerLoop
 from .outbox import Relay
 from .runtime import Runtime
@@ -37,9 +38,12 @@ def bootstrap(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwa
     settings = settings or Settings.from_env(spec.name)
     logs.configure(spec.name, settings.log_level)
     rt = Runtime(settings, [spec.indexes], **runtime_kwargs)
-    relay = Relay(rt.db, rt.clock, lambda: rt.producer)
+    # Leases, job cadence and outbox bookkeeping run on wall time: moving the business
+    # clock back after a time-travel demo must not leave the relay waiting for days.
+    wall = Clock()
+    relay = Relay(rt.db, wall, lambda: rt.producer)
     relay_job = Job(RELAY_JOB, 0.1, relay.run_once, lease_seconds=30)
-    rt.scheduler = Scheduler(rt.db, rt.clock, [relay_job] + spec.jobs(rt))
+    rt.scheduler = Scheduler(rt.db, wall, [relay_job] + spec.jobs(rt))
     spec.on_start(rt)
     return rt
 

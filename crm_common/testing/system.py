@@ -77,3 +77,13 @@ def stop(system: System) -> None:
             system.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(system.process.pid, signal.SIGKILL)
+
+
+def eventually(fetch, *, timeout: float = 5.0, interval: float = 0.1):
+    """Poll `fetch` until it returns something truthy (events take a moment); its last value otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)

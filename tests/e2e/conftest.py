@@ -23,3 +23,14 @@ def admin_headers(system):
                              json={"username": "admin", "password": ADMIN_PASSWORD}, timeout=10)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+def new_channel(system, admin_headers):
+    """`new_channel(name)` -> the X-API-Key header of a new lead channel."""
+    def make(name="web"):
+        response = requests.post(system.url("lead-intake", "/v1/channels"), json={"name": name},
+                                 headers=admin_headers, timeout=10)
+        assert response.status_code == 201, response.text
+        return {"X-API-Key": response.json()["api_key"]}
+    return make

@@ -1,31 +1,15 @@
 """A lead flows through all five services, started as real processes on real servers."""
 import itertools
-import time
 
 import requests
+
+from crm_common.testing.system import eventually
 
 _numbers = itertools.count(13800138000)
 
 
-def eventually(fetch, *, timeout=5.0, interval=0.1):
-    """Poll `fetch` until it returns something truthy; the last value otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
-def new_channel(system, admin_headers, name="web"):
-    response = requests.post(system.url("lead-intake", "/v1/channels"), json={"name": name},
-                             headers=admin_headers, timeout=10)
-    assert response.status_code == 201, response.text
-    return {"X-API-Key": response.json()["api_key"]}
-
-
-def test_a_lead_becomes_a_customer_seen_by_every_service(system, admin_headers):
-    key = new_channel(system, admin_headers)
+def test_a_lead_becomes_a_customer_seen_by_every_service(system, admin_headers, new_channel):
+    key = new_channel()
     national = str(next(_numbers))
     formatted = f"+86 {national[:3]}-{national[3:7]}-{national[7:]}"
 
@@ -71,8 +55,8 @@ def test_a_lead_becomes_a_customer_seen_by_every_service(system, admin_headers):
     assert eventually(funnel_count) >= 1
 
 
-def test_the_lead_converts_to_a_customer_that_blocks_new_leads_of_its_contact(system, admin_headers):
-    key = new_channel(system, admin_headers, "landing-page")
+def test_the_lead_converts_to_a_customer_that_blocks_new_leads_of_its_contact(system, admin_headers, new_channel):
+    key = new_channel("landing-page")
     email = f"buyer{next(_numbers)}@example.com"
     lead = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
                          json={"name": "Li Na", "email": email}).json()
@@ -83,8 +67,8 @@ def test_the_lead_converts_to_a_customer_that_blocks_new_leads_of_its_contact(sy
     assert again.json()["dedup"]["duplicate_of"] == lead["id"]
 
 
-def test_time_travel_reclaims_a_neglected_customer_and_tells_the_owner(system, admin_headers):
-    key = new_channel(system, admin_headers, "trade-show")
+def test_time_travel_reclaims_a_neglected_customer_and_tells_the_owner(system, admin_headers, new_channel):
+    key = new_channel("trade-show")
     lead = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
                          json={"name": "Wang Fang", "phone": str(next(_numbers))}).json()
     requests.post(system.url("lead-intake", f"/v1/leads/{lead['id']}/convert"), headers=admin_headers, timeout=10)
@@ -116,8 +100,8 @@ def test_time_travel_reclaims_a_neglected_customer_and_tells_the_owner(system, a
         requests.post(system.url("pool", "/v1/dev/clock"), json={"offset_days": 0}, headers=admin_headers, timeout=10)
 
 
-def test_the_owner_is_told_when_their_customer_comes_back(system, admin_headers):
-    key = new_channel(system, admin_headers, "wechat-mini-program")
+def test_the_owner_is_told_when_their_customer_comes_back(system, admin_headers, new_channel):
+    key = new_channel("wechat-mini-program")
     phone = str(next(_numbers))
     lead = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
                          json={"name": "Zhou Min", "phone": phone}).json()

@@ -65,3 +65,13 @@ def test_production_has_no_dev_routes(make_app):
     assert client.post("/v1/dev/jobs/reclaim-due/run", headers=admin).status_code == 404
     assert not any(path.startswith("/v1/dev") for path in client.get("/openapi.json").json["paths"])
     assert app.extensions["crm"].clock.offset() == timedelta(0)
+
+
+def test_moving_the_clock_back_does_not_stall_scheduled_jobs(app, admin):
+    client, rt = app.test_client(), app.extensions["crm"]
+    client.post("/v1/dev/clock", json={"offset_days": 30}, headers=admin)
+    rt.scheduler.run_due()  # leases and next runs taken while time was moved
+    client.post("/v1/dev/clock", json={"offset_days": 0}, headers=admin)
+    leases = {lease["_id"]: lease for lease in rt.db.job_leases.find()}
+    assert leases["reclaim-due"]["next_run_at"].replace(tzinfo=timezone.utc) < (
+        datetime.now(timezone.utc) + timedelta(minutes=2)), "the job would wait for the moved time to come back"

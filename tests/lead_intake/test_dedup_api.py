@@ -83,3 +83,30 @@ def test_dismissing_a_review_leaves_both_leads(client, channel, rt, admin):
     assert client.post(f"/v1/reviews/{review['id']}/dismiss", headers=admin).json["status"] == "dismissed"
     assert rt.db.leads.count_documents({"status": "new"}) == 2
     assert client.get("/v1/reviews", headers=admin).json["items"] == []
+
+
+def test_a_rep_checks_a_contact_before_calling_and_nothing_is_stored(client, channel, rt, token_for):
+    rt.transaction(lambda s: directory.customer_changed(rt, s, {
+        "customer_id": "C9", "owner_id": "rep-3", "name": "Acme",
+        "contacts": [{"name": "Wang", "phones": ["+8613700137000"], "emails": []}]}))
+    rep = token_for("rep-5")
+    held = client.post("/v1/leads:check", json={"phone": "137 0013 7000"}, headers=rep)
+    assert held.status_code == 200
+    assert held.json == {"verdict": "duplicate", "duplicate_of": "C9", "duplicate_of_kind": "customer",
+                         "matched_keys": ["phone:+8613700137000"], "owner_id": "rep-3"}
+    assert client.post("/v1/leads:check", json={"email": "new@acme.cn"}, headers=rep).json == {"verdict": "new"}
+    assert rt.db.leads.count_documents({}) == 0 and not outbox_events(rt.db)
+    bad = client.post("/v1/leads:check", json={"phone": "12"}, headers=rep)
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "phone"
+    assert client.post("/v1/leads:check", json={"phone": "13700137000"}, headers=channel).status_code == 401
+
+
+def test_contacts_a_customer_gave_up_or_a_deleted_customer_no_longer_block_leads(client, channel, rt):
+    customer = {"customer_id": "C2", "owner_id": "rep-3", "name": "Acme",
+                "contacts": [{"name": "Wang", "phones": ["+8613700137000"], "emails": ["w@acme.cn"]}]}
+    rt.transaction(lambda s: directory.customer_changed(rt, s, customer))
+    customer["contacts"][0]["phones"] = []  # the customer's update dropped the phone
+    rt.transaction(lambda s: directory.customer_changed(rt, s, customer))
+    assert post(client, channel, name="Someone", phone="13700137000").status_code == 201
+    rt.transaction(lambda s: directory.customer_deleted(rt, s, customer))
+    assert post(client, channel, name="Wang", email="w@acme.cn").status_code == 201

@@ -26,21 +26,33 @@ def team_changed(rt, session, team: dict) -> None:
 
 
 def customer_changed(rt, session, customer: dict) -> None:
-    """Keep a customer's owner, company and contact keys. A key already held stays with its holder."""
+    """Keep a customer's owner, company and contact keys (every customer event carries them all).
+
+    A key already held by another record stays with its holder; keys of contacts
+    the customer no longer has are let go, so the contact can become a lead again.
+    """
     customer_id = customer["customer_id"]
     fields = {k: customer[k] for k in ("owner_id", "department_path", "name") if k in customer}
     rt.db.customers.update_one({"_id": customer_id}, {"$set": fields}, upsert=True, session=session)
     if customer.get("name"):
         record = company_record("customer", customer_id, identity.company_key(customer["name"]), customer.get("city"))
         rt.db.companies.replace_one({"_id": record["_id"]}, record, upsert=True, session=session)
-    for contact in customer.get("contacts", []):
-        keys = identity.identity_keys(contact.get("phones", []), contact.get("emails", []),
-                                       contact.get("wechat_ids", []), customer.get("name", ""),
-                                       contact.get("name", ""))
-        for key in keys:
-            rt.db.identity_keys.update_one(
-                {"_id": key}, {"$setOnInsert": {"kind": "customer", "record_id": customer_id}},
-                upsert=True, session=session)
+    keys = {key for contact in customer.get("contacts", []) for key in identity.identity_keys(
+        contact.get("phones", []), contact.get("emails", []), contact.get("wechat_ids", []),
+        customer.get("name", ""), contact.get("name", ""))}
+    rt.db.identity_keys.delete_many({"kind": "customer", "record_id": customer_id, "_id": {"$nin": sorted(keys)}},
+                                    session=session)
+    for key in keys:
+        rt.db.identity_keys.update_one({"_id": key}, {"$setOnInsert": {"kind": "customer", "record_id": customer_id}},
+                                       upsert=True, session=session)
+
+
+def customer_deleted(rt, session, customer: dict) -> None:
+    """A deleted customer no longer makes new leads duplicates."""
+    customer_id = customer["customer_id"]
+    rt.db.identity_keys.delete_many({"kind": "customer", "record_id": customer_id}, session=session)
+    rt.db.companies.delete_one({"_id": f"customer:{customer_id}"}, session=session)
+    rt.db.customers.delete_one({"_id": customer_id}, session=session)
 
 
 def owner_of(db, kind: str, record_id: str, session=None) -> str | None:

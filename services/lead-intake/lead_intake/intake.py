@@ -39,10 +39,10 @@ def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
     keys = identity.identity_keys(draft["phones"], draft["emails"], draft["wechat_ids"],
                                    body.get("company"), body["name"])
     while True:
-        found = dedup.exact(_key_matches(rt.db, keys))
+        found = dedup.exact(key_matches(rt.db, keys))
         if found:
             return rt.transaction(lambda s: _attach(rt, s, found, draft, keys, channel, body))
-        verdict = _possible(rt, draft)
+        verdict = possible(rt, draft)
         try:
             return rt.transaction(lambda s: _create(rt, s, draft, keys, verdict, channel, body))
         except PyMongoError as exc:
@@ -51,12 +51,12 @@ def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
             # a concurrent submission took a key first: now this one is its duplicate
 
 
-def _key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
+def key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
     return [(m["_id"], Record(m["kind"], m["record_id"]))
             for m in db.identity_keys.find({"_id": {"$in": keys}}, session=session)]
 
 
-def _possible(rt, draft: dict) -> dedup.Verdict:
+def possible(rt, draft: dict) -> dedup.Verdict:
     key = draft["company_key"]
     if not key:
         return dedup.Verdict("new")

@@ -3,7 +3,7 @@ from pymongo import ASCENDING, IndexModel
 
 from crm_common.service import ServiceSpec
 
-from . import channels, config_api, directory, leads, review
+from . import channels, config_api, directory, leads, lookup, review
 
 INDEXES = {
     "channels": [IndexModel([("key_hash", ASCENDING)], unique=True)],
@@ -18,21 +18,25 @@ INDEXES = {
 }
 
 
+# Every customer event carries the customer's owner and contacts, so each one refreshes the copy here.
+CUSTOMER_EVENTS = ("created", "updated", "owner_changed", "stage_changed", "qualified", "followed_up",
+                   "contract_signed", "payment_received", "lifecycle_changed", "won", "lost")
+
+
 def handlers(rt):
-    def customer(event, session):
-        directory.customer_changed(rt, session, event["data"])
+    def on(handle):
+        return lambda event, session: handle(rt, session, event["data"])
     return {
-        "crm.customer.created": customer,
-        "crm.customer.updated": customer,
-        "crm.customer.owner_changed": customer,
-        "crm.user.created": lambda event, session: directory.user_changed(rt, session, event["data"]),
-        "crm.user.updated": lambda event, session: directory.user_changed(rt, session, event["data"]),
-        "crm.team.created": lambda event, session: directory.team_changed(rt, session, event["data"]),
-        "crm.team.updated": lambda event, session: directory.team_changed(rt, session, event["data"]),
+        **{f"crm.customer.{name}": on(directory.customer_changed) for name in CUSTOMER_EVENTS},
+        "crm.customer.deleted": on(directory.customer_deleted),
+        "crm.user.created": on(directory.user_changed),
+        "crm.user.updated": on(directory.user_changed),
+        "crm.team.created": on(directory.team_changed),
+        "crm.team.updated": on(directory.team_changed),
     }
 
 
 SPEC = ServiceSpec(
     name="lead-intake", package="lead_intake",
-    blueprints=[channels.blp, leads.blp, review.blp, config_api.blp], indexes=INDEXES, handlers=handlers,
+    blueprints=[channels.blp, leads.blp, lookup.blp, review.blp, config_api.blp], indexes=INDEXES, handlers=handlers,
 )

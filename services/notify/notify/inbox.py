@@ -7,9 +7,9 @@ from crm_common.paging import new_id
 
 
 def deliver(rt, session, *, key: str, user_id: str, kind: str, title: str, body: str,
-            customer_id: str | None = None) -> None:
+            customer_id: str | None = None, lead_id: str | None = None) -> None:
     item = {"_id": new_id(), "key": key, "user_id": user_id, "kind": kind, "title": title, "body": body,
-            "customer_id": customer_id, "created_at": rt.clock.now(), "read_at": None}
+            "customer_id": customer_id, "lead_id": lead_id, "created_at": rt.clock.now(), "read_at": None}
     try:
         rt.db.inbox.insert_one(item, session=session)
     except DuplicateKeyError:
@@ -35,7 +35,7 @@ def reclaimed(rt, session, event: dict) -> None:
 def lead_assigned(rt, session, event: dict) -> None:
     """Handle crm.lead.assigned: the new owner should respond within 24 hours."""
     deliver(rt, session, key=f"lead-assigned:{event['lead_id']}:{event['owner_id']}:{event['assigned_at']}",
-            user_id=event["owner_id"], kind="lead_assigned",
+            user_id=event["owner_id"], kind="lead_assigned", lead_id=event["lead_id"],
             title="A new lead is yours", body=f"Respond by {event['respond_by']} (within 24 hours of assignment).")
 
 
@@ -44,7 +44,8 @@ def lead_resubmitted(rt, session, event: dict) -> None:
     if not event.get("owner_id"):
         return  # an unassigned lead has nobody to tell yet
     customer_id = event["record_id"] if event["record_kind"] == "customer" else None
+    lead_id = event["record_id"] if event["record_kind"] == "lead" else None
     deliver(rt, session, key=f"resubmitted:{event['record_id']}:{event['received_at']}", user_id=event["owner_id"],
-            kind="lead_resubmitted", customer_id=customer_id,
+            kind="lead_resubmitted", customer_id=customer_id, lead_id=lead_id,
             title=f"Your {event['record_kind']} came back through {event.get('channel') or 'a channel'}",
             body="They submitted their details again; it is recorded as a touchpoint. A good moment to call.")

@@ -16,6 +16,7 @@ class ItemOut(ma.Schema):
     title = ma.fields.String()
     body = ma.fields.String()
     customer_id = ma.fields.String(allow_none=True)
+    lead_id = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
     read_at = ma.fields.DateTime(allow_none=True)
 

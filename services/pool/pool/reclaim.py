@@ -8,22 +8,53 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 NO_FOLLOWUP_DAYS = 7
-OWNED, IN_POOL = "owned", "in_pool"
+OWNED, IN_POOL, DELETED = "owned", "in_pool", "deleted"
 
 
 def reclaim_due_at(last_activity: datetime) -> datetime:
     return last_activity + timedelta(days=NO_FOLLOWUP_DAYS)
 
 
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def track(rt, session, customer: dict) -> None:
     """Handle crm.customer.created: start the customer's reclaim clock."""
-    created = datetime.fromisoformat(customer["created_at"].replace("Z", "+00:00"))
+    created = _at(customer["created_at"])
     rt.db.pool_entries.update_one({"_id": customer["customer_id"]}, {"$setOnInsert": {
         "customer_id": customer["customer_id"], "owner_id": customer["owner_id"],
         "department_path": customer["department_path"], "collaborator_ids": [],
         "level": customer["level"], "status": OWNED, "last_activity_at": created,
         "reclaim_due_at": reclaim_due_at(created), "tracked_at": rt.clock.now(),
     }}, upsert=True, session=session)
+
+
+def followed_up(rt, session, data: dict) -> None:
+    """Handle crm.customer.followed_up: the owner is working the customer, so its clock starts again."""
+    at = _at(data["followed_up_at"])
+    rt.db.pool_entries.update_one({"_id": data["customer_id"], "status": OWNED}, {
+        "$max": {"last_activity_at": at, "reclaim_due_at": reclaim_due_at(at)}}, session=session)
+
+
+def owner_changed(rt, session, data: dict) -> None:
+    """Handle crm.customer.owner_changed: a reassigned or transferred customer gets its new owner a full period.
+
+    Moves the pool made itself (kind pool_*) are already recorded here.
+    """
+    if data["kind"].startswith("pool_") or not data.get("to_owner_id"):
+        return
+    at = _at(data["changed_at"])
+    rt.db.pool_entries.update_one({"_id": data["customer_id"], "status": OWNED}, {"$set": {
+        "owner_id": data["to_owner_id"], "department_path": data["department_path"],
+        "collaborator_ids": data.get("collaborator_ids", []), "last_activity_at": at,
+        "reclaim_due_at": reclaim_due_at(at)}}, session=session)
+
+
+def deleted(rt, session, data: dict) -> None:
+    """Handle crm.customer.deleted: a deleted customer is never reclaimed (the entry stays for the record)."""
+    rt.db.pool_entries.update_one({"_id": data["customer_id"]}, {"$set": {
+        "status": DELETED, "deleted_at": _at(data["deleted_at"])}}, session=session)
 
 
 def reclaim_due(rt) -> dict:

@@ -14,7 +14,10 @@ INDEXES = {
 
 
 def handlers(rt):
-    return {"crm.customer.created": lambda event, session: reclaim.track(rt, session, event["data"])}
+    def on(handle):
+        return lambda event, session: handle(rt, session, event["data"])
+    return {"crm.customer.created": on(reclaim.track), "crm.customer.followed_up": on(reclaim.followed_up),
+            "crm.customer.owner_changed": on(reclaim.owner_changed), "crm.customer.deleted": on(reclaim.deleted)}
 
 
 def jobs(rt):
