@@ -61,10 +61,19 @@ def test_the_lead_converts_to_a_customer_that_blocks_new_leads_of_its_contact(sy
     lead = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
                          json={"name": "Li Na", "email": email}).json()
     requests.post(system.url("lead-intake", f"/v1/leads/{lead['id']}/convert"), headers=admin_headers, timeout=10)
+    customer = eventually(lambda: requests.get(system.url("customer", "/v1/customers"), headers=admin_headers, timeout=10,
+                                               params={"source_lead_id": lead["id"]}).json()["items"])[0]
+
+    def held_by():
+        found = requests.post(system.url("lead-intake", "/v1/leads:check"), headers=admin_headers, timeout=10,
+                              json={"email": email}).json()
+        return found.get("duplicate_of_kind") == "customer" and found
+    assert eventually(held_by), "the converted lead's contact still points at the lead"
     again = requests.post(system.url("lead-intake", "/v1/leads"), headers=key, timeout=10,
                           json={"name": "Li Na", "email": email.upper()})
     assert again.status_code == 200
-    assert again.json()["dedup"]["duplicate_of"] == lead["id"]
+    assert (again.json()["dedup"]["duplicate_of"], again.json()["dedup"]["duplicate_of_kind"]) == (
+        customer["id"], "customer")
 
 
 def test_time_travel_reclaims_a_neglected_customer_and_tells_the_owner(system, admin_headers, new_channel):

@@ -110,3 +110,12 @@ def test_contacts_a_customer_gave_up_or_a_deleted_customer_no_longer_block_leads
     assert post(client, channel, name="Someone", phone="13700137000").status_code == 201
     rt.transaction(lambda s: directory.customer_deleted(rt, s, customer))
     assert post(client, channel, name="Wang", email="w@acme.cn").status_code == 201
+
+
+def test_a_converted_leads_contact_belongs_to_its_customer(client, channel, rt):
+    lead = post(client, channel, name="Wang", phone="13700137000").json
+    rt.transaction(lambda s: directory.customer_changed(rt, s, {
+        "customer_id": "C3", "owner_id": "rep-4", "name": "Wang", "source_lead_id": lead["id"],
+        "contacts": [{"name": "Wang", "phones": ["+8613700137000"], "emails": []}]}))
+    again = post(client, channel, name="Wang", phone="137 0013 7000").json
+    assert (again["dedup"]["duplicate_of"], again["dedup"]["duplicate_of_kind"]) == ("C3", "customer")

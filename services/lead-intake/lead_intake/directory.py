@@ -37,6 +37,10 @@ def customer_changed(rt, session, customer: dict) -> None:
     if customer.get("name"):
         record = company_record("customer", customer_id, identity.company_key(customer["name"]), customer.get("city"))
         rt.db.companies.replace_one({"_id": record["_id"]}, record, upsert=True, session=session)
+    if customer.get("source_lead_id"):
+        # the converted lead's contacts are the customer's now: a resubmission goes to the customer's owner
+        rt.db.identity_keys.update_many({"kind": "lead", "record_id": customer["source_lead_id"]},
+                                        {"$set": {"kind": "customer", "record_id": customer_id}}, session=session)
     keys = {key for contact in customer.get("contacts", []) for key in identity.identity_keys(
         contact.get("phones", []), contact.get("emails", []), contact.get("wechat_ids", []),
         customer.get("name", ""), contact.get("name", ""))}
