@@ -34,6 +34,11 @@ class ServiceSpec:
     on_start: Callable[[Runtime], None] = lambda rt: None   # e.g. create the first admin
 
 
+def on_data(rt: Runtime, handle: Callable) -> Callable:
+    """A consumer handler from `handle(rt, session, data)`: most handlers need only the event's data."""
+    return lambda event, session: handle(rt, session, event["data"])
+
+
 def bootstrap(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwargs) -> Runtime:
     settings = settings or Settings.from_env(spec.name)
     logs.configure(spec.name, settings.log_level)

@@ -1,7 +1,9 @@
 """The lead-intake service, described once for its app and its worker."""
+from functools import partial
+
 from pymongo import ASCENDING, IndexModel
 
-from crm_common.service import ServiceSpec
+from crm_common.service import ServiceSpec, on_data
 
 from . import channels, config_api, directory, leads, lookup, review
 
@@ -24,8 +26,7 @@ CUSTOMER_EVENTS = ("created", "updated", "owner_changed", "stage_changed", "qual
 
 
 def handlers(rt):
-    def on(handle):
-        return lambda event, session: handle(rt, session, event["data"])
+    on = partial(on_data, rt)
     return {
         **{f"crm.customer.{name}": on(directory.customer_changed) for name in CUSTOMER_EVENTS},
         "crm.customer.deleted": on(directory.customer_deleted),

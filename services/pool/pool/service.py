@@ -1,8 +1,10 @@
 """The pool service, described once for its app and its worker."""
+from functools import partial
+
 from pymongo import ASCENDING, IndexModel
 
 from crm_common.scheduler import Job
-from crm_common.service import ServiceSpec
+from crm_common.service import ServiceSpec, on_data
 
 from . import reclaim, routes
 
@@ -14,8 +16,7 @@ INDEXES = {
 
 
 def handlers(rt):
-    def on(handle):
-        return lambda event, session: handle(rt, session, event["data"])
+    on = partial(on_data, rt)
     return {"crm.customer.created": on(reclaim.track), "crm.customer.followed_up": on(reclaim.followed_up),
             "crm.customer.owner_changed": on(reclaim.owner_changed), "crm.customer.deleted": on(reclaim.deleted)}
 
