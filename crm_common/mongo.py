@@ -6,7 +6,7 @@ import time
 from typing import Callable, Iterable, Mapping
 
 from pymongo import ASCENDING, IndexModel, MongoClient
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, PyMongoError
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,58 @@ def ensure_indexes(db, *specs: Mapping[str, Iterable[IndexModel]]) -> None:
                 db[collection].create_indexes(models)
 
 
+# How long a transaction is retried. Write conflicts make progress, so they get a while;
+# an unreachable server gets a few seconds (a replica-set election) and then the caller
+# hears of it: a request answers 503, a consumer pauses, rather than all hanging for the
+# two minutes pymongo's with_transaction would retry.
+CONFLICT_RETRY_SECONDS = 30.0
+OUTAGE_RETRY_SECONDS = 5.0
+
+
 def in_transaction(client: MongoClient, work: Callable):
-    """Run `work(session)` in one transaction, retried on transient errors."""
+    """Run `work(session)` in one transaction, retried on transient errors for a bounded time."""
+    started = time.monotonic()
     with client.start_session() as session:
-        return session.with_transaction(work)
+        while True:
+            session.start_transaction()
+            try:
+                result = work(session)
+                _commit(session, started)
+                return result
+            except PyMongoError as exc:
+                if session.in_transaction:
+                    _abort_quietly(session)
+                if not (exc.has_error_label("TransientTransactionError") and _time_left(exc, started)):
+                    raise
+                time.sleep(0.05)
+            except BaseException:
+                if session.in_transaction:
+                    _abort_quietly(session)
+                raise
+
+
+def _commit(session, started: float) -> None:
+    while True:
+        try:
+            session.commit_transaction()
+            return
+        except PyMongoError as exc:
+            # the commit may or may not have happened: committing again is safe and tells
+            if exc.has_error_label("UnknownTransactionCommitResult") and _time_left(exc, started):
+                continue
+            raise
+
+
+def _time_left(exc: PyMongoError, started: float) -> bool:
+    budget = OUTAGE_RETRY_SECONDS if isinstance(exc, ConnectionFailure) else CONFLICT_RETRY_SECONDS
+    return time.monotonic() - started < budget
+
+
+def _abort_quietly(session) -> None:
+    try:
+        session.abort_transaction()
+    except PyMongoError:
+        pass  # the server drops an abandoned transaction itself
 
 
 def is_duplicate_key(exc: Exception) -> bool:

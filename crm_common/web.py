@@ -12,6 +12,7 @@ import uuid
 import flask_smorest
 import marshmallow as ma
 from flask import Flask, Response, current_app, g, jsonify, request
+from pymongo.errors import ConnectionFailure
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
@@ -64,6 +65,7 @@ def create_base_app(name: str, rt) -> Flask:
     app.register_error_handler(Problem, problem_response)
     app.register_error_handler(ma.ValidationError, lambda e: problem_response(
         Problem(400, "the request has invalid fields", errors=field_errors(e.messages))))
+    app.register_error_handler(ConnectionFailure, _database_unreachable)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_start_request)
     app.after_request(_finish_request)
@@ -80,6 +82,13 @@ def _unexpected(exc: Exception):
         return current_app.extensions["crm_api"].handle_http_exception(exc)
     log.exception("unhandled error")
     return problem_response(Problem(500, "an unexpected error occurred; quote the request id when reporting it"))
+
+
+def _database_unreachable(exc: ConnectionFailure):
+    # A write in a transaction did not commit; retrying (with the same Idempotency-Key) is safe.
+    log.warning("MongoDB unreachable: %s", exc)
+    return problem_response(Problem(503, "the database is unreachable; retry shortly",
+                                    headers={"Retry-After": "5"}))
 
 
 def _start_request():
