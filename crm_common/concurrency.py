@@ -32,7 +32,7 @@ def expected_versions(*, required: bool = True) -> frozenset[int] | None:
     if header.strip() == "*":
         return None  # "any current version": the client accepts overwriting
     tags = [t.strip().removeprefix("W/").strip('"') for t in header.split(",")]
-    versions = [int(t) for t in tags if t.isdigit()]
+    versions = [int(t) for t in tags if t.isascii() and t.isdigit()]
     if not versions:
         raise Problem(400, "If-Match must be an ETag such as \"3\"", errors=[{"field": HEADER, "message": "malformed"}])
     return frozenset(versions)

@@ -25,8 +25,12 @@ def test_an_import_reports_each_row_and_deduplicates_like_leads(org, client, rt)
     rows = report.json["results"]
     assert [r["status"] for r in rows] == [201, 200, 200, 400, 200, 400]
     assert (report.json["created"], report.json["duplicates"], report.json["rejected"]) == (1, 3, 2)
-    assert rows[1]["duplicate_of"] == existing["id"] and rows[1]["matched_keys"] == ["phone:+8613900139000"]
+    assert rows[1]["matched_keys"] == ["phone:+8613900139000"]
+    assert rows[1]["duplicate_of"] is None  # bob's customer: alice may not learn its id
     assert rows[4]["duplicate_of"] == rows[0]["id"]  # same company and contact name, spelt otherwise
+    again = client.post("/v1/customers:import", data=b"name,phone\nOmega,13900139000\n", content_type="text/csv",
+                        headers=org.headers["east_manager"])
+    assert again.json["results"][0]["duplicate_of"] == existing["id"]  # in the manager's scope, so named
     assert rows[3]["errors"][0]["field"] == "contacts.0.phones.0" and rows[5]["errors"][0]["field"] == "level"
     acme = client.get(f"/v1/customers/{rows[0]['id']}", headers=org.headers["alice"]).json
     assert (acme["owner_id"], acme["level"], acme["tags"], acme["contacts"][0]["phones"]) == (

@@ -2,7 +2,9 @@
 milestones and lifecycle classes, structured follow-ups, contracts and payments."""
 from datetime import datetime, timedelta, timezone
 
+from crm_common.outbox import Relay
 from crm_common.testing.auth import outbox_events
+from crm_common.testing.state import events_of, read_topic
 
 IF_ANY = {}
 
@@ -49,6 +51,9 @@ def test_qualification_records_the_three_decisions_and_the_node(org, client, rt)
     assert done.status_code == 200, done.json
     assert done.json["qualification"]["grade"] == "large" and done.json["milestones"]["valuable"] is True
     assert done.json["opportunity_total"] == 600000
+    at = datetime.fromisoformat(done.json["qualification"]["at"])  # ISO 8601, as every other time
+    assert client.get(deal.url, headers=deal.headers).json["qualification"]["at"] == done.json["qualification"]["at"]
+    assert abs(at - datetime.now(timezone.utc)) < timedelta(minutes=1)
     event = events(rt, "crm.customer.qualified", deal.id)[0]
     assert (event["qualitative"], event["grade"], event["expected_amount"], event["expected_sign_date"],
             event["stage"]) == ("valuable", "large", 600000, "2025-06-30", "lead_acquired")
@@ -117,6 +122,17 @@ def test_losing_needs_a_reason(org, client, rt):
     lost = deal.stage("lost", loss_reason="price")
     assert lost.json["lifecycle"] == "lost" and lost.json["loss_reason"] == "price"
     assert events(rt, "crm.customer.lost", deal.id)[0]["reason"] == "price"
+
+
+def test_milestones_are_set_and_cleared_by_hand_except_signed(org, client):
+    deal = Deal(org, client)
+    assert deal.post("/milestones", {"milestone": "pinned"}).json["milestones"]["pinned"] is True
+    unpinned = client.delete(f"{deal.url}/milestones/pinned", headers=deal.headers)
+    assert unpinned.status_code == 200 and unpinned.json["milestones"]["pinned"] is False
+    no_month = deal.post("/milestones", {"milestone": "target"})
+    assert no_month.status_code == 400 and no_month.json["errors"][0]["field"] == "target_month"
+    signed = client.delete(f"{deal.url}/milestones/signed", headers=deal.headers)
+    assert signed.status_code == 400 and signed.json["errors"][0]["field"] == "milestone"
 
 
 def test_marks_move_the_lifecycle_by_hand(org, client):
@@ -192,3 +208,22 @@ def test_an_admin_reconfigures_a_pipeline_at_runtime(org, client, rt):
     broken = client.put("/v1/pipelines/default", headers=org.admin, json={"name": "x", "stages": [
         {"key": "lead_acquired", "name": "a", "exit_conditions": ["telepathy"]}]})
     assert broken.status_code == 400  # unknown condition, and customers are in stages it drops
+
+
+def test_a_following_stage_schedules_a_revisit_that_reaches_kafka(org, client, rt, servers):
+    stages = [{"key": "lead_acquired", "name": "lead acquired", "exit_conditions": ["valid_contact"]},
+              {"key": "following", "name": "following", "actions": [{"kind": "schedule_followup", "days": 2}]},
+              {"key": "lost", "name": "lost", "exit_conditions": ["loss_reason"], "closes": "lost"}]
+    put = client.put("/v1/pipelines/revisit", json={"name": "Revisits", "stages": stages}, headers=org.admin)
+    assert put.status_code == 200, put.json
+    deal = Deal(org, client, pipeline_id="revisit")
+    entered = deal.stage("following")
+    assert entered.status_code == 200, entered.json
+    due = datetime.fromisoformat(entered.json["next_contact_at"])
+    assert timedelta(days=1, hours=23) < due - datetime.now(timezone.utc) <= timedelta(days=2)
+    Relay(rt.db, rt.clock, lambda: rt.producer).run_once()
+    published = [e for e in events_of(read_topic(servers.kafka_bootstrap, "crm.customers", expect=4))
+                 if e["type"] == "crm.customer.followup_scheduled"]
+    assert [(e["subject"], e["data"]["stage"], e["data"]["owner_id"]) for e in published] == [
+        (deal.id, "following", org.id("alice"))]
+    assert datetime.fromisoformat(published[0]["data"]["due_at"]) == due

@@ -78,6 +78,18 @@ def test_each_role_lists_exactly_its_scope_and_views_narrow_it(org, client):
     assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "view"
 
 
+def test_the_subordinates_view_follows_the_supervisor_chain_not_the_department(org, client):
+    org.user("dave", "rep", org.east["id"], supervisor="boss")  # sits in east, reports to boss directly
+    org.user("erin", "rep", org.west["id"], supervisor="east_manager")  # reports to east's manager from west
+    a, d, e = (org.customer(who)["id"] for who in ("alice", "dave", "erin"))
+    assert ids(client, org.headers["east_manager"]) == {a, d}
+    assert ids(client, org.headers["east_manager"], view="subordinates") == {a}
+    assert ids(client, org.headers["boss"], view="subordinates") == {a, d, e}
+    # A view only narrows the role's scope: erin's customer is outside east, so not even her supervisor sees it.
+    assert client.get(f"/v1/customers/{e}", headers=org.headers["east_manager"]).status_code == 404
+    assert ids(client, org.headers["alice"], view="subordinates") == set()
+
+
 def test_export_respects_scope(org, client):
     org.customer("alice", name="Alpha Co")
     org.customer("carol", name="Gamma Co")

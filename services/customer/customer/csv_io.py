@@ -2,7 +2,8 @@
 
 An import row is an exact duplicate when one of its contact methods already
 belongs to a customer, or its company and contact name match one; it then
-creates nothing and names the customer it matched (DOMAIN §1, §2).
+creates nothing and names the matched keys, and the customer's id only when
+the importer may see it (as a manual create does: no existence leak).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import marshmallow as ma
 from crm_common import identity
 from crm_common.errors import Problem, field_errors
 
-from . import contacts, customers, ownership
+from . import contacts, customers, ownership, queries
 from .schemas import CustomerIn
 
 MAX_IMPORT_ROWS = 5000
@@ -35,12 +36,12 @@ def row_to_customer(row: dict) -> dict:
             value = row[column]
             contact[field] = [v.strip() for v in value.split(LIST_SEPARATOR) if v.strip()] if field.endswith("s") \
                 else value
-    if contact:
+    if any(contact.values()):  # a row with empty contact columns is a customer without a contact
         body["contacts"] = [contact]
     return body
 
 
-def import_rows(rt, rows: list[dict], *, owner: dict, by: str) -> dict:
+def import_rows(rt, rows: list[dict], *, owner: dict, by: str, visible: dict) -> dict:
     results, schema = [], CustomerIn()
     for number, row in enumerate(rows, start=1):
         try:
@@ -48,17 +49,20 @@ def import_rows(rt, rows: list[dict], *, owner: dict, by: str) -> dict:
         except ma.ValidationError as exc:
             results.append({"row": number, "status": 400, "errors": field_errors(exc.messages)})
             continue
-        results.append({"row": number, **rt.transaction(lambda s, b=body: _import_one(rt, s, b, owner, by))})
+        results.append({"row": number, **rt.transaction(lambda s, b=body: _import_one(rt, s, b, owner, by, visible))})
     statuses = [r["status"] for r in results]
     return {"created": statuses.count(201), "duplicates": statuses.count(200), "rejected": statuses.count(400),
             "results": results}
 
 
-def _import_one(rt, session, body: dict, owner: dict, by: str) -> dict:
+def _import_one(rt, session, body: dict, owner: dict, by: str, visible: dict) -> dict:
     customer = customers.new_customer(rt, session, body, owner)
     matched = duplicates(rt, session, customer)
     if matched:
-        return {"status": 200, "duplicate_of": matched[0][1], "matched_keys": [k for k, _ in matched]}
+        ids = list(dict.fromkeys(i for _, i in matched))
+        seen = queries.find_one(rt.db.customers, queries.both({"_id": {"$in": ids}}, visible), session)
+        return {"status": 200, "duplicate_of": seen["_id"] if seen else None,
+                "matched_keys": [k for k, _ in matched]}
     customers.insert(rt, session, customer, by=by, strict_keys=True)
     return {"status": 201, "id": customer["_id"]}
 

@@ -9,7 +9,7 @@ from crm_common.auth import require_user
 from crm_common.errors import Problem
 from crm_common.web import Blueprint, runtime
 
-from . import csv_io, pipelines
+from . import csv_io, pipelines, scope
 from .routes_customers import customer_filter
 from .schemas import CustomerQuery
 from .schemas_sales import PipelineIn, PipelineOut
@@ -46,7 +46,7 @@ def import_customers(args):
     rt = runtime()
     owner = csv_io.import_owner(rt, g.principal, args["owner_id"])
     rows = csvio.read_rows(csvio.uploaded_text(), max_rows=csv_io.MAX_IMPORT_ROWS)
-    return csv_io.import_rows(rt, rows, owner=owner, by=g.principal.user_id)
+    return csv_io.import_rows(rt, rows, owner=owner, by=g.principal.user_id, visible=scope.mine())
 
 
 @blp.route("/customers:export", methods=["GET"])

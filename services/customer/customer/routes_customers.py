@@ -9,7 +9,7 @@ from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
 from . import contacts, customers, intake, queries, scope
-from .schemas import ContactIn, CustomerIn, CustomerOut, CustomerPage, CustomerPatch, CustomerQuery
+from .schemas import ContactIn, CustomerIn, CustomerOut, CustomerPage, CustomerPatch, CustomerQuery, NewContactIn
 
 blp = Blueprint("customers", __name__, url_prefix="/v1/customers", description="Customers and contacts, in scope")
 FILTERS = ("source_lead_id", "owner_id", "stage", "level", "lifecycle", "pipeline_id")
@@ -77,7 +77,7 @@ def delete_customer(customer_id):
 
 @blp.route("/<customer_id>/contacts", methods=["POST"])
 @require_user()
-@blp.arguments(ContactIn)
+@blp.arguments(NewContactIn)
 @blp.response(201, CustomerOut)
 def add_contact(body, customer_id):
     def mutate(session, customer):

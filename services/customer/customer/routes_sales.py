@@ -75,7 +75,7 @@ def qualify(body, customer_id):
     rt = runtime()
 
     def mutate(session, customer):
-        data = qualification.qualify(customer, body, by=g.principal.user_id, at=rt.clock.now())
+        data = qualification.qualify(customer, body, by=g.principal.user_id, at=customers.now(rt))
         return [("crm.customer.qualified", data)]
     return with_etag(customers.change(rt, customer_id, mutate, scope=scope.mine(), expected=_if_match()))
 

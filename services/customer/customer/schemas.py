@@ -43,6 +43,7 @@ class RejectsServerOwned(ma.Schema):
 
 
 class ContactIn(ma.Schema):
+    requires_someone = False  # a new contact must name someone or give a way to reach them
     name = ma.fields.String(validate=ma.validate.Length(max=100))
     title = ma.fields.String(validate=ma.validate.Length(max=100))
     phones = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=40)), validate=ma.validate.Length(max=10))
@@ -56,9 +57,16 @@ class ContactIn(ma.Schema):
     @ma.post_load
     def normalise(self, data, **kwargs):
         try:
-            return contacts.normalised(data)
+            contact = contacts.normalised(data)
         except contacts.FieldError as exc:
             raise ma.ValidationError({exc.field: [str(exc)]}) from exc
+        if self.requires_someone and not (contact.get("name") or "").strip() and not contacts.identity_keys([contact]):
+            raise ma.ValidationError({"name": ["a contact needs a name, or a phone, email or WeChat id"]})
+        return contact
+
+
+class NewContactIn(ContactIn):
+    requires_someone = True
 
 
 class InvoiceInfo(ma.Schema):
@@ -94,7 +102,7 @@ class CustomerFields(RejectsServerOwned):
 
 class CustomerIn(CustomerFields):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    contacts = ma.fields.List(ma.fields.Nested(ContactIn), validate=ma.validate.Length(max=50), load_default=list)
+    contacts = ma.fields.List(ma.fields.Nested(NewContactIn), validate=ma.validate.Length(max=50), load_default=list)
     pipeline_id = ma.fields.String()
 
 
@@ -104,6 +112,15 @@ class CustomerPatch(CustomerFields):
 
 class ContactOut(ContactIn):
     contact_id = ma.fields.String()
+
+
+class QualificationOut(ma.Schema):
+    qualitative = ma.fields.String()
+    grade = ma.fields.String(allow_none=True)
+    expected_amount = ma.fields.Float(allow_none=True)
+    expected_sign_date = IsoDate(allow_none=True)
+    by = ma.fields.String()
+    at = ma.fields.DateTime()  # ISO 8601 like every other time, not the JSON encoder's HTTP date
 
 
 class CustomerOut(CustomerFields):
@@ -117,7 +134,7 @@ class CustomerOut(CustomerFields):
     stage_entered_at = ma.fields.DateTime()
     lifecycle = ma.fields.String()
     milestones = ma.fields.Dict()
-    qualification = ma.fields.Dict(allow_none=True)
+    qualification = ma.fields.Nested(QualificationOut, allow_none=True)
     loss_reason = ma.fields.String(allow_none=True)
     last_followup_at = ma.fields.DateTime(allow_none=True)
     next_contact_at = ma.fields.DateTime(allow_none=True)
