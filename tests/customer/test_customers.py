@@ -174,3 +174,13 @@ def test_the_api_is_described_in_openapi(client):
     for path in ("/v1/customers/{customer_id}", "/v1/customers/{customer_id}/stage", "/v1/users", "/v1/departments",
                  "/v1/customers/{customer_id}/followups", "/v1/customers:import", "/v1/pipelines/{pipeline_id}"):
         assert path in paths, path
+
+
+def test_an_edit_that_changes_nothing_keeps_the_version_for_other_editors(org, client, rt):
+    customer = org.customer("alice", level="B")
+    url, alice = f"/v1/customers/{customer['id']}", org.headers["alice"]
+    same = client.patch(url, json={"level": "B"}, headers={**alice, "If-Match": '"1"'})
+    assert same.status_code == 200 and same.headers["ETag"] == '"1"'
+    assert client.patch(url, json={}, headers={**alice, "If-Match": '"1"'}).headers["ETag"] == '"1"'
+    assert not events(rt, "crm.customer.updated", customer["id"])
+    assert client.patch(url, json={"level": "A"}, headers={**org.headers["east_manager"], "If-Match": '"1"'}).status_code == 200
