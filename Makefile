@@ -40,6 +40,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.lead_intake
+	$(BIN)/python -m bench.customer
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
