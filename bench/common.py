@@ -37,15 +37,17 @@ def service(running, package: str, *, workers: int = 4):
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        # Ready as a load balancer would see it: /readyz answers 200 several times running, so
+        # every worker has warmed up (lead-intake loads its company keys first).
+        deadline, in_a_row = time.monotonic() + 180, 0
+        while in_a_row < 3 * workers:
             try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
+                in_a_row = in_a_row + 1 if requests.get(url + "/readyz", timeout=5).status_code == 200 else 0
             except requests.RequestException:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"{package} did not start")
-            time.sleep(0.2)
+                in_a_row = 0
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{package} did not become ready")
+            time.sleep(0.1 if in_a_row else 0.5)
         yield url
     finally:
         process.terminate()

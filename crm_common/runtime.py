@@ -18,6 +18,8 @@ class Runtime:
         # Only dev and test may move time; production reads a plain clock.
         self.clock = clock or Clock(self.db.dev_clock if settings.is_dev else None)
         self.metrics = Metrics()
+        # name -> callable: extra conditions /readyz waits for, e.g. a cache still warming up
+        self.readiness: dict = {}
         self._producer = None
         self._lock = threading.Lock()
 

@@ -119,6 +119,7 @@ def _readyz():
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["mongodb"] = f"unreachable: {type(exc).__name__}"
     checks["kafka"] = "ok" if kafka_plumbing.reachable(rt.settings) else "unreachable"
+    checks.update({name: "ok" if ready() else "not yet" for name, ready in rt.readiness.items()})
     ready = all(v == "ok" for v in checks.values())
     if not ready:
         return problem_response(Problem(503, "a dependency is unreachable", checks=checks))

@@ -48,12 +48,6 @@ def exact(key_matches: list[tuple[str, Record]]) -> Verdict | None:
     return Verdict("duplicate", duplicate_of=record, matched_keys=sorted(by_record[record]))
 
 
-def company_record(kind: str, record_id: str, company_key: str, city: str | None) -> dict:
-    """What storage keeps to find a record's company by key, or by similar name in its city."""
-    return {"_id": f"{kind}:{record_id}", "kind": kind, "record_id": record_id, "company_key": company_key,
-            "key_length": len(company_key), "city": city}
-
-
 def length_window(company_key: str, threshold: int = DEFAULT_FUZZY_THRESHOLD) -> tuple[int, int]:
     """Key lengths that can reach `threshold`: ratio = 2*common/(a+b) <= 2*min/(a+b), so storage
     can skip every name too short or too long to be similar."""

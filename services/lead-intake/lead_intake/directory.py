@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 from crm_common import identity
-from .dedup import company_record
+
+from . import companies
 
 DEFAULT_HOLDING_LIMIT = 200
 
@@ -35,8 +36,8 @@ def customer_changed(rt, session, customer: dict) -> None:
     fields = {k: customer[k] for k in ("owner_id", "department_path", "name") if k in customer}
     rt.db.customers.update_one({"_id": customer_id}, {"$set": fields}, upsert=True, session=session)
     if customer.get("name"):
-        record = company_record("customer", customer_id, identity.company_key(customer["name"]), customer.get("city"))
-        rt.db.companies.replace_one({"_id": record["_id"]}, record, upsert=True, session=session)
+        companies.store(rt.db, session, "customer", customer_id, identity.company_key(customer["name"]),
+                        customer.get("city"))
     if customer.get("source_lead_id"):
         # the converted lead's contacts are the customer's now: a resubmission goes to the customer's owner
         rt.db.identity_keys.update_many({"kind": "lead", "record_id": customer["source_lead_id"]},
@@ -55,7 +56,7 @@ def customer_deleted(rt, session, customer: dict) -> None:
     """A deleted customer no longer makes new leads duplicates."""
     customer_id = customer["customer_id"]
     rt.db.identity_keys.delete_many({"kind": "customer", "record_id": customer_id}, session=session)
-    rt.db.companies.delete_one({"_id": f"customer:{customer_id}"}, session=session)
+    companies.remove(rt.db, session, "customer", customer_id)
     rt.db.customers.delete_one({"_id": customer_id}, session=session)
 
 

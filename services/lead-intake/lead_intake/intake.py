@@ -14,7 +14,7 @@ from crm_common import identity
 from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
 
-from . import assignment, dedup, directory, rules, scoring
+from . import assignment, companies, dedup, directory, rules, scoring
 from .dedup import Record
 
 RESPOND_WITHIN = timedelta(hours=24)
@@ -44,11 +44,14 @@ def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
             return rt.transaction(lambda s: _attach(rt, s, found, draft, keys, channel, body))
         verdict = possible(rt, draft)
         try:
-            return rt.transaction(lambda s: _create(rt, s, draft, keys, verdict, channel, body))
+            payload, status = rt.transaction(lambda s: _create(rt, s, draft, keys, verdict, channel, body))
         except PyMongoError as exc:
             if not is_duplicate_key(exc):
                 raise
             # a concurrent submission took a key first: now this one is its duplicate
+            continue
+        companies.keys_of(rt).remember("lead", payload["id"], draft["company_key"], draft.get("city"))
+        return payload, status
 
 
 def key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
@@ -61,14 +64,11 @@ def possible(rt, draft: dict) -> dedup.Verdict:
     if not key:
         return dedup.Verdict("new")
     threshold = rules.current(rt.db, "dedup")["fuzzy_threshold"]
-    same_key = [Record(c["kind"], c["record_id"]) for c in rt.db.companies.find({"company_key": key}).limit(20)]
     same_city = []
     if draft.get("city"):
         shortest, longest = dedup.length_window(key, threshold)
-        same_city = [(Record(c["kind"], c["record_id"]), c["company_key"]) for c in rt.db.companies.find(
-            {"city": draft["city"], "key_length": {"$gte": shortest, "$lte": longest}},
-            {"kind": 1, "record_id": 1, "company_key": 1}) if c["company_key"] != key]
-    return dedup.possible(key, same_key, same_city, threshold)
+        same_city = [(r, k) for r, k in companies.same_city(rt, draft["city"], shortest, longest) if k != key]
+    return dedup.possible(key, companies.same_key(rt.db, key), same_city, threshold)
 
 
 def touchpoint(rt, channel: dict, body: dict) -> dict:
@@ -87,8 +87,7 @@ def _create(rt, session, draft, keys, verdict, channel, body) -> tuple[dict, int
     rt.db.identity_keys.insert_many([{"_id": k, "kind": "lead", "record_id": lead["_id"]} for k in keys],
                                     session=session)
     if draft["company_key"]:
-        rt.db.companies.insert_one(dedup.company_record("lead", lead["_id"], draft["company_key"], draft.get("city")),
-                                   session=session)
+        companies.store(rt.db, session, "lead", lead["_id"], draft["company_key"], draft.get("city"))
     events = [rt.event("crm.lead.received", lead["_id"], {
         "lead_id": lead["_id"], "channel_id": channel["_id"], "channel": channel["name"], "name": lead["name"],
         "company": lead.get("company"), "company_key": lead["company_key"] or None, "phones": lead["phones"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 
+from . import companies
+
 OPEN_STATES = ("new", "assigned", "contacted")
 
 
@@ -32,7 +34,7 @@ def merge(rt, session, merged_id: str, into_id: str, into_kind: str, actor: str)
         "status": "merged", "merged_into": {"id": into_id, "kind": into_kind}, "updated_at": now}}, session=session)
     rt.db.identity_keys.update_many({"record_id": merged_id}, {"$set": {"kind": into_kind, "record_id": into_id}},
                                     session=session)
-    rt.db.companies.delete_one({"_id": f"lead:{merged_id}"}, session=session)
+    companies.remove(rt.db, session, "lead", merged_id)
     audit = {"_id": new_id(), "merged_id": merged_id, "survivor_id": into_id, "survivor_kind": into_kind,
              "by": actor, "touchpoints_moved": len(touchpoints), "merged_at": now}
     rt.db.merges.insert_one(audit, session=session)

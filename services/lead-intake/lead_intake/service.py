@@ -13,7 +13,8 @@ INDEXES = {
               IndexModel([("owner_id", ASCENDING), ("status", ASCENDING)])],
     "identity_keys": [IndexModel([("record_id", ASCENDING)])],
     "companies": [IndexModel([("company_key", ASCENDING)]),
-                  IndexModel([("city", ASCENDING), ("key_length", ASCENDING)])],
+                  IndexModel([("city", ASCENDING), ("key_length", ASCENDING)]),
+                  IndexModel([("written_at", ASCENDING)])],  # each process catches up its in-memory copy
     "customer_touchpoints": [IndexModel([("customer_id", ASCENDING)])],
     "customers": [IndexModel([("owner_id", ASCENDING)])],
     "reviews": [IndexModel([("status", ASCENDING), ("_id", ASCENDING)])],
