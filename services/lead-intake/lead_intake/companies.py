@@ -11,6 +11,7 @@ Removed records stay as tombstones so every copy learns of the removal.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -116,9 +117,10 @@ class CompanyKeys:
         if old_city is not None:
             self.by_city[old_city].pop(doc["_id"], None)
         if not doc.get("removed") and doc.get("city"):
-            key = doc["company_key"]
-            self.by_city.setdefault(doc["city"], {})[doc["_id"]] = (len(key), key, Record(doc["kind"], doc["record_id"]))
-            self.city_of[doc["_id"]] = doc["city"]
+            key, city = doc["company_key"], sys.intern(doc["city"])  # one string per city, not per record
+            record = Record(sys.intern(doc["kind"]), doc["record_id"])
+            self.by_city.setdefault(city, {})[doc["_id"]] = (len(key), key, record)
+            self.city_of[doc["_id"]] = city
         written = doc.get("written_at")
         if written is not None and (self.seen_until is None or written > self.seen_until):
             self.seen_until = written

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 DEFAULT_FUZZY_THRESHOLD = 90
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     kind: str   # "lead" or "customer"
     id: str
