@@ -2,6 +2,7 @@
 beside the raw insert_one rate of the same MongoDB server at the same concurrency.
 
 Target (issue 3): intake >= 30% of the raw insert rate; p99 < 50 ms at 8 clients.
+The second baseline, a bare 3-insert transaction, is the floor any atomic intake pays here.
 Run: make bench, or .venv/bin/python -m bench.lead_intake [--stored N]
 """
 from __future__ import annotations
@@ -88,11 +89,19 @@ def measure(url: str, db, client, kind: str) -> None:
         def insert_call(_index):
             return lambda _i: client.bench.raw.insert_one({"name": "bench", "phone": "+86139", "n": _i})
 
+        def transaction_call(_index):
+            # The least any atomic intake writes: the lead, its key, its outbox row, in one transaction.
+            def call(i):
+                with client.start_session() as session:
+                    session.with_transaction(lambda s: [client.bench[name].insert_one({"n": i}, session=s)
+                                                        for name in ("leads", "keys", "outbox")])
+            return call
+
         measured = run_clients(clients, per_client, intake_call)
         if (clients, per_client) == WARM_UP:
             continue
-        baseline = run_clients(clients, per_client, insert_call)
-        print_row(f"POST /v1/leads, {clients:>2} clients", measured, baseline)
+        print_row(f"POST /v1/leads, {clients:>2} clients", measured, run_clients(clients, per_client, insert_call))
+        print_row(f"  beside a 3-insert transaction", measured, run_clients(clients, per_client, transaction_call))
 
 
 if __name__ == "__main__":
