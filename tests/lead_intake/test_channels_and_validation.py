@@ -1,4 +1,8 @@
 """Channels authenticate with their own keys; bad input is named and nothing is half-written."""
+import time
+
+from lead_intake import channels
+from lead_intake.app import create_app
 
 
 def test_the_key_is_shown_once_and_stored_hashed(client, admin, rt, new_channel):
@@ -64,3 +68,23 @@ def test_too_many_custom_fields_are_refused(client, channel):
     custom = {f"k{i}": "v" for i in range(21)}
     response = client.post("/v1/leads", headers=channel, json={"name": "A", "email": "a@b.cn", "custom": custom})
     assert response.status_code == 400 and response.json["errors"][0]["field"] == "custom"
+
+
+def test_a_key_revoked_through_another_process_stops_working_within_the_cache_time(
+        client, admin, new_channel, app_for, monkeypatch):
+    monkeypatch.setattr(channels, "CACHE_SECONDS", 0.5)
+    key, channel_id = new_channel()
+    other = app_for(create_app, "lead-intake").test_client()  # another gunicorn worker of the service
+    assert other.post("/v1/leads", json={"name": "Zhang", "phone": "13800138000"}, headers=key).status_code == 201
+    assert client.post(f"/v1/channels/{channel_id}/revoke", headers=admin).status_code == 200
+    lead = {"name": "Li", "phone": "13900139000"}
+    assert client.post("/v1/leads", json=lead, headers=key).status_code == 401  # the revoking process: at once
+    time.sleep(0.6)
+    assert other.post("/v1/leads", json=lead, headers=key).status_code == 401
+
+
+def test_a_key_used_before_its_rotation_is_refused_at_once_by_the_rotating_process(client, admin, new_channel):
+    old, channel_id = new_channel()
+    assert client.post("/v1/leads", json={"name": "Zhang", "phone": "13800138000"}, headers=old).status_code == 201
+    client.post(f"/v1/channels/{channel_id}/rotate-key", headers=admin)
+    assert client.post("/v1/leads", json={"name": "Li", "phone": "13900139000"}, headers=old).status_code == 401

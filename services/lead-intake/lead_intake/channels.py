@@ -1,7 +1,13 @@
-"""Channels: every lead source has its own API key (stored hashed), quality weight and rate limit."""
+"""Channels: every lead source has its own API key (stored hashed), quality weight and rate limit.
+
+Each process remembers the channels of keys it accepted for CACHE_SECONDS, which spares
+a query on every lead. A change made through this process (revoke, rotate, edit) applies
+here at once; one made through another process applies here within CACHE_SECONDS.
+"""
 from __future__ import annotations
 
 import functools
+import time
 
 from flask import g, request
 
@@ -13,6 +19,7 @@ from crm_common.web import Blueprint, runtime
 
 from .schemas import ChannelIn, ChannelOut, ChannelPatch, ChannelWithKey
 
+CACHE_SECONDS = 2.0
 blp = Blueprint("channels", __name__, url_prefix="/v1/channels", description="Lead sources and their API keys")
 
 
@@ -41,6 +48,7 @@ def list_channels():
 @blp.response(200, ChannelOut)
 def update_channel(body, channel_id):
     runtime().db.channels.update_one({"_id": channel_id}, {"$set": body})
+    _forget()
     return _channel(channel_id)
 
 
@@ -48,12 +56,14 @@ def update_channel(body, channel_id):
 @require_user("admin")
 @blp.response(200, ChannelWithKey)
 def rotate_key(channel_id):
-    """A new key replaces the old one at once; the old key stops working."""
+    """A new key replaces the old one: the old key stops working at once through this process,
+    within CACHE_SECONDS through the others."""
     channel = _channel(channel_id)
     if not channel["active"]:
         raise Problem(409, "a revoked channel has no key to rotate")
     key = new_api_key()
     runtime().db.channels.update_one({"_id": channel_id}, {"$set": {"key_hash": hash_api_key(key)}})
+    _forget()
     return {**channel, "api_key": key}
 
 
@@ -64,6 +74,7 @@ def revoke(channel_id):
     rt = runtime()
     rt.db.channels.update_one({"_id": channel_id, "active": True},
                               {"$set": {"active": False, "revoked_at": rt.clock.now()}})
+    _forget()
     return _channel(channel_id)
 
 
@@ -80,7 +91,7 @@ def require_channel(view):
     def wrapper(*args, **kwargs):
         rt = runtime()
         key = request.headers.get("X-API-Key", "")
-        channel = rt.db.channels.find_one({"key_hash": hash_api_key(key), "active": True}) if key else None
+        channel = _active_channel(rt, hash_api_key(key)) if key else None
         if channel is None:
             raise Problem(401, "a valid X-API-Key header is required",
                           headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'})
@@ -89,3 +100,27 @@ def require_channel(view):
         return view(*args, **kwargs)
     wrapper.__dict__.setdefault("_apidoc", {}).setdefault("manual_doc", {})["security"] = [{"apiKey": []}]
     return wrapper
+
+
+def _active_channel(rt, key_hash: str) -> dict | None:
+    """The active channel of a key, from this process's recent answers or MongoDB."""
+    cache = _cache(rt)
+    hit = cache.get(key_hash)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    channel = rt.db.channels.find_one({"key_hash": key_hash, "active": True})
+    if channel is not None:  # unknown keys are not remembered: a key made elsewhere works at once
+        if len(cache) > 1000:
+            cache.clear()
+        cache[key_hash] = (time.monotonic() + CACHE_SECONDS, channel)
+    return channel
+
+
+def _cache(rt) -> dict:
+    if getattr(rt, "channel_cache", None) is None:
+        rt.channel_cache = {}
+    return rt.channel_cache
+
+
+def _forget() -> None:
+    _cache(runtime()).clear()

@@ -42,9 +42,11 @@ def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
         found = dedup.exact(key_matches(rt.db, keys))
         if found:
             return rt.transaction(lambda s: _attach(rt, s, found, draft, keys, channel, body))
-        verdict = possible(rt, draft)
+        now_rules = rules.all_current(rt.db)
+        verdict = possible(rt, draft, now_rules["dedup"]["fuzzy_threshold"])
         try:
-            payload, status = rt.transaction(lambda s: _create(rt, s, draft, keys, verdict, channel, body))
+            payload, status = rt.transaction(
+                lambda s: _create(rt, s, draft, keys, verdict, channel, body, now_rules))
         except PyMongoError as exc:
             if not is_duplicate_key(exc):
                 raise
@@ -59,11 +61,12 @@ def key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
             for m in db.identity_keys.find({"_id": {"$in": keys}}, session=session)]
 
 
-def possible(rt, draft: dict) -> dedup.Verdict:
+def possible(rt, draft: dict, threshold: int | None = None) -> dedup.Verdict:
     key = draft["company_key"]
     if not key:
         return dedup.Verdict("new")
-    threshold = rules.current(rt.db, "dedup")["fuzzy_threshold"]
+    if threshold is None:
+        threshold = rules.current(rt.db, "dedup")["fuzzy_threshold"]
     same_city = []
     if draft.get("city"):
         shortest, longest = dedup.length_window(key, threshold)
@@ -75,10 +78,9 @@ def touchpoint(rt, channel: dict, body: dict) -> dict:
     return {"channel_id": channel["_id"], "channel": channel["name"], "at": rt.clock.now(), "payload": body}
 
 
-def _create(rt, session, draft, keys, verdict, channel, body) -> tuple[dict, int]:
+def _create(rt, session, draft, keys, verdict, channel, body, now_rules) -> tuple[dict, int]:
     now = rt.clock.now()
-    points, bucket, parts = scoring.score(draft, channel.get("quality_weight", 0),
-                                          rules.current(rt.db, "scoring", session))
+    points, bucket, parts = scoring.score(draft, channel.get("quality_weight", 0), now_rules["scoring"])
     lead = {**draft, "_id": new_id(), "status": "new", "owner_id": None, "department_path": [],
             "collaborator_ids": [], "score": points, "bucket": bucket, "score_parts": parts,
             "dedup": verdict.explain(), "touchpoints": [touchpoint(rt, channel, body)], "touchpoint_count": 1,
@@ -100,14 +102,13 @@ def _create(rt, session, draft, keys, verdict, channel, body) -> tuple[dict, int
         events.append(rt.event("crm.lead.duplicate_detected", lead["_id"], {
             "lead_id": lead["_id"], "candidates": verdict.candidates, "detected_at": now.isoformat()}))
     rt.publish(session, *events)
-    owner = auto_assign(rt, session, lead) if bucket in ("hot", "warm") else None
+    owner = auto_assign(rt, session, lead, now_rules["assignment"]) if bucket in ("hot", "warm") else None
     payload = {"id": lead["_id"], "dedup": verdict.explain(), "score": points, "bucket": bucket, "owner_id": owner}
     return payload, 201
 
 
-def auto_assign(rt, session, lead: dict) -> str | None:
+def auto_assign(rt, session, lead: dict, config: dict) -> str | None:
     """Assign by the rules; the lead stays unassigned when no team or no eligible rep is found."""
-    config = rules.current(rt.db, "assignment", session)
     team_id = assignment.choose_team(lead, config["rules"], config["default_team_id"])
     team = rt.db.teams.find_one({"_id": team_id, "active": True}, session=session) if team_id else None
     if not team or not team.get("members"):
