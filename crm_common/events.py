@@ -39,11 +39,16 @@ _FORMATS = jsonschema.FormatChecker()
 _RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", re.IGNORECASE)
 
 
+def parse_time(value: str) -> datetime:
+    """An event's RFC 3339 timestamp (`...Z` or `...+08:00`) as an aware datetime."""
+    return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+
+
 @_FORMATS.checks("date-time", raises=ValueError)
 def _is_rfc3339(value) -> bool:
     if not isinstance(value, str):
         return True
-    return bool(_RFC3339.match(value)) and bool(datetime.fromisoformat(value.upper().replace("Z", "+00:00")))
+    return bool(_RFC3339.match(value)) and bool(parse_time(value))
 
 
 class InvalidEvent(ValueError):

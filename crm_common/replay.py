@@ -12,6 +12,7 @@ import argparse
 from datetime import datetime
 
 from . import mongo
+from .events import parse_time
 from .outbox import PENDING, SENT
 from .settings import Settings
 
@@ -26,7 +27,7 @@ def mark_for_replay(db, since: datetime) -> int:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("service", help="e.g. lead-intake, customer, pool")
-    parser.add_argument("--since", required=True, type=lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")))
+    parser.add_argument("--since", required=True, type=parse_time)
     args = parser.parse_args(argv)
     settings = Settings.from_env(args.service)
     client = mongo.connect(settings.mongo_uri)

@@ -33,11 +33,16 @@ def draft_of(body: dict, channel: dict) -> dict:
     return draft
 
 
+def keys_of(draft: dict) -> list[str]:
+    """The identity keys a draft is known by (its contact methods, its company with the contact's name)."""
+    return identity.identity_keys(draft["phones"], draft["emails"], draft["wechat_ids"],
+                                  draft.get("company"), draft["name"])
+
+
 def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
     """Store a submission as a new lead, or attach it to the record it duplicates. -> (payload, status)"""
     draft = draft_of(body, channel)
-    keys = identity.identity_keys(draft["phones"], draft["emails"], draft["wechat_ids"],
-                                   body.get("company"), body["name"])
+    keys = keys_of(draft)
     while True:
         found = dedup.exact(key_matches(rt.db, keys))
         if found:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from crm_common import identity
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
@@ -32,9 +31,7 @@ class CheckOut(Dedup):
 def check(body):
     rt = runtime()
     draft = intake.draft_of(body, {"_id": None, "name": None})
-    keys = identity.identity_keys(draft["phones"], draft["emails"], draft["wechat_ids"],
-                                  body.get("company"), body["name"])
-    verdict = dedup.exact(intake.key_matches(rt.db, keys)) or intake.possible(rt, draft)
+    verdict = dedup.exact(intake.key_matches(rt.db, intake.keys_of(draft))) or intake.possible(rt, draft)
     out = verdict.explain()
     if verdict.duplicate_of:
         out["owner_id"] = directory.owner_of(rt.db, verdict.duplicate_of.kind, verdict.duplicate_of.id)

@@ -7,21 +7,17 @@ come with the notify issue.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from crm_common.events import parse_time
 
 from . import inbox
 
 PENDING, SENT, CANCELLED = "pending", "sent", "cancelled"
 
 
-def _at(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def _schedule(rt, session, *, key: str, customer: dict, kind: str, due_at: str, title: str, body: str) -> None:
     rt.db.reminders.update_one({"_id": key}, {"$setOnInsert": {
         "user_id": customer["owner_id"], "customer_id": customer["customer_id"], "kind": kind,
-        "due_at": _at(due_at), "title": title, "body": body, "status": PENDING}}, upsert=True, session=session)
+        "due_at": parse_time(due_at), "title": title, "body": body, "status": PENDING}}, upsert=True, session=session)
 
 
 def stage_action(rt, session, event: dict) -> None:
@@ -46,14 +42,16 @@ def next_contact(rt, session, event: dict) -> None:
 def owner_changed(rt, session, event: dict) -> None:
     """Handle crm.customer.owner_changed: pending reminders follow the customer; none while it is in the pool."""
     change = {"user_id": event["to_owner_id"]} if event.get("to_owner_id") else {"status": CANCELLED}
-    rt.db.reminders.update_many({"customer_id": event["customer_id"], "status": PENDING}, {"$set": change},
-                                session=session)
+    _change_pending(rt, session, event["customer_id"], change)
 
 
 def deleted(rt, session, event: dict) -> None:
     """Handle crm.customer.deleted: nothing more to remind of."""
-    rt.db.reminders.update_many({"customer_id": event["customer_id"], "status": PENDING},
-                                {"$set": {"status": CANCELLED}}, session=session)
+    _change_pending(rt, session, event["customer_id"], {"status": CANCELLED})
+
+
+def _change_pending(rt, session, customer_id: str, change: dict) -> None:
+    rt.db.reminders.update_many({"customer_id": customer_id, "status": PENDING}, {"$set": change}, session=session)
 
 
 def deliver_due(rt) -> dict:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from crm_common.events import parse_time
+
 NO_FOLLOWUP_DAYS = 7
 OWNED, IN_POOL, DELETED = "owned", "in_pool", "deleted"
 
@@ -15,13 +17,9 @@ def reclaim_due_at(last_activity: datetime) -> datetime:
     return last_activity + timedelta(days=NO_FOLLOWUP_DAYS)
 
 
-def _at(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def track(rt, session, customer: dict) -> None:
     """Handle crm.customer.created: start the customer's reclaim clock."""
-    created = _at(customer["created_at"])
+    created = parse_time(customer["created_at"])
     rt.db.pool_entries.update_one({"_id": customer["customer_id"]}, {"$setOnInsert": {
         "customer_id": customer["customer_id"], "owner_id": customer["owner_id"],
         "department_path": customer["department_path"], "collaborator_ids": [],
@@ -32,7 +30,7 @@ def track(rt, session, customer: dict) -> None:
 
 def followed_up(rt, session, data: dict) -> None:
     """Handle crm.customer.followed_up: the owner is working the customer, so its clock starts again."""
-    at = _at(data["followed_up_at"])
+    at = parse_time(data["followed_up_at"])
     rt.db.pool_entries.update_one({"_id": data["customer_id"], "status": OWNED}, {
         "$max": {"last_activity_at": at, "reclaim_due_at": reclaim_due_at(at)}}, session=session)
 
@@ -44,7 +42,7 @@ def owner_changed(rt, session, data: dict) -> None:
     """
     if data["kind"].startswith("pool_") or not data.get("to_owner_id"):
         return
-    at = _at(data["changed_at"])
+    at = parse_time(data["changed_at"])
     rt.db.pool_entries.update_one({"_id": data["customer_id"], "status": OWNED}, {"$set": {
         "owner_id": data["to_owner_id"], "department_path": data["department_path"],
         "collaborator_ids": data.get("collaborator_ids", []), "last_activity_at": at,
@@ -54,7 +52,7 @@ def owner_changed(rt, session, data: dict) -> None:
 def deleted(rt, session, data: dict) -> None:
     """Handle crm.customer.deleted: a deleted customer is never reclaimed (the entry stays for the record)."""
     rt.db.pool_entries.update_one({"_id": data["customer_id"]}, {"$set": {
-        "status": DELETED, "deleted_at": _at(data["deleted_at"])}}, session=session)
+        "status": DELETED, "deleted_at": parse_time(data["deleted_at"])}}, session=session)
 
 
 def reclaim_due(rt) -> dict:
