@@ -4,6 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from bson import ObjectId
 
+from .queries import both, branches
+
 MAX_LIMIT = 200
 
 
@@ -17,9 +19,14 @@ class PageArgs(ma.Schema):
 
 
 def page(collection, query: dict, *, limit: int, cursor: str | None, session=None) -> dict:
-    if cursor:
-        query = {"$and": [query, {"_id": {"$gt": cursor}}]}
-    items = list(collection.find(query, session=session).sort("_id", 1).limit(limit + 1))
+    """One page after `cursor`; a top-level $or is read branch by branch (see queries) and merged by id."""
+    found = {}
+    for branch in branches(query):
+        if cursor:
+            branch = both(branch, {"_id": {"$gt": cursor}})
+        for doc in collection.find(branch, session=session).sort("_id", 1).limit(limit + 1):
+            found[doc["_id"]] = doc
+    items = [found[k] for k in sorted(found)][: limit + 1]
     more = len(items) > limit
     items = items[:limit]
     return {"items": items, "next_cursor": items[-1]["_id"] if more else None}

@@ -95,12 +95,3 @@ def test_contact_methods_are_normalised_into_identity_keys():
     with pytest.raises(contacts.FieldError) as error:
         contacts.normalised({"phones": ["12"]})
     assert error.value.field == "phones.0"
-
-
-def test_a_scoped_query_splits_into_flat_indexed_branches():
-    from customer import queries
-    rep_scope = {"$or": [{"owner_id": "u1"}, {"collaborator_ids": "u1"}]}
-    assert queries.branches(queries.both(rep_scope, {"stage": "proposal"})) == [
-        {"owner_id": "u1", "stage": "proposal"}, {"collaborator_ids": "u1", "stage": "proposal"}]
-    assert queries.both({"owner_id": "u1"}, {"owner_id": "u1"}) == {"owner_id": "u1"}
-    assert queries.both({"owner_id": "u1"}, {"owner_id": "u2"}) == {"$and": [{"owner_id": "u1"}, {"owner_id": "u2"}]}

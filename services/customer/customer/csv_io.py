@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from crm_common import identity
+from crm_common import identity, queries
 from crm_common.errors import Problem, field_errors
 
-from . import contacts, customers, ownership, queries
+from . import contacts, customers, ownership
 from .schemas import CustomerIn
 
 MAX_IMPORT_ROWS = 5000

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import copy
 
-from crm_common import concurrency
+from crm_common import concurrency, queries
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 
-from . import contacts, derived, lifecycle, pipelines, queries, stages
+from . import contacts, derived, lifecycle, pipelines, stages
 
 DEFAULT_LEVEL = "C"
 

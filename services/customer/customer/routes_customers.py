@@ -5,10 +5,11 @@ from flask import g
 
 from crm_common import concurrency
 from crm_common.errors import Problem
+from crm_common.paging import page
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
-from . import contacts, customers, intake, queries, scope
+from . import contacts, customers, intake, scope
 from .schemas import ContactIn, CustomerIn, CustomerOut, CustomerPage, CustomerPatch, CustomerQuery, NewContactIn
 
 blp = Blueprint("customers", __name__, url_prefix="/v1/customers", description="Customers and contacts, in scope")
@@ -31,7 +32,7 @@ def with_etag(customer: dict, status: int = 200):
 @blp.arguments(CustomerQuery, location="query")
 @blp.response(200, CustomerPage)
 def list_customers(args):
-    return queries.page(runtime().db.customers, customer_filter(args), limit=args["limit"], cursor=args["cursor"])
+    return page(runtime().db.customers, customer_filter(args), limit=args["limit"], cursor=args["cursor"])
 
 
 @blp.route("", methods=["POST"])

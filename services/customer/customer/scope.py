@@ -8,11 +8,11 @@ from __future__ import annotations
 from flask import g
 
 from crm_common.auth import customer_scope
+from crm_common.queries import both, find_one
 from crm_common.errors import Problem
 from crm_common.web import runtime
 
 from . import org
-from .queries import both, find_one
 
 VIEWS = ("all", "mine", "collaborating", "subordinates")
 

@@ -3,7 +3,8 @@
 Filters are combined flat ({a: .., b: ..}, not {$and: [..]}), and a scope's
 top-level $or runs as one query per branch, merged by id. Real MongoDB would
 plan the $or itself; the embedded engine used here without Docker scans the
-collection for it, so this keeps reads indexed on both.
+collection for it, so this keeps reads indexed on both. crm_common.paging.page reads
+pages this way, so every service's scoped list is indexed.
 """
 from __future__ import annotations
 
@@ -32,17 +33,3 @@ def find_one(collection, query: dict, session=None) -> dict | None:
         if found is not None:
             return found
     return None
-
-
-def page(collection, query: dict, *, limit: int, cursor: str | None) -> dict:
-    """Cursor pagination (as crm_common.paging.page) over the union of the query's branches."""
-    found = {}
-    for branch in branches(query):
-        if cursor:
-            branch = both(branch, {"_id": {"$gt": cursor}})
-        for doc in collection.find(branch).sort("_id", 1).limit(limit + 1):
-            found[doc["_id"]] = doc
-    items = [found[k] for k in sorted(found)][: limit + 1]
-    more = len(items) > limit
-    items = items[:limit]
-    return {"items": items, "next_cursor": items[-1]["_id"] if more else None}
