@@ -2,20 +2,43 @@
 
 The key is reserved before the work and the response stored after it; a request
 with a reused key but another body is refused, and a retry that arrives while
-the first is still running is told to try again.
+the first is still running is told to try again. Keys are scoped per caller
+(user or channel), so two callers choosing the same key never meet.
+
+A route takes the header with one decorator, under its auth decorator (which
+names the caller) and over `blp.arguments` (so a retry is answered before the
+body is parsed again):
+
+    @blp.route("/things", methods=["POST"])
+    @require_user()
+    @idempotent
+    @blp.arguments(ThingIn)
+    @blp.response(201, ThingOut)
+    def create_thing(body): ...
 """
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 from datetime import timedelta
 
+from flask import Response, current_app, g, make_response, request
 from pymongo.errors import DuplicateKeyError
 
 from .errors import Problem
 
 HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"  # set on an answer that was stored, not computed now
 STALE_AFTER = timedelta(seconds=60)  # a reservation older than this was left by a crash
+PARAMETER = {  # the OpenAPI description every idempotent operation shares
+    "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": 200},
+    "description": "Any unique string (e.g. a UUID) per intended write. A retry with the same key gets the first "
+                   f"answer (status and body, with `{REPLAYED}: true`) and writes nothing; the same key with another "
+                   "request is a 422; a retry while the first is still running is a 409. Keys are per caller and "
+                   "kept 7 days."}
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def fingerprint(body) -> str:
@@ -51,3 +74,73 @@ def replay_or_run(rt, scope: str, key: str | None, body, run):
         raise
     store.update_one({"_id": doc_id}, {"$set": {"state": "done", "payload": payload, "status": status}})
     return payload, status
+
+
+class _NotKept(Exception):
+    """A refusal returned (not raised) by a view: answered, but not stored, so a retry runs again."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status)
+        self.response = response
+
+
+def idempotent(view):
+    """Decorator: the route honours Idempotency-Key, scoped to the caller, and documents the header."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if not key:
+            return view(*args, **kwargs)
+        ran = []
+
+        def run():
+            ran.append(True)
+            response = make_response(view(*args, **kwargs))
+            if response.status_code >= 400:
+                raise _NotKept(response)
+            headers = [[k, v] for k, v in response.headers.items() if k.lower() != "content-length"]
+            return {"body": response.get_data(as_text=True), "headers": headers}, response.status_code
+        try:
+            stored, status = replay_or_run(current_app.extensions["crm"], caller_scope(), key, request_summary(),
+                                           run)
+        except _NotKept as refused:
+            return refused.response
+        response = Response(stored["body"], status=status, headers=stored["headers"])
+        if not ran:
+            response.headers[REPLAYED] = "true"
+        return response
+    # flask-smorest documents the parameters it finds here; the deep copy leaves the inner view's doc alone.
+    wrapper._apidoc = copy.deepcopy(getattr(wrapper, "_apidoc", {}))
+    wrapper._apidoc.setdefault("arguments", {}).setdefault("parameters", []).append(dict(PARAMETER))
+    return wrapper
+
+
+def caller_scope() -> str:
+    """Whose keys these are: the signed-in user's, or the API key's channel's."""
+    principal, channel = g.get("principal"), g.get("channel")
+    if principal is not None:
+        return f"user:{principal.user_id}"
+    if channel is not None:
+        return f"channel:{channel['_id']}"
+    raise RuntimeError("@idempotent needs an authenticated caller: put it under the auth decorator")
+
+
+def request_summary() -> dict:
+    """What makes two requests the same one: method, path, query and body (parsed, so formatting does not count)."""
+    summary = {"method": request.method, "path": request.path, "query": request.args.to_dict(flat=False)}
+    if request.mimetype in _FORM_TYPES:
+        summary["form"] = request.form.to_dict(flat=False)
+        summary["files"] = {name: _digest(upload.stream) for name, upload in request.files.items(multi=True)}
+    elif request.is_json and request.get_json(silent=True) is not None:
+        summary["json"] = request.get_json(silent=True)
+    else:
+        summary["data"] = hashlib.sha256(request.get_data()).hexdigest()
+    return summary
+
+
+def _digest(stream) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(65536), b""):
+        digest.update(chunk)
+    stream.seek(0)  # the view reads the upload after us
+    return digest.hexdigest()

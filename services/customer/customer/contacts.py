@@ -7,8 +7,12 @@ The normalisation rules are crm_common.identity (DOMAIN §1), shared with lead-i
 from __future__ import annotations
 
 from crm_common import identity
+from crm_common.errors import Problem
 from crm_common.identity import NotNormalisable
 from crm_common.paging import new_id
+
+# Every customer event carries all its contacts: the cap keeps one event far below the broker's size limit.
+MAX_PER_CUSTOMER = 50
 
 
 class FieldError(ValueError):
@@ -36,6 +40,13 @@ def normalised(contact: dict) -> dict:
                 values.append(value)
         out[field] = values
     return out
+
+
+def check_count(contacts: list) -> None:
+    """A 422 naming `contacts` when a customer would hold more than MAX_PER_CUSTOMER of them."""
+    if len(contacts) > MAX_PER_CUSTOMER:
+        raise Problem(422, f"a customer has at most {MAX_PER_CUSTOMER} contacts",
+                      errors=[{"field": "contacts", "message": f"at most {MAX_PER_CUSTOMER} per customer"}])
 
 
 def complete(contact: dict) -> dict:

@@ -49,9 +49,15 @@ def import_rows(rt, rows: list[dict], *, owner: dict, by: str, visible: dict) ->
         except ma.ValidationError as exc:
             results.append({"row": number, "status": 400, "errors": field_errors(exc.messages)})
             continue
+        try:  # one contact per row today; the cap is checked as on a manual create all the same
+            contacts.check_count(body["contacts"])
+        except Problem as refused:
+            results.append({"row": number, "status": refused.status, "errors": refused.errors})
+            continue
         results.append({"row": number, **rt.transaction(lambda s, b=body: _import_one(rt, s, b, owner, by, visible))})
     statuses = [r["status"] for r in results]
-    return {"created": statuses.count(201), "duplicates": statuses.count(200), "rejected": statuses.count(400),
+    return {"created": statuses.count(201), "duplicates": statuses.count(200),
+            "rejected": sum(s >= 400 for s in statuses),
             "results": results}
 
 

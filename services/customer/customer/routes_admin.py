@@ -5,6 +5,7 @@ import marshmallow as ma
 from flask import g
 
 from crm_common import csvio
+from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.errors import Problem
 from crm_common.web import Blueprint, runtime
@@ -35,6 +36,7 @@ class ExportQuery(CustomerQuery):
 
 @blp.route("/customers:import", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, ImportReport)
 def import_customers(args):
@@ -77,6 +79,7 @@ def get_pipeline(pipeline_id):
 
 @blp.route("/pipelines/<pipeline_id>", methods=["PUT"])
 @require_user("admin")
+@idempotent
 @blp.arguments(PipelineIn)
 @blp.response(200, PipelineOut)
 def put_pipeline(body, pipeline_id):

@@ -6,6 +6,7 @@ from flask import g
 from crm_common import concurrency
 from crm_common.errors import Problem
 from crm_common.paging import page
+from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
@@ -37,9 +38,11 @@ def list_customers(args):
 
 @blp.route("", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(CustomerIn)
 @blp.response(201, CustomerOut)
 def create_customer(body):
+    contacts.check_count(body["contacts"])
     return with_etag(intake.create_manual(runtime(), body, principal=g.principal, scope=scope.mine()), 201)
 
 
@@ -78,11 +81,13 @@ def delete_customer(customer_id):
 
 @blp.route("/<customer_id>/contacts", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(NewContactIn)
 @blp.response(201, CustomerOut)
 def add_contact(body, customer_id):
     def mutate(session, customer):
         customer["contacts"].append(contacts.complete(body))
+        contacts.check_count(customer["contacts"])
         return [customers.updated(runtime(), g.principal.user_id, "contacts")]
     return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine()), 201)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import g
 
+from crm_common.idempotency import idempotent
 from crm_common.auth import issue_token, require_user
 from crm_common.errors import Problem
 from crm_common.paging import PageArgs, page
@@ -31,6 +32,7 @@ def token(body):
 
 @org_blp.route("/departments", methods=["POST"])
 @require_user("admin")
+@idempotent
 @org_blp.arguments(DepartmentIn)
 @org_blp.response(201, DepartmentOut)
 def create_department(body):
@@ -58,6 +60,7 @@ def update_department(body, department_id):
 
 @org_blp.route("/users", methods=["POST"])
 @require_user("admin")
+@idempotent
 @org_blp.arguments(UserIn)
 @org_blp.response(201, UserOut)
 def create_user(body):
@@ -97,6 +100,7 @@ def update_user(body, user_id):
 
 @org_blp.route("/users/<user_id>/deactivate", methods=["POST"])
 @require_user("admin")
+@idempotent
 @org_blp.response(200, UserOut)
 def deactivate_user(user_id):
     """A leaver cannot log in any more; their customers stay theirs until reassigned or reclaimed."""
@@ -105,6 +109,7 @@ def deactivate_user(user_id):
 
 @org_blp.route("/users/<user_id>/activate", methods=["POST"])
 @require_user("admin")
+@idempotent
 @org_blp.response(200, UserOut)
 def activate_user(user_id):
     return _change_user(user_id, {"active": True})
@@ -112,6 +117,7 @@ def activate_user(user_id):
 
 @org_blp.route("/teams", methods=["POST"])
 @require_user("admin")
+@idempotent
 @org_blp.arguments(TeamIn)
 @org_blp.response(201, TeamOut)
 def create_team(body):

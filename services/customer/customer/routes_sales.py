@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from crm_common import concurrency
+from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
@@ -24,6 +25,7 @@ def _if_match():
 
 @blp.route("/<customer_id>/owner", methods=["POST"])
 @require_user("admin", "manager")
+@idempotent
 @blp.arguments(OwnerIn)
 @blp.response(200, CustomerOut)
 def reassign(body, customer_id):
@@ -33,6 +35,7 @@ def reassign(body, customer_id):
 
 @blp.route("/<customer_id>/transfer", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(TransferIn)
 @blp.response(200, CustomerOut)
 def transfer(body, customer_id):
@@ -51,6 +54,7 @@ def set_collaborators(body, customer_id):
 
 @blp.route("/<customer_id>/stage", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(StageIn)
 @blp.response(200, CustomerOut)
 def enter_stage(body, customer_id):
@@ -82,6 +86,7 @@ def qualify(body, customer_id):
 
 @blp.route("/<customer_id>/milestones", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(MilestoneIn)
 @blp.response(200, CustomerOut)
 def add_milestone(body, customer_id):
@@ -103,6 +108,7 @@ def clear_milestone(customer_id, name):
 
 @blp.route("/<customer_id>/marks", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(MarkIn)
 @blp.response(200, CustomerOut)
 def mark(body, customer_id):
@@ -115,6 +121,7 @@ def mark(body, customer_id):
 
 @blp.route("/<customer_id>/followups", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(FollowupIn)
 @blp.response(201, FollowupOut)
 def add_followup(body, customer_id):
@@ -133,6 +140,7 @@ def list_followups(args, customer_id):
 
 @blp.route("/<customer_id>/contracts", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(ContractIn)
 @blp.response(201, ContractOut)
 def sign_contract(body, customer_id):
@@ -150,6 +158,7 @@ def list_contracts(customer_id):
 
 @blp.route("/<customer_id>/payments", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(PaymentIn)
 @blp.response(201, PaymentOut)
 def receive_payment(body, customer_id):

@@ -12,6 +12,7 @@ import time
 from flask import g, request
 
 from crm_common import ratelimit
+from crm_common.idempotency import idempotent
 from crm_common.auth import hash_api_key, new_api_key, require_user
 from crm_common.errors import Problem
 from crm_common.paging import new_id
@@ -25,6 +26,7 @@ blp = Blueprint("channels", __name__, url_prefix="/v1/channels", description="Le
 
 @blp.route("", methods=["POST"])
 @require_user("admin")
+@idempotent
 @blp.arguments(ChannelIn)
 @blp.response(201, ChannelWithKey)
 def create_channel(body):
@@ -54,6 +56,7 @@ def update_channel(body, channel_id):
 
 @blp.route("/<channel_id>/rotate-key", methods=["POST"])
 @require_user("admin")
+@idempotent
 @blp.response(200, ChannelWithKey)
 def rotate_key(channel_id):
     """A new key replaces the old one: the old key stops working at once through this process,
@@ -69,6 +72,7 @@ def rotate_key(channel_id):
 
 @blp.route("/<channel_id>/revoke", methods=["POST"])
 @require_user("admin")
+@idempotent
 @blp.response(200, ChannelOut)
 def revoke(channel_id):
     rt = runtime()

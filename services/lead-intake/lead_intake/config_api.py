@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
+from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.errors import Problem
 from crm_common.web import Blueprint, runtime
@@ -21,6 +22,7 @@ def read_rules(name):
 
 @blp.route("/<name>", methods=["PUT"])
 @require_user("admin")
+@idempotent
 def replace_rules(name):
     """Replace one rule set; fields left out take their defaults. Effective at once."""
     _known(name)

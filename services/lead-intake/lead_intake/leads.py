@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import g, request
+from flask import g
 
-from crm_common import csvio, idempotency
+from crm_common import csvio
 from crm_common.auth import customer_scope, require_user
+from crm_common.idempotency import idempotent
 from crm_common.errors import Problem, field_errors
 from crm_common.paging import page
 from crm_common.web import Blueprint, runtime
@@ -22,18 +23,17 @@ MAX_IMPORT_ROWS = 5000
 
 @blp.route("/leads", methods=["POST"])
 @require_channel
+@idempotent
 @blp.arguments(LeadIn)
 @blp.response(201, IntakeOut)
 @blp.alt_response(200, schema=IntakeOut, description="An exact duplicate: attached to the existing record")
-@blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}, "required": False}])
 def submit_lead(body):
-    rt = runtime()
-    return idempotency.replay_or_run(rt, f"lead:{g.channel['_id']}", request.headers.get(idempotency.HEADER),
-                                     body, lambda: intake.submit(rt, g.channel, body))
+    return intake.submit(runtime(), g.channel, body)
 
 
 @blp.route("/leads:batch", methods=["POST"])
 @require_channel
+@idempotent
 @blp.arguments(BatchIn)
 @blp.response(200, BatchOut)
 def submit_batch(body):
@@ -43,6 +43,7 @@ def submit_batch(body):
 
 @blp.route("/leads:import", methods=["POST"])
 @require_user("admin", "manager")
+@idempotent
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, BatchOut)
 def import_csv(args):
@@ -89,6 +90,7 @@ def get_lead(lead_id):
 
 @blp.route("/leads/<lead_id>/assign", methods=["POST"])
 @require_user("admin", "manager")
+@idempotent
 @blp.arguments(AssignIn)
 @blp.response(200, LeadOut)
 def assign_lead(body, lead_id):
@@ -102,6 +104,7 @@ def assign_lead(body, lead_id):
 
 @blp.route("/leads/<lead_id>/claim", methods=["POST"])
 @require_user()
+@idempotent
 @blp.response(200, LeadOut)
 def claim_lead(lead_id):
     """A rep takes an unassigned lead from the lead pool."""
@@ -122,6 +125,7 @@ def claim_lead(lead_id):
 
 @blp.route("/leads/<lead_id>/contacted", methods=["POST"])
 @require_user()
+@idempotent
 @blp.response(200, LeadOut)
 def mark_contacted(lead_id):
     rt = runtime()
@@ -131,6 +135,7 @@ def mark_contacted(lead_id):
 
 @blp.route("/leads/<lead_id>/disqualify", methods=["POST"])
 @require_user()
+@idempotent
 @blp.arguments(DisqualifyIn)
 @blp.response(200, LeadOut)
 def disqualify(body, lead_id):
@@ -149,6 +154,7 @@ def disqualify(body, lead_id):
 
 @blp.route("/leads/<lead_id>/convert", methods=["POST"])
 @require_user()
+@idempotent
 @blp.response(200, LeadOut)
 def convert_lead(lead_id):
     """Convert a valuable lead: the customer service creates the customer from the event."""
@@ -169,6 +175,7 @@ def convert_lead(lead_id):
 
 @blp.route("/leads/<lead_id>/merge", methods=["POST"])
 @require_user("admin", "manager")
+@idempotent
 @blp.arguments(MergeIn)
 @blp.response(200, LeadOut)
 def merge_lead(body, lead_id):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 
+from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.errors import Problem
 from crm_common.paging import PageArgs, page, page_schema
@@ -53,6 +54,7 @@ def list_reviews(args):
 
 @blp.route("/reviews/<review_id>/merge", methods=["POST"])
 @require_user("admin", "manager")
+@idempotent
 @blp.arguments(ReviewMergeIn)
 @blp.response(200, ReviewOut)
 def merge_review(body, review_id):
@@ -72,6 +74,7 @@ def merge_review(body, review_id):
 
 @blp.route("/reviews/<review_id>/dismiss", methods=["POST"])
 @require_user("admin", "manager")
+@idempotent
 @blp.response(200, ReviewOut)
 def dismiss_review(review_id):
     """Not the same customer: the lead stays as it is."""

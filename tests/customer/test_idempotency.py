@@ -1,0 +1,119 @@
+"""Idempotency-Key on every creating write: a retry gets the first answer and writes nothing."""
+import io
+
+from crm_common.testing.auth import outbox_events
+
+from .conftest import new_phone
+
+
+def twice(client, url, body, headers, key="retry-1"):
+    """The same request sent twice, as a client retrying after a timeout would."""
+    headers = {**headers, "Idempotency-Key": key}
+    first = client.post(url, json=body, headers=headers)
+    retry = client.post(url, json=body, headers=headers)
+    assert first.status_code < 300, first.json
+    assert (retry.status_code, retry.json) == (first.status_code, first.json)
+    assert retry.headers.get("Idempotent-Replayed") == "true" and "Idempotent-Replayed" not in first.headers
+    return first
+
+
+def subject_events(rt, event_type, subject):
+    return [e for e in outbox_events(rt.db, event_type) if e["subject"] == subject]
+
+
+def test_a_retried_payment_is_recorded_once(org, client, rt):
+    customer, alice = org.customer(), org.headers["alice"]
+    url = f"/v1/customers/{customer['id']}"
+    contract = client.post(f"{url}/contracts", headers=alice,
+                           json={"amount": 100000, "start_date": "2025-01-01", "end_date": "2025-12-31"}).json
+    body = {"amount": 30000, "received_on": "2025-02-01", "contract_id": contract["id"]}
+    first = twice(client, f"{url}/payments", body, alice)
+    assert first.status_code == 201 and first.headers["ETag"]
+    totals = client.get(url, headers=alice).json
+    assert (totals["paid_total"], totals["outstanding"]) == (30000, 70000)
+    assert len(client.get(f"{url}/payments", headers=alice).json) == 1
+    assert len(subject_events(rt, "crm.customer.payment_received", customer["id"])) == 1
+    other = client.post(f"{url}/payments", json={**body, "amount": 20000},
+                        headers={**alice, "Idempotency-Key": "retry-1"})
+    assert other.status_code == 422 and other.json["errors"][0]["field"] == "Idempotency-Key"
+    assert client.get(url, headers=alice).json["paid_total"] == 30000
+
+
+def test_a_retried_contract_and_follow_up_are_written_once(org, client, rt):
+    customer, alice = org.customer(), org.headers["alice"]
+    url = f"/v1/customers/{customer['id']}"
+    twice(client, f"{url}/contracts", {"amount": 5000, "start_date": "2025-01-01", "end_date": "2025-06-30"}, alice)
+    assert [c["amount"] for c in client.get(f"{url}/contracts", headers=alice).json] == [5000]
+    assert client.get(url, headers=alice).json["order_total"] == 5000
+    twice(client, f"{url}/followups", {"channel": "phone", "content": "called", "goal_met": True,
+                                       "next_plan": "visit", "next_contact_at": "2030-01-01T09:00:00+00:00"},
+          alice, key="call-1")
+    assert client.get(url, headers=alice).json["followup_count"] == 1
+    assert len(client.get(f"{url}/followups", headers=alice).json["items"]) == 1
+    assert len(subject_events(rt, "crm.customer.followed_up", customer["id"])) == 1
+
+
+def test_a_retried_customer_create_makes_one_customer_and_keys_are_per_user(org, client, rt):
+    body = {"name": "Retry Ltd", "contacts": [{"name": "Wang", "phones": [new_phone()]}]}
+    first = twice(client, "/v1/customers", body, org.headers["alice"])
+    assert first.status_code == 201 and first.headers["ETag"]
+    assert rt.db.customers.count_documents({"name": "Retry Ltd"}) == 1
+    assert len(outbox_events(rt.db, "crm.customer.created")) == 1
+    # bob chose the same key for his own customer: keys are per caller, so it is not a replay of alice's
+    bobs = client.post("/v1/customers", json={"name": "Bob Co"}, headers={**org.headers["bob"],
+                                                                          "Idempotency-Key": "retry-1"})
+    assert bobs.status_code == 201 and bobs.json["id"] != first.json["id"] and bobs.json["name"] == "Bob Co"
+
+
+def test_retried_org_writes_create_one_user_department_and_team(org, client, rt):
+    users_before = rt.db.users.count_documents({})
+    user = twice(client, "/v1/users", {"username": "dave", "password": "dave-secret-1", "role": "rep",
+                                       "department_id": org.east["id"]}, org.admin).json
+    assert rt.db.users.count_documents({}) == users_before + 1 and user["username"] == "dave"
+    department = twice(client, "/v1/departments", {"name": "North", "parent_id": org.sales["id"]}, org.admin,
+                       key="dep-1").json
+    assert rt.db.departments.count_documents({"name": "North"}) == 1 and department["name"] == "North"
+    twice(client, "/v1/teams", {"name": "Hunters", "members": [{"user_id": user["id"]}]}, org.admin, key="team-1")
+    assert rt.db.teams.count_documents({"name": "Hunters"}) == 1
+
+
+def test_a_retried_csv_import_creates_each_customer_once(org, client, rt):
+    headers = {**org.headers["alice"], "Idempotency-Key": "import-1"}
+    csv = b"name,contact_name,phone\nAlpha,Li,13912340001\nBeta,Wu,13912340002\n"
+    # multipart: every attempt has a new boundary, yet it is the same request
+    first = client.post("/v1/customers:import", data={"file": (io.BytesIO(csv), "a.csv")},
+                        headers=headers)
+    retry = client.post("/v1/customers:import", data={"file": (io.BytesIO(csv), "a.csv")},
+                        headers=headers)
+    assert first.status_code == 200 and first.json["created"] == 2, first.json
+    assert (retry.status_code, retry.json) == (200, first.json)
+    assert rt.db.customers.count_documents({"name": {"$in": ["Alpha", "Beta"]}}) == 2
+    changed = client.post("/v1/customers:import", data={"file": (io.BytesIO(csv + b"Gamma,Xu,\n"),
+                                                                 "a.csv")}, headers=headers)
+    assert changed.status_code == 422
+
+
+def test_a_refused_first_attempt_is_not_remembered(org, client):
+    customer, alice = org.customer(), org.headers["alice"]
+    headers = {**alice, "Idempotency-Key": "pay-1"}
+    url = f"/v1/customers/{customer['id']}/contracts"
+    body = {"amount": 1000, "start_date": "2025-01-01", "end_date": "2025-12-31"}
+    denied = client.post(url, json=body, headers={**org.headers["carol"], "Idempotency-Key": "pay-1"})
+    assert denied.status_code == 404  # carol cannot see alice's customer; nothing was written or kept
+    bad = client.post(url, json={**body, "end_date": "2024-01-01"}, headers=headers)
+    assert bad.status_code == 400
+    fixed = client.post(url, json=body, headers=headers)
+    assert fixed.status_code == 201 and "Idempotent-Replayed" not in fixed.headers
+
+
+def test_every_creating_post_documents_the_header(client):
+    paths = client.get("/openapi.json").json["paths"]
+    posts = {path: ops["post"] for path, ops in paths.items()
+             if "post" in ops and path != "/v1/auth/token" and not path.startswith("/v1/dev/")}
+    assert {"/v1/customers", "/v1/customers/{customer_id}/payments", "/v1/users", "/v1/customers:import"} <= set(posts)
+    for path, operation in posts.items():
+        headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+        assert headers == ["Idempotency-Key"], path
+    query = [p["name"] for p in posts["/v1/customers:import"]["parameters"] if p["in"] == "query"]
+    assert query == ["owner_id"]  # the route's own parameters are still described
+    assert "Idempotency-Key" in str(paths["/v1/pipelines/{pipeline_id}"]["put"]["parameters"])
