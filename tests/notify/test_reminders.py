@@ -1,60 +1,175 @@
-"""Reminders the customer service schedules reach the owner's inbox when due, once."""
-from datetime import datetime, timedelta, timezone
+"""Every reminder kind of DOMAIN §4, from events only, moved through time (issue 10, points 1, 2, 3, 9)."""
+from datetime import date, timedelta
 
-import pytest
+from crm_common.consumer import deliver
+from notify import prefs
 
-from notify import reminders
-from notify.app import create_app
-
-NOW = datetime.now(timezone.utc)
-CUSTOMER = {"customer_id": "C1", "name": "Acme", "owner_id": "rep-1"}
+from .conftest import inbox, iso
 
 
-@pytest.fixture
-def app(app_for):
-    return app_for(create_app, "notify")
+def org(feed):
+    feed.user("mgr-1", role="manager")
+    feed.user("boss-1", supervisor_id="mgr-1")
+    feed.user("rep-1", supervisor_id="boss-1")
 
 
-def handle(rt, handler, data):
-    rt.transaction(lambda s: handler(rt, s, data))
+def kinds(rt, user_id="rep-1"):
+    return [(i["kind"], i["customer_id"]) for i in inbox(rt, user_id) if i["kind"] != "customer_assigned"]
 
 
-def inbox(rt, user_id="rep-1"):
-    return [(i["kind"], i["title"]) for i in rt.db.inbox.find({"user_id": user_id})]
+def test_cadence_by_level_a_b_c_and_a_follow_up_reschedules_it(rt, feed, travel):
+    org(feed)
+    for cid, level in (("CA", "A"), ("CB", "B"), ("CC", "C"), ("CF", "A")):
+        feed.customer(cid, level=level)
+    travel(days=2, hours=23)
+    assert kinds(rt) == []
+    feed.followed_up("CF")  # at 2d23h: CF's next cadence is 3 days later, not at day 3
+    travel(days=3, minutes=1)
+    assert kinds(rt) == [("cadence", "CA")]
+    travel(days=5, hours=22)
+    assert len(kinds(rt)) == 1
+    travel(days=6)
+    assert kinds(rt)[1:] == [("cadence", "CF")]
+    travel(days=7, minutes=1)
+    assert kinds(rt)[2:] == [("cadence", "CB")]
+    travel(days=29)
+    assert len(kinds(rt)) == 3
+    travel(days=30, minutes=1)
+    assert kinds(rt)[3:] == [("cadence", "CC")]
+    [item] = inbox(rt, kind="cadence")[:1]
+    assert item["title"] == "该跟进Acme CA了" and item["facts"]["level"] == "A"
+    assert item["facts"]["days_since_contact"] == 3 and item["suggested_next_step"]
 
 
-def test_a_stage_follow_up_is_delivered_when_due_and_only_once(rt):
-    handle(rt, reminders.stage_action, {**CUSTOMER, "stage": "proposal", "action": "followup_reminder",
-                                        "due_at": (NOW + timedelta(days=7)).isoformat(), "scheduled_at": NOW.isoformat()})
-    handle(rt, reminders.stage_action, {**CUSTOMER, "stage": "proposal", "action": "followup_reminder",
-                                        "due_at": (NOW + timedelta(days=7)).isoformat(), "scheduled_at": NOW.isoformat()})
-    assert reminders.deliver_due(rt) == {"delivered": 0} and inbox(rt) == []
-    rt.clock.set_offset(timedelta(days=7, minutes=1))
-    assert reminders.deliver_due(rt) == {"delivered": 1}
-    assert reminders.deliver_due(rt) == {"delivered": 0}
-    assert inbox(rt) == [("stage_followup", "Follow up Acme")]
+def test_next_contact_says_the_plan_and_the_last_follow_up(rt, feed, travel):
+    org(feed)
+    feed.customer("C1", level="C")
+    feed.followed_up("C1", next_contact_at=feed.now() + timedelta(days=2), summary="Wants a demo")
+    travel(days=1)
+    assert kinds(rt) == []
+    travel(days=2, minutes=1)
+    [item] = inbox(rt, kind="next_contact")
+    assert "send the quote" in item["body"] and item["facts"]["last_followup"] == "Wants a demo"
+    assert item["due_at"] is not None and item["customer_id"] == "C1"
 
 
-def test_the_latest_follow_up_plan_replaces_the_earlier_one(rt):
-    for followup_id, days in (("F1", 2), ("F2", 5)):
-        handle(rt, reminders.next_contact, {**CUSTOMER, "followup_id": followup_id, "next_plan": f"plan {followup_id}",
-                                            "next_contact_at": (NOW + timedelta(days=days)).isoformat()})
-    rt.clock.set_offset(timedelta(days=3))
-    assert reminders.deliver_due(rt) == {"delivered": 0}  # F1's time passed, but F2 replaced it
-    rt.clock.set_offset(timedelta(days=6))
-    assert reminders.deliver_due(rt) == {"delivered": 1}
-    [item] = rt.db.inbox.find({"user_id": "rep-1"})
-    assert item["kind"] == "next_contact" and "plan F2" in item["body"]
+def test_overdue_escalates_to_the_supervisor_after_1_day_and_the_manager_after_3_more(rt, feed, travel):
+    org(feed)
+    feed.customer("C1", level="A")
+    feed.customer("C2", level="A")
+    travel(days=3, minutes=1)
+    assert kinds(rt) == [("cadence", "C1"), ("cadence", "C2")]
+    rt.clock.set_offset(timedelta(days=3, hours=12))
+    feed.followed_up("C2")  # done in time: nobody above hears of C2
+    travel(days=3, hours=23)
+    assert kinds(rt, "boss-1") == []
+    travel(days=4, minutes=2)
+    assert kinds(rt, "boss-1") == [("overdue", "C1")] and kinds(rt, "mgr-1") == []
+    travel(days=6, hours=23)
+    assert kinds(rt, "mgr-1") == []
+    travel(days=7, minutes=3)
+    assert kinds(rt, "mgr-1") == [("overdue", "C1")]
+    assert kinds(rt, "boss-1") == [("overdue", "C1")]  # once each, however often the pass runs
+    [told] = inbox(rt, "mgr-1")
+    assert "rep-1" in told["title"]
 
 
-def test_reminders_follow_a_new_owner_and_stop_for_the_pool_or_a_deletion(rt):
-    due = (NOW + timedelta(days=1)).isoformat()
-    for followup_id, customer_id in (("F1", "C1"), ("F2", "C2"), ("F3", "C3")):
-        handle(rt, reminders.next_contact, {**CUSTOMER, "customer_id": customer_id, "followup_id": followup_id,
-                                            "next_contact_at": due})
-    handle(rt, reminders.owner_changed, {"customer_id": "C1", "to_owner_id": "rep-2"})
-    handle(rt, reminders.owner_changed, {"customer_id": "C2", "to_owner_id": None})
-    handle(rt, reminders.deleted, {"customer_id": "C3"})
-    rt.clock.set_offset(timedelta(days=2))
-    assert reminders.deliver_due(rt) == {"delivered": 1}
-    assert inbox(rt, "rep-2") == [("next_contact", "Contact Acme now")] and inbox(rt, "rep-1") == []
+def test_the_second_escalation_step_is_configurable(rt, feed, travel, client, token_for):
+    org(feed)
+    put = client.put("/v1/settings/reminders", json={"escalation_second_step_days": None, "cadence_days": {"A": 2}},
+                     headers=token_for("u-admin", "admin"))
+    assert put.status_code == 200 and put.json["cadence_days"] == {"A": 2, "B": 7, "C": 30}
+    feed.customer("C1", level="A")
+    travel(days=2, minutes=1)
+    travel(days=3, minutes=2)
+    travel(days=30)
+    assert kinds(rt) == [("cadence", "C1")] and kinds(rt, "boss-1") == [("overdue", "C1")]
+    assert kinds(rt, "mgr-1") == []
+
+
+def test_renewal_at_90_60_and_30_days_before_the_end_date(rt, feed, travel):
+    org(feed)
+    feed.customer("C1", level="C")
+    end = (feed.now() + timedelta(days=100)).date()
+    feed.contract("C1", "K1", end.isoformat(), level="C")
+    steps = []
+    for day in (9, 11, 41, 71, 99):
+        travel(days=day)
+        steps.append([i["facts"]["days_before"] for i in inbox(rt, kind="renewal")])
+    assert steps == [[], [90], [90, 60], [90, 60, 30], [90, 60, 30]]
+    assert inbox(rt, kind="renewal")[0]["facts"]["end_date"] == end.isoformat()
+
+
+def test_a_birthday_and_a_founding_anniversary_come_on_the_day_every_year(rt, feed, travel):
+    org(feed)
+    day = (feed.now() + timedelta(days=5)).date()
+    feed.customer("C1", level="C", founded_on=day.replace(year=2010).isoformat(),
+                  birthdays=[{"contact_id": "P1", "name": "Li Na", "birthday": day.replace(year=1985).isoformat()}])
+    travel(days=3)
+    assert kinds(rt) == []
+    travel(days=6)
+    assert sorted(kinds(rt)) == [("anniversary", "C1"), ("birthday", "C1")]
+    [birthday] = inbox(rt, kind="birthday")
+    assert "Li Na" in birthday["title"] and birthday["facts"]["date"] == day.isoformat()
+    assert inbox(rt, kind="anniversary")[0]["facts"]["years"] == day.year - 2010
+    travel(days=6 + 366)
+    assert len(inbox(rt, kind="birthday")) == 2  # next year's too
+
+
+def test_reminders_follow_a_new_owner_and_stop_for_the_pool_or_a_deletion(rt, feed, travel):
+    org(feed)
+    feed.user("rep-2", supervisor_id="boss-1")
+    for cid in ("C1", "C2", "C3"):
+        feed.customer(cid, level="A")
+    feed.owner_changed("C1", "rep-2")
+    feed.owner_changed("C2", None, kind="pool_reclaim")
+    feed.customer("C3", kind="deleted")
+    travel(days=3, minutes=1)
+    assert kinds(rt, "rep-2") == [("cadence", "C1")] and kinds(rt, "rep-1") == []
+
+
+def test_a_redelivered_event_or_a_rerun_adds_nothing(rt, feed, travel):
+    org(feed)
+    event = feed.customer("C1", level="A")
+    assert deliver(rt, "notify", feed.handlers, event) is False
+    travel(days=3, minutes=1)
+    travel(days=3, minutes=2)
+    rt.scheduler.run_now("reminders-due")
+    assert kinds(rt) == [("cadence", "C1")] and len(inbox(rt, kind="customer_assigned")) == 1
+
+
+def test_event_driven_kinds_reach_the_right_person_at_once(rt, feed):
+    org(feed)
+    now = iso(feed.now())
+    feed.customer("C1", level="B")
+    feed.send("crm.lead.assigned", "L1", {"lead_id": "L1", "owner_id": "rep-1", "by": "rules", "assigned_at": now,
+                                          "respond_by": iso(feed.now() + timedelta(hours=24))})
+    feed.send("crm.pool.customer_claimed", "C1", {"customer_id": "C1", "owner_id": "rep-1", "previous_owner_id": None,
+                                                  "kind": "claim", "claimed_at": now})
+    feed.send("crm.pool.reclaim_warning", "C1", {"customer_id": "C1", "owner_id": "rep-1", "pool_id": None,
+                                                 "rule": "no_followup", "days_before": 3, "warned_at": now,
+                                                 "reclaim_due_at": iso(feed.now() + timedelta(days=3))})
+    feed.send("crm.lead.resubmitted", "L2", {"record_id": "C1", "record_kind": "customer", "owner_id": "rep-1",
+                                             "channel_id": "CH1", "channel": "wechat", "matched_keys": ["phone:+861"],
+                                             "received_at": now})
+    feed.stage_changed("C1", "proposal", grade="normal", level="B")
+    feed.stage_changed("C1", "negotiation", grade="large", level="B")
+    got = {i["kind"]: i for i in inbox(rt)}
+    assert set(got) == {"customer_assigned", "lead_assigned", "pool_claimed", "reclaim_warning", "lead_resubmitted"}
+    assert got["lead_assigned"]["lead_id"] == "L1"
+    assert got["lead_assigned"]["due_at"] - feed.now() > timedelta(hours=23, minutes=59)
+    assert got["pool_claimed"]["due_at"] - feed.now() > timedelta(hours=47, minutes=59)
+    assert got["reclaim_warning"]["customer_id"] == "C1"
+    [stage] = inbox(rt, "boss-1")  # the grade-large change only, to the owner's supervisor
+    assert stage["kind"] == "stage_change" and stage["facts"]["to_stage"] == "negotiation"
+
+
+def test_a_reminder_speaks_the_users_language(rt, feed, travel):
+    org(feed)
+    prefs.put(rt, "rep-1", {"language": "en"})
+    feed.customer("C1", level="A", name="Acme")
+    travel(days=3, minutes=1)
+    [item] = inbox(rt, kind="cadence")
+    assert item["title"] == "Time to follow up Acme" and "3 days ago" in item["body"]
+    assert item["suggested_next_step"] == "Contact Acme today and log it"
+    assert date.fromisoformat(str(item["due_at"].date()))

@@ -6,33 +6,50 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec, on_data
 
-from . import inbox, reminders, routes
+from . import deliveries, handlers, reminders, routes, routes_admin, state
 
 INDEXES = {
     "inbox": [IndexModel([("key", ASCENDING), ("user_id", ASCENDING)], unique=True),
-              IndexModel([("user_id", ASCENDING), ("_id", DESCENDING)])],
-    "reminders": [IndexModel([("status", ASCENDING), ("due_at", ASCENDING)]),
-                  IndexModel([("customer_id", ASCENDING)])],
+              IndexModel([("user_id", ASCENDING), ("_id", DESCENDING)]),
+              IndexModel([("user_id", ASCENDING), ("read_at", ASCENDING)])],
+    # the scheduling pass reads only what is due: cost follows the due count
+    "reminders": [IndexModel([("status", ASCENDING), ("fire_at", ASCENDING)]),
+                  IndexModel([("customer_id", ASCENDING), ("status", ASCENDING)])],
+    "deliveries": [IndexModel([("key", ASCENDING)], unique=True),
+                   IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
+                   IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)])],
+    "contracts": [IndexModel([("customer_id", ASCENDING)])],
+    "users": [IndexModel([("role", ASCENDING), ("department_id", ASCENDING)])],
 }
 
 
-def handlers(rt):
+def handlers_of(rt):
     on = partial(on_data, rt)
-    return {
-        "crm.customer.created": on(inbox.new_customer),
-        "crm.pool.customer_reclaimed": on(inbox.reclaimed),
-        "crm.lead.assigned": on(inbox.lead_assigned),
-        "crm.lead.resubmitted": on(inbox.lead_resubmitted),
-        "crm.customer.followup_scheduled": on(reminders.stage_action),
-        "crm.customer.followed_up": on(reminders.next_contact),
-        "crm.customer.owner_changed": on(reminders.owner_changed),
-        "crm.customer.deleted": on(reminders.deleted),
+    table = {
+        "crm.user.created": on(state.user_changed),
+        "crm.user.updated": on(state.user_changed),
+        "crm.customer.created": on(handlers.created),
+        "crm.customer.followed_up": on(handlers.followed_up),
+        "crm.customer.followup_scheduled": on(handlers.stage_action),
+        "crm.customer.owner_changed": on(handlers.owner_changed),
+        "crm.customer.contract_signed": on(handlers.contract_signed),
+        "crm.customer.stage_changed": on(handlers.stage_changed),
+        "crm.customer.deleted": on(handlers.deleted),
+        "crm.pool.customer_claimed": on(handlers.pool_claimed),
+        "crm.pool.customer_assigned": on(handlers.pool_claimed),
+        "crm.pool.reclaim_warning": on(handlers.reclaim_warning),
+        "crm.pool.customer_reclaimed": on(handlers.reclaimed),
+        "crm.lead.assigned": on(handlers.lead_assigned),
+        "crm.lead.resubmitted": on(handlers.lead_resubmitted),
     }
+    table.update({t: on(handlers.snapshot) for t in handlers.SNAPSHOT_ONLY})
+    return table
 
 
 def jobs(rt):
-    return [Job("reminders-due", 60, lambda: reminders.deliver_due(rt))]
+    return [Job("reminders-due", 30, lambda: reminders.deliver_due(rt), lease_seconds=300),
+            Job("deliveries", 1, lambda: deliveries.run(rt), lease_seconds=120)]
 
 
-SPEC = ServiceSpec(name="notify", package="notify", blueprints=[routes.blp], indexes=INDEXES,
-                   handlers=handlers, jobs=jobs)
+SPEC = ServiceSpec(name="notify", package="notify", blueprints=[routes.blp, routes_admin.blp], indexes=INDEXES,
+                   handlers=handlers_of, jobs=jobs)

@@ -1,0 +1,108 @@
+"""The worker's outbound delivery: claim a row, send outside any transaction, record the outcome.
+
+A claim sets `sending` with a lease; the outcome is written only by the lease holder. A row whose
+lease ran out was being sent by a worker that died: email and webhooks go again under the same
+id (the receiver can drop the repeat); robots cannot de-duplicate, so such a row is parked for an
+admin instead of risking a second group message. Failures retry on a growing schedule, then park.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+
+from pymongo import ReturnDocument
+
+from . import channels, config, robots
+
+LEASE = timedelta(seconds=60)
+RUN_SECONDS = 20.0  # one job run; the next run goes on
+
+
+def run(rt, *, run_seconds: float = RUN_SECONDS) -> dict:
+    worker, stop, counts = uuid.uuid4().hex, time.monotonic() + run_seconds, {"sent": 0, "failed": 0, "parked": 0}
+    _park_interrupted_robots(rt)
+    while time.monotonic() < stop:
+        row = claim(rt, worker)
+        if row is None:
+            break
+        outcome = send(rt, row)
+        if outcome:
+            counts[record(rt, row, worker, outcome)] += 1
+    return counts
+
+
+def claim(rt, worker: str) -> dict | None:
+    now = rt.clock.now()
+    return rt.db.deliveries.find_one_and_update(
+        {"$or": [{"status": {"$in": ["pending", "failed"]}, "next_attempt_at": {"$lte": now}},
+                 {"status": "sending", "lease_until": {"$lte": now}, "channel": {"$in": ["email", "webhook"]}}]},
+        {"$set": {"status": "sending", "lease": worker, "lease_until": now + LEASE}, "$inc": {"attempts": 1}},
+        sort=[("next_attempt_at", 1)], return_document=ReturnDocument.AFTER)
+
+
+def _park_interrupted_robots(rt) -> None:
+    rt.db.deliveries.update_many(
+        {"status": "sending", "lease_until": {"$lte": rt.clock.now()}, "channel": "robot"},
+        {"$set": {"status": "parked", "last_error": "interrupted while sending; not resent so the group gets no "
+                                                    "second message (retry it if it did not arrive)"}})
+
+
+def send(rt, row: dict) -> dict | None:
+    """None when a robot's rate limit defers the row (queued, not dropped, no attempt counted)."""
+    try:
+        if row["channel"] == "email":
+            channels.send_email(config.smtp_settings(rt), row)
+        else:
+            robot = rt.db.robots.find_one({"_id": row["robot_id"]})
+            if robot is None:
+                raise channels.SendError("the robot was removed")
+            wait = robots.take_slot(rt, robot)
+            if wait is not None:
+                rt.db.deliveries.update_one({"_id": row["_id"], "lease": row["lease"]}, {
+                    "$set": {"status": "pending", "next_attempt_at": wait}, "$inc": {"attempts": -1}})
+                return None
+            channels.send_robot(robot, row, time.time())
+    except channels.SendError as exc:
+        return {"ok": False, "error": str(exc)[:500]}
+    return {"ok": True}
+
+
+def record(rt, row: dict, worker: str, outcome: dict) -> str:
+    now = rt.clock.now()
+    if outcome["ok"]:
+        status, change = "sent", {"status": "sent", "sent_at": now, "last_error": None}
+    else:
+        schedule = config.reminder_settings(rt)["retry_seconds"]
+        retry = row["attempts"] <= len(schedule)
+        status = "failed" if retry else "parked"
+        change = {"status": status, "last_error": outcome["error"], "failed_at": now}
+        if retry:
+            change["next_attempt_at"] = now + timedelta(seconds=schedule[row["attempts"] - 1])
+
+    def work(session):
+        done = rt.db.deliveries.update_one({"_id": row["_id"], "lease": worker, "status": "sending"},
+                                           {"$set": change, "$unset": {"lease": "", "lease_until": ""}},
+                                           session=session)
+        if done.modified_count and status in ("sent", "parked"):
+            rt.publish(session, rt.event(f"crm.notification.{'sent' if status == 'sent' else 'failed'}",
+                                         row["key"], _event_data(row, change)))
+    rt.transaction(work)
+    return status
+
+
+def _event_data(row: dict, change: dict) -> dict:
+    data = {"delivery_id": row["_id"], "key": row["key"], "channel": row["channel"], "kind": row["kind"],
+            "user_id": row["user_id"], "customer_id": row.get("customer_id"), "lead_id": row.get("lead_id"),
+            "robot_id": row.get("robot_id"), "attempts": row["attempts"]}
+    if change["status"] == "sent":
+        return {**data, "sent_at": change["sent_at"].isoformat()}
+    return {**data, "error": change["last_error"], "failed_at": change["failed_at"].isoformat()}
+
+
+def retry(rt, delivery_id: str) -> dict | None:
+    """An admin sends a parked or failed delivery again, with a fresh retry schedule."""
+    return rt.db.deliveries.find_one_and_update(
+        {"_id": delivery_id, "status": {"$in": ["parked", "failed"]}},
+        {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": rt.clock.now()}},
+        return_document=ReturnDocument.AFTER)

@@ -1,0 +1,112 @@
+"""A reminder that fell due becomes messages: one inbox item and one delivery row per recipient and
+channel, each under its occurrence key `<reminder key>:<user>:<channel>[:<robot>]` (unique index).
+
+Everything is written with bulk inserts in the caller's transaction, together with the reminders'
+change to `sent`, so a re-run or a second replica finds nothing left to send. Outbound channels
+(email, robots, webhooks) are only queued here: the worker sends them outside any transaction.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from crm_common.paging import new_id
+
+from . import config, messages, prefs, state
+
+ESCALATING = ("cadence", "next_contact", "pool_claimed")  # to-dos whose neglect goes up the chain
+
+
+def fire(rt, session, due: list[dict]) -> int:
+    """Deliver `due` reminders (already taken by this caller); returns the number of inbox items."""
+    if not due:
+        return 0
+    now, s = rt.clock.now(), config.reminder_settings(rt, session)
+    customers = state.by_id(rt.db.customers, [r.get("customer_id") for r in due], session)
+    owners = {r["_id"]: _owner(r, customers.get(r.get("customer_id"))) for r in due}
+    users = state.by_id(rt.db.users, owners.values(), session)
+    managers = state.managers_of(rt, list(users.values()), session) if any(r["to"] == "manager" for r in due) else {}
+    targets = {r["_id"]: _recipients(r, owners[r["_id"]], users, managers) for r in due}
+    everyone = {u for t in targets.values() for u in t}
+    names = {u["_id"]: u.get("username") for u in users.values()}
+    pref = prefs.of(rt, everyone, session)
+    robots = list(rt.db.robots.find({"active": True}, session=session)) if everyone else []
+    groups = {u["_id"]: u.get("department_path") or [] for u in state.by_id(rt.db.users, everyone, session).values()}
+    items, outbound, follow = [], [], []
+    for r in due:
+        customer = customers.get(r.get("customer_id"))
+        for user_id in targets[r["_id"]]:
+            p = pref[user_id]
+            text = messages.compose(r, customer, p["language"], now, names)
+            common = {"kind": r["kind"], "user_id": user_id, "customer_id": r.get("customer_id"),
+                      "lead_id": r.get("lead_id"), "due_at": r.get("due_at"), **text, "created_at": now}
+            send_at = now if r["kind"] in s["critical_kinds"] else prefs.after_quiet_hours(p, now)
+            for channel in prefs.channels_for(p, r["kind"]):
+                key = f"{r['_id']}:{user_id}:{channel}"
+                if channel == "inbox":
+                    items.append({"_id": new_id(), "key": r["_id"], "read_at": None, **common})
+                elif channel == "email" and p.get("email"):
+                    outbound.append(_row(key, channel, None, common, send_at, to=p["email"]))
+                elif channel in ("robot", "webhook"):
+                    for robot in _serving(robots, user_id, groups.get(user_id, []), channel):
+                        outbound.append(_row(f"{key}:{robot['_id']}", channel, robot, common, send_at))
+        follow += _follow_ons(r, s)
+    if items:
+        rt.db.inbox.insert_many(items, ordered=False, session=session)
+    if outbound:
+        rt.db.deliveries.insert_many(outbound, ordered=False, session=session)
+    from . import reminders  # a cycle: reminders fires through here
+    reminders.schedule_many(rt, session, follow)
+    return len(items)
+
+
+def _owner(reminder: dict, customer: dict | None) -> str | None:
+    if reminder.get("customer_id") and customer is not None:
+        return None if customer.get("deleted") else customer.get("owner_id")  # follows owner changes
+    return reminder.get("user_id")
+
+
+def _recipients(reminder: dict, owner: str | None, users: dict, managers: dict) -> list[str]:
+    to = reminder.get("to", "owner")
+    if to == "user":  # told to one person by the event itself (e.g. the rep who claimed it)
+        return [reminder["user_id"]] if reminder.get("user_id") else []
+    if owner is None:
+        return []  # in the pool or deleted: nobody to remind
+    if to == "owner":
+        return [owner]
+    if to == "supervisor":
+        boss = (users.get(owner) or {}).get("supervisor_id")
+        return [boss] if boss else []
+    return [m for m in managers.get(owner, []) if m != owner]
+
+
+def _serving(robots: list[dict], user_id: str, path: list[str], channel: str) -> list[dict]:
+    kinds = ("webhook",) if channel == "webhook" else ("dingtalk", "wecom", "feishu")
+    return [b for b in robots if b["kind"] in kinds
+            and (user_id in b.get("user_ids", []) or set(b.get("department_ids", [])) & set(path))]
+
+
+def _row(key, channel, robot, common, send_at, to=None) -> dict:
+    return {"_id": new_id(), "key": key, "channel": channel, "robot_id": robot and robot["_id"],
+            "robot_kind": robot and robot["kind"], "to": to, **common, "status": "pending", "attempts": 0,
+            "next_attempt_at": send_at, "last_error": None}
+
+
+def _follow_ons(r: dict, s: dict) -> list[dict]:
+    """Escalation steps of a neglected to-do, and next year's birthday or anniversary."""
+    kind, data = r["kind"], r.get("data") or {}
+    base = {k: r.get(k) for k in ("customer_id", "lead_id", "user_id")}
+    if kind in ESCALATING and r.get("customer_id"):
+        return [{**base, "_id": f"overdue:{r['_id']}:1", "kind": "overdue", "to": "supervisor",
+                 "due_at": r["due_at"], "fire_at": r["due_at"] + timedelta(days=s["overdue_after_days"]),
+                 "data": {"origin": kind, "origin_key": r["_id"], "step": 1}}]
+    if kind == "overdue" and data.get("step") == 1 and s["escalation_second_step_days"] is not None:
+        return [{**base, "_id": f"overdue:{data['origin_key']}:2", "kind": "overdue", "to": "manager",
+                 "due_at": r["due_at"], "fire_at": r["fire_at"] + timedelta(days=s["escalation_second_step_days"]),
+                 "data": {**data, "step": 2}}]
+    if kind in ("birthday", "anniversary"):
+        year = int(r["_id"].rsplit(":", 1)[1]) + 1
+        shift = lambda t: t.replace(year=t.year + 1) if not (t.month == 2 and t.day == 29) else t + timedelta(days=365)
+        return [{**r, "_id": f"{r['_id'].rsplit(':', 1)[0]}:{year}", "status": None, "run": None,
+                 "due_at": shift(r["due_at"]), "fire_at": shift(r["fire_at"]),
+                 "data": {**data, "years": (data.get("years") or 0) + 1}}]
+    return []

@@ -1,0 +1,69 @@
+"""Notify's own copy of what reminders need, built from events only (issue 10, point 2).
+
+Users (supervisor chain, role, department) come from crm.org; customers (owner, level, grade,
+stage, last follow-up, next contact, birthdays, founding date) and their contracts from
+crm.customers. The consumer loop applies only newer versions of an aggregate, so each handler
+may write the snapshot it carries as it is.
+"""
+from __future__ import annotations
+
+from crm_common.events import parse_time
+
+SNAPSHOT = ("name", "owner_id", "department_path", "level", "stage")
+OPTIONAL = ("grade", "founded_on", "birthdays")  # older events lack them: absent means unchanged
+
+
+def user_changed(rt, session, data: dict) -> None:
+    """crm.user.created / crm.user.updated."""
+    fields = {k: data.get(k) for k in ("username", "role", "department_id", "supervisor_id")}
+    fields.update(department_path=data.get("department_path", []), active=data.get("active", True))
+    rt.db.users.update_one({"_id": data["user_id"]}, {"$set": fields}, upsert=True, session=session)
+
+
+def customer_changed(rt, session, data: dict, **extra) -> None:
+    """Every crm.customer.* event carries the customer's snapshot; `extra` adds what this event says."""
+    fields = {k: data.get(k) for k in SNAPSHOT}
+    fields.update({k: data[k] for k in OPTIONAL if k in data})
+    fields.update(extra)
+    rt.db.customers.update_one({"_id": data["customer_id"]}, {"$set": fields, "$setOnInsert": {"deleted": False}},
+                               upsert=True, session=session)
+
+
+def followed_up(rt, session, data: dict) -> None:
+    at = parse_time(data["followed_up_at"])
+    customer_changed(rt, session, data, last_followup={
+        "followup_id": data["followup_id"], "at": at, "summary": data.get("summary") or "",
+        "channel": data.get("channel"), "next_plan": data.get("next_plan"),
+        "next_contact_at": parse_time(data["next_contact_at"]) if data.get("next_contact_at") else None})
+
+
+def contract_signed(rt, session, data: dict) -> None:
+    customer_changed(rt, session, data, amount=data.get("order_total") or data.get("amount"))
+    rt.db.contracts.update_one({"_id": data["contract_id"]}, {"$set": {
+        "customer_id": data["customer_id"], "title": data.get("title"), "amount": data.get("amount"),
+        "end_date": data.get("end_date")}}, upsert=True, session=session)
+
+
+def deleted(rt, session, data: dict) -> None:
+    rt.db.customers.update_one({"_id": data["customer_id"]}, {"$set": {"deleted": True, "owner_id": None}},
+                               upsert=True, session=session)
+
+
+def customer(rt, session, customer_id: str) -> dict | None:
+    return rt.db.customers.find_one({"_id": customer_id}, session=session)
+
+
+def by_id(collection, ids, session=None) -> dict:
+    ids = list({i for i in ids if i})
+    return {d["_id"]: d for d in collection.find({"_id": {"$in": ids}}, session=session)} if ids else {}
+
+
+def managers_of(rt, users: list[dict], session=None) -> dict:
+    """user id -> the managers of the nearest department up their path that has any."""
+    paths = {u["_id"]: u.get("department_path") or [] for u in users}
+    departments = {d for p in paths.values() for d in p}
+    found: dict = {}
+    for m in rt.db.users.find({"role": "manager", "active": True, "department_id": {"$in": list(departments)}},
+                              session=session):
+        found.setdefault(m["department_id"], []).append(m["_id"])
+    return {uid: next((found[d] for d in reversed(path) if d in found), []) for uid, path in paths.items()}

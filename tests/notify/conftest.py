@@ -1,0 +1,99 @@
+"""Notify tests: the app on the real test servers, and contract-valid events delivered through the
+consumer guard, as the consumer loop would apply them."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crm_common.consumer import deliver
+from notify.app import create_app
+from notify.service import SPEC
+
+
+@pytest.fixture
+def app(app_for):
+    return app_for(create_app, "notify")
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class Events:
+    """`feed.customer(...)`, `feed.user(...)`: each call builds one event and delivers it."""
+
+    def __init__(self, rt):
+        self.rt, self.handlers, self.versions = rt, SPEC.handlers(rt), {}
+        self.followups = itertools.count(1)
+
+    def now(self):
+        return self.rt.clock.now()
+
+    def send(self, event_type: str, subject: str, data: dict) -> dict:
+        event = self.rt.event(event_type, subject, data)
+        aggregate = (event_type.split(".")[1], subject)
+        self.versions[aggregate] = event["version"] = self.versions.get(aggregate, 0) + 1
+        deliver(self.rt, "notify", self.handlers, event)
+        return event
+
+    def user(self, user_id, *, role="rep", supervisor_id=None, department_id="D1", path=("D1",), kind="created"):
+        self.send(f"crm.user.{kind}", user_id, {
+            "user_id": user_id, "username": user_id, "role": role, "department_id": department_id,
+            "department_path": list(path), "supervisor_id": supervisor_id, "active": True, "team_ids": [],
+            "holding_limit": 100})
+
+    def snapshot(self, customer_id, owner_id="rep-1", level="A", **extra):
+        return {"customer_id": customer_id, "name": extra.pop("name", f"Acme {customer_id}"), "owner_id": owner_id,
+                "department_path": ["D1"], "collaborator_ids": [], "level": level, "stage": extra.pop("stage", "new"),
+                "lifecycle": "potential", "contacts": [], "version": 1, **extra}
+
+    def customer(self, customer_id, kind="created", owner_id="rep-1", level="A", **extra):
+        data = self.snapshot(customer_id, owner_id, level, **extra)
+        stamp = iso(self.now())
+        data.update({"created": {"created_at": stamp}, "updated": {"changed_fields": ["level"], "updated_at": stamp},
+                     "deleted": {"deleted_at": stamp}}.get(kind, {}))
+        return self.send(f"crm.customer.{kind}", customer_id, data)
+
+    def followed_up(self, customer_id, *, next_contact_at=None, summary="Talked about the quote", **extra):
+        n = next(self.followups)
+        return self.send("crm.customer.followed_up", customer_id, {
+            **self.snapshot(customer_id, **extra), "followup_id": f"F{n}", "channel": "phone", "goal_met": True,
+            "next_contact_at": iso(next_contact_at) if next_contact_at else None, "next_plan": "send the quote",
+            "summary": summary, "by": "rep-1", "followed_up_at": iso(self.now())})
+
+    def owner_changed(self, customer_id, to_owner_id, *, kind="reassign", **extra):
+        return self.send("crm.customer.owner_changed", customer_id, {
+            **self.snapshot(customer_id, to_owner_id, **extra), "from_owner_id": "rep-1", "to_owner_id": to_owner_id,
+            "kind": kind, "claim_count": 0, "changed_at": iso(self.now())})
+
+    def contract(self, customer_id, contract_id, end_date, **extra):
+        return self.send("crm.customer.contract_signed", customer_id, {
+            **self.snapshot(customer_id, **extra), "contract_id": contract_id, "title": "Annual licence",
+            "amount": 120000, "start_date": "2026-01-01", "end_date": end_date, "order_total": 120000,
+            "signed_at": iso(self.now())})
+
+    def stage_changed(self, customer_id, to, *, grade=None, **extra):
+        return self.send("crm.customer.stage_changed", customer_id, {
+            **self.snapshot(customer_id, stage=to, grade=grade, **extra), "from": "new", "to": to,
+            "pipeline_id": "P1", "by": "rep-1", "changed_at": iso(self.now())})
+
+
+@pytest.fixture
+def feed(rt):
+    return Events(rt)
+
+
+@pytest.fixture
+def travel(rt):
+    """`travel(days=3)`: move notify's clock forward (from now) and run the scheduling pass."""
+    def move(**delta):
+        rt.clock.set_offset(timedelta(**delta))
+        return rt.scheduler.run_now("reminders-due")
+    return move
+
+
+def inbox(rt, user_id="rep-1", kind=None):
+    query = {"user_id": user_id, **({"kind": kind} if kind else {})}
+    return list(rt.db.inbox.find(query).sort("_id", 1))
