@@ -27,11 +27,13 @@ from datetime import timedelta
 from flask import Response, current_app, g, make_response, request
 from pymongo.errors import DuplicateKeyError
 
+from . import sealed
 from .errors import Problem
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"  # set on an answer that was stored, not computed now
-STALE_AFTER = timedelta(seconds=60)  # a reservation older than this was left by a crash
+# A reservation older than this was left by a crash: gunicorn kills a request after 30 s (deploy/gunicorn.conf.py).
+STALE_AFTER = timedelta(seconds=60)
 PARAMETER = {  # the OpenAPI description every idempotent operation shares
     "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": 200},
     "description": "Any unique string (e.g. a UUID) per intended write. A retry with the same key gets the first "
@@ -84,8 +86,15 @@ class _NotKept(Exception):
         self.response = response
 
 
-def idempotent(view):
-    """Decorator: the route honours Idempotency-Key, scoped to the caller, and documents the header."""
+def idempotent(view=None, *, secret: bool = False):
+    """Decorator: the route honours Idempotency-Key, scoped to the caller, and documents the header.
+
+    `@idempotent(secret=True)` for an answer that carries a secret (a new API key): it is stored
+    sealed, so the idempotency store never holds a secret the service itself keeps only hashed.
+    """
+    if view is None:
+        return functools.partial(idempotent, secret=secret)
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
@@ -99,13 +108,16 @@ def idempotent(view):
             if response.status_code >= 400:
                 raise _NotKept(response)
             headers = [[k, v] for k, v in response.headers.items() if k.lower() != "content-length"]
-            return {"body": response.get_data(as_text=True), "headers": headers}, response.status_code
+            body = sealed.seal(response.get_data(), rt.settings.jwt_secret, scope, key) if secret \
+                else response.get_data(as_text=True)
+            return {"body": body, "headers": headers}, response.status_code
+        rt, scope = current_app.extensions["crm"], caller_scope()
         try:
-            stored, status = replay_or_run(current_app.extensions["crm"], caller_scope(), key, request_summary(),
-                                           run)
+            stored, status = replay_or_run(rt, scope, key, request_summary(), run)
         except _NotKept as refused:
             return refused.response
-        response = Response(stored["body"], status=status, headers=stored["headers"])
+        body = sealed.unseal(stored["body"], rt.settings.jwt_secret, scope, key) if secret else stored["body"]
+        response = Response(body, status=status, headers=stored["headers"])
         if not ran:
             response.headers[REPLAYED] = "true"
         return response

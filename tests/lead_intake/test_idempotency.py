@@ -67,3 +67,9 @@ def test_every_write_post_documents_the_header(client):
     assert {"/v1/leads", "/v1/channels", "/v1/leads/{lead_id}/merge", "/v1/reviews/{review_id}/merge"} <= set(posts)
     for path, operation in posts.items():
         assert "Idempotency-Key" in [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"], path
+
+
+def test_a_new_api_key_is_not_kept_readable_for_replays(client, admin, rt):
+    channel = twice(client, "/v1/channels", admin, key="sealed-1", json={"name": "partner"})
+    stored = rt.db.idempotency_keys.find_one({"_id": {"$regex": "sealed-1$"}})
+    assert stored["state"] == "done" and channel["api_key"].encode() not in stored["payload"]["body"]

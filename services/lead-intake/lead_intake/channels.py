@@ -26,7 +26,7 @@ blp = Blueprint("channels", __name__, url_prefix="/v1/channels", description="Le
 
 @blp.route("", methods=["POST"])
 @require_user("admin")
-@idempotent
+@idempotent(secret=True)  # the answer carries the new API key
 @blp.arguments(ChannelIn)
 @blp.response(201, ChannelWithKey)
 def create_channel(body):
@@ -56,7 +56,7 @@ def update_channel(body, channel_id):
 
 @blp.route("/<channel_id>/rotate-key", methods=["POST"])
 @require_user("admin")
-@idempotent
+@idempotent(secret=True)  # the answer carries the new API key
 @blp.response(200, ChannelWithKey)
 def rotate_key(channel_id):
     """A new key replaces the old one: the old key stops working at once through this process,
