@@ -1,5 +1,6 @@
 """Idempotency-Key on every creating write: a retry gets the first answer and writes nothing."""
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from crm_common.testing.auth import outbox_events
 
@@ -117,3 +118,22 @@ def test_every_creating_post_documents_the_header(client):
     query = [p["name"] for p in posts["/v1/customers:import"]["parameters"] if p["in"] == "query"]
     assert query == ["owner_id"]  # the route's own parameters are still described
     assert "Idempotency-Key" in str(paths["/v1/pipelines/{pipeline_id}"]["put"]["parameters"])
+
+
+def test_concurrent_retries_with_one_key_record_one_payment(org, client, rt):
+    """Retries racing the first attempt: each gets the first answer or a 409 to try again, never a second write."""
+    customer, alice = org.customer(), org.headers["alice"]
+    url = f"/v1/customers/{customer['id']}"
+    headers = {**alice, "Idempotency-Key": "race-1"}
+    body = {"amount": 700, "received_on": "2025-02-01"}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: client.post(f"{url}/payments", json=body, headers=headers), range(8)))
+    created = [a for a in answers if a.status_code == 201]
+    assert created and all(a.json == created[0].json for a in created)
+    assert all(a.status_code == 409 and a.headers["Retry-After"] for a in answers if a.status_code != 201)
+    assert client.get(url, headers=alice).json["paid_total"] == 700
+    assert len(client.get(f"{url}/payments", headers=alice).json) == 1
+    # the same request written another way (keys reordered, spaces) is still the same request
+    reordered = client.post(f"{url}/payments", data='{ "received_on": "2025-02-01",  "amount": 700 }',
+                            content_type="application/json", headers=headers)
+    assert (reordered.status_code, reordered.json) == (201, created[0].json)
