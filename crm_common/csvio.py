@@ -14,6 +14,7 @@ from flask import Response, request
 from .errors import Problem
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def uploaded_text() -> str:
@@ -68,5 +69,5 @@ def _cell(value) -> str:
     if isinstance(value, (list, tuple)):
         return ";".join(str(v) for v in value)
     text = str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A cell starting with = + - @, a tab or a carriage return would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in FORMULA_STARTS else text

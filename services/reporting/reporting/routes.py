@@ -1,26 +1,85 @@
-"""The reporting service's HTTP API."""
-import marshmallow as ma
-from flask import g
+"""The reports' HTTP API: JSON by default, CSV with ?format=csv or Accept: text/csv."""
+from __future__ import annotations
 
-from crm_common.auth import customer_scope, require_user
+import marshmallow as ma
+from flask import g, jsonify, request
+
+from crm_common import csvio
+from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
-from . import funnel
+from . import reports_market as market
+from . import reports_sales as sales
+from . import store
+from .query import view_from
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reports within the caller's scope")
 
 
-class StageCount(ma.Schema):
-    stage = ma.fields.String()
-    count = ma.fields.Integer()
+class Filters(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+    from_ = ma.fields.Date(data_key="from", metadata={"description": "first day of the period (local, inclusive)"})
+    to = ma.fields.Date(metadata={"description": "last day of the period (local, inclusive)"})
+    department_id = ma.fields.String()
+    owner_id = ma.fields.String()
+    channel = ma.fields.String()
+    campaign = ma.fields.String()
+    segment = ma.fields.String(metadata={"description": "RFM only: list the customers of this segment"})
+    format = ma.fields.String(validate=ma.validate.OneOf(["json", "csv"]))
 
 
-class FunnelOut(ma.Schema):
-    stages = ma.fields.List(ma.fields.Nested(StageCount))
+def _flat(row: dict) -> dict:
+    return {k: ";".join(f"{s}:{d}" for s, d in v.items()) if isinstance(v, dict) else v for k, v in row.items()}
 
 
-@blp.route("/funnel", methods=["GET"])
-@require_user()
-@blp.response(200, FunnelOut)
-def get_funnel():
-    return {"stages": funnel.funnel(runtime().db, customer_scope(g.principal))}
+# Report -> (the list a CSV holds, how to turn a JSON answer into CSV rows)
+TABLES = {
+    "funnel": lambda body: body["stages"],
+    "reps": lambda body: [_flat(i) for i in body["items"]],
+    "going-cold": lambda body: [{"user_id": r["user_id"], "username": r["username"],
+                                 **dict(zip(body["buckets"], r["counts"]))} for r in body["rows"]],
+    "channels": lambda body: body["items"],
+    "sales-cycle": lambda body: ([{"by": "grade", "key": i["grade"], **i} for i in body["by_grade"]]
+                                 + [{"by": "industry", "key": i["industry"], **i} for i in body["by_industry"]]),
+    "rfm": lambda body: body.get("items", body.get("segments")),
+    "pool": lambda body: ([{"by": "pool", "key": p["pool_id"], **p} for p in body["pools"]]
+                          + [{"by": "rep", "key": r["user_id"], **r} for r in body["reps"]]),
+    "forecast": lambda body: body["months"],
+}
+REPORTS = {
+    "funnel": sales.funnel, "reps": sales.reps, "going-cold": sales.going_cold, "forecast": sales.forecast,
+    "channels": market.channels, "sales-cycle": market.sales_cycle, "pool": market.pool,
+    "rfm": lambda models, view: market.rfm(models, view, request.args.get("segment") or None),
+}
+
+
+def wants_csv() -> bool:
+    if request.args.get("format"):
+        return request.args["format"] == "csv"
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
+
+
+def answer(name: str):
+    rt = runtime()
+    body = REPORTS[name](store.live(rt.db), view_from(g.principal, rt.clock.now(), request.args))
+    if not wants_csv():
+        return jsonify(body)
+    rows = TABLES[name](body)
+    columns = list(dict.fromkeys(k for row in rows for k in row)) if rows else ["empty"]
+    return csvio.download(rows, columns, f"{name}.csv")
+
+
+def _route(name: str):
+    def view(**_filters):
+        return answer(name)
+    view.__name__ = "report_" + name.replace("-", "_")
+    view.__doc__ = f"The {name.replace('-', ' ')} report, scoped to the caller; JSON or CSV."
+    blp.route(f"/{name}", methods=["GET"])(blp.arguments(Filters, location="query", as_kwargs=True)(
+        require_user()(view)))
+
+
+for _name in REPORTS:
+    _route(_name)
+
+BLUEPRINTS = [blp]

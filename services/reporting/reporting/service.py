@@ -1,18 +1,17 @@
 """The reporting service, described once for its app and its worker."""
-from pymongo import ASCENDING, IndexModel
-
 from crm_common.service import ServiceSpec
 
-from . import funnel, routes
-
-INDEXES = {
-    "customer_stages": [IndexModel([("owner_id", ASCENDING)]), IndexModel([("department_path", ASCENDING)])],
-}
+from . import handlers, routes, store
 
 
-def handlers(rt):
-    return {"crm.customer.created": lambda event, session: funnel.customer_created(rt, session, event["data"])}
+def live_handlers(rt):
+    # The live consumer group writes into whichever version the pointer names when the event comes.
+    return handlers.for_models(lambda session: store.live(rt.db, session))
 
 
-SPEC = ServiceSpec(name="reporting", package="reporting", blueprints=[routes.blp], indexes=INDEXES,
-                   handlers=handlers)
+def on_start(rt):
+    store.live(rt.db).ensure_indexes()
+
+
+SPEC = ServiceSpec(name="reporting", package="reporting", blueprints=routes.BLUEPRINTS, handlers=live_handlers,
+                   on_start=on_start)

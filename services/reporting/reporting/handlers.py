@@ -1,0 +1,121 @@
+"""Events into the read models. Each handler loads a record, applies the pure rule, saves it with its tallies."""
+from __future__ import annotations
+
+import copy
+
+from crm_common import events
+
+from . import store
+from .basics import parse
+from .model import contributions as contrib
+from .model import customer as customer_model
+
+LEAD_FIELDS = ("channel", "campaign", "received_at")
+
+
+def customer_event(models, session, event: dict) -> None:
+    data = event["data"]
+    before = models.customers.find_one({"_id": data["customer_id"]}, session=session)
+    doc = customer_model.apply(_copy(before) or customer_model.new(data["customer_id"]), event)
+    if doc.get("source_lead_id") and not doc["lead"]:
+        lead = models.others.find_one({"_id": "lead:" + doc["source_lead_id"]}, session=session) or {}
+        doc["lead"] = {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k)}
+    doc.pop("paid", None)
+    if doc["payments"] and not doc["deleted"]:
+        doc["paid"] = True  # a sparse index of the customers who paid: RFM reads only those
+    store.save(models, "customers", before, doc, contrib.of_customer(doc), session)
+
+
+def lead_event(models, session, event: dict) -> None:
+    data, kind = event["data"], event["type"].rsplit(".", 1)[1]
+    if kind == "resubmitted":  # an exact duplicate: a fact of its own, under the channel it came through
+        doc = {"_id": "resub:" + event["id"], "channel": data.get("channel") or data.get("channel_id"),
+               "campaign": None, "resubmitted_at": data["received_at"]}
+        _save_other(models, session, doc, data.get("owner_id"), contrib.of_lead)
+        return
+    lead_id = data.get("lead_id") or data.get("merged_id")
+    before = models.others.find_one({"_id": "lead:" + lead_id}, session=session)
+    doc = _copy(before) or {"_id": "lead:" + lead_id, "lead_id": lead_id, "channel": None, "campaign": None}
+    owner = None
+    if kind == "received":
+        doc.update(channel=data.get("channel") or data["channel_id"], campaign=data.get("campaign"),
+                   received_at=data["received_at"], industry=data.get("industry"))
+    elif kind == "duplicate_detected":
+        doc["possible_at"] = data["detected_at"]
+    elif kind in ("assigned", "converted"):
+        at = data.get("assigned_at") or data.get("converted_at")
+        if not doc.get("owner_at") or parse(at) >= parse(doc["owner_at"]):
+            owner, doc["owner_at"] = data["owner_id"], at
+        if kind == "converted":
+            doc["converted_at"] = data["converted_at"]
+    else:
+        return
+    _save_other(models, session, doc, owner or doc.get("owner_id"), contrib.of_lead, before)
+    if kind == "received":
+        _refresh_customers_of_lead(models, session, doc)
+
+
+def pool_event(models, session, event: dict) -> None:
+    data, name = event["data"], event["type"].rsplit(".", 1)[1].removeprefix("customer_")
+    kind = {"claimed": "claimed" if data.get("kind", "claim") == "claim" else "assigned"}.get(name, name)
+    rep = data.get("owner_id") if name == "claimed" else data.get("previous_owner_id") or data.get("by")
+    at = next((v for k, v in data.items() if k.endswith("_at")), event["time"])
+    doc = {"_id": "move:" + event["id"], "kind": kind, "pool_id": data.get("pool_id"),
+           "customer_id": data.get("customer_id"), "at": at, "channel": None, "campaign": None}
+    _save_other(models, session, doc, rep, contrib.of_move)
+
+
+def user_event(models, session, event: dict) -> None:
+    data = event["data"]
+    before = models.users.find_one({"_id": data["user_id"]}, session=session)
+    models.users.replace_one({"_id": data["user_id"]}, {
+        "_id": data["user_id"], "username": data["username"], "role": data.get("role"),
+        "department_path": data.get("department_path", []), "active": data.get("active", True)},
+        upsert=True, session=session)
+    if before and before.get("department_path") == data.get("department_path", []):
+        return
+    for other in list(models.others.find({"owner_id": data["user_id"]}, session=session)):
+        _save_other(models, session, _copy(other), data["user_id"], OTHER_RULES[other["_id"].split(":")[0]],
+                    other)
+
+
+def department_event(models, session, event: dict) -> None:
+    data = event["data"]
+    models.departments.replace_one({"_id": data["department_id"]}, {
+        "_id": data["department_id"], "name": data["name"], "path": data.get("path", []),
+        "active": data.get("active", True)}, upsert=True, session=session)
+
+
+OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contrib.of_move}
+
+
+def _save_other(models, session, doc, owner_id, rule, before=None) -> None:
+    """Leads, resubmissions and pool moves are filed under their rep and the rep's department now."""
+    user = models.users.find_one({"_id": owner_id}, session=session) if owner_id else None
+    doc.update(owner_id=owner_id, department_path=(user or {}).get("department_path", []))
+    if before is None:
+        before = models.others.find_one({"_id": doc["_id"]}, session=session)
+    store.save(models, "others", before, doc, rule(doc), session)
+
+
+def _refresh_customers_of_lead(models, session, lead: dict) -> None:
+    for before in list(models.customers.find({"source_lead_id": lead["lead_id"]}, session=session)):
+        doc = _copy(before)
+        doc["lead"] = {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k)}
+        store.save(models, "customers", before, doc, contrib.of_customer(doc), session)
+
+
+def _copy(doc):
+    return copy.deepcopy(doc) if doc is not None else None
+
+
+TABLE = {"crm.customer.": customer_event, "crm.lead.": lead_event, "crm.pool.": pool_event,
+         "crm.user.": user_event, "crm.department.": department_event}
+
+
+def for_models(models_of) -> dict:
+    """Every contract type reporting reads -> handler(event, session) writing into `models_of(session)`."""
+    def handler_of(handle):
+        return lambda event, session: handle(models_of(session), session, event)
+    return {event_type: handler_of(handle) for event_type, _ in events.contract_types()
+            for prefix, handle in TABLE.items() if event_type.startswith(prefix)}

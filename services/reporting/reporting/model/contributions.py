@@ -1,0 +1,93 @@
+"""What one record adds to the pre-aggregated tallies, so reports never scan all customers.
+
+A contribution is (kind, parts, day) -> [count, amount in fen, seconds]. State kinds
+(day None) say where the record is now; flow kinds carry the local day they happened.
+A record's contributions are stored with it; a change subtracts the old ones and adds
+the new ones, under the record's old and new dimensions (owner, department, channel,
+campaign), so counts follow owners: a rep who lost a customer stops seeing it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..basics import CLOSED, advanced, day, days_between, parse
+from . import customer as model
+
+
+def of_customer(doc: dict) -> dict:
+    out: dict = defaultdict(lambda: [0, 0, 0])
+    if doc["deleted"] or doc.get("stage") is None:
+        return {}
+
+    def add(kind, *parts, on=None, amount=0, secs=0):
+        cell = out[(kind, *parts, on)]
+        cell[0] += 1
+        cell[1] += amount
+        cell[2] += int(secs)
+
+    stage = doc["stage"]
+    add("stage", stage)
+    last = model.last_followup(doc)
+    if stage != "lost" and doc.get("owner_id"):
+        add("cold", day(last["at"]) if last else None)
+        due = last and last.get("next")
+        if due and parse(due) > parse(last["at"]):
+            add("due", day(due))
+    qual = model.qualification(doc)
+    if qual.get("sign_date") and stage not in CLOSED and not doc.get("won_at"):
+        add("forecast", qual["sign_date"][:7], stage, amount=qual.get("amount") or 0)
+    if qual.get("first_sign_date") and qual.get("sign_date") and qual["sign_date"] > qual["first_sign_date"]:
+        add("slip", int(days_between(qual["first_sign_date"], qual["sign_date"])))
+    if doc.get("created_at"):
+        add("new", on=day(doc["created_at"]))
+    for stay in model.stays(doc):
+        add("entered", stay["stage"], on=day(stay["entered"]))
+        if stay["next"] and advanced(stay["stage"], stay["next"]):
+            add("advanced", stay["stage"], on=day(stay["entered"]))
+        if stay["exited"]:
+            add("stay", stay["stage"], on=day(stay["exited"]),
+                secs=days_between(stay["entered"], stay["exited"]) * 86400)
+    if doc.get("won_at"):
+        add("won", on=day(doc["won_at"]), amount=doc.get("won_fen", 0))
+        start = doc["lead"].get("received_at") or doc.get("created_at")
+        if start:
+            add("cycle", qual.get("grade"), doc.get("industry"), max(0, int(days_between(start, doc["won_at"]))),
+                on=day(doc["won_at"]))
+    for followup in doc["followups"].values():
+        add("fu", on=day(followup["at"]))
+    return dict(out)
+
+
+def of_lead(doc: dict) -> dict:
+    """A lead: received, flagged as a possible duplicate, converted; or one resubmission (an exact duplicate)."""
+    out = {}
+    if doc.get("received_at"):
+        out[("lead", day(doc["received_at"]))] = [1, 0, 0]
+    if doc.get("possible_at"):
+        out[("possible", day(doc["possible_at"]))] = [1, 0, 0]
+    if doc.get("converted_at"):
+        out[("converted", day(doc["converted_at"]))] = [1, 0, 0]
+    if doc.get("resubmitted_at"):
+        out[("dup", day(doc["resubmitted_at"]))] = [1, 0, 0]
+    return out
+
+
+def of_move(doc: dict) -> dict:
+    """A pool movement: reclaimed, claimed, returned, assigned (per pool and rep)."""
+    return {("pool", doc["kind"], doc.get("pool_id"), day(doc["at"])): [1, 0, 0]}
+
+
+def dims(doc: dict) -> dict:
+    """The dimensions a record's tallies are filed and filtered under."""
+    lead = doc.get("lead") or {}
+    return {"owner_id": doc.get("owner_id"), "department_path": list(doc.get("department_path") or []),
+            "channel": doc.get("channel", lead.get("channel")), "campaign": doc.get("campaign", lead.get("campaign"))}
+
+
+def stored(contributions: dict) -> list:
+    """The form kept on the record: keys may hold dots, so a list, not a MongoDB document."""
+    return [[list(key), *cell] for key, cell in sorted(contributions.items(), key=lambda kv: repr(kv[0]))]
+
+
+def loaded(rows: list | None) -> dict:
+    return {tuple(key): list(cell) for key, *cell in (rows or [])}

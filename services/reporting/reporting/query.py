@@ -1,0 +1,110 @@
+"""Rows of the tallies within a viewer's scope and the report filters.
+
+An admin or a manager reads the pre-aggregated tallies (one row per owner,
+department, channel, campaign and key, never one per customer). A rep's scope
+is the customers they own or collaborate on, which the tallies cannot split, so
+theirs is summed from those records' own contributions (a rep holds a few
+hundred at most, read through the owner and collaborator indexes).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from crm_common.auth import Principal
+from crm_common.errors import Problem
+
+from .basics import today
+from .model.contributions import loaded
+
+OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool")
+FILTERS = ("department_id", "owner_id", "channel", "campaign")
+
+
+@dataclass
+class View:
+    principal: Principal
+    now: datetime
+    start: str | None = None        # first local day of the period (inclusive)
+    end: str | None = None          # last local day of the period (inclusive)
+    department_id: str | None = None
+    owner_id: str | None = None
+    channel: str | None = None
+    campaign: str | None = None
+
+    @property
+    def today(self) -> date:
+        return today(self.now)
+
+    @property
+    def period_days(self) -> int | None:
+        if not self.start:
+            return None
+        end = date.fromisoformat(self.end) if self.end else self.today
+        return (end - date.fromisoformat(self.start)).days + 1
+
+
+def view_from(principal: Principal, now: datetime, args) -> View:
+    values = {k: (args.get(k) or None) for k in FILTERS}
+    for name in ("from", "to"):
+        if args.get(name):
+            try:
+                values["start" if name == "from" else "end"] = date.fromisoformat(args[name][:10]).isoformat()
+            except ValueError:
+                raise Problem(400, f"{name} is not a date", errors=[{"field": name, "message": "YYYY-MM-DD"}])
+    return View(principal, now, **values)
+
+
+def rows(models, view: View, kind: str, by=("k",), flow: bool = False) -> list[dict]:
+    """Summed tallies of `kind`, grouped by the fields `by` (of k, day, owner_id, channel, campaign)."""
+    if view.principal.is_admin or view.principal.role == "manager":
+        return _from_tallies(models, view, kind, by, flow)
+    return _from_records(models, view, kind, by, flow)
+
+
+def _from_tallies(models, view, kind, by, flow) -> list[dict]:
+    match: dict = {"kind": kind}
+    departments = [d for d in (_manager_leaf(view.principal), view.department_id) if d]
+    if departments:
+        match["department_path"] = {"$all": departments}
+    for name in ("owner_id", "channel", "campaign"):
+        if getattr(view, name):
+            match[name] = getattr(view, name)
+    if flow and (view.start or view.end):
+        match["day"] = {k: v for k, v in (("$gte", view.start), ("$lte", view.end)) if v}
+    group = {"_id": {f: f"${f}" for f in by}, "n": {"$sum": "$n"}, "amount": {"$sum": "$amount"},
+             "secs": {"$sum": "$secs"}}
+    return [{**row["_id"], "n": row["n"], "amount": row["amount"], "secs": row["secs"]}
+            for row in models.tallies.aggregate([{"$match": match}, {"$group": group}]) if row["n"]]
+
+
+def _manager_leaf(principal: Principal) -> str | None:
+    if principal.role == "manager":
+        return principal.department_path[-1] if principal.department_path else "-none-"
+    return None
+
+
+def _from_records(models, view, kind, by, flow) -> list[dict]:
+    me = view.principal.user_id
+    if kind in OTHER_KINDS:
+        records = models.others.find({"owner_id": me})
+    else:
+        records = models.customers.find({"$or": [{"owner_id": me}, {"collaborator_ids": me}], "deleted": False})
+    groups: dict = {}
+    for record in records:
+        lead = record.get("lead") or {}
+        dims = {"owner_id": record.get("owner_id"), "channel": record.get("channel", lead.get("channel")),
+                "campaign": record.get("campaign", lead.get("campaign"))}
+        if view.department_id and view.department_id not in record.get("department_path", []):
+            continue
+        if any(getattr(view, f) and dims[f] != getattr(view, f) for f in ("owner_id", "channel", "campaign")):
+            continue
+        for key, cell in loaded(record.get("contrib")).items():
+            on = key[-1]
+            if key[0] != kind or (flow and ((view.start and on < view.start) or (view.end and on > view.end))):
+                continue
+            fields = {"k": list(key[1:-1]), "day": on, **dims}
+            row = groups.setdefault(repr([fields[f] for f in by]),
+                                    {**{f: fields[f] for f in by}, "n": 0, "amount": 0, "secs": 0})
+            row["n"], row["amount"], row["secs"] = row["n"] + cell[0], row["amount"] + cell[1], row["secs"] + cell[2]
+    return [row for row in groups.values() if row["n"]]

@@ -1,0 +1,115 @@
+"""Funnel, per rep, going cold and forecast: DOMAIN §5, from the tallies."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from .basics import EXPECTED, STAGES, yuan
+from .query import View, rows
+
+COLD_BUCKETS = ("0-7", "8-15", "16-30", "31-90", "91-180", ">180", "never")
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def avg_days(secs: int, n: int) -> float | None:
+    return round(secs / n / 86400, 2) if n else None
+
+
+def by_key(found: list[dict], index: int = 0) -> dict:
+    out = defaultdict(lambda: {"n": 0, "amount": 0, "secs": 0})
+    for row in found:
+        cell = out[row["k"][index]]
+        for f in ("n", "amount", "secs"):
+            cell[f] += row[f]
+    return out
+
+
+def funnel(models, view: View) -> dict:
+    count, entered = by_key(rows(models, view, "stage")), by_key(rows(models, view, "entered", flow=True))
+    moved, stay = by_key(rows(models, view, "advanced", flow=True)), by_key(rows(models, view, "stay", flow=True))
+    custom = sorted((set(count) | set(entered)) - set(STAGES))
+    stages = []
+    for stage in list(STAGES) + custom:
+        days, rate = EXPECTED.get(stage, (None, None))
+        stages.append({
+            "stage": stage, "count": count[stage]["n"], "entered": entered[stage]["n"],
+            "advanced": moved[stage]["n"], "conversion_rate": ratio(moved[stage]["n"], entered[stage]["n"]),
+            "expected_rate": float(rate) if rate else None,
+            "avg_days": avg_days(stay[stage]["secs"], stay[stage]["n"]),
+            "expected_days": list(days) if days else None})
+    return {"stages": stages}
+
+
+def reps(models, view: View) -> dict:
+    def per_owner(kind, flow=True, by=("owner_id",)):
+        return [r for r in rows(models, view, kind, by=by, flow=flow) if r.get("owner_id")]
+    items: dict = defaultdict(lambda: {"new_customers": 0, "won": 0, "won_amount": 0, "followups": 0,
+                                       "overdue_reminders": 0, "held": 0, "avg_days": {}})
+    for row in per_owner("new"):
+        items[row["owner_id"]]["new_customers"] += row["n"]
+    for row in per_owner("won"):
+        items[row["owner_id"]]["won"] += row["n"]
+        items[row["owner_id"]]["won_amount"] += row["amount"]
+    for row in per_owner("fu"):
+        items[row["owner_id"]]["followups"] += row["n"]
+    for row in per_owner("stage", flow=False):
+        items[row["owner_id"]]["held"] += row["n"]
+    for row in per_owner("due", flow=False, by=("owner_id", "k")):
+        if row["k"][0] and row["k"][0] < view.today.isoformat():
+            items[row["owner_id"]]["overdue_reminders"] += row["n"]
+    for row in per_owner("stay", by=("owner_id", "k")):
+        items[row["owner_id"]]["avg_days"][row["k"][0]] = avg_days(row["secs"], row["n"])
+    weeks = Decimal(view.period_days or 28) / 7
+    names = usernames(models, items)
+    out = [{"user_id": owner, "username": names.get(owner, owner), **cell, "won_amount": yuan(cell["won_amount"]),
+            "followups_per_week": float((cell["followups"] / weeks).quantize(Decimal("0.01"), ROUND_HALF_UP))}
+           for owner, cell in items.items()]
+    return {"items": sorted(out, key=lambda i: (i["username"], i["user_id"]))}
+
+
+def usernames(models, user_ids) -> dict:
+    return {u["_id"]: u["username"] for u in models.users.find({"_id": {"$in": list(user_ids)}})}
+
+
+def going_cold(models, view: View) -> dict:
+    counts: dict = defaultdict(lambda: [0] * len(COLD_BUCKETS))
+    for row in rows(models, view, "cold", by=("owner_id", "k")):
+        if row.get("owner_id"):
+            counts[row["owner_id"]][_bucket(view.today, row["k"][0])] += row["n"]
+    names = usernames(models, counts)
+    out = [{"user_id": u, "username": names.get(u, u), "counts": c} for u, c in counts.items()]
+    return {"buckets": list(COLD_BUCKETS), "rows": sorted(out, key=lambda r: (r["username"], r["user_id"]))}
+
+
+def _bucket(today: date, last_day: str | None) -> int:
+    if last_day is None:
+        return len(COLD_BUCKETS) - 1
+    days = (today - date.fromisoformat(last_day)).days
+    for index, upper in enumerate((7, 15, 30, 90, 180)):
+        if days <= upper:
+            return index
+    return 5
+
+
+def forecast(models, view: View) -> dict:
+    months: dict = defaultdict(lambda: {"count": 0, "expected": 0, "weighted": Decimal(0)})
+    for row in rows(models, view, "forecast", by=("k",)):
+        month, stage = row["k"]
+        if (view.start and month < view.start[:7]) or (view.end and month > view.end[:7]):
+            continue
+        cell = months[month]
+        cell["count"] += row["n"]
+        cell["expected"] += row["amount"]
+        cell["weighted"] += row["amount"] * Decimal(EXPECTED.get(stage, (None, "0"))[1])
+    slips = [(row["k"][0], row["n"]) for row in rows(models, view, "slip")]
+    slipped = sum(n for _, n in slips)
+    return {"months": [{"month": m, "count": c["count"], "expected_amount": yuan(c["expected"]),
+                        "weighted_amount": yuan(int(c["weighted"].to_integral_value(ROUND_HALF_UP)))}
+                       for m, c in sorted(months.items())],
+            "slippage": {"count": slipped, "total_days": sum(d * n for d, n in slips),
+                         "avg_days": round(sum(d * n for d, n in slips) / slipped, 2) if slipped else None,
+                         "max_days": max((d for d, _ in slips), default=None)}}

@@ -1,0 +1,81 @@
+"""The read models' collections: one versioned set at a time is live, named by a pointer.
+
+A rebuild fills a new set (prefix `v<n>_`) beside the live one and then moves the
+pointer, so reports keep answering from the old set until the new one is complete.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pymongo import ASCENDING, IndexModel, UpdateOne
+
+from .model.contributions import dims as dims_of, loaded, stored
+
+POINTER = "rm_pointer"
+FIRST_PREFIX = "v1_"
+INDEXES = {
+    "customers": [IndexModel([("owner_id", ASCENDING)]), IndexModel([("collaborator_ids", ASCENDING)]),
+                  IndexModel([("source_lead_id", ASCENDING)], sparse=True),
+                  IndexModel([("paid", ASCENDING)], sparse=True)],
+    "others": [IndexModel([("owner_id", ASCENDING)])],
+    "tallies": [IndexModel([("kind", ASCENDING), ("day", ASCENDING)]),
+                IndexModel([("kind", ASCENDING), ("owner_id", ASCENDING)]),
+                IndexModel([("kind", ASCENDING), ("department_path", ASCENDING)])],
+}
+
+
+class Models:
+    """The collections of one version of the read models."""
+
+    def __init__(self, db, prefix: str):
+        self.db, self.prefix = db, prefix
+
+    def __getattr__(self, name):
+        return self.db[self.prefix + name]
+
+    def ensure_indexes(self) -> None:
+        for name, indexes in INDEXES.items():
+            self.db[self.prefix + name].create_indexes(indexes)
+
+    def drop(self) -> None:
+        for name in ("customers", "others", "users", "departments", "tallies"):
+            self.db[self.prefix + name].drop()
+
+
+def live(db, session=None) -> Models:
+    pointer = db[POINTER].find_one({"_id": "live"}, session=session)
+    return Models(db, pointer["prefix"] if pointer else FIRST_PREFIX)
+
+
+def building(db, session=None) -> Models | None:
+    pointer = db[POINTER].find_one({"_id": "building"}, session=session)
+    return Models(db, pointer["prefix"]) if pointer else None
+
+
+def save(models: Models, collection: str, before: dict | None, after: dict, contributions: dict, session) -> None:
+    """Store a record and move its tallies from what it added before to what it adds now."""
+    old = loaded(before.get("contrib")) if before else {}
+    old_dims, new_dims = (dims_of(before) if before else None), dims_of(after)
+    after["contrib"] = stored(contributions)
+    models.db[models.prefix + collection].replace_one({"_id": after["_id"]}, after, upsert=True, session=session)
+    if old_dims == new_dims:
+        changes = [(new_dims, key, _minus(contributions.get(key, [0, 0, 0]), old.get(key, [0, 0, 0])))
+                   for key in set(old) | set(contributions)]
+    else:
+        changes = ([(old_dims, key, _minus([0, 0, 0], cell)) for key, cell in old.items()]
+                   + [(new_dims, key, cell) for key, cell in contributions.items()])
+    writes = [_bump(d, key, cell) for d, key, cell in changes if any(cell)]
+    if writes:
+        models.tallies.bulk_write(writes, ordered=False, session=session)
+
+
+def _minus(a, b):
+    return [x - y for x, y in zip(a, b)]
+
+
+def _bump(dims: dict, key: tuple, cell: list) -> UpdateOne:
+    kind, *parts, on = key
+    ident = hashlib.sha1(json.dumps([dims, key], default=str).encode()).hexdigest()
+    return UpdateOne({"_id": ident}, {"$inc": {"n": cell[0], "amount": cell[1], "secs": cell[2]},
+                                      "$setOnInsert": {**dims, "kind": kind, "k": parts, "day": on}}, upsert=True)

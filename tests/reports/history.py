@@ -1,0 +1,150 @@
+"""A known event history for the reporting tests, and the answers computed by hand from it.
+
+NOW is 2026-06-30 12:00 in Shanghai. Reps: rep-a (department east), rep-b (west); m-east manages east.
+Every event happens at 10:00 UTC (18:00 in Shanghai, the same local day).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+NOW = datetime(2026, 6, 30, 4, 0, tzinfo=timezone.utc)
+EAST, WEST = ["d-root", "d-east"], ["d-root", "d-west"]
+DEPT = {"rep-a": EAST, "rep-b": WEST, "m-east": EAST}
+
+
+def at(day: str) -> str:
+    return f"2026-{day}T10:00:00+00:00"
+
+
+class History:
+    """Builds contract-valid events; customer events carry the customer's snapshot and version."""
+
+    def __init__(self, rt):
+        self.rt, self.events, self.customers = rt, [], {}
+
+    def emit(self, event_type, subject, data, version=None):
+        event = self.rt.event(event_type, subject, data)
+        if version is not None:
+            event["version"] = version
+        self.events.append(event)
+        return event
+
+    def user(self, user_id, role="rep"):
+        return self.emit("crm.user.created", user_id, {
+            "user_id": user_id, "username": user_id.upper(), "role": role, "department_id": DEPT[user_id][-1],
+            "department_path": DEPT[user_id], "supervisor_id": None, "active": True, "team_ids": [],
+            "holding_limit": 200}, 1)
+
+    def customer(self, cid, event, day=None, /, **data):
+        snap = self.customers.setdefault(cid, {
+            "customer_id": cid, "name": f"Customer {cid}", "owner_id": None, "department_path": [],
+            "collaborator_ids": [], "level": "B", "stage": "lead_acquired", "lifecycle": "potential", "tags": [],
+            "city": "Hangzhou", "industry": None, "contacts": [], "version": 0})
+        snap.update({k: data.pop(k) for k in list(data) if k in snap})
+        snap["version"] += 1
+        if event == "stage_changed":
+            data.update({"from": snap["stage"], "to": data["to"], "pipeline_id": "default", "by": "u",
+                         "changed_at": at(day)})
+            snap["stage"] = data["to"]
+        stamp = {"created": "created_at", "followed_up": "followed_up_at", "qualified": "qualified_at",
+                 "contract_signed": "signed_at", "payment_received": "recorded_at", "won": "won_at",
+                 "lost": "lost_at", "deleted": "deleted_at", "owner_changed": "changed_at"}.get(event)
+        if stamp:
+            data.setdefault(stamp, at(day))
+        data.setdefault("by", "u")
+        return self.emit(f"crm.customer.{event}", cid, {**snap, **data}, snap["version"])
+
+
+def build(rt) -> list[dict]:
+    """The history in publication order."""
+    h = History(rt)
+    for user in ("rep-a", "rep-b"):
+        h.user(user)
+    h.user("m-east", "manager")
+    lead = lambda lid, day, channel, campaign: h.emit("crm.lead.received", lid, {  # noqa: E731
+        "lead_id": lid, "channel_id": "ch-" + channel, "channel": channel, "name": "N", "company": None,
+        "company_key": None, "phones": [], "emails": [], "wechat_ids": [], "received_at": at(day),
+        "city": None, "industry": None, "campaign": campaign, "score": 50, "bucket": "warm"}, 1)
+    lead("L1", "06-01", "web", "spring")
+    h.emit("crm.lead.assigned", "L1", {"lead_id": "L1", "owner_id": "rep-a", "team_id": None, "by": "rules",
+                                       "assigned_at": at("06-01"), "respond_by": at("06-02")}, 2)
+    h.emit("crm.lead.converted", "L1", {"lead_id": "L1", "converted_by": "rep-a", "owner_id": "rep-a",
+                                        "phones": [], "emails": [], "converted_at": at("06-02")}, 3)
+    lead("L2", "06-03", "web", "=HYPERLINK(1)")
+    h.emit("crm.lead.duplicate_detected", "L2", {
+        "lead_id": "L2", "candidates": [{"id": "L1", "kind": "lead", "score": 92, "reason": "same_company_key"}],
+        "detected_at": at("06-03")}, 2)
+    lead("L3", "06-05", "expo", None)
+    h.emit("crm.lead.converted", "L3", {"lead_id": "L3", "converted_by": "rep-b", "owner_id": "rep-b",
+                                        "phones": [], "emails": [], "converted_at": at("06-06")}, 2)
+    h.emit("crm.lead.resubmitted", "L1", {"record_id": "L1", "record_kind": "lead", "owner_id": "rep-a",
+                                          "channel_id": "ch-expo", "channel": "expo", "matched_keys": ["phone"],
+                                          "received_at": at("06-10")}, 4)
+    a, b = dict(owner_id="rep-a", department_path=EAST), dict(owner_id="rep-b", department_path=WEST)
+    # C1: rep-a, from L1; two stage moves; qualified twice (the signing date slips 17 days); one follow-up
+    h.customer("C1", "created", "06-02", source_lead_id="L1", **a)
+    h.customer("C1", "stage_changed", "06-04", to="initial_contact")
+    h.customer("C1", "stage_changed", "06-09", to="needs_confirmed")
+    h.customer("C1", "qualified", "06-09", qualitative="valuable", grade="large", expected_amount=100000.50,
+               expected_sign_date="2026-07-15")
+    h.customer("C1", "followed_up", "06-10", followup_id="F1", channel="phone", summary="s", goal_met=True,
+               next_contact_at=at("06-20"))
+    h.customer("C1", "qualified", "06-11", qualitative="valuable", grade="large", expected_amount=120000,
+               expected_sign_date="2026-08-01")
+    # C2: created by rep-a, reclaimed to the pool and claimed by rep-b (west), who follows it up
+    h.customer("C2", "created", "06-01", **a)
+    h.emit("crm.pool.customer_reclaimed", "C2", {"customer_id": "C2", "previous_owner_id": "rep-a",
+                                                 "reason": "no_followup", "reclaimed_at": at("06-14")}, 1)
+    h.emit("crm.pool.customer_claimed", "C2", {"customer_id": "C2", "owner_id": "rep-b", "previous_owner_id": None,
+                                               "kind": "claim", "pool_id": "p1", "by": "rep-b",
+                                               "claimed_at": at("06-15")}, 2)
+    h.customer("C2", "owner_changed", "06-15", from_owner_id="rep-a", to_owner_id="rep-b", claim_count=1,
+               **b, **{"kind": "pool_claim"})
+    h.customer("C2", "followed_up", "06-29", followup_id="F2", channel="visit", summary="s", goal_met=False,
+               next_contact_at=at("07-05"))
+    # C3: rep-b, from L3; won 15 days after the lead came in; paid twice
+    h.customer("C3", "created", "06-06", source_lead_id="L3", industry="manufacturing", **b)
+    h.customer("C3", "qualified", "06-06", qualitative="valuable", grade="normal", expected_amount=50000,
+               expected_sign_date="2026-06-30")
+    h.customer("C3", "stage_changed", "06-07", to="initial_contact")
+    h.customer("C3", "stage_changed", "06-10", to="proposal")
+    h.customer("C3", "stage_changed", "06-20", to="contract_signed")
+    h.customer("C3", "contract_signed", "06-20", contract_id="K3", title=None, amount=50000.10,
+               start_date="2026-06-20", end_date="2027-06-19", order_total=50000.10)
+    h.customer("C3", "won", "06-20", order_total=50000.10)
+    h.customer("C3", "payment_received", "06-21", payment_id="P1", contract_id="K3", amount=20000.05,
+               received_on="2026-06-21", paid_total=20000.05, outstanding=30000.05)
+    h.customer("C3", "payment_received", "06-25", payment_id="P2", contract_id="K3", amount=30000.05,
+               received_on="2026-06-25", paid_total=50000.10, outstanding=0)
+    # C4: rep-a, lost after 5 days; C5: rep-a, deleted; C6: rep-b's, rep-a collaborates, paid once
+    h.customer("C4", "created", "06-03", **a)
+    h.customer("C4", "stage_changed", "06-08", to="lost")
+    h.customer("C4", "lost", "06-08", reason="budget")
+    h.customer("C5", "created", "06-04", **a)
+    h.customer("C5", "followed_up", "06-05", followup_id="F5", channel="phone", summary="s", goal_met=True,
+               next_contact_at=at("06-06"))
+    h.customer("C5", "deleted", "06-12")
+    h.customer("C6", "created", "06-05", collaborator_ids=["rep-a"], **b)
+    h.customer("C6", "payment_received", "06-28", payment_id="P6", contract_id=None, amount=1000,
+               received_on="2026-06-28", paid_total=1000, outstanding=-1000)
+    return h.events
+
+
+def delivery(events: list[dict]) -> list[dict]:
+    """The same history as a consumer may see it: late, out of order, redelivered and duplicated."""
+    late = [e for e in events if e["type"] in ("crm.lead.received", "crm.user.created")]
+    rest = [e for e in events if e not in late]
+    c1 = [e for e in rest if e["subject"] == "C1"]
+    # C1's second stage move and its first qualification arrive after the later events
+    swapped = [e for e in rest if e not in (c1[2], c1[3])] + [c1[3], c1[2]]
+    # every customer event twice, the lead and user events last
+    return swapped + swapped[::3] + late + late[:2]
+
+
+HAND = {  # the answers, computed by hand from the history above, for an admin with no filters
+    "funnel": {  # stage: count, entered, advanced, conversion_rate, avg_days
+        "lead_acquired": (2, 5, 2, 0.4, 2.67), "initial_contact": (0, 2, 2, 1.0, 4.0),
+        "needs_confirmed": (1, 1, 0, 0.0, None), "proposal": (0, 1, 1, 1.0, 10.0),
+        "negotiation": (0, 0, 0, None, None), "contract_signed": (1, 1, 0, 0.0, None),
+        "lost": (1, 1, 0, 0.0, None)},
+}

@@ -1,0 +1,106 @@
+"""Every report against answers computed by hand from a known history delivered late,
+out of order, redelivered and duplicated (issue 11, must-show 6)."""
+import csv
+import io
+
+import pytest
+
+from .history import EAST, HAND, build, delivery
+
+
+@pytest.fixture
+def history(rt, feed, at_now):
+    events = build(rt)
+    feed(delivery(events))
+    return events
+
+
+def funnel_table(body):
+    return {s["stage"]: (s["count"], s["entered"], s["advanced"], s["conversion_rate"], s["avg_days"])
+            for s in body["stages"]}
+
+
+def test_the_funnel_follows_every_stage_change_owner_and_deletion(history, get):
+    body = get("/v1/reports/funnel")
+    assert funnel_table(body) == HAND["funnel"]
+    proposal = next(s for s in body["stages"] if s["stage"] == "proposal")
+    assert (proposal["expected_rate"], proposal["expected_days"]) == (0.35, [14, 21])
+
+
+def test_a_manager_sees_only_their_subtree_and_a_rep_what_they_own_or_collaborate_on(history, get):
+    east = funnel_table(get("/v1/reports/funnel", "m-east", "manager", EAST))
+    assert {s: v[0] for s, v in east.items() if v[0]} == {"needs_confirmed": 1, "lost": 1}  # C1, C4; not C2 any more
+    mine = funnel_table(get("/v1/reports/funnel", "rep-a", "rep"))
+    assert {s: v[0] for s, v in mine.items() if v[0]} == {"lead_acquired": 1, "needs_confirmed": 1, "lost": 1}
+    theirs = funnel_table(get("/v1/reports/funnel", "rep-b", "rep"))
+    assert {s: v[0] for s, v in theirs.items() if v[0]} == {"lead_acquired": 2, "contract_signed": 1}
+
+
+def test_filters_by_period_channel_and_owner(history, get):
+    period = funnel_table(get("/v1/reports/funnel", **{"from": "2026-06-05", "to": "2026-06-10"}))
+    assert period["lead_acquired"][1] == 2  # C3 and C6 entered; C1, C2, C4 before the period
+    assert period["initial_contact"][1] == 1  # C3 on 06-07 (C1 on 06-04)
+    web = funnel_table(get("/v1/reports/funnel", channel="web"))
+    assert {s: v[0] for s, v in web.items() if v[0]} == {"needs_confirmed": 1}
+    rep_b = get("/v1/reports/reps", owner_id="rep-b")["items"]
+    assert [i["user_id"] for i in rep_b] == ["rep-b"]
+
+
+def test_per_rep(history, get):
+    items = {i["user_id"]: i for i in get("/v1/reports/reps", **{"from": "2026-06-03", "to": "2026-06-30"})["items"]}
+    a, b = items["rep-a"], items["rep-b"]
+    assert (a["username"], a["new_customers"], a["won"], a["won_amount"], a["followups"], a["overdue_reminders"],
+            a["held"]) == ("REP-A", 1, 0, "0.00", 1, 1, 2)  # C4 new in the period; C1 due 06-20, not followed up
+    assert (b["new_customers"], b["won"], b["won_amount"], b["followups"], b["overdue_reminders"],
+            b["held"]) == (2, 1, "50000.10", 1, 0, 3)
+    assert a["followups_per_week"] == 0.25  # 1 in 4 weeks
+    assert b["avg_days"] == {"lead_acquired": 1.0, "initial_contact": 3.0, "proposal": 10.0}
+
+
+def test_going_cold(history, get):
+    body = get("/v1/reports/going-cold")
+    assert body["buckets"] == ["0-7", "8-15", "16-30", "31-90", "91-180", ">180", "never"]
+    assert {r["user_id"]: r["counts"] for r in body["rows"]} == {
+        "rep-a": [0, 0, 1, 0, 0, 0, 0],   # C1 followed up 20 days ago; C4 is lost; C2 is no longer theirs
+        "rep-b": [1, 0, 0, 0, 0, 0, 2]}   # C2 yesterday; C3 and C6 never
+
+
+def test_channels_and_campaigns(history, get):
+    items = {(i["channel"], i["campaign"]): i for i in get("/v1/reports/channels")["items"]}
+    assert set(items) == {("web", "spring"), ("web", "=HYPERLINK(1)"), ("expo", None)}
+    web, flagged, expo = items[("web", "spring")], items[("web", "=HYPERLINK(1)")], items[("expo", None)]
+    assert (web["leads"], web["converted"], web["conversion_rate"], web["won_amount"]) == (1, 1, 1.0, "0.00")
+    assert (flagged["leads"], flagged["possible_duplicates"], flagged["conversion_rate"]) == (1, 1, 0.0)
+    assert (expo["leads"], expo["duplicates"], expo["converted"], expo["won"], expo["won_amount"]) == (
+        1, 1, 1, 1, "50000.10")
+
+
+def test_sales_cycle_rfm_pool_and_forecast(history, get):
+    cycle = get("/v1/reports/sales-cycle")
+    assert cycle["by_grade"] == [{"grade": "normal", "count": 1, "median_days": 15, "mean_days": 15.0}]
+    assert cycle["by_industry"] == [{"industry": "manufacturing", "count": 1, "median_days": 15, "mean_days": 15.0}]
+    segments = {s["segment"]: s["count"] for s in get("/v1/reports/rfm")["segments"]}
+    assert len(segments) == 11 and {s: n for s, n in segments.items() if n} == {"at_risk": 1, "about_to_sleep": 1}
+    listed = get("/v1/reports/rfm", segment="at_risk")["items"]
+    assert [(c["customer_id"], c["recency_days"], c["frequency"], c["monetary"]) for c in listed] == [
+        ("C3", 5, 2, "50000.10")]
+    pool = get("/v1/reports/pool")
+    assert {r["user_id"]: (r["reclaimed"], r["claimed"]) for r in pool["reps"]} == {"rep-a": (1, 0), "rep-b": (0, 1)}
+    assert {p["pool_id"]: p["claimed"] for p in pool["pools"]} == {None: 0, "p1": 1}
+    forecast = get("/v1/reports/forecast")
+    assert forecast["months"] == [{"month": "2026-08", "count": 1, "expected_amount": "120000.00",
+                                   "weighted_amount": "54000.00"}]
+    assert forecast["slippage"] == {"count": 1, "total_days": 17, "avg_days": 17.0, "max_days": 17}
+
+
+def test_csv_has_the_same_numbers_and_no_formula_runs(history, client, token_for, get):
+    response = client.get("/v1/reports/channels", headers={**token_for("u-admin", "admin"), "Accept": "text/csv"})
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    by_campaign = {r["campaign"]: r for r in rows}
+    assert "'=HYPERLINK(1)" in by_campaign and by_campaign[""]["won_amount"] == "50000.10"
+    funnel = client.get("/v1/reports/funnel?format=csv", headers=token_for("u-admin", "admin"))
+    table = {r["stage"]: r for r in csv.DictReader(io.StringIO(funnel.get_data(as_text=True).lstrip("\ufeff")))}
+    for stage, (count, entered, advanced, _, _) in HAND["funnel"].items():
+        assert (int(table[stage]["count"]), int(table[stage]["entered"]), int(table[stage]["advanced"])) == (
+            count, entered, advanced)
