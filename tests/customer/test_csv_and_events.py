@@ -1,4 +1,4 @@
-"""CSV import and export, and the pool's ownership events arriving through Kafka."""
+"""CSV import and export, and the pool's ownership requests arriving through Kafka."""
 import csv
 import io
 import time
@@ -57,17 +57,18 @@ def test_the_export_is_a_spreadsheet_of_the_filtered_scope(org, client):
     assert rows[0]["owner_id"] == org.id("alice") and rows[0]["phones"].startswith("+86")
 
 
-def pool_event(rt, event_type, customer_id, data):
-    return rt.event(event_type, customer_id, {"customer_id": customer_id, **data})
+def pool_request(rt, customer_id, version, kind, expected, to_owner_id=None):
+    event = rt.event("crm.pool.ownership_requested", customer_id, {
+        "request_id": f"req-{kind}", "customer_id": customer_id, "kind": kind, "expected": expected,
+        "to_owner_id": to_owner_id, "pool_id": "default", "requested_at": "2025-01-08T00:00:00Z"})
+    event["version"] = version  # as the pool's outbox numbers its events of this customer
+    return event
 
 
-def test_pool_events_from_kafka_move_the_owner_once_even_when_redelivered(org, rt):
+def test_pool_requests_from_kafka_move_the_owner_once_even_when_redelivered(org, rt):
     customer = org.customer("alice")
-    claim = pool_event(rt, "crm.pool.customer_claimed", customer["id"], {
-        "owner_id": org.id("carol"), "previous_owner_id": None, "kind": "assign",
-        "claimed_at": "2025-01-09T00:00:00Z"})
-    reclaim = pool_event(rt, "crm.pool.customer_reclaimed", customer["id"], {
-        "previous_owner_id": org.id("alice"), "reason": "no_followup", "reclaimed_at": "2025-01-08T00:00:00Z"})
+    reclaim = pool_request(rt, customer["id"], 1, "reclaim", {"owner_id": org.id("alice")})
+    claim = pool_request(rt, customer["id"], 2, "assign", {"owner_id": None}, org.id("carol"))
     for event in (reclaim, claim, claim):  # the claim arrives twice: at-least-once delivery
         rt.producer.send(topic_for(event["type"]), key=customer["id"].encode(), value=encode(event)).get(timeout=10)
     loop = ConsumerLoop(rt, "customer", handlers(rt))

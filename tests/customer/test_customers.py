@@ -119,22 +119,39 @@ def test_a_converted_lead_becomes_one_customer_however_often_the_event_comes(org
     assert created[0]["source_lead_id"] == "lead-1" and created[0]["lifecycle"] == "potential"
 
 
+def pool_request(customer_id, kind, expected, to_owner_id=None):
+    return {"request_id": f"req-{kind}", "customer_id": customer_id, "kind": kind, "expected": expected,
+            "to_owner_id": to_owner_id, "pool_id": "default", "reason": None, "rule": "no_followup", "by": "pool",
+            "requested_at": "2025-01-08T00:00:00Z"}
+
+
 def test_the_pool_reclaims_and_a_claim_gives_a_new_owner(org, rt, client):
     customer = org.customer("alice")
-    rt.transaction(lambda s: ownership.reclaimed(rt, s, {"customer_id": customer["id"], "reason": "no_followup",
-                                                         "previous_owner_id": org.id("alice"),
-                                                         "reclaimed_at": "2025-01-08T00:00:00Z"}))
+    reclaim = pool_request(customer["id"], "reclaim", {"owner_id": org.id("alice"), "last_followup_at": None})
+    rt.transaction(lambda s: ownership.requested(rt, s, reclaim))
     pooled = client.get(f"/v1/customers/{customer['id']}", headers=org.admin).json
-    assert (pooled["owner_id"], pooled["in_pool"], pooled["claim_count"]) == (None, True, 0)
+    assert (pooled["owner_id"], pooled["in_pool"], pooled["pool_id"], pooled["claim_count"]) == (None, True, "default", 0)
     assert client.get(f"/v1/customers/{customer['id']}", headers=org.headers["alice"]).status_code == 404
-    rt.transaction(lambda s: ownership.claimed(rt, s, {
-        "customer_id": customer["id"], "owner_id": org.id("carol"), "previous_owner_id": None, "kind": "claim",
-        "claimed_at": "2025-01-09T00:00:00Z"}))
+    claim = pool_request(customer["id"], "claim", {"owner_id": None}, to_owner_id=org.id("carol"))
+    rt.transaction(lambda s: ownership.requested(rt, s, claim))
     claimed = client.get(f"/v1/customers/{customer['id']}", headers=org.headers["carol"]).json
     assert (claimed["owner_id"], claimed["in_pool"], claimed["claim_count"]) == (org.id("carol"), False, 1)
-    assert claimed["department_path"] == org.users["carol"]["department_path"]
-    kinds = [e["kind"] for e in events(rt, "crm.customer.owner_changed", customer["id"])]
-    assert kinds == ["pool_reclaim", "pool_claim"]
+    assert claimed["department_path"] == org.users["carol"]["department_path"] and claimed["pool_id"] is None
+    changes = events(rt, "crm.customer.owner_changed", customer["id"])
+    assert [(e["kind"], e["request_id"]) for e in changes] == [("pool_reclaim", "req-reclaim"), ("pool_claim", "req-claim")]
+
+
+def test_a_pool_request_whose_expectation_no_longer_holds_is_refused_and_changes_nothing(org, rt, client):
+    customer = org.customer("alice")
+    stale = pool_request(customer["id"], "reclaim", {"owner_id": org.id("bob")})
+    rt.transaction(lambda s: ownership.requested(rt, s, stale))
+    claim = pool_request(customer["id"], "claim", {"owner_id": None}, to_owner_id=org.id("carol"))
+    rt.transaction(lambda s: ownership.requested(rt, s, claim))
+    stored = client.get(f"/v1/customers/{customer['id']}", headers=org.headers["alice"]).json
+    assert (stored["owner_id"], stored["in_pool"], stored["version"]) == (org.id("alice"), False, customer["version"])
+    refusals = events(rt, "crm.customer.ownership_refused", customer["id"])
+    assert [(r["request_id"], r["reason"], r["owner_id"]) for r in refusals] == [
+        ("req-reclaim", "owner_changed", org.id("alice")), ("req-claim", "owner_changed", org.id("alice"))]
 
 
 ISSUE_EVENTS = {"created", "updated", "owner_changed", "stage_changed", "qualified", "followed_up", "contract_signed",

@@ -1,5 +1,5 @@
 """Who owns a customer and who works on it: reassignment, transfer, collaborators,
-and the ownership moves the pool service decides (crm.pool events).
+and the ownership moves the pool service asks for (crm.pool.ownership_requested).
 
 Every change of owner counts once in `claim_count` (领取次数) and moves the
 customer into the new owner's department, so managers' data scope follows it.
@@ -7,8 +7,10 @@ customer into the new owner's department, so managers' data scope follows it.
 from __future__ import annotations
 
 import logging
+from datetime import timezone
 
 from crm_common.errors import Problem
+from crm_common.events import parse_time
 
 from . import customers, org
 
@@ -80,26 +82,62 @@ def set_collaborators(rt, customer_id: str, user_ids: list, *, principal, scope:
     return customers.change(rt, customer_id, mutate, scope=scope, expected=expected)
 
 
-def reclaimed(rt, session, data: dict) -> None:
-    """Handle crm.pool.customer_reclaimed: the customer has no owner now; it is in the pool."""
-    _apply_pool_move(rt, session, data["customer_id"], None, "pool_reclaim", reason=data.get("reason"), by="pool")
+def requested(rt, session, data: dict) -> None:
+    """Handle crm.pool.ownership_requested: apply the pool's move only if what it saw still holds.
 
-
-def claimed(rt, session, data: dict) -> None:
-    """Handle crm.pool.customer_claimed: a rep claimed it, or a manager assigned it, from the pool."""
-    owner = rt.db.users.find_one({"_id": data["owner_id"]}, session=session) or {"_id": data["owner_id"]}
-    _apply_pool_move(rt, session, data["customer_id"], owner, f"pool_{data['kind']}", reason=None,
-                     by=data.get("by") or "pool")
-
-
-def _apply_pool_move(rt, session, customer_id: str, owner: dict | None, kind: str, *, reason, by: str) -> None:
-    before = rt.db.customers.find_one({"_id": customer_id}, session=session)
+    The pool decides reclaims, claims, assignments, returns and transfers from its copy of the
+    customer; this service alone writes the owner. If the owner, the last follow-up, the level or
+    the lifecycle differ from what the pool expected, the move is refused and said so in
+    crm.customer.ownership_refused, with the customer as it is, so the pool converges on it.
+    """
+    before = rt.db.customers.find_one({"_id": data["customer_id"]}, session=session)
     if before is None:
-        log.warning("pool moved unknown customer %s; ignored", customer_id)
-        return  # deleted meanwhile: nothing to own
+        log.info("the pool asked to move deleted customer %s; ignored", data["customer_id"])
+        return  # the pool hears of the deletion from crm.customer.deleted
+    reason = unmet(before, data["expected"])
+    owner = None
+    if reason is None and data.get("to_owner_id"):
+        owner = rt.db.users.find_one({"_id": data["to_owner_id"], "active": True}, session=session)
+        reason = None if owner else "unknown_user"
+    if reason:
+        rt.publish(session, rt.event("crm.customer.ownership_refused", before["_id"], {
+            **customers.snapshot(before), "request_id": data["request_id"], "request_kind": data["kind"],
+            "reason": reason, "last_followup_at": _iso(before.get("last_followup_at")),
+            "refused_at": rt.clock.now().isoformat()}))
+        return
     after = {**before, "collaborator_ids": list(before.get("collaborator_ids", []))}
-    events = set_owner(rt, session, after, owner, kind=kind, by=by, reason=reason)
+    by = data.get("by") or "pool"
+    if data["kind"] == "transfer":  # between pools: nobody owns it before or after
+        after["pool_id"] = data["pool_id"]
+        events = [customers.updated(rt, by, "pool_id")]
+    else:
+        events = set_owner(rt, session, after, owner, kind=f"pool_{data['kind']}", by=by, reason=data.get("reason"))
+        after["pool_id"] = None if owner else data["pool_id"]
+        events[0][1].update(request_id=data["request_id"], pool_id=after["pool_id"], in_pool=owner is None)
     customers.save(rt, session, before, after, events)
+
+
+REFUSALS = {"owner_id": "owner_changed", "last_followup_at": "followed_up", "level": "level_changed",
+            "lifecycle": "lifecycle_changed"}
+
+
+def unmet(customer: dict, expected: dict) -> str | None:
+    """Why the pool's expectation no longer holds (pure), or None if it does."""
+    for field, value in expected.items():
+        current = customer.get(field)
+        if field == "last_followup_at":
+            current, value = _iso(current), _iso(parse_time(value)) if value else None
+        if current != value:
+            return REFUSALS.get(field, f"{field}_changed")
+    return None
+
+
+def _iso(at) -> str | None:
+    """A stored time at MongoDB's precision, so the pool's copy and ours compare equal."""
+    if at is None:
+        return None
+    at = at.replace(tzinfo=at.tzinfo or timezone.utc).astimezone(timezone.utc)
+    return at.replace(microsecond=at.microsecond // 1000 * 1000).isoformat()
 
 
 def follow_owner_department(rt, session, user: dict, *, by: str) -> None:

@@ -16,7 +16,7 @@ SERVER_OWNED = {
     "stage_entered_at", "lifecycle", "milestones", "qualification", "last_followup_at", "next_contact_at",
     "claim_count", "followup_count", "completeness", "opportunity_total", "order_total", "paid_total",
     "outstanding", "contract_count", "purchases", "version", "created_at", "updated_at", "source_lead_id",
-    "in_pool", "loss_reason",
+    "in_pool", "pool_id", "loss_reason",
 }
 TEXT = ma.validate.Length(max=500)
 LONG_TEXT = ma.validate.Length(max=5000)
@@ -149,6 +149,7 @@ class CustomerOut(CustomerFields):
     outstanding = ma.fields.Float()
     contract_count = ma.fields.Integer()
     in_pool = ma.fields.Boolean()
+    pool_id = ma.fields.String(allow_none=True, metadata={"description": "the pool it waits in, while it has no owner"})
     source_lead_id = ma.fields.String(allow_none=True)
     version = ma.fields.Integer()
     created_at = ma.fields.DateTime()

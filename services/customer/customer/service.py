@@ -33,8 +33,7 @@ INDEXES = {
 def handlers(rt):
     return {
         "crm.lead.converted": lambda event, session: intake.create_from_lead(rt, session, event["data"]),
-        "crm.pool.customer_reclaimed": lambda event, session: ownership.reclaimed(rt, session, event["data"]),
-        "crm.pool.customer_claimed": lambda event, session: ownership.claimed(rt, session, event["data"]),
+        "crm.pool.ownership_requested": lambda event, session: ownership.requested(rt, session, event["data"]),
     }
 
 

@@ -1,80 +1,96 @@
-"""Tracking owned customers and taking the neglected back into the pool (DOMAIN §3).
+"""The reclaim job (DOMAIN §3): warn owners ahead of a reclaim, then ask for the customer back.
 
-The thin slice applies the default rule only: no follow-up for 7 days.
-Pools, their rules and claiming deepen later.
+It reads only entries whose `next_due_at` has passed, through the index on
+(status, next_due_at), and writes each batch in one transaction (bulk entry
+updates, one insert of movements, one outbox write), so its cost follows the
+number of customers due, not the number held. It is idempotent: an entry it has
+handled is no longer due, and a second run finds nothing. The decision is the
+pool's, from its copy; the customer service applies it only if the owner and
+the last follow-up are still what the pool saw (see customer/ownership.py).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from pymongo import UpdateOne
 
-from crm_common.events import parse_time
+from . import entries, movements, pools, rules
+from .entries import IN_POOL, OWNED
 
-NO_FOLLOWUP_DAYS = 7
-OWNED, IN_POOL, DELETED = "owned", "in_pool", "deleted"
-
-
-def reclaim_due_at(last_activity: datetime) -> datetime:
-    return last_activity + timedelta(days=NO_FOLLOWUP_DAYS)
+BATCH = 500
 
 
-def track(rt, session, customer: dict) -> None:
-    """Handle crm.customer.created: start the customer's reclaim clock."""
-    created = parse_time(customer["created_at"])
-    rt.db.pool_entries.update_one({"_id": customer["customer_id"]}, {"$setOnInsert": {
-        "customer_id": customer["customer_id"], "owner_id": customer["owner_id"],
-        "department_path": customer["department_path"], "collaborator_ids": [],
-        "level": customer["level"], "status": OWNED, "last_activity_at": created,
-        "reclaim_due_at": reclaim_due_at(created), "tracked_at": rt.clock.now(),
-    }}, upsert=True, session=session)
-
-
-def followed_up(rt, session, data: dict) -> None:
-    """Handle crm.customer.followed_up: the owner is working the customer, so its clock starts again."""
-    at = parse_time(data["followed_up_at"])
-    rt.db.pool_entries.update_one({"_id": data["customer_id"], "status": OWNED}, {
-        "$max": {"last_activity_at": at, "reclaim_due_at": reclaim_due_at(at)}}, session=session)
-
-
-def owner_changed(rt, session, data: dict) -> None:
-    """Handle crm.customer.owner_changed: a reassigned or transferred customer gets its new owner a full period.
-
-    Moves the pool made itself (kind pool_*) are already recorded here.
-    """
-    if data["kind"].startswith("pool_") or not data.get("to_owner_id"):
-        return
-    at = parse_time(data["changed_at"])
-    rt.db.pool_entries.update_one({"_id": data["customer_id"], "status": OWNED}, {"$set": {
-        "owner_id": data["to_owner_id"], "department_path": data["department_path"],
-        "collaborator_ids": data.get("collaborator_ids", []), "last_activity_at": at,
-        "reclaim_due_at": reclaim_due_at(at)}}, session=session)
-
-
-def deleted(rt, session, data: dict) -> None:
-    """Handle crm.customer.deleted: a deleted customer is never reclaimed (the entry stays for the record)."""
-    rt.db.pool_entries.update_one({"_id": data["customer_id"]}, {"$set": {
-        "status": DELETED, "deleted_at": parse_time(data["deleted_at"])}}, session=session)
-
-
-def reclaim_due(rt) -> dict:
-    """Scheduled job: move every owned customer past its due time into the pool."""
+def reclaim_due(rt, *, batch: int = BATCH) -> dict:
+    """Scheduled job `reclaim-due`, run under a lease by one replica at a time."""
     now = rt.clock.now()
-    moved = 0
-    for entry in list(rt.db.pool_entries.find({"status": OWNED, "reclaim_due_at": {"$lte": now}})):
-        moved += rt.transaction(lambda s, e=entry: _reclaim(rt, s, e, now))
-    return {"reclaimed": moved}
+    totals = {"reclaimed": 0, "warned": 0, "replanned": 0}
+    while True:
+        counts = rt.transaction(lambda session: _pass(rt, session, now, batch))
+        for key in totals:
+            totals[key] += counts[key]
+        if counts["seen"] < batch:
+            return totals
 
 
-def _reclaim(rt, session, entry: dict, now) -> int:
-    done = rt.db.pool_entries.update_one(
-        {"_id": entry["_id"], "status": OWNED, "reclaim_due_at": {"$lte": now}},
-        {"$set": {"status": IN_POOL, "previous_owner_id": entry["owner_id"], "owner_id": None,
-                  "reclaimed_at": now}}, session=session)
-    if done.modified_count == 0:
-        return 0  # someone else moved it meanwhile
-    rt.db.movements.insert_one({"customer_id": entry["_id"], "kind": "reclaim", "actor": "system",
-                                "reason": f"no follow-up for {NO_FOLLOWUP_DAYS} days",
-                                "from_owner_id": entry["owner_id"], "at": now}, session=session)
-    rt.publish(session, rt.event("crm.pool.customer_reclaimed", entry["_id"], {
-        "customer_id": entry["_id"], "previous_owner_id": entry["owner_id"],
-        "reason": "no_followup", "reclaimed_at": now.isoformat()}))
-    return 1
+def _pass(rt, session, now, batch: int) -> dict:
+    due = list(rt.db.pool_entries.find({"status": OWNED, "next_due_at": {"$lte": now}}, session=session)
+               .sort("next_due_at", 1).limit(batch))
+    pool_rules = pools.rules_by_pool(rt, session)
+    writes, moved, events = [], [], []
+    counts = {"seen": len(due), "reclaimed": 0, "warned": 0, "replanned": 0}
+    for entry in due:
+        the_rules = pool_rules.get(entry.get("pool_id")) or pool_rules[pools.DEFAULT_ID]
+        planned = rules.schedule(entry, the_rules)
+        if planned.reclaim_due_at is not None and planned.reclaim_due_at <= now:
+            movement, changes = _reclaim(rt, session, entry, planned.rule, now)
+            moved.append(movement)
+            events.append(movements.request_event(rt, movement, _expected(entry)))
+            counts["reclaimed"] += 1
+        else:
+            changes, warning = _warn(rt, entry, the_rules, planned, now)
+            if warning:
+                events.append(warning)
+                counts["warned"] += 1
+            else:
+                counts["replanned"] += 1  # rules or exemptions changed: only its plan moves
+        writes.append(UpdateOne({"_id": entry["_id"]}, {"$set": changes}))
+    if writes:
+        rt.db.pool_entries.bulk_write(writes, ordered=False, session=session)
+    if moved:
+        rt.db.movements.insert_many(moved, session=session)
+    if events:
+        rt.publish(session, *events)
+    return counts
+
+
+def _expected(entry: dict) -> dict:
+    """What the customer service must still see for the reclaim to apply."""
+    last = entry.get("last_followup_at")
+    return {"owner_id": entry["owner_id"], "last_followup_at": last.isoformat() if last else None,
+            "level": entry.get("level"), "lifecycle": entry.get("lifecycle")}
+
+
+def _reclaim(rt, session, entry: dict, rule: str, now) -> tuple[dict, dict]:
+    target = pools.for_department(rt, entry.get("department_path"), session) if entry.get("pool_id") is None \
+        else entry["pool_id"]
+    movement = movements.new(kind="reclaim", customer_id=entry["_id"], pool_id=target, actor="system", at=now,
+                             user_id=entry["owner_id"], from_owner_id=entry["owner_id"], rule=rule,
+                             reason=f"reclaimed by the rule {rule}")
+    changes = {"status": IN_POOL, "owner_id": None, "previous_owner_id": entry["owner_id"], "reclaimed_at": now,
+               "pool_id": target, "pending": {"request_id": movement["request_id"], "kind": "reclaim"},
+               "next_due_at": None, "reclaim_due_at": None, "reclaim_rule": None}
+    return movement, changes
+
+
+def _warn(rt, entry: dict, the_rules: dict, planned, now) -> tuple[dict, dict | None]:
+    """Send the most urgent warning that has come due; the earlier lead times it passed count as sent."""
+    passed = [w for w in planned.warnings if w[1] <= now]
+    sent = entry.get("warned", []) if entry.get("warned_due_at") == planned.reclaim_due_at else []
+    warned = sorted(set(sent) | {days for days, _ in passed})
+    after = {**entry, "warned": warned, "warned_due_at": planned.reclaim_due_at}
+    changes = {"warned": warned, "warned_due_at": planned.reclaim_due_at, **entries.plan(after, the_rules)}
+    if not passed:
+        return changes, None
+    days = min(d for d, _ in passed)
+    return changes, rt.event("crm.pool.reclaim_warning", entry["_id"], {
+        "customer_id": entry["_id"], "owner_id": entry["owner_id"], "pool_id": entry.get("pool_id"),
+        "rule": planned.rule, "days_before": days, "reclaim_due_at": planned.reclaim_due_at.isoformat(),
+        "warned_at": now.isoformat()})

@@ -1,29 +1,17 @@
-"""The pool service's HTTP API."""
-import marshmallow as ma
+"""Returns by the owner, the movement log, and the tracked entries (reclaim due times)."""
 from flask import g
 
 from crm_common.auth import customer_scope, require_user
-from crm_common.paging import PageArgs, page, page_schema
+from crm_common.idempotency import idempotent
+from crm_common.paging import page, page_schema
 from crm_common.web import Blueprint, runtime
+
+from . import returns
+from .schemas import EntryOut, EntryQuery, MovementOut, MovementQuery, MoveOut, ReturnIn
 
 blp = Blueprint("pool_entries", __name__, url_prefix="/v1/pool-entries",
                 description="Customers tracked for reclaim, owned or in the pool")
-
-
-class EntryOut(ma.Schema):
-    customer_id = ma.fields.String()
-    owner_id = ma.fields.String(allow_none=True)
-    previous_owner_id = ma.fields.String(allow_none=True)
-    status = ma.fields.String(metadata={"description": "owned or in_pool"})
-    level = ma.fields.String()
-    last_activity_at = ma.fields.DateTime()
-    reclaim_due_at = ma.fields.DateTime()
-    reclaimed_at = ma.fields.DateTime(allow_none=True)
-
-
-class EntryQuery(PageArgs):
-    customer_id = ma.fields.String()
-    status = ma.fields.String(validate=ma.validate.OneOf(["owned", "in_pool"]))
+moves_blp = Blueprint("movements", __name__, url_prefix="/v1", description="Returns and the movement log")
 
 
 @blp.route("", methods=["GET"])
@@ -35,3 +23,26 @@ def list_entries(args):
     if args.get("status") != "in_pool":
         query = {"$and": [query, {"$or": [customer_scope(g.principal), {"status": "in_pool"}]}]}
     return page(runtime().db.pool_entries, query, limit=args["limit"], cursor=args["cursor"])
+
+
+@moves_blp.route("/customers/<customer_id>/return", methods=["POST"])
+@require_user()
+@idempotent
+@moves_blp.arguments(ReturnIn)
+@moves_blp.response(200, MoveOut)
+def return_customer(body, customer_id):
+    """The owner gives a customer back to the pool (主动退回), with a reason."""
+    return returns.give_back(runtime(), customer_id, body, g.principal)
+
+
+@moves_blp.route("/movements", methods=["GET"])
+@require_user()
+@moves_blp.arguments(MovementQuery, location="query")
+@moves_blp.response(200, page_schema(MovementOut, "MovementPage"))
+def list_movements(args):
+    """Every move with actor, reason and time; a rep sees the moves that concern them."""
+    query = {k: args[k] for k in ("customer_id", "pool_id", "user_id", "kind") if k in args}
+    if g.principal.role == "rep":
+        query = {"$and": [query, {"$or": [{"user_id": g.principal.user_id}, {"actor": g.principal.user_id}]}]}
+    return page(runtime().db.movements, query, limit=args["limit"], cursor=args["cursor"])
+

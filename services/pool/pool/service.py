@@ -6,24 +6,39 @@ from pymongo import ASCENDING, IndexModel
 from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec, on_data
 
-from . import reclaim, routes
+from . import pools, reclaim, routes, routes_pools, tracking
 
 INDEXES = {
-    "pool_entries": [IndexModel([("status", ASCENDING), ("reclaim_due_at", ASCENDING)]),
-                     IndexModel([("owner_id", ASCENDING)])],
-    "movements": [IndexModel([("customer_id", ASCENDING), ("at", ASCENDING)])],
+    "pool_entries": [IndexModel([("status", ASCENDING), ("next_due_at", ASCENDING)]),
+                     IndexModel([("owner_id", ASCENDING), ("status", ASCENDING)]),
+                     IndexModel([("pool_id", ASCENDING), ("status", ASCENDING), ("_id", ASCENDING)])],
+    "movements": [IndexModel([("customer_id", ASCENDING), ("_id", ASCENDING)]),
+                  IndexModel([("request_id", ASCENDING)]),
+                  IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("at", ASCENDING)]),
+                  IndexModel([("pool_id", ASCENDING), ("_id", ASCENDING)])],
+    "pools": [IndexModel([("source_department_ids", ASCENDING)])],
 }
+
+# Every customer event carries the customer's snapshot; these refresh the entry with it.
+SNAPSHOT_EVENTS = ("updated", "stage_changed", "qualified", "lifecycle_changed", "contract_signed",
+                   "payment_received", "won", "lost")
 
 
 def handlers(rt):
     on = partial(on_data, rt)
-    return {"crm.customer.created": on(reclaim.track), "crm.customer.followed_up": on(reclaim.followed_up),
-            "crm.customer.owner_changed": on(reclaim.owner_changed), "crm.customer.deleted": on(reclaim.deleted)}
+    out = {f"crm.customer.{name}": on(tracking.refreshed) for name in SNAPSHOT_EVENTS}
+    out.update({
+        "crm.customer.created": on(tracking.created), "crm.customer.followed_up": on(tracking.followed_up),
+        "crm.customer.owner_changed": on(tracking.owner_changed), "crm.customer.deleted": on(tracking.deleted),
+        "crm.customer.ownership_refused": on(tracking.refused),
+        "crm.user.created": on(tracking.user_changed), "crm.user.updated": on(tracking.user_changed),
+    })
+    return out
 
 
 def jobs(rt):
-    return [Job("reclaim-due", 60, lambda: reclaim.reclaim_due(rt))]
+    return [Job("reclaim-due", 60, lambda: reclaim.reclaim_due(rt), lease_seconds=600)]
 
 
-SPEC = ServiceSpec(name="pool", package="pool", blueprints=[routes.blp], indexes=INDEXES,
-                   handlers=handlers, jobs=jobs)
+SPEC = ServiceSpec(name="pool", package="pool", blueprints=[routes.blp, routes.moves_blp, routes_pools.blp],
+                   indexes=INDEXES, handlers=handlers, jobs=jobs, on_start=pools.ensure_default)

@@ -1,0 +1,75 @@
+"""Movements (DOMAIN §3): return, reclaim, claim, assign, transfer, each with actor, reason and time.
+
+A movement that changes the owner is first `requested`: the pool asks the
+customer service (crm.pool.ownership_requested), which alone writes owners. It
+becomes `done` when the customer service's owner_changed names its request, and
+only then is the movement published (crm.pool.customer_*); or `refused`, and a
+refused claim uses none of the rep's daily quota.
+"""
+from __future__ import annotations
+
+from crm_common.paging import new_id
+
+REQUESTED, DONE, REFUSED = "requested", "done", "refused"
+KINDS = ("return", "reclaim", "claim", "assign", "transfer")
+
+
+def new(*, kind: str, customer_id: str, pool_id: str, actor: str, at, user_id: str | None = None,
+        from_owner_id=None, to_owner_id=None, reason=None, rule=None, to_pool_id=None,
+        state: str = REQUESTED) -> dict:
+    """A movement record; `user_id` is the rep it concerns (claimant, assignee, previous owner)."""
+    return {"_id": new_id(), "request_id": new_id(), "kind": kind, "customer_id": customer_id,
+            "pool_id": pool_id, "to_pool_id": to_pool_id, "actor": actor, "user_id": user_id,
+            "from_owner_id": from_owner_id, "to_owner_id": to_owner_id, "reason": reason, "rule": rule,
+            "state": state, "at": at}
+
+
+def request_event(rt, movement: dict, expected: dict) -> dict:
+    """The conditional request to the customer service: apply this move only if `expected` still holds."""
+    return rt.event("crm.pool.ownership_requested", movement["customer_id"], {
+        "request_id": movement["request_id"], "customer_id": movement["customer_id"], "kind": movement["kind"],
+        "expected": expected, "to_owner_id": movement["to_owner_id"],
+        "pool_id": movement["to_pool_id"] or movement["pool_id"], "reason": movement["reason"],
+        "rule": movement["rule"], "by": movement["actor"], "requested_at": movement["at"].isoformat()})
+
+
+def fact_event(rt, movement: dict) -> dict:
+    """The movement as it happened, for notify, reporting and any other subscriber."""
+    m, at = movement, movement["at"].isoformat()
+    base = {"customer_id": m["customer_id"], "pool_id": m["pool_id"], "movement_id": m["_id"], "by": m["actor"]}
+    if m["kind"] == "reclaim":
+        return rt.event("crm.pool.customer_reclaimed", m["customer_id"], {
+            **base, "previous_owner_id": m["from_owner_id"], "reason": m["rule"], "reclaimed_at": at})
+    if m["kind"] == "return":
+        return rt.event("crm.pool.customer_returned", m["customer_id"], {
+            **base, "previous_owner_id": m["from_owner_id"], "reason": m["reason"], "returned_at": at})
+    if m["kind"] == "claim":
+        return rt.event("crm.pool.customer_claimed", m["customer_id"], {
+            **base, "owner_id": m["to_owner_id"], "previous_owner_id": m["from_owner_id"], "kind": "claim",
+            "claimed_at": at})
+    if m["kind"] == "assign":
+        return rt.event("crm.pool.customer_assigned", m["customer_id"], {
+            **base, "owner_id": m["to_owner_id"], "previous_owner_id": m["from_owner_id"], "reason": m["reason"],
+            "assigned_at": at})
+    return rt.event("crm.pool.customer_transferred", m["customer_id"], {
+        **base, "to_pool_id": m["to_pool_id"], "reason": m["reason"], "transferred_at": at})
+
+
+def settle(rt, session, request_id: str | None, *, refused: str | None = None, at=None) -> dict | None:
+    """Mark the movement of a request done (and publish it) or refused; once."""
+    if not request_id:
+        return None
+    movement = rt.db.movements.find_one({"request_id": request_id, "state": REQUESTED}, session=session)
+    if movement is None:
+        return None
+    state = {"state": REFUSED, "refusal": refused} if refused else {"state": DONE}
+    rt.db.movements.update_one({"_id": movement["_id"]}, {"$set": {**state, "settled_at": at}}, session=session)
+    if not refused:
+        rt.publish(session, fact_event(rt, movement))
+    return {**movement, **state}
+
+
+def claims_since(rt, session, user_id: str, since) -> int:
+    """Claims a rep made since `since`, from the movement log; refused ones used no quota."""
+    return rt.db.movements.count_documents({"user_id": user_id, "kind": "claim", "at": {"$gte": since},
+                                            "state": {"$ne": REFUSED}}, session=session)

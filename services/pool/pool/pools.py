@@ -1,0 +1,82 @@
+"""Pools as data: several pools, each with members, admins, source departments and rules.
+
+A default pool exists from the first start and takes the reclaimed customers of
+every department no other pool names. A change is read on the next request or
+job pass: nothing is cached across requests, so it takes effect at once.
+"""
+from __future__ import annotations
+
+from crm_common import concurrency
+from crm_common.errors import Problem
+from crm_common.paging import new_id
+
+from . import entries, rules
+
+DEFAULT_ID = entries.DEFAULT_POOL_ID
+
+
+def ensure_default(rt) -> None:
+    now = rt.clock.now()
+    rt.db.pools.update_one({"_id": DEFAULT_ID}, {"$setOnInsert": {
+        "name": "公海", "open_to_all": True, "member_user_ids": [], "member_department_ids": [],
+        "admin_user_ids": [], "source_department_ids": [], "rules": dict(rules.DEFAULTS),
+        "version": 1, "created_at": now, "updated_at": now}}, upsert=True)
+
+
+def get(rt, pool_id: str, session=None) -> dict:
+    pool = rt.db.pools.find_one({"_id": pool_id}, session=session)
+    if pool is None:
+        raise Problem(404, "no such pool")
+    return pool
+
+
+def for_department(rt, department_path: list, session=None) -> str:
+    """The pool that takes this department's reclaimed customers: the one naming the nearest department."""
+    path = list(department_path or [])
+    named = list(rt.db.pools.find({"source_department_ids": {"$in": path}}, {"source_department_ids": 1},
+                                  session=session)) if path else []
+    best, depth = DEFAULT_ID, -1
+    for pool in named:
+        deepest = max(path.index(d) for d in pool["source_department_ids"] if d in path)
+        if deepest > depth or (deepest == depth and pool["_id"] < best):
+            best, depth = pool["_id"], deepest
+    return best
+
+
+def rules_by_pool(rt, session=None) -> dict:
+    """pool id -> its complete rules, read once for a job pass."""
+    return {p["_id"]: rules.complete(p.get("rules")) for p in rt.db.pools.find({}, {"rules": 1}, session=session)}
+
+
+def may_administer(principal, pool: dict) -> bool:
+    return principal.is_admin or principal.user_id in pool.get("admin_user_ids", [])
+
+
+def create(rt, body: dict, principal) -> dict:
+    if not principal.is_admin:
+        raise Problem(403, "only an admin creates pools")
+    now = rt.clock.now()
+    pool = {"member_user_ids": [], "member_department_ids": [], "admin_user_ids": [], "source_department_ids": [],
+            "open_to_all": False, **body, "_id": new_id(), "rules": rules.complete(body.get("rules")),
+            "version": 1, "created_at": now, "updated_at": now, "created_by": principal.user_id}
+    rt.db.pools.insert_one(pool)
+    return pool
+
+
+def update(rt, pool_id: str, body: dict, principal, expected) -> dict:
+    """Change a pool (If-Match); new rules re-plan its owned customers' due times at once."""
+    def work(session):
+        pool = get(rt, pool_id, session)
+        if not may_administer(principal, pool):
+            raise Problem(403, "only an admin or this pool's admins change it")
+        concurrency.check(pool, expected)
+        changes = {k: v for k, v in body.items() if k != "rules"}
+        if "rules" in body:
+            changes["rules"] = rules.complete({**pool["rules"], **body["rules"]})
+        after = {**pool, **changes, "version": pool["version"] + 1, "updated_at": rt.clock.now()}
+        rt.db.pools.replace_one({"_id": pool_id, "version": pool["version"]}, after, session=session)
+        return pool, after
+    before, after = rt.transaction(work)
+    if after["rules"] != before["rules"]:
+        entries.replan_pool(rt, pool_id)  # batch by batch: a big pool does not fit one transaction
+    return after

@@ -1,0 +1,41 @@
+"""Preview a rule change: what the proposed rules would do to a pool's owned customers now, moving nothing."""
+from __future__ import annotations
+
+from collections import Counter
+
+from . import pools, rules
+from .entries import OWNED
+
+LIST_LIMIT = 500  # each list is cut here; the counts per rep cover every customer
+
+
+def preview(rt, pool_id: str, proposed: dict, principal) -> dict:
+    pool = pools.get(rt, pool_id)
+    if not pools.may_administer(principal, pool) and principal.role != "manager":
+        raise rules_problem()
+    the_rules = rules.complete({**pool.get("rules", {}), **proposed})
+    now = rt.clock.now()
+    reclaim, later, exempt = [], [], 0
+    per_rep = {"reclaim": Counter(), "later": Counter()}
+    for entry in rt.db.pool_entries.find({"pool_id": pool_id, "status": OWNED}):
+        planned = rules.schedule(entry, the_rules)
+        if planned.reclaim_due_at is None:
+            exempt += 1
+            continue
+        row = {"customer_id": entry["_id"], "owner_id": entry["owner_id"], "rule": planned.rule,
+               "reclaim_due_at": planned.reclaim_due_at}
+        which = "reclaim" if planned.reclaim_due_at <= now else "later"
+        (reclaim if which == "reclaim" else later).append(row)
+        per_rep[which][entry["owner_id"]] += 1
+    later.sort(key=lambda r: r["reclaim_due_at"])
+    reps = sorted(set(per_rep["reclaim"]) | set(per_rep["later"]))
+    return {"pool_id": pool_id, "rules": the_rules, "now": now, "exempt": exempt,
+            "would_reclaim_count": len(reclaim), "would_reclaim": reclaim[:LIST_LIMIT],
+            "later_count": len(later), "later": later[:LIST_LIMIT],
+            "per_rep": [{"user_id": r, "would_reclaim": per_rep["reclaim"][r], "later": per_rep["later"][r]}
+                        for r in reps]}
+
+
+def rules_problem():
+    from crm_common.errors import Problem
+    return Problem(403, "only a manager, an admin or this pool's admins preview its rules")

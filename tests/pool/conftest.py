@@ -1,0 +1,128 @@
+"""The pool and the customer service side by side on the real test servers.
+
+Events travel between them through each service's outbox and the consumer's own
+`deliver` (contract check, version guard, handler, one transaction), so a test
+decides when the pool hears what: it can hold the pool's consumer back.
+"""
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from crm_common.consumer import deliver
+from crm_common.testing.auth import bearer
+from customer.app import create_app as create_customer_app
+from customer.service import handlers as customer_handlers
+from pool.app import create_app as create_pool_app
+from pool.service import handlers as pool_handlers
+
+_phones = itertools.count(13700137000)
+
+
+@pytest.fixture
+def app(app_for):
+    return app_for(create_pool_app, "pool")
+
+
+@pytest.fixture
+def customer_app(app_for):
+    return app_for(create_customer_app, "customer")
+
+
+class Link:
+    """One direction of the event flow: `src`'s outbox into `dst`'s handlers, as `dst`'s consumer would."""
+
+    def __init__(self, src, dst, group, handlers):
+        self.src, self.dst, self.group, self.handlers = src, dst, group, handlers
+        self.seen = set()
+
+    def flow(self, *types) -> list:
+        """Deliver every event not delivered yet (of `types`, if given), in outbox order; returns them."""
+        sent = []
+        for row in self.src.db.outbox.find({}).sort("seq", 1):
+            event = row["event"]
+            if event["id"] in self.seen or (types and event["type"] not in types):
+                continue
+            self.seen.add(event["id"])
+            if event["type"] in self.handlers:
+                deliver(self.dst, self.group, self.handlers, event)
+                sent.append(event)
+        return sent
+
+
+class World:
+    """A customer service with an organisation, a pool service, and the links between them."""
+
+    def __init__(self, pool_app, customer_app):
+        self.pool_rt, self.customer_rt = pool_app.extensions["crm"], customer_app.extensions["crm"]
+        self.pool_client, self.customer_client = pool_app.test_client(), customer_app.test_client()
+        self.to_pool = Link(self.customer_rt, self.pool_rt, "pool", pool_handlers(self.pool_rt))
+        self.to_customer = Link(self.pool_rt, self.customer_rt, "customer", customer_handlers(self.customer_rt))
+        self.admin = self.headers_of("admin-id", "admin")
+        self.users, self.headers = {}, {}
+        token = customer_app.test_client().post("/v1/auth/token", json={
+            "username": "admin", "password": "admin-test-password"}).json["access_token"]
+        self.customer_admin = {"Authorization": f"Bearer {token}"}
+        self.sales = self._post("/v1/departments", {"name": "Sales", "parent_id": None})
+        self.finance = self._post("/v1/departments", {"name": "Finance", "parent_id": self.sales["id"]})
+
+    def _post(self, path, body):
+        response = self.customer_client.post(path, json=body, headers=self.customer_admin)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def headers_of(self, user_id, role="rep", path=()):
+        return bearer(self.pool_rt.settings, user_id, role, list(path))
+
+    def user(self, username, role="rep", department=None):
+        user = self._post("/v1/users", {"username": username, "password": f"{username}-secret-pw", "role": role,
+                                        "department_id": (department or self.sales)["id"]})
+        self.users[username] = user
+        self.headers[username] = self.headers_of(user["id"], role, user["department_path"])
+        return user
+
+    def id(self, username):
+        return self.users[username]["id"]
+
+    def customer(self, owner="alice", **fields):
+        body = {"name": "Acme", "contacts": [{"name": "Zhang Wei", "phones": [str(next(_phones))]}], **fields}
+        response = self.customer_client.post("/v1/customers", json=body, headers=self.headers[owner])
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def follow_up(self, customer_id, as_user="alice"):
+        at = (self.customer_rt.clock.now() + timedelta(days=3)).isoformat()
+        response = self.customer_client.post(f"/v1/customers/{customer_id}/followups", headers=self.headers[as_user],
+                                             json={"channel": "phone", "content": "called", "goal_met": True,
+                                                   "next_plan": "call again", "next_contact_at": at})
+        assert response.status_code == 201, response.json
+
+    def at_day(self, days: float):
+        for rt in (self.pool_rt, self.customer_rt):
+            rt.clock.set_offset(timedelta(days=days))
+
+    def settle(self, rounds: int = 3):
+        """Let events flow both ways until both services are quiet."""
+        for _ in range(rounds):
+            if not (self.to_pool.flow() + self.to_customer.flow()):
+                return
+
+    def entry(self, customer_id):
+        return self.pool_rt.db.pool_entries.find_one({"_id": customer_id})
+
+    def stored_customer(self, customer_id):
+        return self.customer_rt.db.customers.find_one({"_id": customer_id})
+
+    def pool_events(self, event_type):
+        return [r["event"] for r in self.pool_rt.db.outbox.find({"type": event_type}).sort("seq", 1)]
+
+
+@pytest.fixture
+def world(app, customer_app):
+    world = World(app, customer_app)
+    world.user("alice")
+    world.user("bob")
+    world.user("carol")
+    world.user("boss", "manager")
+    world.settle()
+    return world

@@ -1,0 +1,57 @@
+"""One authority for ownership: the pool asks, the customer service decides, both converge."""
+
+
+def test_a_follow_up_the_pool_has_not_heard_of_stops_the_reclaim_and_both_services_agree(world):
+    from pool import reclaim
+    customer = world.customer("alice")
+    world.settle()
+    world.at_day(6.99)
+    world.follow_up(customer["id"])            # the pool's consumer is held back: it does not hear of this yet
+    world.at_day(7.01)
+    assert reclaim.reclaim_due(world.pool_rt)["reclaimed"] == 1   # decided from the pool's stale copy
+    world.to_customer.flow()                    # the customer service refuses: the last follow-up moved on
+    stored = world.stored_customer(customer["id"])
+    assert (stored["owner_id"], stored["in_pool"]) == (world.id("alice"), False)
+
+    world.settle()                              # now the pool hears the follow-up and the refusal
+    entry = world.entry(customer["id"])
+    assert (entry["status"], entry["owner_id"], entry["pending"]) == ("owned", world.id("alice"), None)
+    assert entry["reclaim_due_at"] > world.pool_rt.clock.now()
+    moves = list(world.pool_rt.db.movements.find({"customer_id": customer["id"]}))
+    assert [(m["kind"], m["state"], m["refusal"]) for m in moves] == [("reclaim", "refused", "followed_up")]
+    assert world.pool_events("crm.pool.customer_reclaimed") == []   # nobody tells alice she lost it
+    assert reclaim.reclaim_due(world.pool_rt)["reclaimed"] == 0
+
+
+def test_an_unchallenged_reclaim_is_applied_by_the_customer_service_and_then_published(world):
+    from pool import reclaim
+    customer = world.customer("alice")
+    world.settle()
+    world.at_day(8)
+    assert reclaim.reclaim_due(world.pool_rt)["reclaimed"] == 1
+    world.settle()
+    stored = world.stored_customer(customer["id"])
+    assert (stored["owner_id"], stored["in_pool"], stored["pool_id"]) == (None, True, "default")
+    entry = world.entry(customer["id"])
+    assert (entry["status"], entry["pool_id"], entry["pending"]) == ("in_pool", "default", None)
+    [told] = world.pool_events("crm.pool.customer_reclaimed")
+    assert (told["data"]["previous_owner_id"], told["data"]["reason"]) == (world.id("alice"), "no_followup")
+
+
+def test_a_manager_assigning_an_in_pool_customer_in_the_customer_service_is_tracked_by_the_pool(world):
+    from pool import reclaim
+    customer = world.customer("alice")
+    world.settle()
+    world.at_day(8)
+    reclaim.reclaim_due(world.pool_rt)
+    world.settle()
+    stored = world.customer_client.get(f"/v1/customers/{customer['id']}", headers=world.customer_admin)
+    response = world.customer_client.post(f"/v1/customers/{customer['id']}/owner", headers={
+        **world.customer_admin, "If-Match": stored.headers["ETag"]}, json={"owner_id": world.id("bob")})
+    assert response.status_code == 200, response.json
+    world.settle()
+    entry = world.entry(customer["id"])
+    assert (entry["status"], entry["owner_id"]) == ("owned", world.id("bob"))
+    assert entry["reclaim_due_at"] > world.pool_rt.clock.now()
+    kinds = [m["kind"] for m in world.pool_rt.db.movements.find({"customer_id": customer["id"]}).sort("_id", 1)]
+    assert kinds == ["reclaim", "assign"]
