@@ -60,10 +60,15 @@ def dead_letter_topic(topic: str) -> str:
 
 
 def topic_for(event_type: str) -> str:
-    parts = event_type.split(".")
+    parts = event_type.split(".") if isinstance(event_type, str) else []
     if len(parts) != 3 or parts[0] != "crm" or parts[1] not in TOPIC_OF_AGGREGATE:
         raise InvalidEvent(f"event type {event_type!r} is not crm.<aggregate>.<event>")
     return TOPIC_OF_AGGREGATE[parts[1]]
+
+
+def stream_of(event: dict) -> str:
+    """The aggregate an event is about, e.g. `customer:c1`: its versions count one by one."""
+    return f"{event['type'].split('.')[1]}:{event['subject']}"
 
 
 @lru_cache(maxsize=None)
@@ -93,7 +98,10 @@ def contract_types() -> list[tuple[str, int]]:
 
 def validate(event: dict) -> None:
     event_type = event.get("type", "")
-    version = int(str(event.get("dataschema", ":v1")).rsplit(":v", 1)[-1])
+    try:
+        version = int(str(event.get("dataschema", ":v1")).rsplit(":v", 1)[-1])
+    except ValueError:
+        raise InvalidEvent(f"{event_type}: dataschema {event.get('dataschema')!r} names no version") from None
     errors = sorted(_validator(event_type, version).iter_errors(event.get("data")), key=str)
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "data"
@@ -125,14 +133,28 @@ def encode(event: dict) -> bytes:
 
 
 def decode(raw: bytes) -> dict:
-    """Parse a message value into an event; raise InvalidEvent if it is not one."""
+    """Parse a message value into an event envelope; raise InvalidEvent if it is not one.
+
+    Consumers check the data against the contract (`validate`) for the types they handle.
+    """
     try:
         event = json.loads(raw)
     except (TypeError, ValueError) as exc:
         raise InvalidEvent(f"not JSON: {exc}") from exc
     if not isinstance(event, dict):
         raise InvalidEvent("not a JSON object")
-    missing = [k for k in ("specversion", "id", "source", "type") if k not in event]
+    missing = [k for k in ("specversion", "id", "source", "type", "subject") if k not in event]
     if missing:
         raise InvalidEvent(f"not a CloudEvent, missing {', '.join(missing)}")
+    for name in ("id", "source", "type", "subject"):
+        if not isinstance(event[name], str) or not event[name]:
+            raise InvalidEvent(f"attribute {name} must be a non-empty string")
+    if not isinstance(event.get("traceparent", ""), (str, type(None))):
+        raise InvalidEvent("attribute traceparent must be a string")
+    version = event.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
+        raise InvalidEvent("attribute version must be a positive integer")
+    topic_for(event["type"])
+    if not str(event.get("dataschema", "")).startswith(f"urn:crm:contracts:{event['type']}:v"):
+        raise InvalidEvent("attribute dataschema does not name the event's contract")
     return event

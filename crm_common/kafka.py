@@ -22,7 +22,7 @@ def producer(settings) -> KafkaProducer:
     # next run tries again, so waiting long here would only stall the worker's other jobs.
     return KafkaProducer(
         bootstrap_servers=settings.kafka_servers, acks="all", enable_idempotence=True,
-        linger_ms=5, retries=5, max_in_flight_requests_per_connection=5,
+        linger_ms=5, retries=5, allow_auto_create_topics=False, max_in_flight_requests_per_connection=5,
         bootstrap_timeout_ms=5000, max_block_ms=10000, request_timeout_ms=10000, delivery_timeout_ms=20000,
     )
 
@@ -31,7 +31,8 @@ def admin(settings, *, wait_seconds: float = 30.0) -> KafkaAdminClient:
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return KafkaAdminClient(bootstrap_servers=settings.kafka_servers, request_timeout_ms=5000)
+            return KafkaAdminClient(bootstrap_servers=settings.kafka_servers, request_timeout_ms=5000,
+                                    bootstrap_timeout_ms=5000)
         except KafkaError as exc:
             if time.monotonic() > deadline:
                 raise
@@ -39,24 +40,75 @@ def admin(settings, *, wait_seconds: float = 30.0) -> KafkaAdminClient:
             time.sleep(0.5)
 
 
-def ensure_topics(settings, topics=TOPICS) -> None:
-    """Create each topic and its dead-letter topic if missing (safe to call from every replica)."""
-    client = admin(settings)
+# Topics keep their events forever: with each service's event log (the outbox) this is what
+# lets a new consumer group, or a rebuilt read model, start from the first event.
+TOPIC_CONFIG = {"retention.ms": "-1"}
+
+
+def marker_topic(service: str) -> str:
+    """An empty topic only this service's workers create: a broker without it has lost its state."""
+    return f"crm.epoch.{service}"
+
+
+def wanted_topics(settings, topics=TOPICS) -> list[str]:
+    names = [marker_topic(settings.service)]
+    for topic in topics:
+        names += [topic, dead_letter_topic(topic)]
+    return names
+
+
+def ensure_topics(settings, topics=TOPICS, client=None) -> list[str]:
+    """Create missing topics, their dead-letter topics and the marker; returns what was created.
+
+    Safe from every replica. Auto-creation is off in every client, so nothing else makes a topic
+    with the broker's default partition count.
+    """
+    own = client is None
+    client = client or admin(settings)
     try:
         existing = set(client.list_topics())
-        wanted = []
-        for topic in topics:
-            wanted += [topic, dead_letter_topic(topic)]
-        for name in wanted:
+        created = []
+        for name in wanted_topics(settings, topics):
             if name in existing:
                 continue
             try:
-                client.create_topics([NewTopic(name, settings.kafka_topic_partitions,
-                                               settings.kafka_replication_factor)])
+                client.create_topics([NewTopic(name, 1 if name.startswith("crm.epoch.") else
+                                               settings.kafka_topic_partitions, settings.kafka_replication_factor,
+                                               topic_configs=TOPIC_CONFIG)])
+                created.append(name)
             except TopicAlreadyExistsError:
                 pass  # another replica won the race
+        if created:
+            log.info("created topics %s", created)
+        return created
     finally:
-        client.close()
+        if own:
+            client.close()
+
+
+class BrokerWatch:
+    """Keeps the topics in place and tells when the broker came back without what it held."""
+
+    def __init__(self, settings):
+        self.settings, self.client = settings, None
+
+    def check(self) -> bool:
+        """True when the broker lost its state (the marker topic was gone): time to publish the log again."""
+        if self.client is None:
+            self.client = admin(self.settings, wait_seconds=0)
+        try:
+            created = ensure_topics(self.settings, client=self.client)
+        except Exception:
+            self.close()  # a broker that restarted needs a new connection
+            raise
+        return marker_topic(self.settings.service) in created
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.close()
+            finally:
+                self.client = None
 
 
 def reachable(settings) -> bool:

@@ -19,10 +19,18 @@ class Metrics:
             "http_request_duration_seconds", "HTTP request latency", ["method", "route", "status"], registry=r)
         self.events_handled = Counter("events_handled_total", "Events handled", ["type"], registry=r)
         self.events_failed = Counter(
-            "events_failed_total", "Events dead-lettered after retries", ["type"], registry=r)
+            "events_failed_total", "Failed attempts to handle an event", ["type"], registry=r)
         self.consumer_lag = Gauge(
             "consumer_lag", "Messages not yet consumed", ["topic", "partition"], registry=r,
             multiprocess_mode="max")
+        self.outbox_failed = Gauge(
+            "outbox_failed", "Outbox events that failed too often and hold back their aggregate", registry=r,
+            multiprocess_mode="max")
+        self.consumer_held = Gauge(
+            "consumer_held", "1 while a partition is held by an event whose handler keeps failing",
+            ["topic", "partition"], registry=r, multiprocess_mode="max")
+        self.restarts = Counter("worker_restarts_total", "Consumers or producers rebuilt after an error",
+                                ["component"], registry=r)
         self.outbox_backlog = Gauge(
             "outbox_backlog", "Outbox events not yet published", registry=r, multiprocess_mode="max")
 

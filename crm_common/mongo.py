@@ -10,12 +10,17 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError,
 
 log = logging.getLogger(__name__)
 
+PROCESSED_EVENTS_DAYS = 14
+
 # Indexes the plumbing itself needs in every service database.
 PLUMBING_INDEXES: Mapping[str, list[IndexModel]] = {
+    # Sent rows are the service's event log and are kept (no TTL); the relay reads by aggregate.
     "outbox": [IndexModel([("status", ASCENDING), ("seq", ASCENDING)]),
-               # sent rows are kept a week for replays; pending rows have no sent_at and never expire
-               IndexModel([("sent_at", ASCENDING)], expireAfterSeconds=7 * 86400)],
-    "processed_events": [IndexModel([("processed_at", ASCENDING)])],
+               IndexModel([("status", ASCENDING), ("key", ASCENDING), ("version", ASCENDING)]),
+               IndexModel([("sent_at", ASCENDING)], name="sent_at_log")],
+    # Ids of events that carry no version; far longer than any redelivery can come late.
+    "processed_events": [IndexModel([("processed_at", ASCENDING)], name="processed_at_ttl",
+                                    expireAfterSeconds=PROCESSED_EVENTS_DAYS * 86400)],
     "idempotency_keys": [IndexModel([("created_at", ASCENDING)], expireAfterSeconds=7 * 86400)],
     "rate_windows": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }
@@ -36,8 +41,17 @@ def connect(uri: str, *, wait_seconds: float = 30.0) -> MongoClient:
             time.sleep(0.5)
 
 
+# Indexes earlier releases made that would now conflict (the outbox expired its log after 7 days).
+RETIRED_INDEXES = {"outbox": ["sent_at_1"], "processed_events": ["processed_at_1"]}
+
+
 def ensure_indexes(db, *specs: Mapping[str, Iterable[IndexModel]]) -> None:
     """Create the declared indexes (idempotent); each service declares its own."""
+    for collection, names in RETIRED_INDEXES.items():
+        existing = set(db[collection].index_information())
+        for name in names:
+            if name in existing:
+                db[collection].drop_index(name)
     for spec in (PLUMBING_INDEXES, *specs):
         for collection, models in spec.items():
             models = list(models)
@@ -66,7 +80,8 @@ def in_transaction(client: MongoClient, work: Callable):
             except PyMongoError as exc:
                 if session.in_transaction:
                     _abort_quietly(session)
-                if not (exc.has_error_label("TransientTransactionError") and _time_left(exc, started)):
+                if not ((exc.has_error_label("TransientTransactionError") or _racing_counter(exc))
+                        and _time_left(exc, started)):
                     raise
                 time.sleep(0.05)
             except BaseException:
@@ -85,6 +100,11 @@ def _commit(session, started: float) -> None:
             if exc.has_error_label("UnknownTransactionCommitResult") and _time_left(exc, started):
                 continue
             raise
+
+
+def _racing_counter(exc: PyMongoError) -> bool:
+    """Two transactions created the same aggregate's version counter at once: the loser retries."""
+    return is_duplicate_key(exc) and "event_versions" in str(exc)
 
 
 def _time_left(exc: PyMongoError, started: float) -> bool:

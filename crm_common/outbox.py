@@ -1,8 +1,14 @@
-"""Transactional outbox: events are stored with the state change, then relayed.
+"""Transactional outbox, and the service's permanent event log.
 
-A relay run publishes pending rows in order with acks='all' and the idempotent
-producer, then marks them sent. A crash after publishing and before marking
-resends those rows; consumers drop the copies by event id.
+`add` stores events with the state change, in the caller's transaction, and gives
+each its aggregate's next version (one counter per aggregate, so two processes
+changing one customer are serialised by it and their versions follow commit order).
+The relay publishes each aggregate's pending events in version order with
+acks='all', then marks them sent. Sent rows are never deleted: they are the
+event log a broker that lost its messages, or a new read model, is fed from.
+
+A row that keeps failing on a healthy broker is marked failed after MAX_ATTEMPTS;
+it holds back only its own aggregate's later events, until an admin retries it.
 """
 from __future__ import annotations
 
@@ -10,27 +16,53 @@ import logging
 from typing import Iterable
 
 from bson import ObjectId
+from kafka.errors import MessageSizeTooLargeError
+from pymongo import ReturnDocument
 
-from .events import encode, topic_for
+from .errors import Problem
+from .events import encode, stream_of, topic_for
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT = "pending", "sent"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+MAX_ATTEMPTS = 10
+# Far below the broker's default 1 MB message limit, so every accepted event can be published.
+MAX_EVENT_BYTES = 512 * 1024
+
+
+class EventTooLarge(Problem):
+    def __init__(self, event_type: str, size: int):
+        super().__init__(413, f"this change would publish a {event_type} event of {size} bytes, over the "
+                              f"{MAX_EVENT_BYTES}-byte limit; nothing was stored",
+                         errors=[{"field": None, "message": "the record is too large to publish"}])
+
+
+class BrokerUnavailable(RuntimeError):
+    """Nothing could be published: the broker or the producer is at fault, not a row."""
 
 
 def add(db, session, events: Iterable[dict], now) -> None:
-    """Store events in the caller's transaction; they are published by the relay."""
+    """Store events in the caller's transaction, each with its aggregate's next version."""
     events = list(events)
     if not events:
         return
-    # ObjectIds order rows by time, then by a per-process counter, with no shared counter
-    # document for every transaction to conflict on. One aggregate's writes are serialised
-    # by its own document, so its events keep their order.
-    rows = [
-        {"_id": e["id"], "seq": ObjectId(), "topic": topic_for(e["type"]), "key": e["subject"],
-         "type": e["type"], "event": e, "status": PENDING, "attempts": 0, "created_at": now}
-        for e in events
-    ]
+    by_stream: dict[str, list[dict]] = {}
+    for event in events:
+        by_stream.setdefault(stream_of(event), []).append(event)
+    for stream, same in by_stream.items():
+        counter = db.event_versions.find_one_and_update(
+            {"_id": stream}, {"$inc": {"version": len(same)}}, upsert=True,
+            return_document=ReturnDocument.AFTER, session=session)
+        for offset, event in enumerate(same):
+            event["version"] = counter["version"] - len(same) + 1 + offset
+    rows = []
+    for event in events:
+        size = len(encode(event))
+        if size > MAX_EVENT_BYTES:
+            raise EventTooLarge(event["type"], size)  # aborts the caller's transaction: nothing half-written
+        rows.append({"_id": event["id"], "seq": ObjectId(), "key": stream_of(event), "version": event["version"],
+                     "topic": topic_for(event["type"]), "type": event["type"], "event": event,
+                     "status": PENDING, "attempts": 0, "created_at": now})
     db.outbox.insert_many(rows, session=session)
 
 
@@ -38,37 +70,82 @@ def backlog(db) -> int:
     return db.outbox.count_documents({"status": PENDING})
 
 
-class Relay:
-    """Publishes pending outbox rows. Run by one worker at a time (a scheduler lease)."""
+def failed_count(db) -> int:
+    return db.outbox.count_documents({"status": FAILED})
 
-    def __init__(self, db, clock, get_producer, *, batch_size: int = 200):
+
+def republish_all(db) -> int:
+    """Queue the whole event log again (a broker came back empty); consumers drop what they have."""
+    return db.outbox.update_many({"status": SENT}, {"$set": {"status": PENDING, "attempts": 0}}).modified_count
+
+
+def retry_failed(db, event_id: str | None = None) -> int:
+    query = {"status": FAILED, **({"_id": event_id} if event_id else {})}
+    return db.outbox.update_many(query, {"$set": {"status": PENDING, "attempts": 0}}).modified_count
+
+
+class Relay:
+    """Publishes pending outbox rows. Run by one worker at a time (a lease)."""
+
+    def __init__(self, db, clock, get_producer, *, batch_size: int = 200, max_attempts: int = MAX_ATTEMPTS):
         # The producer is fetched on first use: an app that never relays never connects to Kafka.
         self.db, self.clock, self.get_producer = db, clock, get_producer
-        self.batch_size = batch_size
+        self.batch_size, self.max_attempts = batch_size, max_attempts
+
+    def _next_rows(self) -> list[dict]:
+        """Pending rows of the aggregates first in line, all of each one's pending rows, in version order."""
+        held = self.db.outbox.distinct("key", {"status": FAILED})
+        head = self.db.outbox.find({"status": PENDING, "key": {"$nin": held}}, {"key": 1}).sort("seq", 1)
+        keys = sorted({row["key"] for row in head.limit(self.batch_size)})
+        if not keys:
+            return []
+        return list(self.db.outbox.find({"status": PENDING, "key": {"$in": keys}}).sort([("key", 1), ("version", 1)]))
 
     def run_once(self) -> int:
-        rows = list(self.db.outbox.find({"status": PENDING}).sort("seq", 1).limit(self.batch_size))
+        rows = self._next_rows()
         if not rows:
             return 0
         producer = self.get_producer()
-        futures = []
+        sends = []
         for row in rows:
-            futures.append(producer.send(
-                row["topic"], key=row["key"].encode(), value=encode(row["event"]),
-                headers=[("ce_type", row["type"].encode()), ("ce_id", row["_id"].encode())],
-            ))
-        producer.flush()
-        sent = []
-        for row, future in zip(rows, futures):
             try:
+                future = producer.send(
+                    row["topic"], key=row["event"]["subject"].encode(), value=encode(row["event"]),
+                    headers=[("ce_type", row["type"].encode()), ("ce_id", row["_id"].encode())])
+            except Exception as exc:  # noqa: BLE001 - a refused send is judged with the others below
+                future = exc
+            sends.append((row, future))
+        producer.flush(timeout=30)
+        sent, failures, blocked = [], [], set()
+        for row, future in sends:
+            if row["key"] in blocked:
+                continue  # an earlier event of this aggregate failed: keep the order, send later
+            try:
+                if isinstance(future, Exception):
+                    raise future
                 future.get(timeout=10)
                 sent.append(row["_id"])
-            except Exception as exc:  # noqa: BLE001 - any send failure leaves the row pending
-                log.warning("outbox send failed for %s: %s", row["_id"], exc)
-                self.db.outbox.update_one({"_id": row["_id"]}, {"$inc": {"attempts": 1}})
-                break  # keep order: later rows wait for this one
+            except Exception as exc:  # noqa: BLE001 - any failure leaves the row pending
+                blocked.add(row["key"])
+                failures.append((row, exc))
         if sent:
-            self.db.outbox.update_many(
-                {"_id": {"$in": sent}}, {"$set": {"status": SENT, "sent_at": self.clock.now()}}
-            )
+            self.db.outbox.update_many({"_id": {"$in": sent}},
+                                       {"$set": {"status": SENT, "sent_at": self.clock.now()}})
+        for row, exc in failures:
+            # When nothing got through, blame the broker, not the rows: an outage burns no attempts.
+            if sent or isinstance(exc, MessageSizeTooLargeError):
+                self._count_attempt(row, exc)
+        if failures and not sent:
+            raise BrokerUnavailable(f"{len(failures)} events not published: {failures[0][1]!r}")
         return len(sent)
+
+    def _count_attempt(self, row: dict, exc: Exception) -> None:
+        failed = row["attempts"] + 1 >= self.max_attempts
+        self.db.outbox.update_one({"_id": row["_id"]}, {
+            "$inc": {"attempts": 1},
+            "$set": {"last_error": repr(exc)[:2000], **({"status": FAILED} if failed else {})}})
+        if failed:
+            log.error("outbox event %s (%s, %s) failed %d times; it holds back %s until retried: %r",
+                      row["_id"], row["type"], row["key"], self.max_attempts, row["key"], exc)
+        else:
+            log.warning("outbox event %s failed (attempt %d): %r", row["_id"], row["attempts"] + 1, exc)

@@ -30,6 +30,16 @@ class Runtime:
                 self._producer = kafka.producer(self.settings)
             return self._producer
 
+    def reset_producer(self) -> None:
+        """Drop the producer (e.g. fatal after a broker restart); the next use builds a fresh one."""
+        with self._lock:
+            old, self._producer = self._producer, None
+        if old is not None:
+            try:
+                old.close(timeout=0)
+            except Exception:  # noqa: BLE001 - a broken producer may not close cleanly
+                pass
+
     def event(self, event_type: str, subject: str, data: dict) -> dict:
         return new_event(event_type, subject, data, source=self.settings.service, time=self.clock.now())
 
@@ -43,5 +53,8 @@ class Runtime:
 
     def close(self) -> None:
         if self._producer is not None:
-            self._producer.close(timeout=5)
+            try:
+                self._producer.close(timeout=5)
+            except Exception:  # noqa: BLE001 - shutting down: a broker already gone is no news
+                pass
         self.client.close()

@@ -22,6 +22,7 @@ class Job:
     every_seconds: float
     run: Callable[[], Any]
     lease_seconds: float = 60.0  # longer than one run can take; a crashed holder frees it after this
+    on_tick: bool = True  # False: run by a thread of its own (the outbox relay), or on demand
 
 
 class JobBusy(RuntimeError):
@@ -65,11 +66,18 @@ class Scheduler:
     def run_due(self) -> None:
         """Run every job whose time has come and whose lease this replica gets."""
         for job in self.jobs.values():
-            if self._acquire(job, only_if_due=True):
+            if job.on_tick and self._acquire(job, only_if_due=True):
                 try:
                     self._run(job)
                 except Exception:  # noqa: BLE001 - one failing job must not stop the others
                     log.exception("job %s failed", job.name)
+
+    def run_if_due(self, name: str):
+        """Run one job if it is due and its lease is had here; its errors reach the caller."""
+        job = self.jobs[name]
+        if not self._acquire(job, only_if_due=True):
+            return None
+        return self._run(job)
 
     def run_now(self, name: str, *, wait_seconds: float = 10.0):
         """Run a job at once (dev and tests), waiting for another replica's run to finish."""

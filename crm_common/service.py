@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-from prometheus_client import start_http_server
-
-from . import devtools, kafka, logs
+from . import devtools, kafka, logs, worker
 from .clock import Clock
-from .consumer import ConsumerLoop
 from .outbox import Relay
 from .runtime import Runtime
 from .scheduler import Job, Scheduler
@@ -47,7 +43,7 @@ def bootstrap(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwa
     # clock back after a time-travel demo must not leave the relay waiting for days.
     wall = Clock()
     relay = Relay(rt.db, wall, lambda: rt.producer)
-    relay_job = Job(RELAY_JOB, 0.1, relay.run_once, lease_seconds=30)
+    relay_job = Job(RELAY_JOB, 0.05, relay.run_once, lease_seconds=30, on_tick=False)
     rt.scheduler = Scheduler(rt.db, wall, [relay_job] + spec.jobs(rt))
     spec.on_start(rt)
     return rt
@@ -65,38 +61,8 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwa
 
 
 def run_worker(spec: ServiceSpec, settings: Settings | None = None) -> None:
-    """The worker process: the service's consumers and its scheduled jobs, until SIGTERM."""
+    """The worker process: the service's consumers, its relay and its scheduled jobs, until SIGTERM."""
     rt = bootstrap(spec, settings)
     kafka.ensure_topics(rt.settings)
-    if rt.settings.worker_metrics_port:
-        start_http_server(rt.settings.worker_metrics_port, registry=rt.metrics.registry)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    handlers = spec.handlers(rt)
-    loop = ConsumerLoop(rt, spec.name, handlers) if handlers else None
-    threads = []
-    if loop:
-        threads.append(threading.Thread(target=loop.run, name="consumer", daemon=True))
-    threads.append(threading.Thread(target=_schedule, args=(rt.scheduler, stop), name="scheduler", daemon=True))
-    for thread in threads:
-        thread.start()
-    log.info("worker started", extra={"fields": {"topics": loop.topics if loop else [],
-                                                  "jobs": sorted(rt.scheduler.jobs)}})
-    stop.wait()
-    if loop:
-        loop.stopping.set()
-    for thread in threads:
-        thread.join(timeout=15)
-    rt.close()
-    log.info("worker stopped")
-
-
-def _schedule(scheduler: Scheduler, stop: threading.Event, tick_seconds: float = 0.1) -> None:
-    while not stop.is_set():
-        try:
-            scheduler.run_due()
-        except Exception:  # noqa: BLE001 - e.g. MongoDB unreachable: keep ticking until it is back
-            log.exception("scheduler tick failed")
-            stop.wait(2.0)
-        stop.wait(tick_seconds)
+    code = worker.run(rt, spec.name, spec.handlers(rt), RELAY_JOB)
+    sys.exit(code)

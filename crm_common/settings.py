@@ -37,6 +37,17 @@ class Settings:
         return [s.strip() for s in self.kafka_bootstrap_servers.split(",") if s.strip()]
 
     @classmethod
+    def for_tool(cls, service: str, environ: dict | None = None) -> "Settings":
+        """Settings of an admin command (replay, dead letters): it signs no tokens, so needs no JWT
+        secret, and by default reaches the servers `make run` starts."""
+        env = dict(os.environ if environ is None else environ)
+        env.setdefault("CRM_ENV", "dev")
+        env.setdefault("MONGO_URI", f"mongodb://127.0.0.1:{env.get('CRM_MONGO_PORT', '27217')}/?directConnection=true")
+        env.setdefault("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{env.get('CRM_KAFKA_PORT', '19092')}")
+        env.setdefault("JWT_SECRET", "unused-by-admin-commands")
+        return cls.from_env(service, env)
+
+    @classmethod
     def from_env(cls, service: str, environ: dict | None = None, **overrides) -> "Settings":
         env = dict(os.environ if environ is None else environ)
         crm_env = env.get("CRM_ENV", "prod").strip().lower()

@@ -18,7 +18,7 @@ def new_traceparent(trace_id: str | None = None) -> str:
 
 def continue_trace(incoming: str | None) -> str:
     """A child span of a valid incoming traceparent, or a new trace."""
-    match = _TRACEPARENT.match(incoming or "")
+    match = _TRACEPARENT.match(incoming if isinstance(incoming, str) else "")
     return new_traceparent(match.group(1) if match else None)
 
 

@@ -129,4 +129,5 @@ def _readyz():
 def _metrics():
     rt = runtime()
     rt.metrics.outbox_backlog.set(outbox.backlog(rt.db))
+    rt.metrics.outbox_failed.set(outbox.failed_count(rt.db))
     return Response(rt.metrics.exposition(), mimetype="text/plain; version=0.0.4")

@@ -10,7 +10,6 @@ from crm_common.consumer import ConsumerLoop
 from crm_common.events import encode
 from crm_common.testing.auth import bearer
 from crm_common.testing.state import read_topic
-from pool import reclaim
 from pool.app import create_app
 
 CUSTOMER = {"customer_id": "C1", "name": "Acme", "owner_id": "rep-1", "department_path": ["d1"], "stage": "lead_acquired",
@@ -47,7 +46,8 @@ def app(app_for, database):
 def test_requests_answer_503_while_the_database_is_down_and_data_survives_its_restart(app, database):
     rt = app.extensions["crm"]
     client, admin = app.test_client(), bearer(rt.settings)
-    rt.transaction(lambda s: reclaim.track(rt, s, CUSTOMER))
+    rt.db.pool_entries.insert_one({"_id": "C1", "customer_id": "C1", "owner_id": "rep-1", "status": "owned",
+                                   "department_path": ["d1"], "collaborator_ids": []})
     database.stop()
 
     started = time.monotonic()
@@ -64,10 +64,11 @@ def test_requests_answer_503_while_the_database_is_down_and_data_survives_its_re
 def test_a_consumer_waits_out_the_outage_and_dead_letters_nothing(app, database, drive, servers):
     rt = app.extensions["crm"]
     kafka.ensure_topics(rt.settings)
-    loop = ConsumerLoop(rt, f"pool-{uuid.uuid4().hex[:8]}", {"crm.customer.created": lambda event, session:
-                                                          reclaim.track(rt, session, event["data"])},
-                        max_attempts=2, backoff_seconds=0.01, outage_pause_seconds=0.2)
-    loop.consumer.subscribe(loop.topics)
+    def remember(event, session):
+        rt.db.seen_customers.insert_one({"_id": event["subject"]}, session=session)
+    loop = ConsumerLoop(rt, f"pool-{uuid.uuid4().hex[:8]}", {"crm.customer.created": remember},
+                        backoff_seconds=0.01, outage_pause_seconds=0.2)
+    loop.subscribe()
     try:
         event = rt.event("crm.customer.created", "C1", CUSTOMER)
         database.stop()
@@ -75,7 +76,7 @@ def test_a_consumer_waits_out_the_outage_and_dead_letters_nothing(app, database,
         for _ in range(3):
             loop.poll_once(timeout_ms=500)  # each attempt fails on the unreachable database
         database.start()
-        drive(loop, lambda: rt.db.pool_entries.find_one({"_id": "C1"}) is not None, timeout=60)
+        drive(loop, lambda: rt.db.seen_customers.find_one({"_id": "C1"}) is not None, timeout=60)
         assert read_topic(servers.kafka_bootstrap, "crm.customers.dlq", expect=0, timeout=1) == []
     finally:
         loop.consumer.close(autocommit=False)

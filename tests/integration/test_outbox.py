@@ -26,7 +26,8 @@ def test_the_state_change_and_its_event_are_stored_together(rt, user_created):
     add_user(rt, user_created, "u1")
     assert rt.db.users.find_one({"_id": "u1"})["username"] == "ann"
     [row] = rt.db.outbox.find()
-    assert (row["status"], row["topic"], row["key"], row["type"]) == ("pending", "crm.org", "u1", "crm.user.created")
+    assert (row["status"], row["topic"], row["key"], row["type"]) == ("pending", "crm.org", "user:u1", "crm.user.created")
+    assert row["version"] == row["event"]["version"] == 1
     assert row["event"]["data"]["user_id"] == "u1" and row["_id"] == row["event"]["id"]
 
 

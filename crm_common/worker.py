@@ -1,0 +1,159 @@
+"""The worker process: consumers, the outbox relay and scheduled jobs, each on its own thread,
+each healing itself.
+
+An unexpected error rebuilds the consumer or the producer inside the process, with
+backoff and a log line; only a consumer that keeps failing makes the worker exit
+non-zero, for the orchestrator (under `make run`, one process exiting stops all, so
+in-process recovery is the rule). `/livez` on the worker's metrics port answers 503
+while the consumer or the relay is not making rounds.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from prometheus_client import make_wsgi_app
+
+from . import outbox
+from .consumer import ConsumerLoop
+from .kafka import BrokerWatch
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER_SECONDS = 60.0  # a round takes under a few seconds; this long means stuck
+
+
+class Health:
+    """When each loop last came round, for /livez."""
+
+    def __init__(self):
+        self.beats: dict[str, float] = {}
+
+    def beat(self, name: str) -> None:
+        self.beats[name] = time.monotonic()
+
+    def stale(self) -> list[str]:
+        now = time.monotonic()
+        return sorted(name for name, at in self.beats.items() if now - at > STALE_AFTER_SECONDS)
+
+
+class Worker:
+    def __init__(self, rt, spec_name: str, handlers: dict, relay_job: str):
+        self.rt, self.relay_job = rt, relay_job
+        self.stop, self.fatal, self.health = threading.Event(), threading.Event(), Health()
+        self.max_failures = int(os.environ.get("WORKER_MAX_FAILURES", "40"))
+        self.loop = ConsumerLoop(rt, spec_name, handlers) if handlers else None
+
+    def start(self) -> list[threading.Thread]:
+        targets = [("relay", self.relay_forever), ("scheduler", self.schedule_forever)]
+        if self.loop:
+            targets.insert(0, ("consumer", self.consume_forever))
+        threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in targets]
+        for thread in threads:
+            self.health.beat(thread.name)
+            thread.start()
+        return threads
+
+    def consume_forever(self) -> None:
+        failures, backoff = 0, 0.5
+        try:
+            self.loop.subscribe()
+            while not self.stop.is_set():
+                self.health.beat("consumer")
+                try:
+                    self.loop.poll_once()
+                    failures, backoff = 0, 0.5
+                except Exception as exc:  # noqa: BLE001 - e.g. CommitFailedError, left the group: rebuild
+                    failures += 1
+                    log.error("consumer failed (%d in a row): %r; rebuilding it in %.1fs", failures, exc, backoff)
+                    self.rt.metrics.restarts.labels("consumer").inc()
+                    if failures > self.max_failures:
+                        log.critical("consumer keeps failing; the worker exits for its orchestrator")
+                        self.fatal.set()
+                        self.stop.set()
+                        return
+                    self.stop.wait(backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    self._quietly(self.loop.restart, "rebuilding the consumer")
+        finally:
+            self._quietly(self.loop.close, "closing the consumer")
+
+    def relay_forever(self) -> None:
+        watch, next_check, backoff = BrokerWatch(self.rt.settings), 0.0, 0.1
+        while not self.stop.is_set():
+            self.health.beat("relay")
+            try:
+                if time.monotonic() >= next_check:
+                    if watch.check():
+                        count = outbox.republish_all(self.rt.db)
+                        log.warning("the broker came back without its topics: publishing the event log again "
+                                    "(%d events); consumers drop what they already applied", count)
+                    next_check = time.monotonic() + 5.0
+                sent = self.rt.scheduler.run_if_due(self.relay_job)
+                backoff = 0.1
+                self.stop.wait(0.02 if sent else 0.1)
+            except Exception as exc:  # noqa: BLE001 - broker down, fatal producer: new producer, try again
+                log.warning("outbox relay: %r; new producer, retry in %.1fs", exc, backoff)
+                self.rt.reset_producer()
+                self.rt.metrics.restarts.labels("producer").inc()
+                next_check = 0.0
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+        watch.close()
+
+    def schedule_forever(self) -> None:
+        while not self.stop.is_set():
+            self.health.beat("scheduler")
+            try:
+                self.rt.scheduler.run_due()
+            except Exception as exc:  # noqa: BLE001 - e.g. MongoDB unreachable: keep ticking until it is back
+                log.warning("scheduler tick failed: %r", exc)
+                self.stop.wait(2.0)
+            self.stop.wait(0.1)
+
+    def serve_health(self, port: int) -> None:
+        metrics = make_wsgi_app(self.rt.metrics.registry)
+
+        def app(environ, start_response):
+            if environ.get("PATH_INFO") == "/livez":
+                stale = [n for n in self.health.stale() if n != "scheduler"]  # a long job is not a hang
+                status = "503 Service Unavailable" if stale or self.fatal.is_set() else "200 OK"
+                start_response(status, [("Content-Type", "application/json")])
+                return [('{"stale": [%s]}' % ", ".join(f'"{n}"' for n in stale)).encode()]
+            return metrics(environ, start_response)
+
+        server = make_server(os.environ.get("CRM_BIND", "0.0.0.0"), port, app, handler_class=_Quiet)
+        threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+
+    def _quietly(self, fn, what: str) -> None:
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - best effort; the next round tries again
+            log.warning("%s failed: %r", what, exc)
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):  # probes every few seconds: not worth a log line each
+        pass
+
+
+def run(rt, spec_name: str, handlers: dict, relay_job: str) -> int:
+    """Run until SIGTERM or SIGINT; returns the exit code."""
+    worker = Worker(rt, spec_name, handlers, relay_job)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: worker.stop.set())
+    if rt.settings.worker_metrics_port:
+        worker.serve_health(rt.settings.worker_metrics_port)
+    threads = worker.start()
+    log.info("worker started", extra={"fields": {"topics": worker.loop.topics if worker.loop else [],
+                                                  "jobs": sorted(rt.scheduler.jobs)}})
+    worker.stop.wait()
+    for thread in threads:
+        thread.join(timeout=15)
+    worker._quietly(rt.close, "closing")
+    log.info("worker stopped")
+    return 1 if worker.fatal.is_set() else 0
