@@ -20,10 +20,20 @@ def customer_event(models, session, event: dict) -> None:
     if doc.get("source_lead_id") and not doc["lead"]:
         lead = models.others.find_one({"_id": "lead:" + doc["source_lead_id"]}, session=session) or {}
         doc["lead"] = {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k)}
+    _derive(doc)
     doc.pop("paid", None)
     if doc["payments"] and not doc["deleted"]:
         doc["paid"] = True  # a sparse index of the customers who paid: RFM reads only those
     store.save(models, "customers", before, doc, contrib.of_customer(doc), session)
+
+
+def _derive(doc: dict) -> None:
+    """Fields the workbench reads directly, kept on the record."""
+    last, stays = customer_model.last_followup(doc), customer_model.stays(doc)
+    qual = customer_model.qualification(doc)
+    doc.update(last_followup_at=last and last["at"], next_contact_at=last and last.get("next"),
+               stage_since=stays[-1]["entered"] if stays else doc.get("created_at"),
+               qualitative=qual.get("qualitative"), grade=qual.get("grade"))
 
 
 def lead_event(models, session, event: dict) -> None:

@@ -82,4 +82,5 @@ def _route(name: str):
 for _name in REPORTS:
     _route(_name)
 
+
 BLUEPRINTS = [blp]

@@ -1,7 +1,7 @@
 """The reporting service, described once for its app and its worker."""
 from crm_common.service import ServiceSpec
 
-from . import handlers, routes, store
+from . import handlers, routes, store, workbench
 
 
 def live_handlers(rt):
@@ -13,5 +13,5 @@ def on_start(rt):
     store.live(rt.db).ensure_indexes()
 
 
-SPEC = ServiceSpec(name="reporting", package="reporting", blueprints=routes.BLUEPRINTS, handlers=live_handlers,
+SPEC = ServiceSpec(name="reporting", package="reporting", blueprints=[routes.blp, workbench.blp], handlers=live_handlers,
                    on_start=on_start)

@@ -1,0 +1,79 @@
+"""The rep's workbench (seed 002: 今日待联系, 逾期未跟进, 高意向但未推进, 上首屏): the first screen a rep opens."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import g, jsonify, request
+
+from crm_common.auth import require_user
+from crm_common.errors import Problem
+from crm_common.web import Blueprint, runtime
+
+from . import store
+from .basics import CLOSED, TIMEZONE, parse
+
+blp = Blueprint("workbench", __name__, url_prefix="/v1", description="The rep's first screen")
+
+STALLED_DAYS = int(os.environ.get("REPORTING_STALLED_DAYS", "14"))
+NEXT_STEPS = {  # stage -> (code, suggestion)
+    "lead_acquired": ("first_contact", "Make the first contact and ask about their needs"),
+    "initial_contact": ("confirm_needs", "Confirm and record the needs"),
+    "needs_confirmed": ("send_proposal", "Send a proposal or a quote"),
+    "proposal": ("agree_terms", "Follow up the proposal and agree the terms"),
+    "negotiation": ("sign_contract", "Close: send the contract for signature"),
+    "contract_signed": ("collect_payment", "Collect the payment and plan the renewal"),
+}
+
+
+def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_DAYS) -> dict:
+    today = now.astimezone(tz).date()
+    out = {"today": [], "overdue": [], "stalled_high_intent": [], "pinned": []}
+    for doc in models.customers.find({"owner_id": owner_id, "deleted": False}, {"contrib": 0}):
+        due = parse(doc.get("next_contact_at"))
+        entry = _entry(doc, today, tz, due)
+        if due and due.astimezone(tz).date() == today:
+            out["today"].append(entry)
+        elif due and due.astimezone(tz).date() < today:
+            out["overdue"].append({**entry, "next_step": "contact_now",
+                                   "suggested_next_step": f"Overdue since {due.astimezone(tz).date()}: contact now"})
+        high = doc.get("qualitative") == "valuable" or doc.get("grade") == "large"
+        since = parse(doc.get("stage_since"))
+        if high and doc.get("stage") not in CLOSED and since and now - since >= timedelta(days=stalled_days):
+            out["stalled_high_intent"].append({**entry, "days_in_stage": (now - since).days})
+        if (doc.get("milestones") or {}).get("pinned"):
+            out["pinned"].append(entry)
+    for name, entries in out.items():
+        entries.sort(key=lambda e: (e["next_contact_at"] or "", e["customer_id"]))
+    return out
+
+
+def _entry(doc: dict, today, tz, due) -> dict:
+    last = parse(doc.get("last_followup_at"))  # in local calendar days, as the going-cold report counts
+    code, text = NEXT_STEPS.get(doc.get("stage"), ("review", "Review the customer"))
+    return {"customer_id": doc["_id"], "name": doc.get("name"), "stage": doc.get("stage"),
+            "days_since_followup": (today - last.astimezone(tz).date()).days if last else None,
+            "next_contact_at": due.isoformat() if due else None, "next_step": code, "suggested_next_step": text}
+
+
+@blp.route("/workbench", methods=["GET"])
+@require_user()
+def get_workbench():
+    """today, overdue, stalled_high_intent and pinned for the caller (a manager may pass owner_id in scope)."""
+    rt, me = runtime(), g.principal
+    models = store.live(rt.db)
+    owner_id = request.args.get("owner_id") or me.user_id
+    if owner_id != me.user_id and not me.is_admin:
+        user = models.users.find_one({"_id": owner_id}) or {}
+        if me.role != "manager" or not me.department_path or me.department_path[-1] not in user.get(
+                "department_path", []):
+            raise Problem(403, "that rep is outside your scope")
+    try:
+        tz = ZoneInfo(request.args["tz"]) if request.args.get("tz") else TIMEZONE
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Problem(400, "unknown time zone", errors=[{"field": "tz", "message": "an IANA name, e.g. Asia/Shanghai"}])
+    days = request.args.get("stalled_days", STALLED_DAYS)
+    if not str(days).isdigit():
+        raise Problem(400, "stalled_days is a whole number", errors=[{"field": "stalled_days", "message": "digits"}])
+    return jsonify({"owner_id": owner_id, **lists(models, owner_id, rt.clock.now(), tz, int(days))})

@@ -1,0 +1,28 @@
+"""The rep's workbench: due today, overdue, high intent but stalled, pinned (issue 11, must-show 8)."""
+from .history import EAST, WEST, History, at, build
+
+
+def test_a_reps_workbench(rt, feed, at_now, get, client, token_for):
+    events = build(rt)
+    h = History(rt)  # later events, continuing two customers' snapshots
+    h.customers = {cid: dict(next(e["data"] for e in reversed(events) if e["subject"] == cid)) for cid in ("C2", "C6")}
+    h.customer("C2", "followed_up", "06-30", followup_id="F3", channel="phone", summary="s", goal_met=True,
+               next_contact_at="2026-06-30T08:00:00+00:00", followed_up_at="2026-06-30T01:00:00+00:00")
+    h.customer("C6", "updated", "06-29", changed_fields=["milestones"], milestones={"pinned": True},
+               updated_at=at("06-29"))
+    feed(events + h.events)
+
+    mine = get("/v1/workbench", "rep-a", "rep")
+    assert [e["customer_id"] for e in mine["overdue"]] == ["C1"]          # due 06-20, not followed up since
+    assert mine["overdue"][0]["days_since_followup"] == 20
+    assert [(e["customer_id"], e["stage"], e["days_in_stage"], e["next_step"])
+            for e in mine["stalled_high_intent"]] == [("C1", "needs_confirmed", 20, "send_proposal")]
+    assert mine["today"] == [] and mine["pinned"] == []
+
+    theirs = get("/v1/workbench", "m-west", "manager", WEST, owner_id="rep-b")
+    assert [e["customer_id"] for e in theirs["today"]] == ["C2"]          # 16:00 in Shanghai today
+    assert [e["customer_id"] for e in theirs["pinned"]] == ["C6"]
+    assert theirs["today"][0]["days_since_followup"] == 0
+    outside = client.get("/v1/workbench?owner_id=rep-b", headers=token_for("m-east", "manager", EAST))
+    assert outside.status_code == 403
+    assert client.get("/v1/workbench?owner_id=rep-b", headers=token_for("rep-a", "rep")).status_code == 403
