@@ -29,6 +29,8 @@ def team_changed(rt, session, team: dict) -> None:
 def customer_changed(rt, session, customer: dict) -> None:
     """Keep a customer's owner, company and contact keys (every customer event carries them all).
 
+    The consumer loop's version guard passes only events newer than the last one applied,
+    and none after the customer's deletion, so this may apply the snapshot as it is.
     A key already held by another record stays with its holder; keys of contacts
     the customer no longer has are let go, so the contact can become a lead again.
     """
@@ -42,14 +44,18 @@ def customer_changed(rt, session, customer: dict) -> None:
         # the converted lead's contacts are the customer's now: a resubmission goes to the customer's owner
         rt.db.identity_keys.update_many({"kind": "lead", "record_id": customer["source_lead_id"]},
                                         {"$set": {"kind": "customer", "record_id": customer_id}}, session=session)
-    keys = {key for contact in customer.get("contacts", []) for key in identity.identity_keys(
+    keys = sorted({key for contact in customer.get("contacts", []) for key in identity.identity_keys(
         contact.get("phones", []), contact.get("emails", []), contact.get("wechat_ids", []),
-        customer.get("name", ""), contact.get("name", ""))}
-    rt.db.identity_keys.delete_many({"kind": "customer", "record_id": customer_id, "_id": {"$nin": sorted(keys)}},
-                                    session=session)
+        customer.get("name", ""), contact.get("name", ""))})
+    # Only keys a snapshot gave are let go when a later snapshot lacks them: keys a merge or a
+    # resubmission added to the customer are not in its contacts, and must keep matching.
+    rt.db.identity_keys.delete_many({"kind": "customer", "record_id": customer_id, "from_snapshot": True,
+                                     "_id": {"$nin": keys}}, session=session)
     for key in keys:
         rt.db.identity_keys.update_one({"_id": key}, {"$setOnInsert": {"kind": "customer", "record_id": customer_id}},
                                        upsert=True, session=session)
+    rt.db.identity_keys.update_many({"_id": {"$in": keys}, "kind": "customer", "record_id": customer_id},
+                                    {"$set": {"from_snapshot": True}}, session=session)
 
 
 def customer_deleted(rt, session, customer: dict) -> None:

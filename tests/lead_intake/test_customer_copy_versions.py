@@ -1,0 +1,55 @@
+"""Lead intake's copy of customers follows versions: a late or repeated customer event changes
+nothing, a deleted customer stays deleted, and keys a resubmission added survive later snapshots."""
+import pytest
+
+from crm_common.consumer import deliver
+from lead_intake.service import SPEC
+
+
+@pytest.fixture
+def handlers(rt):
+    return SPEC.handlers(rt)
+
+
+def customer_event(rt, kind: str, version: int, phones: list[str], emails=()) -> dict:
+    data = {"customer_id": "C1", "name": "Acme", "owner_id": "rep-3", "department_path": ["d1"],
+            "collaborator_ids": [], "level": "B", "stage": "lead_acquired", "lifecycle": "potential",
+            "contacts": [{"name": "Wang", "phones": phones, "emails": list(emails), "wechat_ids": []}],
+            "version": version}
+    data.update({"updated": {"changed_fields": ["contacts"], "updated_at": "2026-11-20T08:00:00Z"},
+                 "deleted": {"deleted_at": "2026-11-21T08:00:00Z"}}[kind])
+    event = rt.event(f"crm.customer.{kind}", "C1", data)
+    event["version"] = version
+    return event
+
+
+def verdict(client, channel, **contact):
+    response = client.post("/v1/leads", json={"name": "Someone", **contact}, headers=channel)
+    return response.json["dedup"].get("duplicate_of") if response.status_code == 200 else "new"
+
+
+def test_an_older_customer_event_arriving_late_does_not_undo_a_newer_one(rt, handlers, client, channel):
+    assert deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 2, ["+8613700137002"]))
+    assert not deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 1, ["+8613700137001"]))
+    assert verdict(client, channel, phone="13700137002") == "C1"
+    assert verdict(client, channel, phone="13700137001") == "new"
+
+
+def test_an_event_after_the_customers_deletion_does_not_bring_its_contacts_back(rt, handlers, client, channel):
+    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 1, ["+8613700137001"]))
+    assert deliver(rt, "lead-intake", handlers, customer_event(rt, "deleted", 3, ["+8613700137001"]))
+    assert not deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 2, ["+8613700137001"]))
+    assert rt.db.identity_keys.count_documents({"record_id": "C1"}) == 0
+    assert verdict(client, channel, phone="13700137001") == "new"
+
+
+def test_a_phone_a_resubmission_added_keeps_matching_after_the_next_customer_event(rt, handlers, client, channel):
+    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 1, ["+8613700137001"]))
+    # the contact comes back through a form with a new phone: it now points at the customer too
+    assert verdict(client, channel, phone="13700137001", email="wang@acme.cn") == "C1"
+    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 2, ["+8613700137001"]))
+    assert verdict(client, channel, email="wang@acme.cn") == "C1"
+    # a contact method the customer's own snapshot gave, then dropped, is let go
+    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 3, ["+8613700137009"]))
+    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 4, []))
+    assert verdict(client, channel, phone="13700137009") == "new"
