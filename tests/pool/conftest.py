@@ -126,3 +126,30 @@ def world(app, customer_app):
     world.user("boss", "manager")
     world.settle()
     return world
+
+
+# The pool on its own: users and customers fed straight to its handlers.
+def add_user(rt, user_id, role="rep", department_path=("sales",), active=True):
+    from pool import tracking
+    rt.transaction(lambda s: tracking.user_changed(rt, s, {
+        "user_id": user_id, "username": user_id, "role": role, "department_path": list(department_path),
+        "active": active}))
+    return bearer(rt.settings, user_id, role, list(department_path))
+
+
+def add_customer(rt, customer_id, owner="old-rep", *, days_ago=0.0, level="B", lifecycle="potential",
+                 department_path=("sales",)):
+    from pool import tracking
+    created = rt.clock.now() - timedelta(days=days_ago)
+    rt.transaction(lambda s: tracking.created(rt, s, {
+        "customer_id": customer_id, "name": f"Customer {customer_id}", "owner_id": owner,
+        "department_path": list(department_path), "collaborator_ids": [], "level": level, "lifecycle": lifecycle,
+        "stage": "lead_acquired", "created_at": created.isoformat()}))
+
+
+def in_pool(rt, *customer_ids, owner="old-rep"):
+    """Customers neglected for 8 days, reclaimed into the default pool now."""
+    from pool import reclaim
+    for customer_id in customer_ids:
+        add_customer(rt, customer_id, owner, days_ago=8)
+    reclaim.reclaim_due(rt)

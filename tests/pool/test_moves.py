@@ -1,0 +1,94 @@
+"""Movements through the API, applied by the customer service, recorded and listable."""
+from pool import reclaim
+
+
+def pooled(world, owner="alice"):
+    customer = world.customer(owner)
+    world.settle()
+    world.at_day(8)
+    reclaim.reclaim_due(world.pool_rt)
+    world.settle()
+    return customer["id"]
+
+
+def test_a_claim_is_answered_at_once_and_the_customer_service_shows_the_new_owner(world):
+    customer_id = pooled(world)
+    response = world.pool_client.post(f"/v1/pools/default/customers/{customer_id}/claim", headers=world.headers["bob"])
+    assert response.status_code == 200, response.json
+    assert set(response.json) == {"customer_id", "owner_id", "first_contact_due_at"}
+    world.settle()
+    shown = world.customer_client.get(f"/v1/customers/{customer_id}", headers=world.headers["bob"]).json
+    assert (shown["owner_id"], shown["in_pool"], shown["pool_id"]) == (world.id("bob"), False, None)
+    entry = world.entry(customer_id)
+    assert (entry["status"], entry["owner_id"], entry["pending"]) == ("owned", world.id("bob"), None)
+    [claimed] = world.pool_events("crm.pool.customer_claimed")
+    assert (claimed["data"]["owner_id"], claimed["data"]["kind"]) == (world.id("bob"), "claim")
+
+
+def test_the_owner_returns_a_customer_with_a_reason_and_a_manager_assigns_it(world):
+    customer = world.customer("alice")
+    world.settle()
+    response = world.pool_client.post(f"/v1/customers/{customer['id']}/return", headers=world.headers["alice"],
+                                      json={"reason": "no budget this year"})
+    assert response.status_code == 200, response.json
+    world.settle()
+    shown = world.customer_client.get(f"/v1/customers/{customer['id']}", headers=world.customer_admin).json
+    assert (shown["owner_id"], shown["in_pool"], shown["pool_id"]) == (None, True, "default")
+    not_owner = world.pool_client.post(f"/v1/customers/{customer['id']}/return", headers=world.headers["bob"],
+                                       json={"reason": "mine now?"})
+    assert not_owner.status_code == 404
+    by_rep = world.pool_client.post(f"/v1/pools/default/customers/{customer['id']}/assign",
+                                    headers=world.headers["bob"], json={"user_id": world.id("carol")})
+    assert by_rep.status_code == 403
+    assigned = world.pool_client.post(f"/v1/pools/default/customers/{customer['id']}/assign",
+                                      headers=world.headers["boss"], json={"user_id": world.id("carol")})
+    assert assigned.status_code == 200, assigned.json
+    world.settle()
+    assert world.stored_customer(customer["id"])["owner_id"] == world.id("carol")
+    moves = world.pool_client.get("/v1/movements", query_string={"customer_id": customer["id"]},
+                                  headers=world.admin).json["items"]
+    assert [(m["kind"], m["state"], m["actor"], m["reason"]) for m in moves] == [
+        ("return", "done", world.id("alice"), "no budget this year"),
+        ("assign", "done", world.id("boss"), None)]
+    mine = world.pool_client.get("/v1/movements", query_string={"user_id": world.id("carol"), "kind": "assign"},
+                                 headers=world.headers["carol"]).json["items"]
+    assert [m["customer_id"] for m in mine] == [customer["id"]]
+    alices = world.pool_client.get("/v1/movements", headers=world.headers["alice"]).json["items"]
+    assert [m["kind"] for m in alices] == ["return"]  # a rep sees the moves that concern them
+
+
+def test_pools_are_created_changed_with_if_match_and_listed(world):
+    created = world.pool_client.post("/v1/pools", headers=world.admin, json={
+        "name": "VIP", "member_user_ids": [world.id("bob")], "admin_user_ids": [world.id("boss")],
+        "rules": {"no_followup_days": 5, "warn_days_before": [3, 1]}})
+    assert created.status_code == 201, created.json
+    pool = created.json
+    assert pool["rules"]["no_followup_days"] == 5 and pool["rules"]["daily_claim_limit"] == 3
+    by_rep = world.pool_client.post("/v1/pools", headers=world.headers["bob"], json={"name": "Mine"})
+    assert by_rep.status_code == 403
+    bad = world.pool_client.post("/v1/pools", headers=world.admin, json={"name": "X", "rules": {"levels": ["Z"]}})
+    assert bad.status_code == 400 and bad.json["errors"][0]["field"].startswith("rules.levels")
+    url = f"/v1/pools/{pool['id']}"
+    no_match = world.pool_client.patch(url, headers=world.headers["boss"], json={"name": "VIP 2"})
+    assert no_match.status_code == 428
+    etag = world.pool_client.get(url, headers=world.admin).headers["ETag"]
+    changed = world.pool_client.patch(url, headers={**world.headers["boss"], "If-Match": etag},
+                                      json={"rules": {"levels": ["B", "C"]}})
+    assert changed.status_code == 200 and changed.json["rules"]["levels"] == ["B", "C"]
+    assert changed.json["rules"]["no_followup_days"] == 5
+    stale = world.pool_client.patch(url, headers={**world.admin, "If-Match": etag}, json={"name": "again"})
+    assert stale.status_code == 412
+    names = [p["name"] for p in world.pool_client.get("/v1/pools", headers=world.headers["alice"]).json["items"]]
+    assert sorted(names) == ["VIP", "公海"]
+
+
+def test_a_departments_customers_go_to_the_pool_that_names_it(world):
+    world.user("fiona", department=world.finance)
+    created = world.pool_client.post("/v1/pools", headers=world.admin, json={
+        "name": "金融公海", "source_department_ids": [world.finance["id"]], "member_department_ids": [world.finance["id"]]})
+    world.settle()
+    customer_id = pooled(world, "fiona")
+    assert world.entry(customer_id)["pool_id"] == created.json["id"]
+    assert world.stored_customer(customer_id)["pool_id"] == created.json["id"]
+    listed = world.pool_client.get(f"/v1/pools/{created.json['id']}/customers", headers=world.headers["fiona"])
+    assert [c["customer_id"] for c in listed.json["items"]] == [customer_id]
