@@ -11,7 +11,7 @@ from .history import EAST, HAND, build, delivery
 @pytest.fixture
 def history(rt, feed, at_now):
     events = build(rt)
-    feed(delivery(events))
+    feed(delivery(events, in_version_order=feed.guarded))
     return events
 
 
