@@ -1,7 +1,8 @@
 """The reporting service, described once for its app and its worker."""
+from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec
 
-from . import handlers, routes, store, workbench
+from . import handlers, rebuild, routes, routes_rebuild, store, workbench
 
 
 def live_handlers(rt):
@@ -13,5 +14,9 @@ def on_start(rt):
     store.live(rt.db).ensure_indexes()
 
 
-SPEC = ServiceSpec(name="reporting", package="reporting", blueprints=[routes.blp, workbench.blp], handlers=live_handlers,
-                   on_start=on_start)
+def jobs(rt):
+    return [Job("reports-rebuild", 2.0, lambda: rebuild.job(rt))]
+
+
+SPEC = ServiceSpec(name="reporting", package="reporting", handlers=live_handlers, jobs=jobs, on_start=on_start,
+                   blueprints=[routes.blp, workbench.blp, routes_rebuild.blp])
