@@ -20,7 +20,7 @@ RUN_ENV := MONGO_URI="$${MONGO_URI:-mongodb://127.0.0.1:$(CRM_MONGO_PORT)/?direc
 	KAFKA_BOOTSTRAP_SERVERS="$${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(CRM_KAFKA_PORT)}" \
 	PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench chaos clean
 
 install: $(STAMP)
 
@@ -41,6 +41,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.lead_intake
 	$(BIN)/python -m bench.customer
+
+chaos: $(STAMP)
+	$(BIN)/python -m crm_common.testing.chaos --leads 1500
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -179,7 +179,8 @@ class ConsumerLoop:
             self.release(tp)
             return True
         try:
-            self.rt.transaction(lambda session: _apply(self.rt, self.group, handler, event, session))
+            if not guard.already_applied(self.rt.db, self.group, event):
+                self.rt.transaction(lambda session: _apply(self.rt, self.group, handler, event, session))
         except ConnectionFailure as exc:
             raise DependencyDown(f"MongoDB: {exc}") from exc
         except DependencyDown:

