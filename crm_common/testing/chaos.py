@@ -230,9 +230,12 @@ def run(workdir: Path, leads: int = 300, clients: int = 8, settle_seconds: float
         accepted, converted = load(stack, leads, clients, on_progress)
         while len(fired) < 3 or time.monotonic() - last[0] < 1:
             time.sleep(0.5)  # the last fault is back
-        deadline = last[0] + settle_seconds
+        deadline, shown = last[0] + settle_seconds, 0.0
         while True:
             result = counts(stack, accepted, converted)
+            if time.monotonic() - shown > 5:
+                shown = time.monotonic()
+                print(f"chaos: {shown - last[0]:.0f}s after the last fault: {result}", flush=True)
             if converged(result) or time.monotonic() > deadline:
                 result["seconds_after_last_fault"] = round(time.monotonic() - last[0], 1)
                 result["faults"] = sorted(fired)

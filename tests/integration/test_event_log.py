@@ -179,3 +179,19 @@ def test_a_broker_that_comes_back_empty_gets_the_event_log_again(settings_for, t
         broker.terminate()
         broker.wait(timeout=10)
         rt.close()
+
+
+def test_livez_answers_503_while_the_consumer_or_relay_stops_coming_round(rt):
+    import requests
+    worker = Worker(rt, "probed", {}, "relay")
+    port = localinfra.free_port()
+    worker.serve_health(port)
+    worker.health.beat("relay")
+    worker.health.beat("scheduler")
+    assert requests.get(f"http://127.0.0.1:{port}/livez", timeout=5).status_code == 200
+    worker.health.beats["scheduler"] -= 3600  # a long job is not a hang
+    assert requests.get(f"http://127.0.0.1:{port}/livez", timeout=5).status_code == 200
+    worker.health.beats["relay"] -= 3600
+    stuck = requests.get(f"http://127.0.0.1:{port}/livez", timeout=5)
+    assert stuck.status_code == 503 and stuck.json() == {"stale": ["relay"]}
+    assert "outbox_backlog" in requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
