@@ -195,3 +195,42 @@ def test_livez_answers_503_while_the_consumer_or_relay_stops_coming_round(rt):
     stuck = requests.get(f"http://127.0.0.1:{port}/livez", timeout=5)
     assert stuck.status_code == 503 and stuck.json() == {"stale": ["relay"]}
     assert "outbox_backlog" in requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+
+
+def test_a_worker_whose_consumer_keeps_failing_exits_for_its_orchestrator(rt, monkeypatch):
+    monkeypatch.setenv("WORKER_MAX_FAILURES", "2")
+    worker = Worker(rt, "doomed", {"crm.user.created": lambda e, s: None}, "relay")
+    broken = []
+
+    def fail(*_, **__):
+        broken.append(1)
+        raise RuntimeError("this consumer cannot be rebuilt")
+    monkeypatch.setattr(worker.loop, "poll_once", fail)
+    monkeypatch.setattr(worker.loop, "restart", fail)
+    thread = __import__("threading").Thread(target=worker.consume_forever)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and worker.fatal.is_set() and worker.stop.is_set()
+    assert len(broken) >= 3
+
+
+def test_a_local_server_stops_only_after_its_clients_have_gone(tmp_path):
+    import signal
+    import socket
+    port = localinfra.free_port()
+    wrapper = subprocess.Popen([sys.executable, "-m", "crm_common.localinfra", "kafka", "--port", str(port)],
+                               stdout=open(tmp_path / "kafka.log", "wb"), stderr=subprocess.STDOUT)
+    try:
+        localinfra.wait_for_port(port)
+        client = socket.create_connection(("127.0.0.1", port))
+        wrapper.send_signal(signal.SIGTERM)          # honcho signals every process at once
+        time.sleep(1.0)
+        assert wrapper.poll() is None, "the server stopped while a service was still connected"
+        socket.create_connection(("127.0.0.1", port)).close()
+        client.close()                               # the service has stopped
+        wrapper.wait(timeout=10)                     # and now the server goes too
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1)
+    finally:
+        if wrapper.poll() is None:
+            wrapper.kill()
