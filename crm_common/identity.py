@@ -6,18 +6,12 @@ import unicodedata
 
 import phonenumbers
 
-from . import regions
+from . import company_names
+from .folding import fold
 
 DEFAULT_REGION = "CN"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_BRACKETED = re.compile(r"[(\[{【〔<《][^)\]}】〕>》]*[)\]}】〕>》]")
 _WORDS = re.compile(r"[^\W_]+")
-# Chinese legal forms, longest first so 股份有限公司 goes before 有限公司.
-_CN_LEGAL = ("股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司", "集团公司", "分公司",
-             "总公司", "集团", "公司")
-_LATIN_LEGAL = {"co", "ltd", "limited", "inc", "incorporated", "llc", "gmbh", "corp", "corporation", "company",
-                "plc", "ag", "sa", "se", "bv", "pte", "pty", "group", "holdings", "lp", "llp"}
-
 
 class NotNormalisable(ValueError):
     """The value cannot be read as a phone number or email address."""
@@ -46,37 +40,13 @@ def wechat_id(raw: str) -> str:
 
 
 def person_name(raw: str) -> str:
-    return "".join(_WORDS.findall(unicodedata.normalize("NFKC", raw).casefold()))
+    """`王 伟`, `王偉` and `王伟` are one name: folded like a company name, spaces and punctuation gone."""
+    return "".join(_WORDS.findall(fold(raw)))
 
 
 def company_key(raw: str | None) -> str:
     """The comparison key of a company name: `XX科技（北京）有限公司` and `北京XX科技有限公司` give `xx科技`."""
-    if not raw:
-        return ""
-    text = _BRACKETED.sub(" ", unicodedata.normalize("NFKC", raw).casefold())
-    words = _WORDS.findall(text)
-    while len(words) > 1 and words[-1] in _LATIN_LEGAL:
-        words.pop()
-    while len(words) > 1 and words[0] in regions.LATIN:
-        words.pop(0)
-    key = "".join(words)
-    key = _strip_suffixes(key, _CN_LEGAL)
-    for region in regions.CHINESE:
-        if key.startswith(region) and len(key) > len(region):
-            key = key[len(region):]
-            break
-    return key
-
-
-def _strip_suffixes(key: str, suffixes) -> str:
-    stripped = True
-    while stripped:
-        stripped = False
-        for suffix in suffixes:
-            if key.endswith(suffix) and len(key) > len(suffix):
-                key, stripped = key[: -len(suffix)], True
-                break
-    return key
+    return company_names.parse(raw).key
 
 
 def identity_keys(phones=(), emails=(), wechat_ids=(), company: str = "", name: str = "") -> list[str]:
