@@ -85,7 +85,8 @@ def test_pools_are_created_changed_with_if_match_and_listed(world):
 def test_a_departments_customers_go_to_the_pool_that_names_it(world):
     world.user("fiona", department=world.finance)
     created = world.pool_client.post("/v1/pools", headers=world.admin, json={
-        "name": "金融公海", "source_department_ids": [world.finance["id"]], "member_department_ids": [world.finance["id"]]})
+        "name": "金融公海", "source_department_ids": [world.finance["id"]],
+        "member_department_ids": [world.finance["id"]]})
     world.settle()
     customer_id = pooled(world, "fiona")
     assert world.entry(customer_id)["pool_id"] == created.json["id"]

@@ -117,7 +117,8 @@ def test_a_preview_names_what_new_rules_would_reclaim_and_moves_nothing(rt, clie
                            json={"rules": {"no_followup_days": 5, "levels": ["B", "C"]}})
     assert response.status_code == 200, response.json
     body = response.json
-    assert [(r["customer_id"], r["owner_id"], r["rule"]) for r in body["would_reclaim"]] == [("C1", "rep-1", "no_followup")]
+    reclaimed = [(r["customer_id"], r["owner_id"], r["rule"]) for r in body["would_reclaim"]]
+    assert reclaimed == [("C1", "rep-1", "no_followup")]
     assert [r["customer_id"] for r in body["later"]] == ["C2", "C3"] and body["exempt"] == 1
     assert body["per_rep"] == [{"user_id": "rep-1", "would_reclaim": 1, "later": 1},
                                {"user_id": "rep-2", "would_reclaim": 0, "later": 1}]

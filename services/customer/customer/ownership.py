@@ -24,6 +24,7 @@ def set_owner(rt, session, customer: dict, owner: dict | None, *, kind: str, by:
     customer["owner_id"] = owner["_id"] if owner else None
     customer["in_pool"] = owner is None
     if owner is not None:
+        customer["pool_id"] = None  # out of any pool, whoever gave it an owner
         customer["department_id"] = owner.get("department_id")
         customer["department_path"] = owner.get("department_path", [])
         customer["collaborator_ids"] = [c for c in customer.get("collaborator_ids", []) if c != owner["_id"]]

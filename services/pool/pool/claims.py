@@ -44,8 +44,7 @@ def claim(rt, pool_id: str, customer_id: str, principal) -> dict:
     if not rules.is_member(pool, _user(rt, principal.user_id)):
         raise refuse("not_member", "you are not a member of this pool, or not an active user")
     now = rt.clock.now()
-    counter = f"{principal.user_id}:{day_start(now).date().isoformat()}"
-    rt.db.claim_counters.update_one({"_id": counter}, {"$setOnInsert": {"claims": 0, "at": now}}, upsert=True)
+    counter = _day_counter(rt, principal.user_id, now)
 
     def work(session):
         the_rules = entries.rules_of(rt, pool_id, session)
@@ -74,11 +73,15 @@ def assign(rt, pool_id: str, customer_id: str, user_id: str, principal) -> dict:
         raise Problem(403, "only a manager, an admin or this pool's admins assign from it")
     user = _user(rt, user_id)
     if user is None or not user.get("active"):
-        raise Problem(400, "no active user with this id", errors=[{"field": "user_id", "message": "unknown or inactive"}])
+        raise Problem(400, "no active user with this id",
+                      errors=[{"field": "user_id", "message": "unknown or inactive"}])
     now = rt.clock.now()
+    counter = _day_counter(rt, user_id, now)
 
     def work(session):
         the_rules = entries.rules_of(rt, pool_id, session)
+        # The same document a claim by this rep bumps: moves toward one rep never run side by side.
+        rt.db.claim_counters.update_one({"_id": counter}, {"$inc": {"assignments": 1}}, session=session)
         entry = rt.db.pool_entries.find_one({"_id": customer_id, "status": IN_POOL, "pool_id": pool_id},
                                             session=session)
         if entry is None:
@@ -87,6 +90,15 @@ def assign(rt, pool_id: str, customer_id: str, user_id: str, principal) -> dict:
         _move_out(rt, session, entry, "assign", principal.user_id, user_id, now, pool_id, first_contact_due_at=None)
         return {"customer_id": customer_id, "owner_id": user_id}
     return rt.transaction(work)
+
+
+def _day_counter(rt, user_id: str, now) -> str:
+    """The rep's counter document of the day, created outside the transaction (an upsert race inside
+    one would abort it); claims and assignments bump it, so they serialise per rep."""
+    counter = f"{user_id}:{day_start(now).date().isoformat()}"
+    rt.db.claim_counters.update_one({"_id": counter}, {"$setOnInsert": {"claims": 0, "assignments": 0, "at": now}},
+                                    upsert=True)
+    return counter
 
 
 def _check_holding(rt, session, user_id: str, the_rules: dict) -> None:

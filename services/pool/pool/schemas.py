@@ -85,7 +85,8 @@ class EntryOut(ma.Schema):
     reclaim_due_at = ma.fields.DateTime(allow_none=True)
     reclaim_rule = ma.fields.String(allow_none=True, metadata={"description": "the rule that will fire"})
     reclaimed_at = ma.fields.DateTime(allow_none=True)
-    pending = ma.fields.Dict(allow_none=True, metadata={"description": "a move the customer service has not applied yet"})
+    pending = ma.fields.Dict(allow_none=True,
+                             metadata={"description": "a move the customer service has not applied yet"})
 
 
 class EntryQuery(PageArgs):

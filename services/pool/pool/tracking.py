@@ -88,13 +88,19 @@ def refused(rt, session, data: dict) -> None:
     pending = entry.get("pending")
     if entry.get("status") == DELETED or (pending and pending["request_id"] != data["request_id"]):
         return
-    _adopt(rt, session, {**entry, "pending": None}, data, at, by=None, restore=True)
+    # The refusal says when the customer was last followed up: a follow-up this copy missed
+    # (say, before the pool tracked the customer) cannot make the pool ask again and again.
+    known = {}
+    if data.get("last_followup_at"):
+        last = parse_time(data["last_followup_at"])
+        known["last_followup_at"] = max(last, entry.get("last_followup_at") or last)
+    _adopt(rt, session, {**entry, **known, "pending": None}, data, at, by=None, restore=True, extra=known)
 
 
-def _adopt(rt, session, entry: dict, data: dict, at, *, by, restore: bool = False) -> None:
+def _adopt(rt, session, entry: dict, data: dict, at, *, by, restore: bool = False, extra=None) -> None:
     """Make the entry show the customer service's owner. A new owner gets a full period from `at`."""
     owner = data.get("owner_id")
-    changes = {**_snapshot(data), "pending": None}
+    changes = {**_snapshot(data), **(extra or {}), "pending": None}
     if owner is None:
         changes.update(status=IN_POOL)
     elif restore and entry.get("owner_id") == owner and entry.get("status") == OWNED:
