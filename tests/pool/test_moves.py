@@ -55,6 +55,10 @@ def test_the_owner_returns_a_customer_with_a_reason_and_a_manager_assigns_it(wor
     assert [m["customer_id"] for m in mine] == [customer["id"]]
     alices = world.pool_client.get("/v1/movements", headers=world.headers["alice"]).json["items"]
     assert [m["kind"] for m in alices] == ["return"]  # a rep sees the moves that concern them
+    world.user("mona", "manager", department=world.finance)
+    for manager, seen in (("boss", ["return", "assign"]), ("mona", [])):
+        listed = world.pool_client.get("/v1/movements", headers=world.headers[manager]).json["items"]
+        assert [m["kind"] for m in listed] == seen  # a manager sees their departments' moves
 
 
 def test_pools_are_created_changed_with_if_match_and_listed(world):

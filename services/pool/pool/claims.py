@@ -109,8 +109,10 @@ def _check_holding(rt, session, user_id: str, the_rules: dict) -> None:
 
 def _move_out(rt, session, entry: dict, kind: str, actor: str, owner: str, now, pool_id: str, *,
               first_contact_due_at) -> None:
+    rep = _user(rt, owner, session) or {}
     movement = movements.new(kind=kind, customer_id=entry["_id"], pool_id=pool_id, actor=actor, at=now,
-                             user_id=owner, from_owner_id=None, to_owner_id=owner)
+                             user_id=owner, from_owner_id=None, to_owner_id=owner,
+                             departments=[entry.get("department_path"), rep.get("department_path")])
     changes = {"status": OWNED, "owner_id": owner, "owned_since": now, "first_contact_due_at": first_contact_due_at,
                "warned": [], "warned_due_at": None,
                "pending": {"request_id": movement["request_id"], "kind": kind}}

@@ -16,12 +16,25 @@ KINDS = ("return", "reclaim", "claim", "assign", "transfer")
 
 def new(*, kind: str, customer_id: str, pool_id: str, actor: str, at, user_id: str | None = None,
         from_owner_id=None, to_owner_id=None, reason=None, rule=None, to_pool_id=None,
-        state: str = REQUESTED) -> dict:
-    """A movement record; `user_id` is the rep it concerns (claimant, assignee, previous owner)."""
+        state: str = REQUESTED, departments=()) -> dict:
+    """A movement record; `user_id` is the rep it concerns (claimant, assignee, previous owner).
+
+    `departments` (department paths of the customer and of the rep) decide which managers see it.
+    """
     return {"_id": new_id(), "request_id": new_id(), "kind": kind, "customer_id": customer_id,
             "pool_id": pool_id, "to_pool_id": to_pool_id, "actor": actor, "user_id": user_id,
             "from_owner_id": from_owner_id, "to_owner_id": to_owner_id, "reason": reason, "rule": rule,
-            "state": state, "at": at}
+            "state": state, "at": at, "department_ids": sorted({d for path in departments for d in path or []})}
+
+
+def visible_to(principal) -> dict:
+    """Data scope of the movement log: admins all, managers their departments' moves, reps their own."""
+    if principal.is_admin:
+        return {}
+    mine = [{"user_id": principal.user_id}, {"actor": principal.user_id}]
+    if principal.role == "manager" and principal.department_path:
+        mine.append({"department_ids": principal.department_path[-1]})
+    return {"$or": mine}
 
 
 def request_event(rt, movement: dict, expected: dict) -> dict:

@@ -73,7 +73,7 @@ def _reclaim(rt, session, entry: dict, rule: str, now) -> tuple[dict, dict]:
         else entry["pool_id"]
     movement = movements.new(kind="reclaim", customer_id=entry["_id"], pool_id=target, actor="system", at=now,
                              user_id=entry["owner_id"], from_owner_id=entry["owner_id"], rule=rule,
-                             reason=f"reclaimed by the rule {rule}")
+                             reason=f"reclaimed by the rule {rule}", departments=[entry.get("department_path")])
     changes = {"status": IN_POOL, "owner_id": None, "previous_owner_id": entry["owner_id"], "reclaimed_at": now,
                "pool_id": target, "pending": {"request_id": movement["request_id"], "kind": "reclaim"},
                "next_due_at": None, "reclaim_due_at": None, "reclaim_rule": None}

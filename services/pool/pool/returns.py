@@ -19,7 +19,7 @@ def give_back(rt, customer_id: str, body: dict, principal) -> dict:
         pools.get(rt, target, session)
         movement = movements.new(kind="return", customer_id=customer_id, pool_id=target, actor=principal.user_id,
                                  at=now, user_id=principal.user_id, from_owner_id=principal.user_id,
-                                 reason=body["reason"])
+                                 reason=body["reason"], departments=[entry.get("department_path")])
         changes = {"status": IN_POOL, "owner_id": None, "previous_owner_id": principal.user_id, "reclaimed_at": now,
                    "pool_id": target, "pending": {"request_id": movement["request_id"], "kind": "return"}}
         done = rt.db.pool_entries.update_one({"_id": customer_id, "status": OWNED, "owner_id": principal.user_id},
@@ -48,9 +48,10 @@ def transfer(rt, pool_id: str, customer_id: str, to_pool_id: str, principal) -> 
             pools.get(rt, to_pool_id, session)
         except Problem:
             raise Problem(400, "no such pool", errors=[{"field": "to_pool_id", "message": "unknown"}]) from None
+        entry = rt.db.pool_entries.find_one({"_id": customer_id}, {"department_path": 1}, session=session) or {}
         movement = movements.new(kind="transfer", customer_id=customer_id, pool_id=pool_id, to_pool_id=to_pool_id,
                                  actor=principal.user_id, at=now, state=movements.DONE,
-                                 reason=f"moved to pool {to_pool_id}")
+                                 reason=f"moved to pool {to_pool_id}", departments=[entry.get("department_path")])
         done = rt.db.pool_entries.update_one({"_id": customer_id, "status": IN_POOL, "pool_id": pool_id},
                                              {"$set": {"pool_id": to_pool_id}}, session=session)
         if done.modified_count == 0:

@@ -6,7 +6,7 @@ from crm_common.idempotency import idempotent
 from crm_common.paging import page, page_schema
 from crm_common.web import Blueprint, runtime
 
-from . import returns
+from . import movements, returns
 from .schemas import EntryOut, EntryQuery, MovementOut, MovementQuery, MoveOut, ReturnIn
 
 blp = Blueprint("pool_entries", __name__, url_prefix="/v1/pool-entries",
@@ -40,9 +40,10 @@ def return_customer(body, customer_id):
 @moves_blp.arguments(MovementQuery, location="query")
 @moves_blp.response(200, page_schema(MovementOut, "MovementPage"))
 def list_movements(args):
-    """Every move with actor, reason and time; a rep sees the moves that concern them."""
+    """Every move with actor, reason and time; a manager sees their departments', a rep their own."""
     query = {k: args[k] for k in ("customer_id", "pool_id", "user_id", "kind") if k in args}
-    if g.principal.role == "rep":
-        query = {"$and": [query, {"$or": [{"user_id": g.principal.user_id}, {"actor": g.principal.user_id}]}]}
+    scope = movements.visible_to(g.principal)
+    if scope:
+        query = {"$and": [query, scope]}
     return page(runtime().db.movements, query, limit=args["limit"], cursor=args["cursor"])
 

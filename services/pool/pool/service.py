@@ -15,7 +15,8 @@ INDEXES = {
     "movements": [IndexModel([("customer_id", ASCENDING), ("_id", ASCENDING)]),
                   IndexModel([("request_id", ASCENDING)]),
                   IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("at", ASCENDING)]),
-                  IndexModel([("pool_id", ASCENDING), ("_id", ASCENDING)])],
+                  IndexModel([("pool_id", ASCENDING), ("_id", ASCENDING)]),
+                  IndexModel([("department_ids", ASCENDING), ("_id", ASCENDING)])],
     "pools": [IndexModel([("source_department_ids", ASCENDING)])],
 }
 

@@ -119,7 +119,8 @@ def record_outside_assignment(rt, session, entry: dict, owner: str, by, at) -> N
     """A manager gave an in-pool customer to a rep in the customer service: that is an assignment too."""
     movement = movements.new(kind="assign", customer_id=entry["_id"], pool_id=entry.get("pool_id"),
                              actor=by or "customer-service", at=at, user_id=owner, to_owner_id=owner,
-                             reason="assigned in the customer service", state=movements.DONE)
+                             reason="assigned in the customer service", state=movements.DONE,
+                             departments=[entry.get("department_path")])
     rt.db.movements.insert_one(movement, session=session)
     rt.publish(session, movements.fact_event(rt, movement))
 
