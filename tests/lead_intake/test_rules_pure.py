@@ -2,6 +2,7 @@
 from collections import Counter
 
 from lead_intake import assignment, dedup, scoring
+from crm_common.company_names import parse
 from lead_intake.dedup import Record
 
 
@@ -57,14 +58,42 @@ def test_exact_verdict_names_the_record_holding_most_keys():
     assert dedup.exact([]) is None
 
 
-def test_possible_verdict_by_company_key_and_by_similar_name_in_the_city():
-    same_city = [(Record("lead", "L2"), "xx科技信息"), (Record("lead", "L3"), "完全不同的公司")]
-    verdict = dedup.possible("xx科技信息x", [Record("customer", "C9")], same_city, threshold=90)
-    assert verdict.verdict == "possible_duplicate"
-    assert [(c["id"], c["reason"]) for c in verdict.candidates] == [
-        ("C9", "same_company_key"), ("L2", "similar_company_name_same_city")]
-    assert 90 <= verdict.candidates[1]["score"] < 100
+def company(record_id: str, name: str, city: str | None = "上海", kind: str = "lead") -> dedup.Company:
+    parsed = parse(name)
+    return dedup.Company(Record(kind, record_id), parsed.key, parsed.brand, parsed.sound, city)
+
+
+def reasons(submitted: str, *stored: dedup.Company, city="上海", threshold=90) -> dict:
+    verdict = dedup.possible(company("", submitted, city), list(stored), threshold)
+    return {c["id"]: c["reason"] for c in verdict.candidates}
+
+
+def test_possible_duplicates_by_each_rule_of_domain_1():
+    assert reasons("华信电子科技有限公司", company("C1", "北京华信电子科技有限公司", city="北京", kind="customer"),
+                   company("L1", "华信物流", city="上海"), company("L2", "华新电子"),
+                   company("L3", "Huaxin Electronics Co., Ltd."), company("L4", "华信电子科技信息")) == {
+        "C1": "same_company_key", "L1": "same_brand_same_city", "L2": "homophone_brand_same_city",
+        "L3": "latin_brand_same_city", "L4": "same_brand_same_city"}
+
+
+def test_a_fuzzy_match_at_the_threshold_is_explained_with_its_keys_and_scores():
+    verdict = dedup.possible(company("", "Cloudmap Informaton Technology"),
+                             [company("L9", "Cloudmap Information Technology")], 90)
+    [candidate] = verdict.candidates
+    assert candidate["reason"] == "similar_company_name_same_city" and 90 <= candidate["score"] < 100
+    assert candidate["keys"]["company_key"] == ["cloudmapinformatontechnology", "cloudmapinformationtechnology"]
+    assert candidate["keys"]["city"] == "上海" and candidate["scores"]["threshold"] == 90
+    assert dedup.possible(company("", "Cloudmap Informaton Technology"),
+                          [company("L9", "Cloudmap Information Technology")], 99).verdict == "new"
+
+
+def test_shared_trade_words_different_sounds_and_other_cities_are_not_candidates():
+    assert reasons("星河科技", company("L1", "云帆科技"), company("L2", "星海科技"), company("L3", "星河物流", city="北京"),
+                   company("L4", "星海网络科技")) == {}
+    assert reasons("华信电子", company("L5", "华信电子科技", city=None)) == {}
+    assert reasons("华信电子", company("L6", "华信电子科技"), city=None) == {}
 
 
 def test_no_candidates_is_a_new_lead():
-    assert dedup.possible("acme", [], [(Record("lead", "L"), "zenith")], threshold=90).verdict == "new"
+    assert dedup.possible(company("", "Acme"), [company("L", "Zenith")], threshold=90).verdict == "new"
+    assert dedup.possible(company("", "Acme"), [], threshold=90).verdict == "new"

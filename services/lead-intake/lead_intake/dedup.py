@@ -1,15 +1,17 @@
 """De-duplication verdicts (DOMAIN §1), pure: storage finds the matches, this decides and explains.
 
 - exact: a shared identity key (phone, email, WeChat id, or company key with contact name);
-- possible: the same company key, or a fuzzy company-name match at or above the threshold
-  in the same city;
+- possible: the same company key anywhere; or in the same city the same brand (字号), a brand
+  that sounds the same in pinyin (tones ignored), the Latin-script name of the brand, or a fuzzy
+  company-name match at or above the threshold. Brands that only share a trade word or differ
+  in sound are not candidates;
 - otherwise new.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 DEFAULT_FUZZY_THRESHOLD = 90
 
@@ -25,7 +27,7 @@ class Verdict:
     verdict: str                                    # new | duplicate | possible_duplicate
     duplicate_of: Record | None = None
     matched_keys: list = field(default_factory=list)
-    candidates: list = field(default_factory=list)  # [{"id", "kind", "score", "reason"}]
+    candidates: list = field(default_factory=list)  # [{"id", "kind", "score", "reason", "keys", "scores"}]
 
     def explain(self) -> dict:
         out = {"verdict": self.verdict}
@@ -48,25 +50,51 @@ def exact(key_matches: list[tuple[str, Record]]) -> Verdict | None:
     return Verdict("duplicate", duplicate_of=record, matched_keys=sorted(by_record[record]))
 
 
-def length_window(company_key: str, threshold: int = DEFAULT_FUZZY_THRESHOLD) -> tuple[int, int]:
-    """Key lengths that can reach `threshold`: ratio = 2*common/(a+b) <= 2*min/(a+b), so storage
-    can skip every name too short or too long to be similar."""
-    n, t = len(company_key), threshold / 100
-    return int(n * t / (2 - t)), int(n * (2 - t) / t) + 1
+@dataclass(frozen=True, slots=True)
+class Company:
+    """A stored record's company as storage returns it (companies.document)."""
+    record: Record
+    key: str
+    brand: str
+    sound: str
+    city: str | None
 
 
-def possible(company_key: str, same_key: list[Record], same_city: list[tuple[Record, str]],
-             threshold: int = DEFAULT_FUZZY_THRESHOLD, limit: int = 10) -> Verdict:
-    """Candidates by company key and by fuzzy company name; `new` when there are none."""
-    candidates = {r: {"id": r.id, "kind": r.kind, "score": 100, "reason": "same_company_key"} for r in same_key}
-    if company_key and same_city:
-        names = [key for _, key in same_city]
-        for _, score, index in process.extract(company_key, names, scorer=fuzz.ratio, score_cutoff=threshold,
-                                               limit=limit):
-            record = same_city[index][0]
-            candidates.setdefault(record, {"id": record.id, "kind": record.kind, "score": round(score, 1),
-                                           "reason": "similar_company_name_same_city"})
+# Rules in the order they are shown; the first that holds names a candidate.
+RULES = ("same_company_key", "same_brand_same_city", "homophone_brand_same_city", "latin_brand_same_city",
+         "similar_company_name_same_city")
+
+
+def rule_of(mine: Company, other: Company, threshold: int) -> tuple[str, float] | None:
+    """(rule, score) by which `other` is a possible duplicate of `mine`, or None."""
+    if mine.key and other.key == mine.key:
+        return "same_company_key", 100.0
+    if not mine.city or other.city != mine.city:
+        return None
+    if mine.brand and other.brand == mine.brand:
+        return "same_brand_same_city", 100.0
+    if mine.sound and other.sound == mine.sound:
+        latin = mine.brand.isascii() != other.brand.isascii()
+        return ("latin_brand_same_city" if latin else "homophone_brand_same_city"), 100.0
+    score = round(fuzz.ratio(mine.key, other.key), 1)
+    return ("similar_company_name_same_city", score) if score >= threshold else None
+
+
+def possible(mine: Company, found: list[Company], threshold: int = DEFAULT_FUZZY_THRESHOLD,
+             limit: int = 10) -> Verdict:
+    """Candidates among the records storage found by blocking keys, each explained; `new` when none."""
+    candidates = []
+    for other in found:
+        matched = rule_of(mine, other, threshold) if other.record != mine.record else None
+        if matched:
+            rule, score = matched
+            candidates.append({
+                "id": other.record.id, "kind": other.record.kind, "score": score, "reason": rule,
+                "keys": {"company_key": [mine.key, other.key], "brand": [mine.brand, other.brand],
+                         "sound": [mine.sound, other.sound], "city": other.city},
+                "scores": {"company_name": round(fuzz.ratio(mine.key, other.key), 1),
+                           "brand": round(fuzz.ratio(mine.brand, other.brand), 1), "threshold": threshold}})
     if not candidates:
         return Verdict("new")
-    ranked = sorted(candidates.values(), key=lambda c: (-c["score"], c["id"]))[:limit]
-    return Verdict("possible_duplicate", candidates=ranked)
+    candidates.sort(key=lambda c: (RULES.index(c["reason"]), -c["score"], c["id"]))
+    return Verdict("possible_duplicate", candidates=candidates[:limit])
