@@ -7,6 +7,7 @@ admin instead of risking a second group message. Failures retry on a growing sch
 """
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -17,28 +18,47 @@ from . import channels, config, robots
 
 LEASE = timedelta(seconds=60)
 RUN_SECONDS = 20.0  # one job run; the next run goes on
+SENDERS = 4  # concurrent sends within the one replica that holds the job
+RESENDABLE = ["email", "webhook"]  # receivers that can drop a repeat by its id
 
 
-def run(rt, *, run_seconds: float = RUN_SECONDS) -> dict:
-    worker, stop, counts = uuid.uuid4().hex, time.monotonic() + run_seconds, {"sent": 0, "failed": 0, "parked": 0}
+def run(rt, *, run_seconds: float = RUN_SECONDS, senders: int = SENDERS) -> dict:
+    """Send what is due for up to `run_seconds`, with a few senders so slow receivers overlap."""
     _park_interrupted_robots(rt)
-    while time.monotonic() < stop:
-        row = claim(rt, worker)
-        if row is None:
-            break
-        outcome = send(rt, row)
-        if outcome:
-            counts[record(rt, row, worker, outcome)] += 1
-    return counts
+    stop, totals, lock = time.monotonic() + run_seconds, {"sent": 0, "failed": 0, "parked": 0}, threading.Lock()
+
+    def sender():
+        worker = uuid.uuid4().hex
+        while time.monotonic() < stop:
+            row = claim(rt, worker)
+            if row is None:
+                return
+            outcome = send(rt, row)
+            if outcome:
+                status = record(rt, row, worker, outcome)
+                with lock:
+                    totals[status] += 1
+    threads = [threading.Thread(target=sender, daemon=True) for _ in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return totals
 
 
 def claim(rt, worker: str) -> dict | None:
+    """Take the next due row (one indexed range per state), leased to `worker`."""
     now = rt.clock.now()
-    return rt.db.deliveries.find_one_and_update(
-        {"$or": [{"status": {"$in": ["pending", "failed"]}, "next_attempt_at": {"$lte": now}},
-                 {"status": "sending", "lease_until": {"$lte": now}, "channel": {"$in": ["email", "webhook"]}}]},
-        {"$set": {"status": "sending", "lease": worker, "lease_until": now + LEASE}, "$inc": {"attempts": 1}},
-        sort=[("next_attempt_at", 1)], return_document=ReturnDocument.AFTER)
+    lease = {"$set": {"status": "sending", "lease": worker, "lease_until": now + LEASE}, "$inc": {"attempts": 1}}
+    for query, order in (({"status": "pending", "next_attempt_at": {"$lte": now}}, "next_attempt_at"),
+                         ({"status": "failed", "next_attempt_at": {"$lte": now}}, "next_attempt_at"),
+                         ({"status": "sending", "lease_until": {"$lte": now}, "channel": {"$in": RESENDABLE}},
+                          "lease_until")):
+        row = rt.db.deliveries.find_one_and_update(query, lease, sort=[(order, 1)],
+                                                   return_document=ReturnDocument.AFTER)
+        if row is not None:
+            return row
+    return None
 
 
 def _park_interrupted_robots(rt) -> None:

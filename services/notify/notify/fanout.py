@@ -55,7 +55,8 @@ def fire(rt, session, due: list[dict]) -> int:
     if outbound:
         rt.db.deliveries.insert_many(outbound, ordered=False, session=session)
     from . import reminders  # a cycle: reminders fires through here
-    reminders.schedule_many(rt, session, follow)
+    reminders.insert_many(rt, session, [f for f in follow if f["kind"] == "overdue"])
+    reminders.schedule_many(rt, session, [f for f in follow if f["kind"] != "overdue"])
     return len(items)
 
 

@@ -6,8 +6,6 @@ in batches, so its cost follows the number due, not the number of customers. Eac
 """
 from __future__ import annotations
 
-import uuid
-
 from pymongo import UpdateOne
 
 from . import fanout
@@ -27,6 +25,14 @@ def schedule(rt, session, reminder: dict) -> bool:
                                       {"$setOnInsert": _insert_fields(reminder, rt.clock.now())},
                                       upsert=True, session=session)
     return done.upserted_id is not None
+
+
+def insert_many(rt, session, reminders: list[dict]) -> None:
+    """New occurrences whose keys cannot exist yet (derived from one that fired just now, once)."""
+    if reminders:
+        now = rt.clock.now()
+        rt.db.reminders.insert_many([{"_id": r["_id"], **_insert_fields(r, now)} for r in reminders],
+                                    ordered=False, session=session)
 
 
 def schedule_many(rt, session, reminders: list[dict]) -> None:
@@ -51,21 +57,30 @@ def deliver_due(rt, batch: int = BATCH, max_batches: int = 1000) -> dict:
     """Scheduled job: every pending reminder whose time has come reaches its recipients, once."""
     delivered = fired = 0
     for _ in range(max_batches):
-        ids = [r["_id"] for r in rt.db.reminders.find({"status": PENDING, "fire_at": {"$lte": rt.clock.now()}},
-                                                       {"_id": 1}).sort("fire_at", 1).limit(batch)]
-        if not ids:
+        taken, items = rt.transaction(lambda s: _take_and_fire(rt, s, batch))
+        if not taken:
             break
-        taken, items = rt.transaction(lambda s, ids=ids: _take_and_fire(rt, s, ids))
         fired, delivered = fired + taken, delivered + items
     return {"fired": fired, "delivered": delivered}
 
 
-def _take_and_fire(rt, session, ids: list[str]) -> tuple[int, int]:
-    run, now = uuid.uuid4().hex, rt.clock.now()
-    rt.db.reminders.update_many({"_id": {"$in": ids}, "status": PENDING},
-                                {"$set": {"status": SENT, "sent_at": now, "run": run}}, session=session)
-    taken = list(rt.db.reminders.find({"_id": {"$in": ids}, "run": run}, session=session))
-    return len(taken), fanout.fire(rt, session, taken)
+def _take_and_fire(rt, session, batch: int) -> tuple[int, int]:
+    now = rt.clock.now()
+    due = list(rt.db.reminders.find({"status": PENDING, "fire_at": {"$lte": now}}, session=session)
+               .sort([("fire_at", 1), ("_id", 1)]).limit(batch))
+    if not due:
+        return 0, 0
+    last = due[-1]
+    # The batch is a prefix of (fire_at, _id) order, so one range update takes exactly it: much
+    # cheaper than matching ids. Anything else changed meanwhile makes the count differ: start over.
+    taken = {"$set": {"status": SENT, "sent_at": now}}
+    done = rt.db.reminders.update_many({"status": PENDING, "fire_at": {"$lt": last["fire_at"]}}, taken,
+                                       session=session).modified_count
+    done += rt.db.reminders.update_many({"status": PENDING, "fire_at": last["fire_at"], "_id": {"$lte": last["_id"]}},
+                                        taken, session=session).modified_count
+    if done != len(due):
+        raise RuntimeError(f"{done} reminders taken for {len(due)} read; the job runs again")
+    return len(due), fanout.fire(rt, session, due)
 
 
 def cancel(rt, session, query: dict) -> None:
