@@ -55,3 +55,30 @@ def test_a_manager_assigning_an_in_pool_customer_in_the_customer_service_is_trac
     assert entry["reclaim_due_at"] > world.pool_rt.clock.now()
     kinds = [m["kind"] for m in world.pool_rt.db.movements.find({"customer_id": customer["id"]}).sort("_id", 1)]
     assert kinds == ["reclaim", "assign"]
+
+
+def test_a_claim_overtaken_by_a_managers_assignment_is_refused_and_uses_no_quota(world):
+    from pool import reclaim
+    customer = world.customer("alice")
+    world.settle()
+    world.at_day(8)
+    reclaim.reclaim_due(world.pool_rt)
+    world.settle()
+    claimed = world.pool_client.post(f"/v1/pools/default/customers/{customer['id']}/claim",
+                                     headers=world.headers["bob"])
+    assert claimed.status_code == 200, claimed.json   # the pool's answer; the customer service has the last word
+    response = world.customer_client.post(f"/v1/customers/{customer['id']}/owner", headers=world.customer_admin,
+                                          json={"owner_id": world.id("carol")})
+    assert response.status_code == 200, response.json
+    world.settle()
+    stored = world.stored_customer(customer["id"])
+    entry = world.entry(customer["id"])
+    assert stored["owner_id"] == entry["owner_id"] == world.id("carol") and entry["pending"] is None
+    moves = list(world.pool_rt.db.movements.find({"customer_id": customer["id"]}).sort("_id", 1))
+    assert [(m["kind"], m["state"], m["user_id"]) for m in moves] == [
+        ("reclaim", "done", world.id("alice")), ("claim", "refused", world.id("bob")),
+        ("assign", "done", world.id("carol"))]
+    assert world.pool_events("crm.pool.customer_claimed") == []
+    from pool import claims, movements
+    today = claims.day_start(world.pool_rt.clock.now())
+    assert world.pool_rt.transaction(lambda s: movements.claims_since(world.pool_rt, s, world.id("bob"), today)) == 0

@@ -94,10 +94,15 @@ def refused(rt, session, data: dict) -> None:
     if data.get("last_followup_at"):
         last = parse_time(data["last_followup_at"])
         known["last_followup_at"] = max(last, entry.get("last_followup_at") or last)
-    _adopt(rt, session, {**entry, **known, "pending": None}, data, at, by=None, restore=True, extra=known)
+    # A refused claim or assignment: the customer left the pool some other way (say, a manager's
+    # assignment in the customer service), which the movement log records as an assignment.
+    from_pool = bool(pending) and pending["kind"] in ("claim", "assign")
+    _adopt(rt, session, {**entry, **known, "pending": None}, data, at, by=None, restore=True, extra=known,
+           from_pool=from_pool)
 
 
-def _adopt(rt, session, entry: dict, data: dict, at, *, by, restore: bool = False, extra=None) -> None:
+def _adopt(rt, session, entry: dict, data: dict, at, *, by, restore: bool = False, extra=None,
+           from_pool: bool = False) -> None:
     """Make the entry show the customer service's owner. A new owner gets a full period from `at`."""
     owner = data.get("owner_id")
     changes = {**_snapshot(data), **(extra or {}), "pending": None}
@@ -108,7 +113,7 @@ def _adopt(rt, session, entry: dict, data: dict, at, *, by, restore: bool = Fals
     elif restore and entry.get("previous_owner_id") == owner and entry.get("owned_since"):
         changes.update(status=OWNED, owner_id=owner)  # back to the owner it was, with its old clock
     else:
-        if entry.get("status") == IN_POOL:
+        if entry.get("status") == IN_POOL or from_pool:
             record_outside_assignment(rt, session, entry, owner, by, at)
         changes.update(status=OWNED, owned_since=at, first_contact_due_at=None, warned=[], warned_due_at=None,
                        pool_id=pools.for_department(rt, data.get("department_path"), session))
