@@ -58,6 +58,10 @@ class History:
 def build(rt) -> list[dict]:
     """The history in publication order."""
     h = History(rt)
+    for path, name in ((["d-root"], "总部"), (EAST, "华东"), (WEST, "华西")):
+        h.emit("crm.department.created", path[-1], {"department_id": path[-1], "name": name,
+                                                    "parent_id": path[-2] if len(path) > 1 else None,
+                                                    "path": path, "active": True}, 1)
     for user in ("rep-a", "rep-b"):
         h.user(user)
     h.user("m-east", "manager")

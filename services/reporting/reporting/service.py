@@ -2,7 +2,7 @@
 from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec
 
-from . import handlers, rebuild, routes, routes_rebuild, store, workbench
+from . import dashboard, handlers, rebuild, routes, routes_rebuild, store, workbench
 
 
 def live_handlers(rt):
@@ -19,4 +19,4 @@ def jobs(rt):
 
 
 SPEC = ServiceSpec(name="reporting", package="reporting", handlers=live_handlers, jobs=jobs, on_start=on_start,
-                   blueprints=[routes.blp, workbench.blp, routes_rebuild.blp])
+                   blueprints=[routes.blp, workbench.blp, routes_rebuild.blp, dashboard.blp])

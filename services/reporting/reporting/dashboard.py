@@ -1,0 +1,80 @@
+"""The manager's dashboard, served whole by this service (no CDN: many sites run offline).
+
+The page logs in through this service, which passes the username and password on to
+the customer service (the owner of users) and hands back its token; everything else
+the page shows comes from the JSON reports, read with that token.
+"""
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from flask import g, jsonify, request, send_from_directory
+
+from crm_common.auth import require_user
+from crm_common.errors import Problem
+from crm_common.web import Blueprint, runtime
+
+from . import store
+
+STATIC = Path(__file__).parent / "static"
+CUSTOMER_URL = "REPORTING_CUSTOMER_URL"  # where the customer service answers logins
+
+blp = Blueprint("dashboard", __name__, description="The dashboard page and what it needs")
+
+
+@blp.route("/dashboard", methods=["GET"])
+def page():
+    """The dashboard page (zh / en)."""
+    return send_from_directory(STATIC, "dashboard.html", max_age=0)
+
+
+@blp.route("/dashboard/static/<path:name>", methods=["GET"])
+def asset(name: str):
+    return send_from_directory(STATIC, name, max_age=3600)
+
+
+@blp.route("/dashboard/login", methods=["POST"])
+def login():
+    """Username and password -> the customer service's token answer."""
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
+        raise Problem(400, "username and password are required",
+                      errors=[{"field": "username", "message": "required"}])
+    base = os.environ.get(CUSTOMER_URL, "http://127.0.0.1:8002").rstrip("/")
+    forwarded = urllib.request.Request(
+        f"{base}/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"username": body["username"], "password": body["password"]}).encode())
+    try:
+        with urllib.request.urlopen(forwarded, timeout=10) as answer:
+            return jsonify(json.load(answer))
+    except urllib.error.HTTPError as exc:
+        if exc.code in (400, 401):
+            raise Problem(401, "unknown user or wrong password") from exc
+        raise Problem(502, f"the customer service answered {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError) as exc:
+        raise Problem(503, "the customer service cannot be reached", headers={"Retry-After": "5"}) from exc
+
+
+@blp.route("/v1/reports/options", methods=["GET"])
+@require_user()
+def options():
+    """Who the caller is, and the departments and reps their scope switch may pick."""
+    me, models = g.principal, store.live(runtime().db)
+    leaf = me.department_path[-1] if me.department_path else None
+    if me.is_admin:
+        departments, users = models.departments.find(), models.users.find()
+    elif me.role == "manager" and leaf:
+        departments, users = models.departments.find({"path": leaf}), models.users.find({"department_path": leaf})
+    else:
+        departments, users = [], models.users.find({"_id": me.user_id})
+    return jsonify({
+        "me": {"user_id": me.user_id, "username": me.username, "role": me.role,
+               "department_path": me.department_path},
+        "departments": sorted(({"id": d["_id"], "name": d["name"], "path": d["path"]} for d in departments),
+                              key=lambda d: d["path"]),
+        "reps": sorted(({"user_id": u["_id"], "username": u["username"]} for u in users if u.get("role") != "admin"),
+                       key=lambda u: u["username"])})

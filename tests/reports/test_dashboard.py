@@ -1,0 +1,99 @@
+"""The dashboard in headless Chromium: log in, see the JSON reports' numbers in the charts,
+switch scope and language (issue 11, must-show 7). Saves a screenshot under the run's artifacts."""
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from crm_common import consumer
+from customer.app import create_app as create_customer_app
+from reporting import service
+
+from .browser import Browser, ensure_chromium
+from .history import build
+
+ARTIFACTS = Path(os.environ.get("CRM_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "var" / "test-artifacts"))
+
+
+def serve(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture
+def browser(tmp_path):
+    chromium = Browser(ensure_chromium(), tmp_path / "profile")
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def site(app, rt, app_for, at_now, monkeypatch):
+    customer_server, customer_url = serve(app_for(create_customer_app, "customer"))
+    monkeypatch.setenv("REPORTING_CUSTOMER_URL", customer_url)
+    handlers = service.live_handlers(rt)
+    for event in build(rt):
+        consumer.deliver(rt, "reporting", handlers, event)
+    server, url = serve(app)
+    yield url
+    server.shutdown()
+    customer_server.shutdown()
+
+
+def drawn(browser, chart: str, series: int = 0):
+    return browser.evaluate(f"echarts.getInstanceByDom(document.getElementById('{chart}'))"
+                            f".getOption().series[{series}].data")
+
+
+def test_a_manager_logs_in_and_the_charts_show_the_reports_numbers(site, browser):
+    browser.send("Page.navigate", url=f"{site}/dashboard")
+    browser.wait_for("document.readyState === 'complete' && !!window.dashboard")
+    browser.evaluate("""(() => {
+        const form = document.getElementById('login');
+        form.username.value = 'admin'; form.password.value = 'wrong';
+        form.querySelector('button').click(); })()""")
+    assert browser.wait_for("document.getElementById('login-error').textContent") == "用户名或密码错误"
+    browser.evaluate("""(() => {
+        const form = document.getElementById('login');
+        form.password.value = 'admin-test-password'; form.querySelector('button').click(); })()""")
+    browser.wait_for("window.dashboard.ready")
+    token = browser.evaluate("sessionStorage.getItem('token')")
+
+    def report(name, **params):
+        return requests.get(f"{site}/v1/reports/{name}", params=params,
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+
+    funnel, cold = report("funnel"), report("going-cold")
+    assert drawn(browser, "chart-funnel") == [s["count"] for s in funnel["stages"]] == [2, 0, 1, 0, 0, 1, 1]
+    assert drawn(browser, "chart-funnel", 1) == [s["conversion_rate"] for s in funnel["stages"]]
+    assert drawn(browser, "chart-cold") == [[x, y, n] for y, row in enumerate(cold["rows"])
+                                            for x, n in enumerate(row["counts"])]
+    assert drawn(browser, "chart-channels") == [c["leads"] for c in report("channels")["items"]]
+    assert drawn(browser, "chart-forecast") == [float(m["expected_amount"]) for m in report("forecast")["months"]]
+    assert drawn(browser, "chart-rfm") == [s["count"] for s in report("rfm")["segments"]]
+    rows = browser.evaluate("[...document.querySelectorAll('#table-reps tr[data-user]')]"
+                            ".map(r => [r.dataset.user, r.children[3].textContent, r.children[7].textContent])")
+    assert rows == [[i["user_id"], i["won_amount"], str(i["held"])] for i in report("reps")["items"]]
+
+    # the scope switch and the period picker: department east, June 5th to 10th
+    assert browser.evaluate("[...document.querySelector('[name=department_id]').options].map(o => o.text)") == [
+        "全部", "总部", "华东", "华西"]
+    browser.evaluate("""(() => {
+        const form = document.getElementById('controls');
+        form.department_id.value = 'd-east'; form.from.value = '2026-06-05'; form.to.value = '2026-06-10';
+        window.dashboard.ready = false; form.querySelector('button').click(); })()""")
+    browser.wait_for("window.dashboard.ready")
+    east = report("funnel", department_id="d-east", **{"from": "2026-06-05", "to": "2026-06-10"})
+    assert drawn(browser, "chart-funnel") == [s["count"] for s in east["stages"]] == [0, 0, 1, 0, 0, 0, 1]
+
+    browser.evaluate("document.getElementById('lang').click()")
+    assert browser.evaluate("document.querySelector('[data-t=funnel]').textContent") == "Funnel"
+    assert browser.evaluate("document.getElementById('login').hidden") is True
+    time.sleep(1.5)  # the charts' grow animation
+    browser.screenshot(ARTIFACTS / "dashboard.png")
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000

@@ -1,0 +1,24 @@
+"""The dashboard serves every asset itself, and the vendored chart library is the pinned file."""
+import hashlib
+import re
+
+from reporting.dashboard import STATIC
+
+ECHARTS_SHA256 = "28515f26aa57f87eb1e4ed4eb446927eaf329b5f5e02b4bfd4b0264fea40d1da"
+
+
+def test_the_page_and_its_assets_come_from_the_service_and_name_no_other_host(client):
+    page = client.get("/dashboard")
+    assert page.status_code == 200 and "text/html" in page.content_type
+    html = page.get_data(as_text=True)
+    script = client.get("/dashboard/static/dashboard.js").get_data(as_text=True)
+    for text in (html, script, client.get("/dashboard/static/dashboard.css").get_data(as_text=True)):
+        assert not re.search(r"(src|href|import)[^\n]*https?://", text)
+    library = client.get("/dashboard/static/vendor/echarts-6.1.0.esm.min.js")
+    assert library.status_code == 200 and hashlib.sha256(library.data).hexdigest() == ECHARTS_SHA256
+    assert "Apache License" in (STATIC / "vendor" / "ECHARTS-LICENSE").read_text()
+
+
+def test_a_login_with_no_password_is_a_400_not_a_call_to_the_customer_service(client):
+    answer = client.post("/dashboard/login", json={"username": "admin"})
+    assert answer.status_code == 400 and answer.content_type == "application/problem+json"
