@@ -6,7 +6,7 @@ import copy
 from crm_common import events
 
 from . import store
-from .basics import parse
+from .basics import CLOSED, parse
 from .model import contributions as contrib
 from .model import customer as customer_model
 
@@ -31,9 +31,14 @@ def _derive(doc: dict) -> None:
     """Fields the workbench reads directly, kept on the record."""
     last, stays = customer_model.last_followup(doc), customer_model.stays(doc)
     qual = customer_model.qualification(doc)
-    doc.update(last_followup_at=last and last["at"], next_contact_at=last and last.get("next"),
-               stage_since=stays[-1]["entered"] if stays else doc.get("created_at"),
-               qualitative=qual.get("qualitative"), grade=qual.get("grade"))
+    doc.update(last_followup_at=parse(last and last["at"]), next_contact_at=parse(last and last.get("next")),
+               stage_since=parse(stays[-1]["entered"] if stays else doc.get("created_at")),
+               qualitative=qual.get("qualitative"), grade=qual.get("grade"),
+               pinned=bool((doc.get("milestones") or {}).get("pinned")),
+               high_intent=(qual.get("qualitative") == "valuable" or qual.get("grade") == "large")
+               and doc.get("stage") not in CLOSED)
+    if doc["deleted"]:
+        doc.update(next_contact_at=None, pinned=False, high_intent=False)
 
 
 def lead_event(models, session, event: dict) -> None:

@@ -16,6 +16,7 @@ from crm_common.errors import Problem
 
 from .basics import today
 from .model.contributions import loaded
+from .store import ALL_TIME
 
 OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool")
 FILTERS = ("department_id", "owner_id", "channel", "campaign")
@@ -71,7 +72,9 @@ def _from_tallies(models, view, kind, by, flow) -> list[dict]:
         if getattr(view, name):
             match[name] = getattr(view, name)
     if flow and (view.start or view.end):
-        match["day"] = {k: v for k, v in (("$gte", view.start), ("$lte", view.end)) if v}
+        match["day"] = {k: v for k, v in (("$gte", view.start or "0"), ("$lte", view.end)) if v}
+    elif flow:
+        match["day"] = ALL_TIME
     group = {"_id": {f: f"${f}" for f in by}, "n": {"$sum": "$n"}, "amount": {"$sum": "$amount"},
              "secs": {"$sum": "$secs"}}
     return [{**row["_id"], "n": row["n"], "amount": row["amount"], "secs": row["secs"]}

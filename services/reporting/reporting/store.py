@@ -13,11 +13,15 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from .model.contributions import dims as dims_of, loaded, stored
 
 POINTER = "rm_pointer"
+ALL_TIME = "*"  # the day of the all-time row of a flow
 FIRST_PREFIX = "v1_"
 INDEXES = {
     "customers": [IndexModel([("owner_id", ASCENDING)]), IndexModel([("collaborator_ids", ASCENDING)]),
                   IndexModel([("source_lead_id", ASCENDING)], sparse=True),
-                  IndexModel([("paid", ASCENDING)], sparse=True)],
+                  IndexModel([("paid", ASCENDING)], sparse=True),
+                  IndexModel([("owner_id", ASCENDING), ("next_contact_at", ASCENDING)]),
+                  IndexModel([("owner_id", ASCENDING), ("high_intent", ASCENDING), ("stage_since", ASCENDING)]),
+                  IndexModel([("owner_id", ASCENDING), ("pinned", ASCENDING)])],
     "others": [IndexModel([("owner_id", ASCENDING)])],
     "tallies": [IndexModel([("kind", ASCENDING), ("day", ASCENDING)]),
                 IndexModel([("kind", ASCENDING), ("owner_id", ASCENDING)]),
@@ -65,6 +69,9 @@ def save(models: Models, collection: str, before: dict | None, after: dict, cont
     else:
         changes = ([(old_dims, key, _minus([0, 0, 0], cell)) for key, cell in old.items()]
                    + [(new_dims, key, cell) for key, cell in contributions.items()])
+    # A flow (a key with a day) counts on its day and on the all-time row, so a report without a
+    # period reads one row per owner, department, channel, campaign and key, however long the history.
+    changes += [(d, (*key[:-1], ALL_TIME), cell) for d, key, cell in changes if key[-1] is not None]
     writes = [_bump(d, key, cell) for d, key, cell in changes if any(cell)]
     if writes:
         models.tallies.bulk_write(writes, ordered=False, session=session)

@@ -12,7 +12,7 @@ from crm_common.errors import Problem
 from crm_common.web import Blueprint, runtime
 
 from . import store
-from .basics import CLOSED, TIMEZONE, parse
+from .basics import TIMEZONE, parse
 
 blp = Blueprint("workbench", __name__, url_prefix="/v1", description="The rep's first screen")
 
@@ -30,7 +30,13 @@ NEXT_STEPS = {  # stage -> (code, suggestion)
 def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_DAYS) -> dict:
     today = now.astimezone(tz).date()
     out = {"today": [], "overdue": [], "stalled_high_intent": [], "pinned": []}
-    for doc in models.customers.find({"owner_id": owner_id, "deleted": False}, {"contrib": 0}):
+    end_of_today = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
+    # Three indexed branches: a rep's list is as long as what needs doing, not as what they hold.
+    found = models.customers.find({"deleted": False, "$or": [
+        {"owner_id": owner_id, "next_contact_at": {"$lt": end_of_today}},
+        {"owner_id": owner_id, "high_intent": True, "stage_since": {"$lte": now - timedelta(days=stalled_days)}},
+        {"owner_id": owner_id, "pinned": True}]}, {"contrib": 0, "moves": 0, "followups": 0})
+    for doc in found:
         due = parse(doc.get("next_contact_at"))
         entry = _entry(doc, today, tz, due)
         if due and due.astimezone(tz).date() == today:
@@ -38,11 +44,10 @@ def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_
         elif due and due.astimezone(tz).date() < today:
             out["overdue"].append({**entry, "next_step": "contact_now",
                                    "suggested_next_step": f"Overdue since {due.astimezone(tz).date()}: contact now"})
-        high = doc.get("qualitative") == "valuable" or doc.get("grade") == "large"
         since = parse(doc.get("stage_since"))
-        if high and doc.get("stage") not in CLOSED and since and now - since >= timedelta(days=stalled_days):
+        if doc.get("high_intent") and since and now - since >= timedelta(days=stalled_days):
             out["stalled_high_intent"].append({**entry, "days_in_stage": (now - since).days})
-        if (doc.get("milestones") or {}).get("pinned"):
+        if doc.get("pinned"):
             out["pinned"].append(entry)
     for name, entries in out.items():
         entries.sort(key=lambda e: (e["next_contact_at"] or "", e["customer_id"]))
