@@ -17,7 +17,6 @@ from typing import Iterable
 
 from bson import ObjectId
 from kafka.errors import MessageSizeTooLargeError
-from pymongo import ReturnDocument
 
 from .errors import Problem
 from .events import encode, stream_of, topic_for
@@ -50,11 +49,14 @@ def add(db, session, events: Iterable[dict], now) -> None:
     for event in events:
         by_stream.setdefault(stream_of(event), []).append(event)
     for stream, same in by_stream.items():
-        counter = db.event_versions.find_one_and_update(
-            {"_id": stream}, {"$inc": {"version": len(same)}}, upsert=True,
-            return_document=ReturnDocument.AFTER, session=session)
+        # Read, then write the counter: two transactions doing this for one aggregate conflict and
+        # one is retried. (A findAndModify would say it in one call, but scans on SecantusDB.)
+        held = db.event_versions.find_one({"_id": stream}, {"version": 1}, session=session)
+        last = held["version"] if held else 0
+        db.event_versions.update_one({"_id": stream}, {"$set": {"version": last + len(same)}}, upsert=True,
+                                     session=session)
         for offset, event in enumerate(same):
-            event["version"] = counter["version"] - len(same) + 1 + offset
+            event["version"] = last + 1 + offset
     rows = []
     for event in events:
         size = len(encode(event))
