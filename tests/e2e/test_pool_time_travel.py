@@ -149,3 +149,37 @@ def test_an_a_level_customer_in_a_pool_exempting_a_and_a_signed_customer_are_nev
     for customer_id, owner in ((vip_a, vera), (signed, pia)):
         assert entry(system, admin_headers, customer_id)["status"] == "owned"
         assert customer_state(system, admin_headers, customer_id)[0] == owner["id"]
+
+
+def test_twenty_reps_claiming_one_customer_over_http_make_one_owner(system, admin_headers, team, days):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+    department = call(system, "POST", "customer", "/v1/departments", admin_headers, json={"name": "Racers"}).json()
+    racers = []
+    for n in range(20):
+        name = f"racer{n}"
+        user = call(system, "POST", "customer", "/v1/users", admin_headers, json={
+            "username": name, "password": f"{name}-secret-pw", "role": "rep", "department_id": department["id"]})
+        token = call(system, "POST", "customer", "/v1/auth/token", {},
+                     json={"username": name, "password": f"{name}-secret-pw"}).json()["access_token"]
+        racers.append({"id": user.json()["id"], "headers": {"Authorization": f"Bearer {token}"}})
+    customer_id = new_customer(system, team["pia"])
+    tracked(system, admin_headers, customer_id)
+    days(8)
+    run_reclaim(system, admin_headers)
+    assert in_pool_everywhere(system, admin_headers, customer_id), system.log_tail()
+    start = Barrier(20)
+
+    def race(rep):
+        start.wait(timeout=30)
+        return claim(system, rep, customer_id)
+    for rep in racers:  # the pool hears of new users over crm.org a moment after the customer service
+        assert eventually(lambda: call(system, "GET", "pool", "/v1/pools/default/customers", rep["headers"])
+                          .status_code == 200, timeout=SLOW)
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(race, racers))
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200] + [409] * 19, [a.text for a in answers]
+    assert {a.json()["reason"] for a in answers if a.status_code == 409} == {"taken"}
+    winner = next(a.json()["owner_id"] for a in answers if a.status_code == 200)
+    assert eventually(lambda: customer_state(system, admin_headers, customer_id)[0] == winner, timeout=SLOW)

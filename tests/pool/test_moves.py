@@ -97,3 +97,13 @@ def test_a_departments_customers_go_to_the_pool_that_names_it(world):
     assert world.stored_customer(customer_id)["pool_id"] == created.json["id"]
     listed = world.pool_client.get(f"/v1/pools/{created.json['id']}/customers", headers=world.headers["fiona"])
     assert [c["customer_id"] for c in listed.json["items"]] == [customer_id]
+
+
+def test_the_api_contract_is_documented(world):
+    paths = world.pool_client.get("/openapi.json").json["paths"]
+    for path in ("/v1/pools", "/v1/pools/{pool_id}", "/v1/pools/{pool_id}/rules:preview",
+                 "/v1/pools/{pool_id}/customers", "/v1/pools/{pool_id}/customers/{customer_id}/claim",
+                 "/v1/pools/{pool_id}/customers/{customer_id}/assign",
+                 "/v1/pools/{pool_id}/customers/{customer_id}/transfer", "/v1/customers/{customer_id}/return",
+                 "/v1/movements", "/v1/pool-entries"):
+        assert path in paths, path
