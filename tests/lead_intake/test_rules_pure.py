@@ -81,8 +81,8 @@ def test_a_fuzzy_match_at_the_threshold_is_explained_with_its_keys_and_scores():
                              [company("L9", "Cloudmap Information Technology")], 90)
     [candidate] = verdict.candidates
     assert candidate["reason"] == "similar_company_name_same_city" and 90 <= candidate["score"] < 100
-    assert candidate["keys"]["company_key"] == ["cloudmapinformatontechnology", "cloudmapinformationtechnology"]
-    assert candidate["keys"]["city"] == "上海" and candidate["scores"]["threshold"] == 90
+    assert candidate["compared"]["company_key"] == ["cloudmapinformatontechnology", "cloudmapinformationtechnology"]
+    assert candidate["compared"]["city"] == "上海" and candidate["scores"]["threshold"] == 90
     assert dedup.possible(company("", "Cloudmap Informaton Technology"),
                           [company("L9", "Cloudmap Information Technology")], 99).verdict == "new"
 

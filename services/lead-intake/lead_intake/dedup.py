@@ -27,7 +27,7 @@ class Verdict:
     verdict: str                                    # new | duplicate | possible_duplicate
     duplicate_of: Record | None = None
     matched_keys: list = field(default_factory=list)
-    candidates: list = field(default_factory=list)  # [{"id", "kind", "score", "reason", "keys", "scores"}]
+    candidates: list = field(default_factory=list)  # [{"id", "kind", "score", "reason", "compared", "scores"}]
 
     def explain(self) -> dict:
         out = {"verdict": self.verdict}
@@ -90,7 +90,7 @@ def possible(mine: Company, found: list[Company], threshold: int = DEFAULT_FUZZY
             rule, score = matched
             candidates.append({
                 "id": other.record.id, "kind": other.record.kind, "score": score, "reason": rule,
-                "keys": {"company_key": [mine.key, other.key], "brand": [mine.brand, other.brand],
+                "compared": {"company_key": [mine.key, other.key], "brand": [mine.brand, other.brand],
                          "sound": [mine.sound, other.sound], "city": other.city},
                 "scores": {"company_name": round(fuzz.ratio(mine.key, other.key), 1),
                            "brand": round(fuzz.ratio(mine.brand, other.brand), 1), "threshold": threshold}})

@@ -6,7 +6,7 @@
 """
 from __future__ import annotations
 
-from crm_common import identity
+from crm_common import company_names, identity
 
 from . import companies
 
@@ -38,7 +38,7 @@ def customer_changed(rt, session, customer: dict) -> None:
     fields = {k: customer[k] for k in ("owner_id", "department_path", "name") if k in customer}
     rt.db.customers.update_one({"_id": customer_id}, {"$set": fields}, upsert=True, session=session)
     if customer.get("name"):
-        companies.store(rt.db, session, "customer", customer_id, identity.company_key(customer["name"]),
+        companies.store(rt.db, session, "customer", customer_id, company_names.parse(customer["name"]),
                         customer.get("city"))
     if customer.get("source_lead_id"):
         # the converted lead's contacts are the customer's now: a resubmission goes to the customer's owner

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from pymongo.errors import PyMongoError
 
-from crm_common import identity
+from crm_common import company_names, identity
 from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
 
@@ -28,7 +28,7 @@ def draft_of(body: dict, channel: dict) -> dict:
     for plural, single, normaliser in CONTACT_LISTS:
         raw = list(body.get(plural, [])) + ([body[single]] if body.get(single) else [])
         draft[plural] = list(dict.fromkeys(normaliser(v) for v in raw))
-    draft.update(company_key=identity.company_key(body.get("company")), channel_id=channel["_id"],
+    draft.update(company_key=company_names.parse(body.get("company")).key, channel_id=channel["_id"],
                  channel=channel["name"])
     return draft
 
@@ -57,7 +57,6 @@ def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
                 raise
             # a concurrent submission took a key first: now this one is its duplicate
             continue
-        companies.keys_of(rt).remember("lead", payload["id"], draft["company_key"], draft.get("city"))
         return payload, status
 
 
@@ -67,16 +66,14 @@ def key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
 
 
 def possible(rt, draft: dict, threshold: int | None = None) -> dedup.Verdict:
-    key = draft["company_key"]
-    if not key:
+    """Possible duplicates among the companies sharing a blocking key with the draft's (one query)."""
+    name = company_names.parse(draft.get("company"))
+    if not name.key:
         return dedup.Verdict("new")
     if threshold is None:
         threshold = rules.current(rt.db, "dedup")["fuzzy_threshold"]
-    same_city = []
-    if draft.get("city"):
-        shortest, longest = dedup.length_window(key, threshold)
-        same_city = [(r, k) for r, k in companies.same_city(rt, draft["city"], shortest, longest) if k != key]
-    return dedup.possible(key, companies.same_key(rt.db, key), same_city, threshold)
+    mine, found = companies.candidates(rt.db, name, draft.get("city"))
+    return dedup.possible(mine, found, threshold)
 
 
 def touchpoint(rt, channel: dict, body: dict) -> dict:
@@ -94,7 +91,8 @@ def _create(rt, session, draft, keys, verdict, channel, body, now_rules) -> tupl
     rt.db.identity_keys.insert_many([{"_id": k, "kind": "lead", "record_id": lead["_id"]} for k in keys],
                                     session=session)
     if draft["company_key"]:
-        companies.store(rt.db, session, "lead", lead["_id"], draft["company_key"], draft.get("city"))
+        companies.store(rt.db, session, "lead", lead["_id"], company_names.parse(draft.get("company")),
+                        draft.get("city"))
     events = [rt.event("crm.lead.received", lead["_id"], {
         "lead_id": lead["_id"], "channel_id": channel["_id"], "channel": channel["name"], "name": lead["name"],
         "company": lead.get("company"), "company_key": lead["company_key"] or None, "phones": lead["phones"],

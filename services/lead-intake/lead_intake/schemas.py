@@ -102,7 +102,11 @@ class Candidate(ma.Schema):
     id = ma.fields.String()
     kind = ma.fields.String()
     score = ma.fields.Float()
-    reason = ma.fields.String()
+    reason = ma.fields.String(metadata={"description": "the rule that matched (DOMAIN §1): same_company_key, "
+                                        "same_brand_same_city, homophone_brand_same_city, latin_brand_same_city, "
+                                        "similar_company_name_same_city"})
+    compared = ma.fields.Dict(metadata={"description": "company_key, brand and sound as [submitted, candidate]; city"})
+    scores = ma.fields.Dict(metadata={"description": "fuzzy ratios of company name and brand, and the threshold"})
 
 
 class Dedup(ma.Schema):

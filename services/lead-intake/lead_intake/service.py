@@ -12,9 +12,8 @@ INDEXES = {
     "leads": [IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
               IndexModel([("owner_id", ASCENDING), ("status", ASCENDING)])],
     "identity_keys": [IndexModel([("record_id", ASCENDING)])],
-    "companies": [IndexModel([("company_key", ASCENDING)]),
-                  IndexModel([("city", ASCENDING), ("key_length", ASCENDING)]),
-                  IndexModel([("written_at", ASCENDING)])],  # each process catches up its in-memory copy
+    # every possible-duplicate lookup is one query on the blocking keys (companies.py)
+    "companies": [IndexModel([("blocks", ASCENDING)]), IndexModel([("company_key", ASCENDING)])],
     "customer_touchpoints": [IndexModel([("customer_id", ASCENDING)])],
     "customers": [IndexModel([("owner_id", ASCENDING)])],
     "reviews": [IndexModel([("status", ASCENDING), ("_id", ASCENDING)])],
