@@ -16,7 +16,6 @@ from crm_common.errors import Problem
 
 from .basics import today
 from .model.contributions import loaded
-from .store import ALL_TIME
 
 OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool")
 FILTERS = ("department_id", "owner_id", "channel", "campaign")
@@ -64,21 +63,43 @@ def rows(models, view: View, kind: str, by=("k",), flow: bool = False) -> list[d
 
 
 def _from_tallies(models, view, kind, by, flow) -> list[dict]:
-    match: dict = {"kind": kind}
+    split = {"channel", "campaign"} & set(by) or view.channel or view.campaign
+    level = 0 if split else 1 if ("owner_id" in by or view.owner_id) else 2
+    match: dict = {"kind": kind, "level": level}
     departments = [d for d in (_manager_leaf(view.principal), view.department_id) if d]
     if departments:
         match["department_path"] = {"$all": departments}
     for name in ("owner_id", "channel", "campaign"):
         if getattr(view, name):
             match[name] = getattr(view, name)
-    if flow and (view.start or view.end):
-        match["day"] = {k: v for k, v in (("$gte", view.start or "0"), ("$lte", view.end)) if v}
-    elif flow:
-        match["day"] = ALL_TIME
-    group = {"_id": {f: f"${f}" for f in by}, "n": {"$sum": "$n"}, "amount": {"$sum": "$amount"},
-             "secs": {"$sum": "$secs"}}
-    return [{**row["_id"], "n": row["n"], "amount": row["amount"], "secs": row["secs"]}
-            for row in models.tallies.aggregate([{"$match": match}, {"$group": group}]) if row["n"]]
+    per_day = "day" in by or (flow and (view.start or view.end))
+    fields = {f: 1 for f in ("k", "owner_id", "channel", "campaign", "n", "amount", "secs")}
+    if per_day:
+        fields.update(dn=1, da=1, ds=1)
+    groups: dict = {}
+    for doc in models.tallies.find(match, fields):
+        for on, cell in _cells(doc, per_day, view if flow else None):
+            row_fields = {"k": doc["k"], "day": on, "owner_id": doc.get("owner_id"), "channel": doc.get("channel"),
+                          "campaign": doc.get("campaign")}
+            _add(groups, by, row_fields, cell)
+    return [row for row in groups.values() if row["n"]]
+
+
+def _cells(doc: dict, per_day: bool, period: View | None):
+    """(day, [n, amount, secs]) of a tally document: its all-time sums, or its days (in the period)."""
+    if not per_day:
+        yield None, (doc.get("n", 0), doc.get("amount", 0), doc.get("secs", 0))
+        return
+    amounts, secs = doc.get("da") or {}, doc.get("ds") or {}
+    for on, n in (doc.get("dn") or {}).items():
+        if period and ((period.start and on < period.start) or (period.end and on > period.end)):
+            continue
+        yield on, (n, amounts.get(on, 0), secs.get(on, 0))
+
+
+def _add(groups: dict, by, fields: dict, cell) -> None:
+    row = groups.setdefault(repr([fields[f] for f in by]), {**{f: fields[f] for f in by}, "n": 0, "amount": 0, "secs": 0})
+    row["n"], row["amount"], row["secs"] = row["n"] + cell[0], row["amount"] + cell[1], row["secs"] + cell[2]
 
 
 def _manager_leaf(principal: Principal) -> str | None:
@@ -106,8 +127,5 @@ def _from_records(models, view, kind, by, flow) -> list[dict]:
             on = key[-1]
             if key[0] != kind or (flow and ((view.start and on < view.start) or (view.end and on > view.end))):
                 continue
-            fields = {"k": list(key[1:-1]), "day": on, **dims}
-            row = groups.setdefault(repr([fields[f] for f in by]),
-                                    {**{f: fields[f] for f in by}, "n": 0, "amount": 0, "secs": 0})
-            row["n"], row["amount"], row["secs"] = row["n"] + cell[0], row["amount"] + cell[1], row["secs"] + cell[2]
+            _add(groups, by, {"k": list(key[1:-1]), "day": on, **dims}, cell)
     return [row for row in groups.values() if row["n"]]

@@ -58,8 +58,8 @@ def reps(models, view: View) -> dict:
         items[row["owner_id"]]["followups"] += row["n"]
     for row in per_owner("stage", flow=False):
         items[row["owner_id"]]["held"] += row["n"]
-    for row in per_owner("due", flow=False, by=("owner_id", "k")):
-        if row["k"][0] and row["k"][0] < view.today.isoformat():
+    for row in per_owner("due", flow=False, by=("owner_id", "day")):
+        if row["day"] < view.today.isoformat():
             items[row["owner_id"]]["overdue_reminders"] += row["n"]
     for row in per_owner("stay", by=("owner_id", "k")):
         items[row["owner_id"]]["avg_days"][row["k"][0]] = avg_days(row["secs"], row["n"])
@@ -77,17 +77,18 @@ def usernames(models, user_ids) -> dict:
 
 def going_cold(models, view: View) -> dict:
     counts: dict = defaultdict(lambda: [0] * len(COLD_BUCKETS))
-    for row in rows(models, view, "cold", by=("owner_id", "k")):
+    for row in rows(models, view, "cold", by=("owner_id", "day")):
         if row.get("owner_id"):
-            counts[row["owner_id"]][_bucket(view.today, row["k"][0])] += row["n"]
+            counts[row["owner_id"]][_bucket(view.today, row["day"])] += row["n"]
+    for row in rows(models, view, "never", by=("owner_id",)):
+        if row.get("owner_id"):
+            counts[row["owner_id"]][-1] += row["n"]
     names = usernames(models, counts)
     out = [{"user_id": u, "username": names.get(u, u), "counts": c} for u, c in counts.items()]
     return {"buckets": list(COLD_BUCKETS), "rows": sorted(out, key=lambda r: (r["username"], r["user_id"]))}
 
 
-def _bucket(today: date, last_day: str | None) -> int:
-    if last_day is None:
-        return len(COLD_BUCKETS) - 1
+def _bucket(today: date, last_day: str) -> int:
     days = (today - date.fromisoformat(last_day)).days
     for index, upper in enumerate((7, 15, 30, 90, 180)):
         if days <= upper:

@@ -13,7 +13,7 @@ from pymongo import ASCENDING, IndexModel, UpdateOne
 from .model.contributions import dims as dims_of, loaded, stored
 
 POINTER = "rm_pointer"
-ALL_TIME = "*"  # the day of the all-time row of a flow
+LEVELS = (0, 1, 2)
 FIRST_PREFIX = "v1_"
 INDEXES = {
     "customers": [IndexModel([("owner_id", ASCENDING)]), IndexModel([("collaborator_ids", ASCENDING)]),
@@ -23,9 +23,8 @@ INDEXES = {
                   IndexModel([("owner_id", ASCENDING), ("high_intent", ASCENDING), ("stage_since", ASCENDING)]),
                   IndexModel([("owner_id", ASCENDING), ("pinned", ASCENDING)])],
     "others": [IndexModel([("owner_id", ASCENDING)])],
-    "tallies": [IndexModel([("kind", ASCENDING), ("day", ASCENDING)]),
-                IndexModel([("kind", ASCENDING), ("owner_id", ASCENDING)]),
-                IndexModel([("kind", ASCENDING), ("department_path", ASCENDING)])],
+    "tallies": [IndexModel([("kind", ASCENDING), ("level", ASCENDING), ("owner_id", ASCENDING)]),
+                IndexModel([("kind", ASCENDING), ("level", ASCENDING), ("department_path", ASCENDING)])],
 }
 
 
@@ -69,20 +68,38 @@ def save(models: Models, collection: str, before: dict | None, after: dict, cont
     else:
         changes = ([(old_dims, key, _minus([0, 0, 0], cell)) for key, cell in old.items()]
                    + [(new_dims, key, cell) for key, cell in contributions.items()])
-    # A flow (a key with a day) counts on its day and on the all-time row, so a report without a
-    # period reads one row per owner, department, channel, campaign and key, however long the history.
-    changes += [(d, (*key[:-1], ALL_TIME), cell) for d, key, cell in changes if key[-1] is not None]
-    writes = [_bump(d, key, cell) for d, key, cell in changes if any(cell)]
-    if writes:
-        models.tallies.bulk_write(writes, ordered=False, session=session)
+    updates: dict = {}
+    for dims, key, cell in changes:
+        if any(cell):
+            for level in LEVELS:
+                _bump(updates, level, dims, key, cell)
+    if updates:
+        models.tallies.bulk_write([UpdateOne({"_id": ident}, update, upsert=True) for ident, update in updates.items()],
+                                  ordered=False, session=session)
+
+
+def rollup(dims: dict, level: int) -> dict:
+    """Level 0: owner, department, channel, campaign; 1: owner and department; 2: department only."""
+    if level == 0:
+        return dims
+    return {**dims, "channel": None, "campaign": None, **({"owner_id": None} if level == 2 else {})}
 
 
 def _minus(a, b):
     return [x - y for x, y in zip(a, b)]
 
 
-def _bump(dims: dict, key: tuple, cell: list) -> UpdateOne:
+def _bump(updates: dict, level: int, dims: dict, key: tuple, cell: list) -> None:
+    """One tally document per level, dimensions, kind and key: its all-time sums, and per local day
+    (maps dn, da, ds) for keys that have a day, so a report reads one document per combination."""
     kind, *parts, on = key
-    ident = hashlib.sha1(json.dumps([dims, key], default=str).encode()).hexdigest()
-    return UpdateOne({"_id": ident}, {"$inc": {"n": cell[0], "amount": cell[1], "secs": cell[2]},
-                                      "$setOnInsert": {**dims, "kind": kind, "k": parts, "day": on}}, upsert=True)
+    dims = rollup(dims, level)
+    ident = hashlib.sha1(json.dumps([level, dims, kind, parts], default=str).encode()).hexdigest()
+    update = updates.setdefault(ident, {"$inc": {}, "$setOnInsert": {**dims, "level": level, "kind": kind,
+                                                                      "k": parts}})
+    fields = [("n", cell[0]), ("amount", cell[1]), ("secs", cell[2])]
+    if on is not None:
+        fields += [(f"d{f[0]}.{on}", value) for f, value in fields]
+    for field, value in fields:
+        if value:
+            update["$inc"][field] = update["$inc"].get(field, 0) + value

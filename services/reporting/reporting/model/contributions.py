@@ -29,10 +29,13 @@ def of_customer(doc: dict) -> dict:
     add("stage", stage)
     last = model.last_followup(doc)
     if stage != "lost" and doc.get("owner_id"):
-        add("cold", day(last["at"]) if last else None)
+        if last:
+            add("cold", on=day(last["at"]))  # the going-cold heatmap buckets these days at query time
+        else:
+            add("never")
         due = last and last.get("next")
         if due and parse(due) > parse(last["at"]):
-            add("due", day(due))
+            add("due", on=day(due))
     qual = model.qualification(doc)
     if qual.get("sign_date") and stage not in CLOSED and not doc.get("won_at"):
         add("forecast", qual["sign_date"][:7], stage, amount=qual.get("amount") or 0)
