@@ -10,8 +10,8 @@ from pymongo.errors import DuplicateKeyError
 from .errors import Problem
 
 
-def check(rt, subject: str, limit_per_minute: int) -> None:
-    """Count one request of `subject`; past the limit answer 429 with Retry-After."""
+def check(rt, subject: str, limit_per_minute: int, cost: int = 1) -> None:
+    """Count `cost` requests of `subject` (a batch counts its rows); past the limit answer 429 with Retry-After."""
     now = rt.clock.now()
     window = int(now.timestamp() // 60)
     counter = None
@@ -19,7 +19,7 @@ def check(rt, subject: str, limit_per_minute: int) -> None:
         try:
             counter = rt.db.rate_windows.find_one_and_update(
                 {"_id": f"{subject}:{window}"},
-                {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": now + timedelta(minutes=2)}},
+                {"$inc": {"count": cost}, "$setOnInsert": {"expires_at": now + timedelta(minutes=2)}},
                 upsert=True, return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:
             continue

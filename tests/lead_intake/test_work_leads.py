@@ -32,7 +32,8 @@ def test_a_batch_reports_each_row_and_deduplicates_within_itself(client, channel
     report = client.post("/v1/leads:batch", json={"leads": rows}, headers=channel).json
     assert (report["created"], report["duplicates"], report["rejected"]) == (2, 1, 1)
     assert [r["status"] for r in report["results"]] == [201, 200, 400, 201]
-    assert report["results"][1]["dedup"]["duplicate_of"] == report["results"][0]["id"]
+    assert report["results"][1] == {"row": 2, "status": 200, "dedup": {"verdict": "duplicate"}}
+    assert outbox_events(rt.db, "crm.lead.resubmitted")[0]["data"]["record_id"] == report["results"][0]["id"]
     assert report["results"][2]["errors"][0]["field"] == "phone"
     assert rt.db.leads.count_documents({}) == 2
     too_many = client.post("/v1/leads:batch", json={"leads": [{"name": "x"}] * 501}, headers=channel)

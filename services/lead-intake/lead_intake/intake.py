@@ -20,6 +20,7 @@ from .dedup import Record
 RESPOND_WITHIN = timedelta(hours=24)
 CONTACT_LISTS = (("phones", "phone", identity.phone), ("emails", "email", identity.email),
                  ("wechat_ids", "wechat_id", identity.wechat_id))
+CONTACT_KEYS = ("phone:", "email:", "wechat:")
 
 
 def draft_of(body: dict, channel: dict) -> dict:
@@ -44,20 +45,32 @@ def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
     draft = draft_of(body, channel)
     keys = keys_of(draft)
     while True:
-        found = dedup.exact(key_matches(rt.db, keys))
-        if found:
+        matches = key_matches(rt.db, keys)
+        found = dedup.exact(matches)
+        unheld = [k for k in keys if k not in {key for key, _ in matches}]
+        if found and not any(k.startswith(CONTACT_KEYS) for k in unheld):
             return rt.transaction(lambda s: _attach(rt, s, found, draft, keys, channel, body))
         now_rules = rules.all_current(rt.db)
-        verdict = possible(rt, draft, now_rules["dedup"]["fuzzy_threshold"])
+        # A known contact with a new phone, email or WeChat id is not added to the existing record
+        # silently (a submitter could graft their number onto someone else's customer): it becomes
+        # a lead of its own, flagged for review against that record.
+        verdict = shares_contact(found) if found else possible(rt, draft, now_rules["dedup"]["fuzzy_threshold"])
         try:
             payload, status = rt.transaction(
-                lambda s: _create(rt, s, draft, keys, verdict, channel, body, now_rules))
+                lambda s: _create(rt, s, draft, unheld, verdict, channel, body, now_rules))
         except PyMongoError as exc:
             if not is_duplicate_key(exc):
                 raise
             # a concurrent submission took a key first: now this one is its duplicate
             continue
         return payload, status
+
+
+def shares_contact(found: dedup.Verdict) -> dedup.Verdict:
+    record = found.duplicate_of
+    return dedup.Verdict("possible_duplicate", candidates=[
+        {"id": record.id, "kind": record.kind, "score": 100, "reason": "shares_contact_with_new_contacts",
+         "keys": {}, "scores": {}}])
 
 
 def key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 
-from crm_common import csvio
-from crm_common.auth import customer_scope, require_user
+from crm_common import csvio, ratelimit
+from crm_common.auth import require_user
 from crm_common.idempotency import idempotent
 from crm_common.errors import Problem, field_errors
 from crm_common.paging import page
 from crm_common.web import Blueprint, runtime
 
-from . import intake, merging
+from . import disclosure, intake, merging
 from .channels import require_channel
 from .schemas import (AssignIn, BatchIn, BatchOut, DisqualifyIn, ImportQuery, IntakeOut, LeadIn, LeadOut, LeadPage,
                       LeadQuery, MergeIn)
@@ -28,7 +28,8 @@ MAX_IMPORT_ROWS = 5000
 @blp.response(201, IntakeOut)
 @blp.alt_response(200, schema=IntakeOut, description="An exact duplicate: attached to the existing record")
 def submit_lead(body):
-    return intake.submit(runtime(), g.channel, body)
+    payload, status = intake.submit(runtime(), g.channel, body)
+    return disclosure.for_channel(payload), status
 
 
 @blp.route("/leads:batch", methods=["POST"])
@@ -37,8 +38,16 @@ def submit_lead(body):
 @blp.arguments(BatchIn)
 @blp.response(200, BatchOut)
 def submit_batch(body):
-    """Up to 500 leads; each row is validated, de-duplicated and reported on its own."""
-    return submit_rows(runtime(), g.channel, body["leads"])
+    """Up to 500 leads; each row is validated, de-duplicated and reported on its own.
+
+    Every row counts against the channel's rate limit (one was counted for the request)."""
+    rt = runtime()
+    if len(body["leads"]) > 1:
+        ratelimit.check(rt, f"channel:{g.channel['_id']}", g.channel.get("rate_limit_per_minute", 600),
+                        cost=len(body["leads"]) - 1)
+    report = submit_rows(rt, g.channel, body["leads"])
+    report["results"] = [disclosure.for_channel(r) if "dedup" in r else r for r in report["results"]]
+    return report
 
 
 @blp.route("/leads:import", methods=["POST"])
@@ -52,7 +61,13 @@ def import_csv(args):
     channel = rt.db.channels.find_one({"_id": args["channel_id"], "active": True})
     if channel is None:
         raise Problem(400, "no active channel with this id", errors=[{"field": "channel_id", "message": "unknown"}])
-    return submit_rows(rt, channel, csvio.read_rows(csvio.uploaded_text(), max_rows=MAX_IMPORT_ROWS))
+    report = submit_rows(rt, channel, csvio.read_rows(csvio.uploaded_text(), max_rows=MAX_IMPORT_ROWS))
+    for row in report["results"]:
+        if "dedup" in row:
+            row["dedup"] = disclosure.for_user(rt.db, g.principal, row["dedup"])
+            if row["status"] == 200 and "duplicate_of" not in row["dedup"]:
+                row.pop("id", None)  # someone else's record
+    return report
 
 
 def submit_rows(rt, channel: dict, rows: list) -> dict:
@@ -96,10 +111,17 @@ def get_lead(lead_id):
 def assign_lead(body, lead_id):
     rt = runtime()
     rep = rt.db.reps.find_one({"_id": body["owner_id"], "active": True})
-    if rep is None:
+    if rep is None or not _within_subtree(g.principal, rep):
         raise Problem(400, "the owner is not an active user", errors=[{"field": "owner_id", "message": "unknown"}])
     return _move(lead_id, OPEN, lambda s: intake.assign(
         rt, s, lead_id, rep["_id"], rep.get("department_path", []), by=g.principal.user_id))
+
+
+def _within_subtree(manager, rep: dict) -> bool:
+    """A manager assigns only to users of their own department or the ones below it."""
+    if manager.is_admin:
+        return True
+    return bool(manager.department_path) and manager.department_path[-1] in rep.get("department_path", [])
 
 
 @blp.route("/leads/<lead_id>/claim", methods=["POST"])
@@ -149,6 +171,7 @@ def disqualify(body, lead_id):
         rt.publish(session, rt.event("crm.lead.disqualified", lead_id, {
             "lead_id": lead_id, "reason": body["reason"], "note": body.get("note"), "by": g.principal.user_id,
             "disqualified_at": now.isoformat()}))
+    _rep_owns(lead_id)
     return _move(lead_id, OPEN, write)
 
 
@@ -170,6 +193,7 @@ def convert_lead(lead_id):
             "company": lead.get("company"), "phones": lead["phones"], "emails": lead["emails"],
             "wechat_ids": lead.get("wechat_ids", []), "city": lead.get("city"), "industry": lead.get("industry"),
             "converted_at": now.isoformat()}))
+    _rep_owns(lead_id)
     return _move(lead_id, OPEN, write)
 
 
@@ -180,6 +204,9 @@ def convert_lead(lead_id):
 @blp.response(200, LeadOut)
 def merge_lead(body, lead_id):
     visible_lead(lead_id)
+    if not disclosure.in_scope(runtime().db, g.principal, body["into_kind"], body["into_id"]):
+        raise Problem(404, f"no such {body['into_kind']} to merge into",
+                      errors=[{"field": "into_id", "message": "unknown"}])
     runtime().transaction(lambda s: merging.merge(runtime(), s, lead_id, body["into_id"], body["into_kind"],
                                                   g.principal.user_id))
     return visible_lead(lead_id)
@@ -201,9 +228,15 @@ def _move(lead_id: str, allowed: tuple, write) -> dict:
     return visible_lead(lead_id)
 
 
+def _rep_owns(lead_id: str) -> None:
+    """A rep disqualifies or converts only a lead they own (a claimed lead is theirs); a pool lead is claimed first."""
+    lead = visible_lead(lead_id)
+    if g.principal.role == "rep" and lead["owner_id"] != g.principal.user_id:
+        raise Problem(403, "only the lead's owner may do this; claim the lead first")
+
+
 def lead_scope() -> dict:
-    """Reps see their own leads and the unassigned lead pool; managers their departments' too."""
-    return {"$or": [customer_scope(g.principal), {"owner_id": None}]}
+    return disclosure.lead_scope(g.principal)
 
 
 def visible_lead(lead_id: str) -> dict:

@@ -10,7 +10,7 @@ from crm_common.errors import Problem
 from crm_common.paging import PageArgs, page, page_schema
 from crm_common.web import Blueprint, runtime
 
-from . import merging
+from . import disclosure, merging
 from .schemas import Candidate
 
 blp = Blueprint("reviews", __name__, url_prefix="/v1", description="Possible duplicates to merge or dismiss")
@@ -49,7 +49,15 @@ class MergeOut(ma.Schema):
 @blp.arguments(ReviewQuery, location="query")
 @blp.response(200, page_schema(ReviewOut, "ReviewPage"))
 def list_reviews(args):
-    return page(runtime().db.reviews, {"status": args["status"]}, limit=args["limit"], cursor=args["cursor"])
+    """Reviews of leads within the caller's scope, naming only candidates within it."""
+    db, me = runtime().db, g.principal
+    query = {"status": args["status"]}
+    if not me.is_admin:
+        query["lead_id"] = {"$in": _leads_in_scope(db.reviews.distinct("lead_id", query))}
+    found = page(db.reviews, query, limit=args["limit"], cursor=args["cursor"])
+    for review in found["items"]:
+        review["candidates"] = disclosure.visible_candidates(db, me, review["candidates"])
+    return found
 
 
 @blp.route("/reviews/<review_id>/merge", methods=["POST"])
@@ -64,6 +72,9 @@ def merge_review(body, review_id):
     def write(session):
         review = _open_review(session, review_id)
         candidate = next((c for c in review["candidates"] if c["id"] == body["candidate_id"]), None)
+        if candidate is not None and not disclosure.in_scope(rt.db, g.principal, candidate["kind"], candidate["id"],
+                                                             session):
+            raise Problem(404, "no such candidate", errors=[{"field": "candidate_id", "message": "unknown"}])
         if candidate is None:
             raise Problem(400, "not a candidate of this review", errors=[{"field": "candidate_id", "message": "unknown"}])
         merging.merge(rt, session, review["lead_id"], candidate["id"], candidate["kind"], g.principal.user_id)
@@ -92,12 +103,21 @@ def dismiss_review(review_id):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(MergeOut, "MergePage"))
 def list_merges(args):
-    return page(runtime().db.merges, {}, limit=args["limit"], cursor=args["cursor"])
+    """Merges of leads within the caller's scope."""
+    db = runtime().db
+    query = {} if g.principal.is_admin else {"merged_id": {"$in": _leads_in_scope(db.merges.distinct("merged_id"))}}
+    return page(db.merges, query, limit=args["limit"], cursor=args["cursor"])
+
+
+def _leads_in_scope(lead_ids: list) -> list:
+    return runtime().db.leads.distinct("_id", {"$and": [{"_id": {"$in": lead_ids}},
+                                                         disclosure.lead_scope(g.principal)]})
 
 
 def _open_review(session, review_id: str) -> dict:
-    review = runtime().db.reviews.find_one({"_id": review_id}, session=session)
-    if review is None:
+    rt = runtime()
+    review = rt.db.reviews.find_one({"_id": review_id}, session=session)
+    if review is None or not disclosure.in_scope(rt.db, g.principal, "lead", review["lead_id"], session):
         raise Problem(404, "no such review")
     if review["status"] != "open":
         raise Problem(409, f"the review is already {review['status']}")

@@ -115,10 +115,13 @@ class Dedup(ma.Schema):
     duplicate_of_kind = ma.fields.String(metadata={"description": "lead or customer"})
     matched_keys = ma.fields.List(ma.fields.String())
     candidates = ma.fields.List(ma.fields.Nested(Candidate))
+    taken_by_colleague = ma.fields.Boolean(metadata={
+        "description": "a duplicate of a record outside the caller's scope, which is not named"})
 
 
 class IntakeOut(ma.Schema):
-    id = ma.fields.String(metadata={"description": "The lead the submission created or was attached to"})
+    id = ma.fields.String(metadata={"description": "The lead the submission created; absent on a duplicate. "
+                                    "A channel gets the verdict only, never which record it duplicates"})
     dedup = ma.fields.Nested(Dedup)
     score = ma.fields.Integer()
     bucket = ma.fields.String()
