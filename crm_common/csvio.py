@@ -63,11 +63,15 @@ def download(rows: Iterable[dict], columns: list[str], filename: str) -> Respons
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+def cell(value) -> str:
+    """A value as a CSV cell that a spreadsheet shows as text: the one escaping rule of every export."""
+    return _cell(value)
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    text = str(value)
+    # a joined list is one cell too, and escaped like any other (issue 12)
+    text = ";".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
     # A cell starting with = + - @, a tab or a carriage return would run as a formula in a spreadsheet.
     return "'" + text if text[:1] in FORMULA_STARTS else text

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 
 from . import tracing
+
+
+# user:password@ in a URI (MONGO_URI, a broker or SMTP URL): the password never reaches a log line.
+_URI_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s\"']+:)[^@\s\"']+@")
+
+
+def redact(text: str) -> str:
+    return _URI_PASSWORD.sub(r"\g<head>***@", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -26,7 +35,7 @@ class JsonFormatter(logging.Formatter):
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return redact(json.dumps(line, ensure_ascii=False, default=str))
 
 
 def configure(service: str, level: str = "INFO") -> None:
