@@ -50,12 +50,22 @@ class ContactIn(ma.Schema):
     emails = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=200)), validate=ma.validate.Length(max=10))
     wechat_ids = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=100)),
                                 validate=ma.validate.Length(max=10))
+    # One shape for a contact everywhere (issue 12): one phone, email or WeChat id, as a lead takes them.
+    phone = ma.fields.String(load_only=True, validate=ma.validate.Length(max=40),
+                             metadata={"description": "one phone, added to phones"})
+    email = ma.fields.String(load_only=True, validate=ma.validate.Length(max=200),
+                             metadata={"description": "one email, added to emails"})
+    wechat_id = ma.fields.String(load_only=True, validate=ma.validate.Length(max=100),
+                                 metadata={"description": "one WeChat id, added to wechat_ids"})
     birthday = IsoDate(allow_none=True)
     primary = ma.fields.Boolean()
     note = ma.fields.String(validate=TEXT)
 
     @ma.post_load
     def normalise(self, data, **kwargs):
+        for single, plural in (("phone", "phones"), ("email", "emails"), ("wechat_id", "wechat_ids")):
+            if single in data:
+                data[plural] = list(data.get(plural, [])) + [data.pop(single)]
         try:
             contact = contacts.normalised(data)
         except contacts.FieldError as exc:

@@ -74,7 +74,9 @@ class LeadIn(ma.Schema):
     utm_campaign = ma.fields.String(validate=V.Length(max=200))
     utm_term = ma.fields.String(validate=V.Length(max=200))
     utm_content = ma.fields.String(validate=V.Length(max=200))
-    custom = ma.fields.Dict(keys=ma.fields.String(validate=V.Length(min=1, max=50)),
+    # keys become MongoDB field names: no dots, no $ (issue 12)
+    custom = ma.fields.Dict(keys=ma.fields.String(validate=V.Regexp(r"^[A-Za-z0-9_-]{1,64}$",
+                                                                   error="letters, digits, _ or -, at most 64")),
                             values=ma.fields.String(validate=V.Length(max=500)),
                             validate=V.Length(max=MAX_CUSTOM_FIELDS))
 
