@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import jwt
 from flask import current_app, g, request
 
+from . import tokens
 from .errors import Problem
 
 ROLES = ("admin", "manager", "rep")
@@ -28,6 +29,7 @@ class Principal:
     username: str
     role: str
     department_path: list = field(default_factory=list)
+    token_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -39,7 +41,7 @@ def issue_token(secret: str, principal: Principal, ttl_seconds: int) -> str:
     now = int(time.time())
     claims = {
         "sub": principal.user_id, "username": principal.username, "role": principal.role,
-        "dept_path": list(principal.department_path), "iss": ISSUER, "iat": now, "exp": now + ttl_seconds,
+        "dept_path": list(principal.department_path), "tv": principal.token_version, "iss": ISSUER, "iat": now, "exp": now + ttl_seconds,
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
@@ -54,7 +56,8 @@ def decode_token(secret: str, token: str) -> Principal:
         raise Problem(401, "the token is not valid", headers={"WWW-Authenticate": "Bearer"}) from exc
     if claims.get("role") not in ROLES:
         raise Problem(401, "the token names no known role", headers={"WWW-Authenticate": "Bearer"})
-    return Principal(claims["sub"], claims.get("username", ""), claims["role"], claims.get("dept_path", []))
+    return Principal(claims["sub"], claims.get("username", ""), claims["role"], claims.get("dept_path", []),
+                     int(claims.get("tv", 0)))
 
 
 def current_principal() -> Principal:
@@ -62,7 +65,12 @@ def current_principal() -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    return decode_token(current_app.extensions["crm"].settings.jwt_secret, token.strip())
+    rt = current_app.extensions["crm"]
+    principal = decode_token(rt.settings.jwt_secret, token.strip())
+    refused = tokens.refusal(rt.db, principal.user_id, principal.token_version)
+    if refused:
+        raise Problem(401, refused, headers={"WWW-Authenticate": "Bearer"})
+    return principal
 
 
 def require_user(*roles: str):

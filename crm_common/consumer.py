@@ -166,21 +166,23 @@ class ConsumerLoop:
         try:
             event = decode(message.value)
             handler = self.handlers.get(event["type"])
-            if handler is not None:
-                validate(event)
+            if handler is None or self._redriven_for_another_group(message):
+                return True
+            if guard.already_applied(self.rt.db, self.group, event):
+                return True  # a replayed or redelivered copy: skipped before the costly contract check
+            validate(event)
         except InvalidEvent as exc:
             self.dead_letter(message, str(exc), "unknown")
             return True
-        if handler is None or self._redriven_for_another_group(message):
-            return True
+        except ConnectionFailure as exc:
+            raise DependencyDown(f"MongoDB: {exc}") from exc
         tracing.traceparent_var.set(tracing.continue_trace(event.get("traceparent")))
         if tp in self.held and self._skip_ordered(tp, message):
             self.dead_letter(message, f"moved by an admin after: {self.held[tp].error}", event["type"])
             self.release(tp)
             return True
         try:
-            if not guard.already_applied(self.rt.db, self.group, event):
-                self.rt.transaction(lambda session: _apply(self.rt, self.group, handler, event, session))
+            self.rt.transaction(lambda session: _apply(self.rt, self.group, handler, event, session))
         except ConnectionFailure as exc:
             raise DependencyDown(f"MongoDB: {exc}") from exc
         except DependencyDown:

@@ -17,6 +17,7 @@ from typing import Iterable
 
 from bson import ObjectId
 from kafka.errors import MessageSizeTooLargeError
+from pymongo import UpdateOne
 
 from .errors import Problem
 from .events import encode, stream_of, topic_for
@@ -48,15 +49,16 @@ def add(db, session, events: Iterable[dict], now) -> None:
     by_stream: dict[str, list[dict]] = {}
     for event in events:
         by_stream.setdefault(stream_of(event), []).append(event)
+    # Read, then write the counters: two transactions doing this for one aggregate conflict and
+    # one is retried. (A findAndModify would say it in one call, but scans on SecantusDB.)
+    held = {d["_id"]: d["version"] for d in db.event_versions.find({"_id": {"$in": list(by_stream)}}, session=session)}
+    writes = []
     for stream, same in by_stream.items():
-        # Read, then write the counter: two transactions doing this for one aggregate conflict and
-        # one is retried. (A findAndModify would say it in one call, but scans on SecantusDB.)
-        held = db.event_versions.find_one({"_id": stream}, {"version": 1}, session=session)
-        last = held["version"] if held else 0
-        db.event_versions.update_one({"_id": stream}, {"$set": {"version": last + len(same)}}, upsert=True,
-                                     session=session)
+        last = held.get(stream, 0)
+        writes.append(UpdateOne({"_id": stream}, {"$set": {"version": last + len(same)}}, upsert=True))
         for offset, event in enumerate(same):
             event["version"] = last + 1 + offset
+    db.event_versions.bulk_write(writes, ordered=False, session=session)
     rows = []
     for event in events:
         size = len(encode(event))
@@ -96,9 +98,14 @@ class Relay:
 
     def _next_rows(self) -> list[dict]:
         """Pending rows of the aggregates first in line, all of each one's pending rows, in version order."""
-        held = self.db.outbox.distinct("key", {"status": FAILED})
-        head = self.db.outbox.find({"status": PENDING, "key": {"$nin": held}}, {"key": 1}).sort("seq", 1)
-        keys = sorted({row["key"] for row in head.limit(self.batch_size)})
+        head = list(self.db.outbox.find({"status": PENDING}, {"key": 1}).sort("seq", 1).limit(self.batch_size))
+        if not head:
+            return []  # the usual case when idle: one indexed read
+        held = set(self.db.outbox.distinct("key", {"status": FAILED}))
+        keys = sorted({row["key"] for row in head} - held)
+        if held and not keys:
+            more = self.db.outbox.find({"status": PENDING, "key": {"$nin": sorted(held)}}, {"key": 1})
+            keys = sorted({row["key"] for row in more.sort("seq", 1).limit(self.batch_size)})
         if not keys:
             return []
         return list(self.db.outbox.find({"status": PENDING, "key": {"$in": keys}}).sort([("key", 1), ("version", 1)]))

@@ -72,6 +72,13 @@ class Scheduler:
                 except Exception:  # noqa: BLE001 - one failing job must not stop the others
                     log.exception("job %s failed", job.name)
 
+    def hold(self, name: str) -> bool:
+        """Take or keep a job's lease for a long-running loop (the relay); True while held here."""
+        return self._acquire(self.jobs[name], only_if_due=False)
+
+    def let_go(self, name: str) -> None:
+        self._release(self.jobs[name])
+
     def run_if_due(self, name: str):
         """Run one job if it is due and its lease is had here; its errors reach the caller."""
         job = self.jobs[name]

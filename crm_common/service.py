@@ -43,7 +43,7 @@ def bootstrap(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwa
     # clock back after a time-travel demo must not leave the relay waiting for days.
     wall = Clock()
     relay = Relay(rt.db, wall, lambda: rt.producer)
-    relay_job = Job(RELAY_JOB, 0.05, relay.run_once, lease_seconds=30, on_tick=False)
+    relay_job = Job(RELAY_JOB, 0.05, relay.run_once, lease_seconds=10, on_tick=False)
     rt.scheduler = Scheduler(rt.db, wall, [relay_job] + spec.jobs(rt))
     spec.on_start(rt)
     return rt

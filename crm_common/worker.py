@@ -83,19 +83,28 @@ class Worker:
             self._quietly(self.loop.close, "closing the consumer")
 
     def relay_forever(self) -> None:
+        """Publish the outbox while this replica holds the relay's lease (renewed every 2 s, so a
+        killed holder is replaced within the lease's 10 s); check the broker every 5 s."""
         watch, next_check, backoff = BrokerWatch(self.rt.settings), 0.0, 0.1
+        scheduler, job = self.rt.scheduler, self.rt.scheduler.jobs[self.relay_job]
+        held_until = 0.0
         while not self.stop.is_set():
             self.health.beat("relay")
             try:
+                if time.monotonic() >= held_until:
+                    held_until = time.monotonic() + 2.0 if scheduler.hold(self.relay_job) else 0.0
+                    if not held_until:
+                        self.stop.wait(1.0)  # another replica relays
+                        continue
                 if time.monotonic() >= next_check:
                     if watch.check():
                         count = outbox.republish_all(self.rt.db)
                         log.warning("the broker came back without its topics: publishing the event log again "
                                     "(%d events); consumers drop what they already applied", count)
                     next_check = time.monotonic() + 5.0
-                sent = self.rt.scheduler.run_if_due(self.relay_job)
+                sent = job.run()
                 backoff = 0.1
-                self.stop.wait(0.02 if sent else 0.1)
+                self.stop.wait(0.01 if sent else 0.1)
             except Exception as exc:  # noqa: BLE001 - broker down, fatal producer: new producer, try again
                 log.warning("outbox relay: %r; new producer, retry in %.1fs", exc, backoff)
                 self.rt.reset_producer()
@@ -104,6 +113,8 @@ class Worker:
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
         watch.close()
+        if held_until:
+            self._quietly(lambda: scheduler.let_go(self.relay_job), "releasing the relay lease")
 
     def schedule_forever(self) -> None:
         while not self.stop.is_set():
@@ -113,7 +124,7 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - e.g. MongoDB unreachable: keep ticking until it is back
                 log.warning("scheduler tick failed: %r", exc)
                 self.stop.wait(2.0)
-            self.stop.wait(0.1)
+            self.stop.wait(0.5)  # jobs run every few seconds at most; each tick costs a lease look-up per job
 
     def serve_health(self, port: int) -> None:
         metrics = make_wsgi_app(self.rt.metrics.registry)

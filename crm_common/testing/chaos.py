@@ -147,7 +147,7 @@ def load(stack: Stack, leads: int, clients: int, on_progress) -> tuple[set, set]
 
 def faults(stack: Stack, leads: int):
     """Called with the number of leads done: broker, then a worker, then the database."""
-    plan = {leads // 4: "broker", leads // 2: "worker", (3 * leads) // 4: "database"}
+    plan = {(3 * leads) // 10: "broker", leads // 2: "worker", (7 * leads) // 10: "database"}
     fired, lock, last = set(), threading.Lock(), [time.monotonic()]
 
     def on_progress(done: int) -> None:
