@@ -67,8 +67,8 @@ def _from_tallies(models, view, kind, by, flow) -> list[dict]:
     level = 0 if split else 1 if ("owner_id" in by or view.owner_id) else 2
     match: dict = {"kind": kind, "level": level}
     departments = [d for d in (_manager_leaf(view.principal), view.department_id) if d]
-    if departments:
-        match["department_path"] = {"$all": departments}
+    if departments:  # one department as a plain equality: the index serves it directly
+        match["department_path"] = departments[0] if len(departments) == 1 else {"$all": departments}
     for name in ("owner_id", "channel", "campaign"):
         if getattr(view, name):
             match[name] = getattr(view, name)

@@ -31,12 +31,14 @@ def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_
     today = now.astimezone(tz).date()
     out = {"today": [], "overdue": [], "stalled_high_intent": [], "pinned": []}
     end_of_today = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
-    # Three indexed branches: a rep's list is as long as what needs doing, not as what they hold.
-    found = models.customers.find({"deleted": False, "$or": [
-        {"owner_id": owner_id, "next_contact_at": {"$lt": end_of_today}},
-        {"owner_id": owner_id, "high_intent": True, "stage_since": {"$lte": now - timedelta(days=stalled_days)}},
-        {"owner_id": owner_id, "pinned": True}]}, {"contrib": 0, "moves": 0, "followups": 0})
-    for doc in found:
+    # Three indexed queries, one per branch (an $or is not served by indexes on every server):
+    # a rep's list is as long as what needs doing, not as what they hold.
+    branches = [{"next_contact_at": {"$lt": end_of_today}},
+                {"high_intent": True, "stage_since": {"$lte": now - timedelta(days=stalled_days)}},
+                {"pinned": True}]
+    found = {doc["_id"]: doc for branch in branches for doc in models.customers.find(
+        {"owner_id": owner_id, **branch, "deleted": False}, {"contrib": 0, "moves": 0, "followups": 0})}
+    for doc in found.values():
         due = parse(doc.get("next_contact_at"))
         entry = _entry(doc, today, tz, due)
         if due and due.astimezone(tz).date() == today:
