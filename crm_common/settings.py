@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from . import secrets_policy
+
 DEV_ENVS = ("dev", "test")
 
 
@@ -56,6 +58,10 @@ class Settings:
         if not jwt_secret:
             raise SettingsError("JWT_SECRET must be set when CRM_ENV is not dev or test")
         admin_password = env.get("CRM_ADMIN_PASSWORD") or ("admin" if crm_env == "dev" else None)
+        try:
+            secrets_policy.check(crm_env, jwt_secret, admin_password)
+        except secrets_policy.WeakSecret as exc:
+            raise SettingsError(str(exc)) from None
         values = dict(
             service=service,
             env=crm_env,

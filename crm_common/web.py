@@ -17,7 +17,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from . import kafka as kafka_plumbing
-from . import catalogue, outbox, tracing
+from . import catalogue, headers, outbox, tracing
 from .errors import Problem, field_errors, problem_response
 
 log = logging.getLogger("crm.http")
@@ -54,11 +54,11 @@ def create_base_app(name: str, rt) -> Flask:
     app.config.update(
         API_TITLE=f"CRM {rt.settings.service}", API_VERSION="1", OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/", OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.json.sort_keys = False
     app.extensions["crm"] = rt
+    headers.serve_docs_assets(app)  # the docs page's assets from a pinned package, no CDN
     api = _ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}}})
@@ -69,6 +69,7 @@ def create_base_app(name: str, rt) -> Flask:
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_start_request)
     app.after_request(_finish_request)
+    app.after_request(headers.secure)
     app.add_url_rule("/healthz", "healthz", lambda: jsonify(status="ok"))
     app.add_url_rule("/readyz", "readyz", _readyz)
     app.add_url_rule("/metrics", "metrics", _metrics)

@@ -96,3 +96,11 @@ def test_the_docs_page_is_html(client):
     response = client.get("/docs")
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "swagger" in response.get_data(as_text=True).lower()
+
+
+def test_every_answer_says_nosniff_and_the_docs_page_loads_its_assets_from_the_service(client):
+    assert client.get("/healthz").headers["X-Content-Type-Options"] == "nosniff"
+    page = client.get("/docs").get_data(as_text=True)
+    assert "cdn." not in page and "/docs-assets/" in page
+    script = re.search(r'src="(/docs-assets/[^"]+\.js)"', page).group(1)
+    assert client.get(script).status_code == 200

@@ -17,12 +17,15 @@ def test_defaults_for_a_dev_machine():
     assert settings.jwt_secret and settings.worker_metrics_port is None
 
 
+SECRET = "a-production-secret-of-at-least-32-bytes"
+
+
 def test_values_are_taken_from_the_environment():
     settings = Settings.from_env("pool", {
-        "CRM_ENV": "Prod", "JWT_SECRET": "s3cret", "MONGO_URI": "mongodb://db:27017", "MONGO_DB": "pool_x",
+        "CRM_ENV": "Prod", "JWT_SECRET": SECRET, "MONGO_URI": "mongodb://db:27017", "MONGO_DB": "pool_x",
         "KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9092,", "KAFKA_TOPIC_PARTITIONS": "12", "LOG_LEVEL": "debug",
         "WORKER_METRICS_PORT": "9100"})
-    assert (settings.env, settings.is_dev, settings.jwt_secret) == ("prod", False, "s3cret")
+    assert (settings.env, settings.is_dev, settings.jwt_secret) == ("prod", False, SECRET)
     assert (settings.mongo_uri, settings.mongo_db) == ("mongodb://db:27017", "pool_x")
     assert settings.kafka_servers == ["k1:9092", "k2:9092"]
     assert (settings.kafka_topic_partitions, settings.log_level, settings.worker_metrics_port) == (12, "DEBUG", 9100)
@@ -52,9 +55,19 @@ def test_dev_and_test_start_without_a_jwt_secret():
 def test_the_admin_password_defaults_to_admin_only_in_dev():
     assert Settings.from_env("customer", {"CRM_ENV": "dev"}).admin_password == "admin"
     assert Settings.from_env("customer", {"CRM_ENV": "test"}).admin_password is None
-    assert Settings.from_env("customer", {"CRM_ENV": "prod", "JWT_SECRET": "s"}).admin_password is None
-    chosen = Settings.from_env("customer", {"CRM_ENV": "prod", "JWT_SECRET": "s", "CRM_ADMIN_PASSWORD": "long-pw"})
-    assert chosen.admin_password == "long-pw"
+    assert Settings.from_env("customer", {"CRM_ENV": "prod", "JWT_SECRET": SECRET}).admin_password is None
+    chosen = Settings.from_env("customer", {"CRM_ENV": "prod", "JWT_SECRET": SECRET,
+                                            "CRM_ADMIN_PASSWORD": "a-long-enough-password"})
+    assert chosen.admin_password == "a-long-enough-password"
+
+
+@pytest.mark.parametrize("environ, named", [
+    ({"JWT_SECRET": "short"}, "JWT_SECRET"),
+    ({"JWT_SECRET": "x" * 40, "CRM_ADMIN_PASSWORD": "admin"}, "CRM_ADMIN_PASSWORD"),
+])
+def test_production_refuses_to_start_with_weak_secrets(environ, named):
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env("customer", {"CRM_ENV": "prod", **environ})
 
 
 @pytest.mark.parametrize("name", ["KAFKA_TOPIC_PARTITIONS", "KAFKA_REPLICATION_FACTOR", "JWT_TTL_SECONDS",
