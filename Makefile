@@ -41,6 +41,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.lead_intake
 	$(BIN)/python -m bench.customer
+	$(BIN)/python -m bench.pool
+	$(BIN)/python -m bench.notify
+	$(BIN)/python -m bench.reporting
 
 chaos: $(STAMP)
 	$(BIN)/python -m crm_common.testing.chaos --leads 1500
