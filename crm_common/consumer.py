@@ -83,7 +83,7 @@ class _CommitOnRevoke(ConsumerRebalanceListener):
 class ConsumerLoop:
     def __init__(self, runtime, group: str, handlers: dict[str, Handler], *,
                  backoff_seconds: float = 0.2, max_backoff_seconds: float = 30.0, max_poll_records: int = 100,
-                 outage_pause_seconds: float = 2.0, **_ignored):
+                 outage_pause_seconds: float = 2.0):
         self.rt, self.group, self.handlers = runtime, group, handlers
         self.backoff_seconds, self.max_backoff_seconds = backoff_seconds, max_backoff_seconds
         self.outage_pause_seconds = outage_pause_seconds

@@ -72,7 +72,7 @@ def ensure_topics(settings, topics=TOPICS, client=None) -> list[str]:
             if name in existing:
                 continue
             try:
-                client.create_topics([NewTopic(name, 1 if name.startswith("crm.epoch.") else
+                client.create_topics([NewTopic(name, 1 if name == marker_topic(settings.service) else
                                                settings.kafka_topic_partitions, settings.kafka_replication_factor,
                                                topic_configs=TOPIC_CONFIG)])
                 created.append(name)

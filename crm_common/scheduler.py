@@ -79,13 +79,6 @@ class Scheduler:
     def let_go(self, name: str) -> None:
         self._release(self.jobs[name])
 
-    def run_if_due(self, name: str):
-        """Run one job if it is due and its lease is had here; its errors reach the caller."""
-        job = self.jobs[name]
-        if not self._acquire(job, only_if_due=True):
-            return None
-        return self._run(job)
-
     def run_now(self, name: str, *, wait_seconds: float = 10.0):
         """Run a job at once (dev and tests), waiting for another replica's run to finish."""
         job = self.jobs[name]

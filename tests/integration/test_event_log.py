@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from crm_common import kafka, localinfra, mongo, outbox
 from crm_common.consumer import ConsumerLoop
 from crm_common.outbox import Relay
 from crm_common.runtime import Runtime
+from crm_common.scheduler import Job, Scheduler
 from crm_common.testing import state
 from crm_common.worker import Worker
 
@@ -104,9 +106,8 @@ def wait_for(done, timeout=60.0, what="it"):
 def test_a_worker_replaces_a_broken_producer_and_rebuilds_a_broken_consumer(rt, user_created):
     seen = []
     worker = Worker(rt, "healer", {"crm.user.created": lambda e, s: seen.append(e["subject"])}, "relay")
-    rt.scheduler = __import__("crm_common.scheduler", fromlist=["Scheduler"]).Scheduler(rt.db, rt.clock, [
-        __import__("crm_common.scheduler", fromlist=["Job"]).Job(
-            "relay", 0.05, Relay(rt.db, rt.clock, lambda: rt.producer).run_once, on_tick=False)])
+    rt.scheduler = Scheduler(rt.db, rt.clock, [
+        Job("relay", 0.05, Relay(rt.db, rt.clock, lambda: rt.producer).run_once, on_tick=False)])
     threads = worker.start()
     try:
         rt.transaction(lambda s: rt.publish(s, user_created("u1")))
@@ -133,7 +134,6 @@ def test_a_broker_that_comes_back_empty_gets_the_event_log_again(settings_for, t
     broker = localinfra.spawn(localinfra.kafka_command(port), port, tmp_path / "kafka.log")
     rt = Runtime(settings_for("plumbing", KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{port}",
                               KAFKA_TOPIC_PARTITIONS="2"))
-    from crm_common.scheduler import Job, Scheduler
     rt.scheduler = Scheduler(rt.db, rt.clock, [Job("relay", 0.05, Relay(rt.db, rt.clock, lambda: rt.producer).run_once,
                                                    on_tick=False)])
     worker = Worker(rt, "log-keeper", {}, "relay")
@@ -207,7 +207,7 @@ def test_a_worker_whose_consumer_keeps_failing_exits_for_its_orchestrator(rt, mo
         raise RuntimeError("this consumer cannot be rebuilt")
     monkeypatch.setattr(worker.loop, "poll_once", fail)
     monkeypatch.setattr(worker.loop, "restart", fail)
-    thread = __import__("threading").Thread(target=worker.consume_forever)
+    thread = threading.Thread(target=worker.consume_forever)
     thread.start()
     thread.join(timeout=30)
     assert not thread.is_alive() and worker.fatal.is_set() and worker.stop.is_set()

@@ -219,9 +219,10 @@ def _move(lead_id: str, allowed: tuple, write) -> dict:
 
     def guarded(session):
         # Re-read inside the transaction: a concurrent change makes this one conflict and retry.
-        current = rt.db.leads.find_one_and_update({"_id": lead_id, "status": {"$in": list(allowed)}},
-                                                  {"$set": {"updated_at": rt.clock.now()}}, session=session)
-        if current is None:
+        # update_one, not find_one_and_update: SecantusDB answers findAndModify with a collection scan.
+        current = rt.db.leads.update_one({"_id": lead_id, "status": {"$in": list(allowed)}},
+                                         {"$set": {"updated_at": rt.clock.now()}}, session=session)
+        if not current.matched_count:
             raise Problem(409, f"the lead is {lead['status']}; this needs one of: {', '.join(allowed)}")
         write(session)
     rt.transaction(guarded)

@@ -19,16 +19,17 @@ def merge(rt, session, merged_id: str, into_id: str, into_kind: str, actor: str)
         raise Problem(409, "only an open lead can be merged away", errors=[{"field": "id", "message": "not open"}])
     touchpoints = merged.get("touchpoints", [])
     if into_kind == "lead":
-        survivor = rt.db.leads.find_one_and_update({"_id": into_id, "status": {"$ne": "merged"}}, {
+        # update_one, not find_one_and_update: SecantusDB answers findAndModify with a collection scan.
+        found = rt.db.leads.update_one({"_id": into_id, "status": {"$ne": "merged"}}, {
             "$push": {"touchpoints": {"$each": touchpoints}}, "$inc": {"touchpoint_count": len(touchpoints)},
             "$addToSet": {k: {"$each": merged.get(k, [])} for k in ("phones", "emails", "wechat_ids")},
-            "$set": {"updated_at": now}}, session=session)
+            "$set": {"updated_at": now}}, session=session).matched_count > 0
     else:
-        survivor = rt.db.customers.find_one({"_id": into_id}, session=session)
-        if survivor is not None and touchpoints:
+        found = rt.db.customers.find_one({"_id": into_id}, {"_id": 1}, session=session) is not None
+        if found and touchpoints:
             rt.db.customer_touchpoints.insert_many(
                 [{"_id": new_id(), "customer_id": into_id, **t} for t in touchpoints], session=session)
-    if survivor is None:
+    if not found:
         raise Problem(404, f"no such {into_kind} to merge into", errors=[{"field": "into_id", "message": "unknown"}])
     rt.db.leads.update_one({"_id": merged_id}, {"$set": {
         "status": "merged", "merged_into": {"id": into_id, "kind": into_kind}, "updated_at": now}}, session=session)
