@@ -90,3 +90,15 @@ def test_a_rep_disqualifies_or_converts_only_a_lead_they_own(client, channel, to
     assert client.post(f"/v1/leads/{pool_lead['id']}/convert", headers=rep).status_code == 403
     assert client.post(f"/v1/leads/{pool_lead['id']}/claim", headers=rep).status_code == 200
     assert client.post(f"/v1/leads/{pool_lead['id']}/convert", headers=rep).status_code == 200
+
+
+def test_a_leads_detail_and_list_name_only_candidates_within_the_callers_scope(client, channel, rt, token_for):
+    theirs, mine, _ = flagged_pair(client, channel, rt, "rep-a", "dA")
+    rt.db.leads.update_one({"_id": theirs}, {"$set": {"owner_id": "rep-b", "department_path": ["dB"]}})
+    rep = token_for("rep-a", "rep", ["dA"])
+    detail = client.get(f"/v1/leads/{mine}", headers=rep).json
+    listed = {lead["id"]: lead for lead in client.get("/v1/leads", headers=rep).json["items"]}
+    for shown in (detail["dedup"], listed[mine]["dedup"]):
+        assert shown["verdict"] == "possible_duplicate" and "candidates" not in shown
+    admin_view = client.get(f"/v1/leads/{mine}", headers=token_for("root", "admin", [])).json
+    assert [c["id"] for c in admin_view["dedup"]["candidates"]] == [theirs]

@@ -49,3 +49,10 @@ def for_user(db, principal: Principal, dedup: dict) -> dict:
 
 def visible_candidates(db, principal: Principal, candidates: list) -> list:
     return [c for c in candidates if in_scope(db, principal, c["kind"], c["id"])]
+
+
+def shown_lead(db, principal: Principal, lead: dict) -> dict:
+    """A stored lead with its intake verdict cut to what the caller may see."""
+    if "dedup" not in lead or principal.is_admin:
+        return lead
+    return {**lead, "dedup": for_user(db, principal, lead["dedup"])}

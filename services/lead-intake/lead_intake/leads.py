@@ -93,14 +93,16 @@ def list_leads(args):
         query["owner_id"] = g.principal.user_id
     elif args["view"] == "unassigned":
         query["owner_id"] = None
-    return page(runtime().db.leads, {"$and": [lead_scope(), query]}, limit=args["limit"], cursor=args["cursor"])
+    found = page(runtime().db.leads, {"$and": [lead_scope(), query]}, limit=args["limit"], cursor=args["cursor"])
+    found["items"] = [disclosure.shown_lead(runtime().db, g.principal, lead) for lead in found["items"]]
+    return found
 
 
 @blp.route("/leads/<lead_id>", methods=["GET"])
 @require_user()
 @blp.response(200, LeadOut)
 def get_lead(lead_id):
-    return visible_lead(lead_id)
+    return disclosure.shown_lead(runtime().db, g.principal, visible_lead(lead_id))
 
 
 @blp.route("/leads/<lead_id>/assign", methods=["POST"])
