@@ -67,7 +67,9 @@ def current_principal() -> Principal:
         raise Problem(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     rt = current_app.extensions["crm"]
     principal = decode_token(rt.settings.jwt_secret, token.strip())
-    refused = tokens.refusal(rt.db, principal.user_id, principal.token_version)
+    # bootstrap names the collection; a bare Runtime (benches, scripts) reads the event-fed copy
+    refused = tokens.refusal(rt.db, principal.user_id, principal.token_version,
+                             getattr(rt, "token_versions", tokens.COLLECTION))
     if refused:
         raise Problem(401, refused, headers={"WWW-Authenticate": "Bearer"})
     return principal

@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import devtools, kafka, logs, worker
+from . import devtools, kafka, logs, tokens, worker
 from .clock import Clock
 from .outbox import Relay
 from .runtime import Runtime
@@ -28,6 +28,9 @@ class ServiceSpec:
     handlers: Callable[[Runtime], dict] = lambda rt: {}     # event type -> handler(event, session)
     jobs: Callable[[Runtime], list] = lambda rt: []         # the service's scheduled jobs
     on_start: Callable[[Runtime], None] = lambda rt: None   # e.g. create the first admin
+    # Where require_user finds each user's token version and active flag: a copy kept from
+    # crm.user.* events, or (the customer service) the users collection it owns.
+    token_versions: str = tokens.COLLECTION
 
 
 def on_data(rt: Runtime, handle: Callable) -> Callable:
@@ -39,6 +42,7 @@ def bootstrap(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwa
     settings = settings or Settings.from_env(spec.name)
     logs.configure(spec.name, settings.log_level)
     rt = Runtime(settings, [spec.indexes], **runtime_kwargs)
+    rt.token_versions = spec.token_versions
     # Leases, job cadence and outbox bookkeeping run on wall time: moving the business
     # clock back after a time-travel demo must not leave the relay waiting for days.
     wall = Clock()
@@ -60,9 +64,15 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwa
     return app
 
 
+def worker_handlers(spec: ServiceSpec, rt: Runtime) -> dict:
+    """The service's handlers, plus the one keeping user token versions where the service keeps a copy."""
+    handlers = spec.handlers(rt)
+    return tokens.with_user_tokens(rt, handlers) if spec.token_versions == tokens.COLLECTION else handlers
+
+
 def run_worker(spec: ServiceSpec, settings: Settings | None = None) -> None:
     """The worker process: the service's consumers, its relay and its scheduled jobs, until SIGTERM."""
     rt = bootstrap(spec, settings)
     kafka.ensure_topics(rt.settings)
-    code = worker.run(rt, spec.name, spec.handlers(rt), RELAY_JOB)
+    code = worker.run(rt, spec.name, worker_handlers(spec, rt), RELAY_JOB)
     sys.exit(code)

@@ -2,34 +2,41 @@
 version and active flag from crm.user.* events, and `require_user` refuses a token whose
 version is older, or whose user is inactive.
 
-The customer service bumps `token_version` on a role, department or active change and
-carries it in the JWT (claim `tv`) and on crm.user.* events (data.token_version).
-Wiring (crm_common/service.py bootstrap): add `HANDLERS` to every service's handlers,
-chained after a service's own handler of the same type, and `INDEXES` to its indexes.
+The customer service bumps `token_version` on a role, department, password or active change
+and carries it in the JWT (claim `tv`) and on crm.user.* events (data.token_version). It reads
+its own `users` collection, which has the same two fields; every other service keeps
+COLLECTION through the one handler `with_user_tokens` adds to its worker (crm_common/service.py).
 """
 from __future__ import annotations
 
 COLLECTION = "user_tokens"
-USER_EVENTS = ("crm.user.created", "crm.user.updated", "crm.user.deactivated")
-INDEXES = {COLLECTION: []}  # looked up by _id only
+USER_EVENTS = ("crm.user.created", "crm.user.updated")
 
 
 def user_changed(rt, session, event: dict) -> None:
     """Keep the user's latest token version and active flag (the consumer's version guard orders them)."""
     data = event["data"]
     rt.db[COLLECTION].update_one({"_id": data["user_id"]}, {"$set": {
-        "token_version": int(data.get("token_version", 0)),
-        "active": bool(data.get("active", True)) and not event["type"].endswith(".deactivated")}},
+        "token_version": int(data.get("token_version", 0)), "active": bool(data.get("active", True))}},
         upsert=True, session=session)
 
 
-HANDLERS = {event_type: user_changed for event_type in USER_EVENTS}
+def with_user_tokens(rt, handlers: dict) -> dict:
+    """`handlers` with user_changed run after the service's own handler of each crm.user.* event,
+    in the same transaction (one version guard claim covers both)."""
+    def chained(own):
+        def handle(event, session):
+            if own is not None:
+                own(event, session)
+            user_changed(rt, session, event)
+        return handle
+    return {**handlers, **{t: chained(handlers.get(t)) for t in USER_EVENTS}}
 
 
-def refusal(db, user_id: str, token_version: int) -> str | None:
+def refusal(db, user_id: str, token_version: int, collection: str = COLLECTION) -> str | None:
     """Why a token of this user and version is no longer good, or None. Unknown users pass:
     a service that has not heard of a user yet cannot know better than the signature."""
-    known = db[COLLECTION].find_one({"_id": user_id})
+    known = db[collection].find_one({"_id": user_id}, {"active": 1, "token_version": 1})
     if known is None:
         return None
     if not known.get("active", True):

@@ -19,6 +19,9 @@ from . import departments
 
 log = logging.getLogger(__name__)
 
+# A change to any of these ends the user's sessions: tokens carry role and department, and a
+# deactivated user or a reset password must not keep working on an old token (issue 12).
+REVOKING = ("role", "department_path", "active", "password_hash")
 DEFAULT_HOLDING_LIMIT = 200  # DOMAIN §3: a rep holds at most 200 customers
 # A fixed hash to compare against when the user does not exist, so timing does not tell.
 _NO_USER_HASH = generate_password_hash("no such user")
@@ -54,9 +57,16 @@ def update_user(rt, session, user_id: str, changes: dict) -> tuple[dict, dict]:
         after["department_path"] = departments.path_of(rt, changes["department_id"], session)
     if "supervisor_id" in changes:
         _check_supervisor(rt, session, user_id, changes["supervisor_id"])
-    if changes.get("active") is False and before["role"] == "admin" and _last_active_admin(rt, session, user_id):
-        raise Problem(409, "the last active admin cannot be deactivated")
+    if before["role"] == "admin" and before.get("active", True) and _last_active_admin(rt, session, user_id):
+        if changes.get("active") is False:
+            raise Problem(409, "the last active admin cannot be deactivated")
+        if changes.get("role", "admin") != "admin":
+            raise Problem(409, "the last active admin cannot be demoted",
+                          errors=[{"field": "role", "message": "last active admin"}])
     after.update(changes, updated_at=rt.clock.now())
+    if any(before.get(f) != after.get(f) for f in REVOKING):
+        # every token issued before this change is refused from now on, here and (a moment later) everywhere
+        after["token_version"] = before.get("token_version", 0) + 1
     rt.db.users.replace_one({"_id": user_id}, after, session=session)
     publish_updated(rt, session, after)
     return before, after
@@ -71,7 +81,8 @@ def event_data(rt, session, user: dict) -> dict:
     return {"user_id": user["_id"], "username": user["username"], "role": user["role"],
             "department_id": user.get("department_id"), "department_path": user.get("department_path", []),
             "supervisor_id": user.get("supervisor_id"), "active": user.get("active", True),
-            "team_ids": sorted(team_ids), "holding_limit": user.get("holding_limit", DEFAULT_HOLDING_LIMIT)}
+            "team_ids": sorted(team_ids), "holding_limit": user.get("holding_limit", DEFAULT_HOLDING_LIMIT),
+            "token_version": user.get("token_version", 0)}
 
 
 def active_user(rt, user_id: str, field: str, session=None) -> dict:
@@ -100,7 +111,8 @@ def authenticate(rt, username: str, password: str) -> Principal | None:
 
 
 def principal_of(user: dict) -> Principal:
-    return Principal(user["_id"], user["username"], user["role"], user.get("department_path", []))
+    return Principal(user["_id"], user["username"], user["role"], user.get("department_path", []),
+                     user.get("token_version", 0))
 
 
 def ensure_admin(rt) -> None:

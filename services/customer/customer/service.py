@@ -46,4 +46,5 @@ SPEC = ServiceSpec(
     name="customer", package="customer",
     blueprints=[routes_org.auth_blp, routes_org.org_blp, routes_admin.blp, routes_customers.blp, routes_sales.blp],
     indexes=INDEXES, handlers=handlers, on_start=on_start,
+    token_versions="users",  # this service owns the users: a change refuses old tokens at once
 )
