@@ -1,12 +1,31 @@
 """Problem details (RFC 9457): the one shape of every error the services return."""
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import tracing
 
 PROBLEM_TYPE = "application/problem+json"
+
+
+class FieldErrorSchema(ma.Schema):
+    field = ma.fields.String(allow_none=True, required=True, metadata={"description": "a.b.0.c; null for the body as a whole"})
+    message = ma.fields.String(required=True)
+
+
+class ProblemSchema(ma.Schema):
+    """How every error is documented in the OpenAPI: the body problem_response writes."""
+    class Meta:
+        unknown = ma.INCLUDE  # some answers add members, e.g. /readyz's `checks`
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    request_id = ma.fields.String(required=True)
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
 
 
 class Problem(Exception):

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import kafka as kafka_plumbing
 from . import catalogue, headers, outbox, tracing
-from .errors import Problem, field_errors, problem_response
+from .errors import PROBLEM_TYPE, Problem, ProblemSchema, field_errors, problem_response
 
 log = logging.getLogger("crm.http")
 MAX_BODY_BYTES = 1024 * 1024
@@ -34,6 +34,16 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class _ProblemApi(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema  # the error responses every operation documents (400, default)
+
+    def _register_responses(self):
+        # flask-smorest documents errors with the 2xx content type; ours are problem+json.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
+
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or data.get("errors")
