@@ -15,7 +15,7 @@ from crm_common.auth import Principal
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 
-from . import departments
+from . import departments, login
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,9 @@ def subordinate_ids(rt, user_id: str) -> list[str]:
 
 def authenticate(rt, username: str, password: str) -> Principal | None:
     user = rt.db.users.find_one({"username": username, "active": True})
-    if not check_password_hash(user["password_hash"] if user else _NO_USER_HASH, password) or user is None:
+    with login.password_check_slot(rt):
+        matches = check_password_hash(user["password_hash"] if user else _NO_USER_HASH, password)
+    if not matches or user is None:
         return None
     return principal_of(user)
 

@@ -1,7 +1,7 @@
 """The organisation API: login, departments, users, teams. Changes are admin-only."""
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 
 from crm_common.idempotency import idempotent
 from crm_common.auth import issue_token, require_user
@@ -9,7 +9,7 @@ from crm_common.errors import Problem
 from crm_common.paging import PageArgs, page
 from crm_common.web import Blueprint, runtime
 
-from . import departments, org, ownership, teams
+from . import departments, login, org, ownership, teams
 from .schemas_org import (DepartmentIn, DepartmentOut, DepartmentPage, DepartmentPatch, TeamIn, TeamOut, TeamPage,
                           TeamPatch, TokenIn, TokenOut, UserIn, UserOut, UserPage, UserPatch, UserQuery)
 
@@ -21,7 +21,10 @@ org_blp = Blueprint("org", __name__, url_prefix="/v1", description="Departments,
 @auth_blp.arguments(TokenIn)
 @auth_blp.response(200, TokenOut)
 def token(body):
+    """Limited per username and per client address (429 with Retry-After); a burst of password
+    checks beyond what the service does at once gets 503 with Retry-After."""
     rt = runtime()
+    login.throttle(rt, body["username"], request.remote_addr)
     principal = org.authenticate(rt, body["username"], body["password"])
     if principal is None:
         raise Problem(401, "unknown user or wrong password")
