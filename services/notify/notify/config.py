@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import copy
 
+from crm_common.sealed import Tampered
+
+from . import sealing
+
 KINDS = ("cadence", "next_contact", "overdue", "lead_assigned", "pool_claimed", "reclaim_warning", "renewal",
          "birthday", "anniversary", "lead_resubmitted", "stage_change")
 # Kinds kept from the thin slice: the e2e flows and clients already read them.
@@ -32,12 +36,14 @@ def reminder_settings(rt, session=None) -> dict:
     stored = rt.db.settings.find_one({"_id": "reminders"}, session=session) or {}
     merged = copy.deepcopy(REMINDER_DEFAULTS)
     merged.update({k: v for k, v in stored.items() if k in REMINDER_DEFAULTS})
+    merged["generation"] = stored.get("generation", 0)
     merged["cadence_days"] = {**REMINDER_DEFAULTS["cadence_days"], **(stored.get("cadence_days") or {})}
     return merged
 
 
 def put_reminder_settings(rt, changes: dict) -> dict:
-    rt.db.settings.update_one({"_id": "reminders"}, {"$set": changes}, upsert=True)
+    # a new generation: the scheduling job re-plans every pending reminder to it (plan.follow_settings)
+    rt.db.settings.update_one({"_id": "reminders"}, {"$set": changes, "$inc": {"generation": 1}}, upsert=True)
     return reminder_settings(rt)
 
 
@@ -45,9 +51,20 @@ def smtp_settings(rt) -> dict | None:
     return rt.db.settings.find_one({"_id": "smtp"})
 
 
+def smtp_for_sending(rt) -> dict | None:
+    """The SMTP settings with the password opened, for the one send that needs it."""
+    stored = smtp_settings(rt)
+    if stored is None:
+        return None
+    try:
+        return {**stored, "password": sealing.unseal(rt, stored.get("password"), "smtp")}
+    except Tampered:
+        return {**stored, "password": None, "unreadable": "the stored SMTP password no longer opens; set it again"}
+
+
 def put_smtp_settings(rt, smtp: dict) -> dict:
     fields = {k: smtp.get(k) for k in ("host", "port", "from", "username", "starttls")}
     if "password" in smtp:  # left out: the stored one stays, so an admin need not type it again
-        fields["password"] = smtp["password"]
+        fields["password"] = sealing.seal(rt, smtp["password"], "smtp")
     rt.db.settings.update_one({"_id": "smtp"}, {"$set": fields}, upsert=True)
     return smtp_settings(rt)

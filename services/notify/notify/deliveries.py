@@ -12,7 +12,8 @@ import time
 import uuid
 from datetime import timedelta
 
-from pymongo import ReturnDocument
+from crm_common.mongo import find_one_and_update
+from crm_common.sealed import Tampered
 
 from . import channels, config, robots
 
@@ -54,8 +55,7 @@ def claim(rt, worker: str) -> dict | None:
                          ({"status": "failed", "next_attempt_at": {"$lte": now}}, "next_attempt_at"),
                          ({"status": "sending", "lease_until": {"$lte": now}, "channel": {"$in": RESENDABLE}},
                           "lease_until")):
-        row = rt.db.deliveries.find_one_and_update(query, lease, sort=[(order, 1)],
-                                                   return_document=ReturnDocument.AFTER)
+        row = find_one_and_update(rt.db.deliveries, query, lease, sort=[(order, 1)])
         if row is not None:
             return row
     return None
@@ -72,11 +72,18 @@ def send(rt, row: dict) -> dict | None:
     """None when a robot's rate limit defers the row (queued, not dropped, no attempt counted)."""
     try:
         if row["channel"] == "email":
-            channels.send_email(config.smtp_settings(rt), row)
+            smtp = config.smtp_for_sending(rt)
+            if smtp and smtp.get("unreadable"):
+                raise channels.SendError(smtp["unreadable"])
+            channels.send_email(smtp, row)
         else:
             robot = rt.db.robots.find_one({"_id": row["robot_id"]})
             if robot is None:
                 raise channels.SendError("the robot was removed")
+            try:
+                robot = robots.for_sending(rt, robot)
+            except Tampered:
+                raise channels.SendError("the robot's stored secret no longer opens; register it again") from None
             wait = robots.take_slot(rt, robot)
             if wait is not None:
                 rt.db.deliveries.update_one({"_id": row["_id"], "lease": row["lease"]}, {
@@ -122,7 +129,5 @@ def _event_data(row: dict, change: dict) -> dict:
 
 def retry(rt, delivery_id: str) -> dict | None:
     """An admin sends a parked or failed delivery again, with a fresh retry schedule."""
-    return rt.db.deliveries.find_one_and_update(
-        {"_id": delivery_id, "status": {"$in": ["parked", "failed"]}},
-        {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": rt.clock.now()}},
-        return_document=ReturnDocument.AFTER)
+    return find_one_and_update(rt.db.deliveries, {"_id": delivery_id, "status": {"$in": ["parked", "failed"]}},
+                               {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": rt.clock.now()}})

@@ -75,12 +75,19 @@ def stage_action(rt, session, data: dict) -> None:
 
 
 def pool_claimed(rt, session, data: dict) -> None:
-    """crm.pool.customer_claimed / customer_assigned: the new owner makes the first contact within 48 h."""
+    """crm.pool.customer_claimed / customer_assigned: the new owner makes the first contact in time.
+
+    The pool's events carry no first-contact deadline today, so the window is notify's runtime
+    setting `pool_first_contact_hours` (DOMAIN's 48 h); a `first_contact_due_at` in the event, if
+    the pool ever publishes its own rule's deadline, wins.
+    """
     at = data.get("claimed_at") or data["assigned_at"]
     hours = config.reminder_settings(rt, session)["pool_first_contact_hours"]
+    due = parse_time(data["first_contact_due_at"]) if data.get("first_contact_due_at") else \
+        parse_time(at) + timedelta(hours=hours)
     reminders.raise_now(rt, session, {"_id": f"pool_claimed:{data['customer_id']}:{at}", "kind": "pool_claimed",
                                       "to": "user", "customer_id": data["customer_id"], "user_id": data["owner_id"],
-                                      "due_at": parse_time(at) + timedelta(hours=hours)})
+                                      "due_at": due, "data": {"hours": _hours(due - parse_time(at))}})
 
 
 def reclaim_warning(rt, session, data: dict) -> None:
@@ -102,7 +109,8 @@ def lead_assigned(rt, session, data: dict) -> None:
     reminders.raise_now(rt, session, {"_id": f"lead-assigned:{data['lead_id']}:{data['owner_id']}:{data['assigned_at']}",
                                       "kind": "lead_assigned", "to": "user", "lead_id": data["lead_id"],
                                       "user_id": data["owner_id"],
-                                      "due_at": parse_time(data["assigned_at"]) + timedelta(hours=hours)})
+                                      "due_at": parse_time(data["assigned_at"]) + timedelta(hours=hours),
+                                      "data": {"hours": hours}})
 
 
 def lead_resubmitted(rt, session, data: dict) -> None:
@@ -114,3 +122,8 @@ def lead_resubmitted(rt, session, data: dict) -> None:
         "customer_id": data["record_id"] if customer else None, "lead_id": None if customer else data["record_id"],
         "user_id": data["owner_id"],
         "data": {"record": data["record_kind"], "channel": data.get("channel") or data.get("channel_id")}})
+
+
+def _hours(span: timedelta) -> float | int:
+    hours = round(span / timedelta(hours=1), 1)
+    return int(hours) if hours == int(hours) else hours

@@ -21,13 +21,13 @@ TEXT = {
         "en": ("Overdue: {name} ({owner})", "{owner}'s {origin} reminder is {late_days} days overdue "
                "with no follow-up.", "Ask {owner} to contact the customer today")},
     "lead_assigned": {
-        "zh": ("新线索已分配给你", "请在{due}前（24小时内）响应。", "尽快电话联系线索"),
-        "en": ("A new lead is yours", "Respond by {due} (within 24 hours of assignment).",
+        "zh": ("新线索已分配给你", "请在{due}前（{hours}小时内）响应。", "尽快电话联系线索"),
+        "en": ("A new lead is yours", "Respond by {due} (within {hours} hours of assignment).",
                "Call the lead as soon as you can")},
     "pool_claimed": {
-        "zh": ("你从公海领取了{name}", "请在{due}前完成首次联系（48小时内），否则可能被收回。", "48小时内首次联系并记录跟进"),
-        "en": ("You claimed {name} from the pool", "Make the first contact by {due} (within 48 hours) "
-               "or it may go back.", "Contact them within 48 hours and log it")},
+        "zh": ("你从公海领取了{name}", "请在{due}前完成首次联系（{hours}小时内），否则可能被收回。", "{hours}小时内首次联系并记录跟进"),
+        "en": ("You claimed {name} from the pool", "Make the first contact by {due} (within {hours} hours) "
+               "or it may go back.", "Contact them within {hours} hours and log it")},
     "reclaim_warning": {
         "zh": ("{name}将被收回公海", "如不跟进，将于{due}收回公海。上次跟进：{summary}", "今天跟进以保留客户"),
         "en": ("{name} will go back to the pool", "Without a follow-up it returns to the pool at {due}. "

@@ -6,8 +6,11 @@ A customer without an owner (in the pool) or deleted has none.
 """
 from __future__ import annotations
 
+from time import monotonic
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from pymongo import UpdateOne
 
 from . import config, reminders
 
@@ -35,11 +38,34 @@ def next_yearly(iso_date: str, today: date, days_before: int) -> date | None:
 
 
 def replan(rt, session, customer: dict) -> None:
-    cid = customer["_id"]
-    wanted = [] if customer.get("deleted") or not customer.get("owner_id") else _wanted(rt, session, customer)
-    for reminder in wanted:
-        reminders.schedule(rt, session, reminder)
-    rt.db.reminders.update_many({"customer_id": cid, "status": reminders.PENDING, "kind": {"$in": PLANNED},
+    replan_many(rt, session, [customer])
+
+
+def replan_many(rt, session, customers: list[dict]) -> None:
+    """Bring the customers' planned reminders in line with their state and the current settings.
+
+    A wanted occurrence not yet known is added; one still pending (or cancelled earlier, e.g. while
+    the customer sat in the pool) takes the wanted times and owner; one already sent stays sent.
+    Pending planned ones no longer wanted are cancelled.
+    """
+    if not customers:
+        return
+    s, now = config.reminder_settings(rt, session), rt.clock.now()
+    ids = [c["_id"] for c in customers]
+    contracts: dict = {}
+    for contract in rt.db.contracts.find({"customer_id": {"$in": ids}, "end_date": {"$ne": None}}, session=session):
+        contracts.setdefault(contract["customer_id"], []).append(contract)
+    wanted = [r for c in customers if c.get("owner_id") and not c.get("deleted")
+              for r in _wanted(s, now, c, contracts.get(c["_id"], []))]
+    ops = []
+    for r in wanted:
+        ops.append(UpdateOne({"_id": r["_id"], "status": {"$in": [reminders.PENDING, reminders.CANCELLED]}},
+                             {"$set": {"status": reminders.PENDING, "user_id": r["user_id"], "fire_at": r["fire_at"],
+                                       "due_at": r["due_at"], "data": r["data"]}}))
+        ops.append(UpdateOne({"_id": r["_id"]}, {"$setOnInsert": reminders.insert_fields(r, now)}, upsert=True))
+    if ops:
+        rt.db.reminders.bulk_write(ops, ordered=True, session=session)
+    rt.db.reminders.update_many({"customer_id": {"$in": ids}, "status": reminders.PENDING, "kind": {"$in": PLANNED},
                                  "_id": {"$nin": [r["_id"] for r in wanted]}},
                                 {"$set": {"status": reminders.CANCELLED}}, session=session)
 
@@ -49,8 +75,52 @@ def cancel_all(rt, session, customer_id: str) -> None:
                                 {"$set": {"status": reminders.CANCELLED}}, session=session)
 
 
-def _wanted(rt, session, c: dict) -> list[dict]:
-    s, now = config.reminder_settings(rt, session), rt.clock.now()
+def follow_settings(rt, *, batch: int = 500, max_seconds: float = 60.0) -> dict:
+    """After an admin changed the reminder settings: re-plan every customer, and move the pending
+    escalation steps, so nothing pending still follows the old cadences or offsets.
+
+    Resumable: the walk keeps its place in `settings.replan`, so a large one spans several runs of
+    the scheduling job (which calls this first) and a replica that dies mid-walk loses nothing.
+    """
+    target = config.reminder_settings(rt).get("generation", 0)
+    progress = rt.db.settings.find_one({"_id": "replan"}) or {}
+    if progress.get("done", 0) >= target:
+        return {"replanned": 0}
+    after = progress.get("after") if progress.get("generation") == target else None
+    stop, replanned = monotonic() + max_seconds, 0
+    while monotonic() < stop:
+        query = {"owner_id": {"$ne": None}, "deleted": {"$ne": True}, **({"_id": {"$gt": after}} if after else {})}
+        customers = list(rt.db.customers.find(query).sort("_id", 1).limit(batch))
+        if not customers:
+            rt.transaction(lambda session: _move_escalations(rt, session))
+            rt.db.settings.update_one({"_id": "replan"}, {"$set": {"done": target, "generation": target,
+                                                                   "after": None}}, upsert=True)
+            break
+        rt.transaction(lambda session: replan_many(rt, session, customers))
+        after, replanned = customers[-1]["_id"], replanned + len(customers)
+        rt.db.settings.update_one({"_id": "replan"}, {"$set": {"generation": target, "after": after}}, upsert=True)
+    return {"replanned": replanned}
+
+
+def _move_escalations(rt, session) -> None:
+    """Pending overdue steps fall due `overdue_after_days` after the neglected reminder's due time,
+    the second step `escalation_second_step_days` after that (none when it is null)."""
+    s = config.reminder_settings(rt, session)
+    first, second = timedelta(days=s["overdue_after_days"]), s["escalation_second_step_days"]
+    ops = []
+    for r in rt.db.reminders.find({"kind": "overdue", "status": reminders.PENDING}, session=session):
+        step = (r.get("data") or {}).get("step", 1)
+        if step == 2 and second is None:
+            ops.append(UpdateOne({"_id": r["_id"], "status": reminders.PENDING},
+                                 {"$set": {"status": reminders.CANCELLED}}))
+            continue
+        fire = _aware(r["due_at"]) + first + (timedelta(days=second) if step == 2 else timedelta(0))
+        ops.append(UpdateOne({"_id": r["_id"], "status": reminders.PENDING}, {"$set": {"fire_at": fire}}))
+    if ops:
+        rt.db.reminders.bulk_write(ops, ordered=False, session=session)
+
+
+def _wanted(s: dict, now: datetime, c: dict, contracts: list[dict]) -> list[dict]:
     today = now.astimezone(COMPANY_TZ).date()
     base = {"customer_id": c["_id"], "user_id": c["owner_id"], "to": "owner"}
     out = []
@@ -58,14 +128,15 @@ def _wanted(rt, session, c: dict) -> list[dict]:
     since = max(filter(None, [last.get("at"), c.get("owner_since")]), default=None)
     days = s["cadence_days"].get(c.get("level") or "")
     if since and days:
+        # keyed by what it counts from, so a changed cadence moves this occurrence instead of adding one
         due = _aware(since) + timedelta(days=days)
-        out.append({**base, "_id": f"cadence:{c['_id']}:{due:%Y%m%dT%H%M%S}", "kind": "cadence", "fire_at": due,
-                    "due_at": due, "data": {"days": days, "since": _aware(since)}})
+        out.append({**base, "_id": f"cadence:{c['_id']}:{_aware(since):%Y%m%dT%H%M%S}", "kind": "cadence",
+                    "fire_at": due, "due_at": due, "data": {"days": days, "since": _aware(since)}})
     if last.get("next_contact_at") and _aware(last["next_contact_at"]) >= now - GRACE:
         due = _aware(last["next_contact_at"])
         out.append({**base, "_id": f"next_contact:{last['followup_id']}", "kind": "next_contact", "fire_at": due,
                     "due_at": due, "data": {"next_plan": last.get("next_plan")}})
-    for contract in rt.db.contracts.find({"customer_id": c["_id"], "end_date": {"$ne": None}}, session=session):
+    for contract in contracts:
         end = date.fromisoformat(contract["end_date"][:10])
         for before in s["renewal_days_before"]:
             fire = at_local(end - timedelta(days=before), s["send_at_local"])
@@ -85,12 +156,16 @@ def _wanted(rt, session, c: dict) -> list[dict]:
 
 
 def _yearly(base, kind, who, iso_date, today, days_before, hhmm, data) -> list[dict]:
+    """The next occurrence and the one a year later: on the day the first fires the second stays planned."""
     day = next_yearly(iso_date, today, days_before)
     if day is None:
         return []
-    return [{**base, "_id": f"{kind}:{who}:{day.year}", "kind": kind, "due_at": at_local(day, hhmm),
-             "fire_at": at_local(day - timedelta(days=days_before), hhmm),
-             "data": {**data, "date": day.isoformat(), "years": day.year - int(iso_date[:4])}}]
+    out = []
+    for later in (day, next_yearly(iso_date, day + timedelta(days=1), 0)):
+        out.append({**base, "_id": f"{kind}:{who}:{later.year}", "kind": kind, "due_at": at_local(later, hhmm),
+                    "fire_at": at_local(later - timedelta(days=days_before), hhmm),
+                    "data": {**data, "date": later.isoformat(), "years": later.year - int(iso_date[:4])}})
+    return out
 
 
 def _aware(value: datetime) -> datetime:

@@ -14,7 +14,7 @@ PENDING, SENT, CANCELLED = "pending", "sent", "cancelled"
 BATCH = 500
 
 
-def _insert_fields(reminder: dict, now) -> dict:
+def insert_fields(reminder: dict, now) -> dict:
     doc = {k: v for k, v in reminder.items() if k not in ("_id", "status", "run")}
     return {"to": "owner", **doc, "status": PENDING, "created_at": now}
 
@@ -22,7 +22,7 @@ def _insert_fields(reminder: dict, now) -> dict:
 def schedule(rt, session, reminder: dict) -> bool:
     """Keep `reminder` until its `fire_at`; an occurrence already known stays as it is. True if new."""
     done = rt.db.reminders.update_one({"_id": reminder["_id"]},
-                                      {"$setOnInsert": _insert_fields(reminder, rt.clock.now())},
+                                      {"$setOnInsert": insert_fields(reminder, rt.clock.now())},
                                       upsert=True, session=session)
     return done.upserted_id is not None
 
@@ -31,14 +31,14 @@ def insert_many(rt, session, reminders: list[dict]) -> None:
     """New occurrences whose keys cannot exist yet (derived from one that fired just now, once)."""
     if reminders:
         now = rt.clock.now()
-        rt.db.reminders.insert_many([{"_id": r["_id"], **_insert_fields(r, now)} for r in reminders],
+        rt.db.reminders.insert_many([{"_id": r["_id"], **insert_fields(r, now)} for r in reminders],
                                     ordered=False, session=session)
 
 
 def schedule_many(rt, session, reminders: list[dict]) -> None:
     if reminders:
         now = rt.clock.now()
-        rt.db.reminders.bulk_write([UpdateOne({"_id": r["_id"]}, {"$setOnInsert": _insert_fields(r, now)},
+        rt.db.reminders.bulk_write([UpdateOne({"_id": r["_id"]}, {"$setOnInsert": insert_fields(r, now)},
                                               upsert=True) for r in reminders], ordered=False, session=session)
 
 
@@ -54,7 +54,12 @@ def raise_now(rt, session, reminder: dict) -> int:
 
 
 def deliver_due(rt, batch: int = BATCH, max_batches: int = 1000) -> dict:
-    """Scheduled job: every pending reminder whose time has come reaches its recipients, once."""
+    """Scheduled job: every pending reminder whose time has come reaches its recipients, once.
+
+    First the plans catch up with any change of the reminder settings, so nothing fires on the old ones.
+    """
+    from . import plan  # a cycle: plans schedule through here
+    plan.follow_settings(rt)
     delivered = fired = 0
     for _ in range(max_batches):
         taken, items = rt.transaction(lambda s: _take_and_fire(rt, s, batch))

@@ -7,6 +7,7 @@ may write the snapshot it carries as it is.
 """
 from __future__ import annotations
 
+from crm_common import money
 from crm_common.events import parse_time
 
 SNAPSHOT = ("name", "owner_id", "department_path", "level", "stage")
@@ -38,9 +39,10 @@ def followed_up(rt, session, data: dict) -> None:
 
 
 def contract_signed(rt, session, data: dict) -> None:
-    customer_changed(rt, session, data, amount=data.get("order_total") or data.get("amount"))
+    # Amounts kept as the decimal strings the facts show ("120000.00"), older numeric events alike.
+    customer_changed(rt, session, data, amount=money.text(data.get("order_total") or data.get("amount")))
     rt.db.contracts.update_one({"_id": data["contract_id"]}, {"$set": {
-        "customer_id": data["customer_id"], "title": data.get("title"), "amount": data.get("amount"),
+        "customer_id": data["customer_id"], "title": data.get("title"), "amount": money.text(data.get("amount")),
         "end_date": data.get("end_date")}}, upsert=True, session=session)
 
 
