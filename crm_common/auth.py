@@ -103,6 +103,15 @@ def same_key(key: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_api_key(key), stored_hash)
 
 
+def within_subtree(principal: Principal, department_path: list) -> bool:
+    """May `principal` hand work to a user of `department_path`? An admin anyone; a manager only
+    users of their own department or one below it (issue 12); a rep nobody but through their own rules."""
+    if principal.is_admin:
+        return True
+    return principal.role == "manager" and bool(principal.department_path) and \
+        principal.department_path[-1] in (department_path or [])
+
+
 def customer_scope(principal: Principal) -> dict:
     """The MongoDB filter of the customers a caller may see (DOMAIN §2, data scope).
 

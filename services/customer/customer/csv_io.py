@@ -101,4 +101,4 @@ def import_owner(rt, principal, owner_id: str | None) -> dict:
             "_id": principal.user_id, "department_path": principal.department_path}
     if principal.role == "rep":
         raise Problem(403, "only a manager or an admin imports for someone else")
-    return rt.transaction(lambda s: ownership.new_owner(rt, s, owner_id))
+    return rt.transaction(lambda s: ownership.new_owner(rt, s, owner_id, assigner=principal))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timezone
 
+from crm_common.auth import within_subtree
 from crm_common.errors import Problem
 from crm_common.events import parse_time
 
@@ -35,9 +36,13 @@ def set_owner(rt, session, customer: dict, owner: dict | None, *, kind: str, by:
         "claim_count": customer["claim_count"], "changed_at": rt.clock.now().isoformat()})]
 
 
-def new_owner(rt, session, user_id: str, field: str = "owner_id") -> dict:
-    """An active user who may take one more customer (holding limit, DOMAIN §3)."""
+def new_owner(rt, session, user_id: str, field: str = "owner_id", *, assigner=None) -> dict:
+    """An active user who may take one more customer (holding limit, DOMAIN §3), and, when a
+    manager names them (`assigner`), one of their own department or below it."""
     user = org.active_user(rt, user_id, field, session)
+    if assigner is not None and assigner.role != "rep" and not within_subtree(assigner, user.get("department_path")):
+        raise Problem(403, "a manager assigns only to users of their own department or one below it",
+                      errors=[{"field": field, "message": "outside your department"}])
     held = rt.db.customers.count_documents({"owner_id": user_id}, session=session)
     if held >= user.get("holding_limit", org.DEFAULT_HOLDING_LIMIT):
         raise Problem(409, f"{user['username']} already holds {held} customers, their limit",
@@ -45,13 +50,14 @@ def new_owner(rt, session, user_id: str, field: str = "owner_id") -> dict:
     return user
 
 
-def reassign(rt, customer_id: str, body: dict, *, scope: dict, expected, by: str) -> dict:
+def reassign(rt, customer_id: str, body: dict, *, principal, scope: dict, expected) -> dict:
     """A manager or admin gives the customer to another rep (被动分配)."""
     def mutate(session, customer):
         if customer.get("owner_id") == body["owner_id"]:
             raise Problem(409, "this user already owns the customer")
-        owner = new_owner(rt, session, body["owner_id"])
-        return set_owner(rt, session, customer, owner, kind="reassign", by=by, reason=body.get("reason"))
+        owner = new_owner(rt, session, body["owner_id"], assigner=principal)
+        return set_owner(rt, session, customer, owner, kind="reassign", by=principal.user_id,
+                         reason=body.get("reason"))
     return customers.change(rt, customer_id, mutate, scope=scope, expected=expected)
 
 
@@ -63,7 +69,8 @@ def transfer(rt, customer_id: str, body: dict, *, principal, scope: dict, expect
         if customer.get("owner_id") == body["to_user_id"]:
             raise Problem(409, "this user already owns the customer")
         previous = customer.get("owner_id")
-        events = set_owner(rt, session, customer, new_owner(rt, session, body["to_user_id"], "to_user_id"),
+        owner = new_owner(rt, session, body["to_user_id"], "to_user_id", assigner=principal)
+        events = set_owner(rt, session, customer, owner,
                            kind="transfer", by=principal.user_id, reason=body.get("reason"))
         if body.get("keep_as_collaborator") and previous:
             customer["collaborator_ids"] = sorted(set(customer["collaborator_ids"]) | {previous})

@@ -29,8 +29,8 @@ def _if_match():
 @blp.arguments(OwnerIn)
 @blp.response(200, CustomerOut)
 def reassign(body, customer_id):
-    return with_etag(ownership.reassign(runtime(), customer_id, body, scope=scope.mine(), expected=_if_match(),
-                                       by=g.principal.user_id))
+    return with_etag(ownership.reassign(runtime(), customer_id, body, principal=g.principal, scope=scope.mine(),
+                                        expected=_if_match()))
 
 
 @blp.route("/<customer_id>/transfer", methods=["POST"])
