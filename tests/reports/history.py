@@ -89,37 +89,52 @@ def build(rt) -> list[dict]:
     h.customer("C1", "created", "06-02", source_lead_id="L1", **a)
     h.customer("C1", "stage_changed", "06-04", to="initial_contact")
     h.customer("C1", "stage_changed", "06-09", to="needs_confirmed")
-    h.customer("C1", "qualified", "06-09", qualitative="valuable", grade="large", expected_amount=100000.50,
+    h.customer("C1", "qualified", "06-09", qualitative="valuable", grade="large", expected_amount="100000.50",
                expected_sign_date="2026-07-15")
     h.customer("C1", "followed_up", "06-10", followup_id="F1", channel="phone", summary="s", goal_met=True,
                next_contact_at=at("06-20"))
-    h.customer("C1", "qualified", "06-11", qualitative="valuable", grade="large", expected_amount=120000,
+    h.customer("C1", "qualified", "06-11", qualitative="valuable", grade="large", expected_amount="120000.00",
                expected_sign_date="2026-08-01")
     # C2: created by rep-a, reclaimed to the pool and claimed by rep-b (west), who follows it up
     h.customer("C2", "created", "06-01", **a)
+    # (the pool's warning and its requests to the customer service are not moves)
+    h.emit("crm.pool.reclaim_warning", "C2", {"customer_id": "C2", "owner_id": "rep-a", "pool_id": None,
+                                              "rule": "no_followup", "days_before": 1,
+                                              "reclaim_due_at": at("06-14"), "warned_at": at("06-13")}, 1)
+    h.emit("crm.pool.ownership_requested", "C2", request("C2", "reclaim", "rep-a", None, None, "06-14"), 2)
     h.emit("crm.pool.customer_reclaimed", "C2", {"customer_id": "C2", "previous_owner_id": "rep-a",
-                                                 "reason": "no_followup", "reclaimed_at": at("06-14")}, 1)
+                                                 "reason": "no_followup", "reclaimed_at": at("06-14")}, 3)
+    h.emit("crm.pool.ownership_requested", "C2", request("C2", "claim", None, "rep-b", "p1", "06-15"), 4)
     h.emit("crm.pool.customer_claimed", "C2", {"customer_id": "C2", "owner_id": "rep-b", "previous_owner_id": None,
                                                "kind": "claim", "pool_id": "p1", "by": "rep-b",
-                                               "claimed_at": at("06-15")}, 2)
+                                               "claimed_at": at("06-15")}, 5)
+    # C8 (its customer events are outside this history): m-east assigns it from pool p1 to rep-a,
+    # announced in the older form too (claimed, kind assign) with the same movement id
+    h.emit("crm.pool.ownership_requested", "C8", request("C8", "assign", None, "rep-a", "p1", "06-16"), 1)
+    h.emit("crm.pool.customer_assigned", "C8", {"customer_id": "C8", "pool_id": "p1", "movement_id": "M8",
+                                                "by": "m-east", "owner_id": "rep-a", "previous_owner_id": None,
+                                                "reason": None, "assigned_at": at("06-16")}, 2)
+    h.emit("crm.pool.customer_claimed", "C8", {"customer_id": "C8", "owner_id": "rep-a", "previous_owner_id": None,
+                                               "kind": "assign", "pool_id": "p1", "by": "m-east",
+                                               "movement_id": "M8", "claimed_at": at("06-16")}, 3)
     h.customer("C2", "owner_changed", "06-15", from_owner_id="rep-a", to_owner_id="rep-b", claim_count=1,
                **b, **{"kind": "pool_claim"})
     h.customer("C2", "followed_up", "06-29", followup_id="F2", channel="visit", summary="s", goal_met=False,
                next_contact_at=at("07-05"))
     # C3: rep-b, from L3; won 15 days after the lead came in; paid twice
     h.customer("C3", "created", "06-06", source_lead_id="L3", industry="manufacturing", **b)
-    h.customer("C3", "qualified", "06-06", qualitative="valuable", grade="normal", expected_amount=50000,
+    h.customer("C3", "qualified", "06-06", qualitative="valuable", grade="normal", expected_amount="50000.00",
                expected_sign_date="2026-06-30")
     h.customer("C3", "stage_changed", "06-07", to="initial_contact")
     h.customer("C3", "stage_changed", "06-10", to="proposal")
     h.customer("C3", "stage_changed", "06-20", to="contract_signed")
-    h.customer("C3", "contract_signed", "06-20", contract_id="K3", title=None, amount=50000.10,
-               start_date="2026-06-20", end_date="2027-06-19", order_total=50000.10)
-    h.customer("C3", "won", "06-20", order_total=50000.10)
-    h.customer("C3", "payment_received", "06-21", payment_id="P1", contract_id="K3", amount=20000.05,
-               received_on="2026-06-21", paid_total=20000.05, outstanding=30000.05)
-    h.customer("C3", "payment_received", "06-25", payment_id="P2", contract_id="K3", amount=30000.05,
-               received_on="2026-06-25", paid_total=50000.10, outstanding=0)
+    h.customer("C3", "contract_signed", "06-20", contract_id="K3", title=None, amount="50000.10",
+               start_date="2026-06-20", end_date="2027-06-19", order_total="50000.10")
+    h.customer("C3", "won", "06-20", order_total="50000.10")
+    h.customer("C3", "payment_received", "06-21", payment_id="P1", contract_id="K3", amount="20000.05",
+               received_on="2026-06-21", paid_total="20000.05", outstanding="30000.05")
+    h.customer("C3", "payment_received", "06-25", payment_id="P2", contract_id="K3", amount="30000.05",
+               received_on="2026-06-25", paid_total="50000.10", outstanding="0.00")
     # C4: rep-a, lost after 5 days; C5: rep-a, deleted; C6: rep-b's, rep-a collaborates, paid once
     h.customer("C4", "created", "06-03", **a)
     h.customer("C4", "stage_changed", "06-08", to="lost")
@@ -129,9 +144,15 @@ def build(rt) -> list[dict]:
                next_contact_at=at("06-06"))
     h.customer("C5", "deleted", "06-12")
     h.customer("C6", "created", "06-05", collaborator_ids=["rep-a"], **b)
-    h.customer("C6", "payment_received", "06-28", payment_id="P6", contract_id=None, amount=1000,
-               received_on="2026-06-28", paid_total=1000, outstanding=-1000)
+    h.customer("C6", "payment_received", "06-28", payment_id="P6", contract_id=None, amount="1000.00",
+               received_on="2026-06-28", paid_total="1000.00", outstanding="-1000.00")
     return h.events
+
+
+def request(cid, kind, expected_owner, to_owner, pool_id, day) -> dict:
+    """crm.pool.ownership_requested: the pool asks the customer service to move a customer."""
+    return {"request_id": f"R-{cid}-{kind}", "customer_id": cid, "kind": kind, "expected": {"owner_id": expected_owner},
+            "to_owner_id": to_owner, "pool_id": pool_id, "by": "pool", "requested_at": at(day)}
 
 
 def delivery(events: list[dict], *, in_version_order: bool) -> list[dict]:

@@ -70,12 +70,26 @@ def lead_event(models, session, event: dict) -> None:
         _refresh_customers_of_lead(models, session, doc)
 
 
+# Pool events that are movements (DOMAIN §3). ownership_requested is only the pool's request (the
+# move happens, or is refused, afterwards) and reclaim_warning a warning: neither moves a customer.
+POOL_MOVES = ("customer_reclaimed", "customer_claimed", "customer_returned", "customer_assigned",
+              "customer_transferred")
+
+
 def pool_event(models, session, event: dict) -> None:
-    data, name = event["data"], event["type"].rsplit(".", 1)[1].removeprefix("customer_")
-    kind = {"claimed": "claimed" if data.get("kind", "claim") == "claim" else "assigned"}.get(name, name)
-    rep = data.get("owner_id") if name == "claimed" else data.get("previous_owner_id") or data.get("by")
+    data, name = event["data"], event["type"].rsplit(".", 1)[1]
+    if name not in POOL_MOVES:
+        return
+    kind = name.removeprefix("customer_")
+    if kind == "claimed" and data.get("kind") == "assign":  # the older form of an assignment
+        kind = "assigned"
+    # The rep a move concerns: who took the customer (claim, assignment: `by` is the manager who
+    # assigned), or who lost it (reclaim, return). A transfer between pools concerns no rep.
+    rep = {"claimed": data.get("owner_id"), "assigned": data.get("owner_id"),
+           "reclaimed": data.get("previous_owner_id"), "returned": data.get("previous_owner_id")}.get(kind)
     at = next((v for k, v in data.items() if k.endswith("_at")), event["time"])
-    doc = {"_id": "move:" + event["id"], "kind": kind, "pool_id": data.get("pool_id"),
+    # One record per movement: a movement announced twice (as claimed kind=assign and as assigned) counts once.
+    doc = {"_id": "move:" + (data.get("movement_id") or event["id"]), "kind": kind, "pool_id": data.get("pool_id"),
            "customer_id": data.get("customer_id"), "at": at, "channel": None, "campaign": None}
     _save_other(models, session, doc, rep, contrib.of_move)
 
