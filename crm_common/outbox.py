@@ -17,7 +17,7 @@ from typing import Iterable
 
 from bson import ObjectId
 from kafka.errors import MessageSizeTooLargeError
-from pymongo import UpdateOne
+from pymongo import InsertOne, UpdateOne
 
 from .errors import Problem
 from .events import encode, stream_of, topic_for
@@ -43,31 +43,52 @@ class BrokerUnavailable(RuntimeError):
 
 def add(db, session, events: Iterable[dict], now) -> None:
     """Store events in the caller's transaction, each with its aggregate's next version."""
+    by_collection: dict[str, list] = {}
+    for collection, op in writes(db, session, events, now):
+        by_collection.setdefault(collection, []).append(op)
+    for collection, ops in by_collection.items():  # the counters first, as a reader of both would expect
+        db[collection].bulk_write(ops, ordered=False, session=session)
+
+
+def writes(db, session, events: Iterable[dict], now, *, fresh: Iterable[str] = ()) -> list[tuple[str, object]]:
+    """The writes `add` makes, as (collection, pymongo write) pairs, for a caller that sends them with its own.
+
+    `fresh` names aggregates (e.g. `lead:<id>`) the caller creates in this transaction: they have no
+    counter yet, so theirs is inserted without reading it first (one round trip less). A wrong
+    promise fails on the counter's unique _id and the transaction is retried, never misnumbered.
+    """
     events = list(events)
     if not events:
-        return
+        return []
     by_stream: dict[str, list[dict]] = {}
     for event in events:
         by_stream.setdefault(stream_of(event), []).append(event)
+    fresh = set(fresh) & set(by_stream)
     # Read, then write the counters: two transactions doing this for one aggregate conflict and
     # one is retried. (A findAndModify would say it in one call, but scans on SecantusDB.)
-    held = {d["_id"]: d["version"] for d in db.event_versions.find({"_id": {"$in": list(by_stream)}}, session=session)}
-    writes = []
+    known = sorted(set(by_stream) - fresh)
+    held = {d["_id"]: d["version"] for d in db.event_versions.find({"_id": {"$in": known}}, session=session)} \
+        if known else {}
+    ops: list[tuple[str, object]] = []
+    versions, outbox = f"{db.name}.event_versions", f"{db.name}.outbox"  # namespaces for a client-level bulk write
     for stream, same in by_stream.items():
         last = held.get(stream, 0)
-        writes.append(UpdateOne({"_id": stream}, {"$set": {"version": last + len(same)}}, upsert=True))
+        if stream in fresh:
+            ops.append(("event_versions", InsertOne({"_id": stream, "version": len(same)}, namespace=versions)))
+        else:
+            ops.append(("event_versions", UpdateOne({"_id": stream}, {"$set": {"version": last + len(same)}},
+                                                    upsert=True, namespace=versions)))
         for offset, event in enumerate(same):
             event["version"] = last + 1 + offset
-    db.event_versions.bulk_write(writes, ordered=False, session=session)
-    rows = []
     for event in events:
         size = len(encode(event))
         if size > MAX_EVENT_BYTES:
             raise EventTooLarge(event["type"], size)  # aborts the caller's transaction: nothing half-written
-        rows.append({"_id": event["id"], "seq": ObjectId(), "key": stream_of(event), "version": event["version"],
-                     "topic": topic_for(event["type"]), "type": event["type"], "event": event,
-                     "status": PENDING, "attempts": 0, "created_at": now})
-    db.outbox.insert_many(rows, session=session)
+        ops.append(("outbox", InsertOne({
+            "_id": event["id"], "seq": ObjectId(), "key": stream_of(event), "version": event["version"],
+            "topic": topic_for(event["type"]), "type": event["type"], "event": event,
+            "status": PENDING, "attempts": 0, "created_at": now}, namespace=outbox)))
+    return ops
 
 
 def backlog(db) -> int:

@@ -21,7 +21,7 @@ from crm_common.folding import fold
 from .dedup import Company, Record
 
 MAX_FOUND = 200
-_FIELDS = {"kind": 1, "record_id": 1, "company_key": 1, "brand": 1, "sound": 1, "city": 1}
+_FIELDS = {"kind": 1, "record_id": 1, "company_key": 1, "brand": 1, "sound": 1, "city": 1, "blocks": 1}
 
 
 def city_of(raw: str | None) -> str | None:
@@ -61,11 +61,24 @@ def remove(db, session, kind: str, record_id: str) -> None:
 
 def candidates(db, name: CompanyName, city_raw: str | None) -> tuple[Company, list[Company]]:
     """(the submission as a Company, the stored companies sharing a blocking key with it): one query."""
-    city = city_of(city_raw)
-    mine = Company(Record("lead", ""), name.key, name.brand, name.sound, city)
-    keys = blocking_keys(name, city)
-    if not keys:
-        return mine, []
-    found = db.companies.find({"blocks": {"$in": keys}}, _FIELDS).limit(MAX_FOUND)
-    return mine, [Company(Record(c["kind"], c["record_id"]), c["company_key"], c.get("brand", ""),
-                          c.get("sound", ""), c.get("city")) for c in found]
+    return candidates_many(db, [(name, city_raw)])[0]
+
+
+def candidates_many(db, wanted: list[tuple[CompanyName, str | None]]) -> list[tuple[Company, list[Company]]]:
+    """`candidates` for several submissions (a batch) in one query: each gets the records sharing a key with it."""
+    asked = []
+    for name, city_raw in wanted:
+        city = city_of(city_raw)
+        asked.append((Company(Record("lead", ""), name.key, name.brand, name.sound, city),
+                      set(blocking_keys(name, city))))
+    every = sorted(set().union(*(blocks for _, blocks in asked)))
+    if not every:
+        return [(mine, []) for mine, _ in asked]
+    found = list(db.companies.find({"blocks": {"$in": every}}, _FIELDS).limit(MAX_FOUND * len(asked)))
+    return [(mine, [of_document(c) for c in found if blocks.intersection(c["blocks"])][:MAX_FOUND])
+            for mine, blocks in asked]
+
+
+def of_document(doc: dict) -> Company:
+    return Company(Record(doc["kind"], doc["record_id"]), doc["company_key"], doc.get("brand", ""),
+                   doc.get("sound", ""), doc.get("city"))

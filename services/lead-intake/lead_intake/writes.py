@@ -1,0 +1,44 @@
+"""A transaction's writes to several collections, sent in one command where the server has one.
+
+MongoDB 8.0's `bulkWrite` (pymongo's `MongoClient.bulk_write`) writes across collections in
+one round trip; an older server gets one `bulk_write` per collection (collections in the order
+they first appear, each one's writes in the order given). Either way a unique index refusing a
+write raises DuplicateKeyError, as a single insert would, and the caller's transaction is
+aborted, so callers decide a race the same way on both.
+"""
+from __future__ import annotations
+
+from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
+
+CLIENT_BULK_WRITE_WIRE_VERSION = 25  # MongoDB 8.0
+
+
+def send(db, session, writes: list[tuple[str, object]]) -> None:
+    """`writes`: (collection name, pymongo write op built with namespace=f"{db.name}.{collection}")."""
+    if not writes:
+        return
+    if not _one_command(db.client):
+        by_collection: dict[str, list] = {}
+        for collection, op in writes:
+            by_collection.setdefault(collection, []).append(op)
+        for collection, ops in by_collection.items():
+            db[collection].bulk_write(ops, ordered=True, session=session)
+        return
+    try:
+        db.client.bulk_write([op for _, op in writes], ordered=True, session=session)
+    except ClientBulkWriteException as exc:
+        if isinstance(exc.error, Exception):
+            raise exc.error from exc  # keeps its labels (TransientTransactionError) for the retry
+        first = (exc.write_errors or [{}])[0]
+        if first.get("code") == 11000:
+            raise DuplicateKeyError(first.get("errmsg", "duplicate key"), 11000, first) from exc
+        raise
+
+
+def namespace(db, collection: str) -> str:
+    return f"{db.name}.{collection}"
+
+
+def _one_command(client) -> bool:
+    return max((s.max_wire_version or 0 for s in client.topology_description.server_descriptions().values()),
+               default=0) >= CLIENT_BULK_WRITE_WIRE_VERSION
