@@ -115,6 +115,8 @@ def snapshot(customer: dict) -> dict:
             "grade": (customer.get("qualification") or {}).get("grade"), "founded_on": customer.get("founded_on"),
             "birthdays": [{"contact_id": c.get("contact_id", ""), "name": c.get("name") or "", "birthday": c["birthday"]}
                           for c in customer.get("contacts", []) if c.get("birthday")],
+            # reporting's workbench lists the customers pinned to the rep's first screen (上首屏)
+            "milestones": dict(customer.get("milestones") or {}),
             "version": customer["version"]}
 
 
