@@ -31,21 +31,21 @@ def test_a_retried_payment_is_recorded_once(org, client, rt):
     first = twice(client, f"{url}/payments", body, alice)
     assert first.status_code == 201 and first.headers["ETag"]
     totals = client.get(url, headers=alice).json
-    assert (totals["paid_total"], totals["outstanding"]) == (30000, 70000)
+    assert (totals["paid_total"], totals["outstanding"]) == ("30000.00", "70000.00")
     assert len(client.get(f"{url}/payments", headers=alice).json) == 1
     assert len(subject_events(rt, "crm.customer.payment_received", customer["id"])) == 1
     other = client.post(f"{url}/payments", json={**body, "amount": 20000},
                         headers={**alice, "Idempotency-Key": "retry-1"})
     assert other.status_code == 422 and other.json["errors"][0]["field"] == "Idempotency-Key"
-    assert client.get(url, headers=alice).json["paid_total"] == 30000
+    assert client.get(url, headers=alice).json["paid_total"] == "30000.00"
 
 
 def test_a_retried_contract_and_follow_up_are_written_once(org, client, rt):
     customer, alice = org.customer(), org.headers["alice"]
     url = f"/v1/customers/{customer['id']}"
     twice(client, f"{url}/contracts", {"amount": 5000, "start_date": "2025-01-01", "end_date": "2025-06-30"}, alice)
-    assert [c["amount"] for c in client.get(f"{url}/contracts", headers=alice).json] == [5000]
-    assert client.get(url, headers=alice).json["order_total"] == 5000
+    assert [c["amount"] for c in client.get(f"{url}/contracts", headers=alice).json] == ["5000.00"]
+    assert client.get(url, headers=alice).json["order_total"] == "5000.00"
     twice(client, f"{url}/followups", {"channel": "phone", "content": "called", "goal_met": True,
                                        "next_plan": "visit", "next_contact_at": "2030-01-01T09:00:00+00:00"},
           alice, key="call-1")
@@ -131,7 +131,7 @@ def test_concurrent_retries_with_one_key_record_one_payment(org, client, rt):
     created = [a for a in answers if a.status_code == 201]
     assert created and all(a.json == created[0].json for a in created)
     assert all(a.status_code == 409 and a.headers["Retry-After"] for a in answers if a.status_code != 201)
-    assert client.get(url, headers=alice).json["paid_total"] == 700
+    assert client.get(url, headers=alice).json["paid_total"] == "700.00"
     assert len(client.get(f"{url}/payments", headers=alice).json) == 1
     # the same request written another way (keys reordered, spaces) is still the same request
     reordered = client.post(f"{url}/payments", data='{ "received_on": "2025-02-01",  "amount": 700 }',

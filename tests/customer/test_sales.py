@@ -50,13 +50,13 @@ def test_qualification_records_the_three_decisions_and_the_node(org, client, rt)
         "qualitative": "valuable", "expected_amount": 600000, "expected_sign_date": "2025-06-30"})
     assert done.status_code == 200, done.json
     assert done.json["qualification"]["grade"] == "large" and done.json["milestones"]["valuable"] is True
-    assert done.json["opportunity_total"] == 600000
+    assert done.json["opportunity_total"] == "600000.00"
     at = datetime.fromisoformat(done.json["qualification"]["at"])  # ISO 8601, as every other time
     assert client.get(deal.url, headers=deal.headers).json["qualification"]["at"] == done.json["qualification"]["at"]
     assert abs(at - datetime.now(timezone.utc)) < timedelta(minutes=1)
     event = events(rt, "crm.customer.qualified", deal.id)[0]
     assert (event["qualitative"], event["grade"], event["expected_amount"], event["expected_sign_date"],
-            event["stage"]) == ("valuable", "large", 600000, "2025-06-30", "lead_acquired")
+            event["stage"]) == ("valuable", "large", "600000.00", "2025-06-30", "lead_acquired")
     bad = client.put(f"{deal.url}/qualification", headers=deal.headers, json={"qualitative": "maybe"})
     assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "qualitative"
 
@@ -109,7 +109,7 @@ def test_winning_needs_a_contract_and_invoice_info_and_drives_lifecycle(org, cli
     deal.learn(invoice_info={"title": "Acme Ltd", "tax_id": "91330000X"})
     won = deal.stage("contract_signed")
     assert won.status_code == 200 and won.json["lifecycle"] == "signed" and won.json["milestones"]["signed"]
-    assert events(rt, "crm.customer.won", deal.id)[0]["order_total"] == 100000
+    assert events(rt, "crm.customer.won", deal.id)[0]["order_total"] == "100000.00"
     trail = [(e["from"], e["to"], e["trigger"]) for e in events(rt, "crm.customer.lifecycle_changed", deal.id)]
     assert trail == [(None, "potential", "created"), ("potential", "has_demand", "demand_confirmed"),
                      ("has_demand", "target", "target_added"), ("target", "signed", "purchase")]
@@ -176,20 +176,20 @@ def test_contracts_and_payments_drive_totals_and_repeat_purchase(org, client, rt
     paid = deal.post("/payments", {"amount": 30000, "received_on": "2025-02-01", "contract_id": contract["id"]})
     assert paid.status_code == 201, paid.json
     totals = deal.get()
-    assert (totals["order_total"], totals["paid_total"], totals["outstanding"]) == (100000, 30000, 70000)
+    assert (totals["order_total"], totals["paid_total"], totals["outstanding"]) == ("100000.00", "30000.00", "70000.00")
     assert totals["lifecycle"] == "signed"  # paying the first contract is not a second purchase
     over = deal.post("/payments", {"amount": 80000, "received_on": "2025-02-02", "contract_id": contract["id"]})
     assert over.status_code == 409 and over.json["errors"][0]["field"] == "amount"
     deal.post("/payments", {"amount": 5000, "received_on": "2025-03-01"})  # a small order paid on the spot
     again = deal.get()
-    assert again["lifecycle"] == "repeat_purchase" and again["paid_total"] == 35000 and again["outstanding"] == 70000
+    assert (again["lifecycle"], again["paid_total"], again["outstanding"]) == ("repeat_purchase", "35000.00", "70000.00")
     received = events(rt, "crm.customer.payment_received", deal.id)
-    assert [(p["amount"], p["outstanding"]) for p in received] == [(30000, 70000), (5000, 70000)]
+    assert [(p["amount"], p["outstanding"]) for p in received] == [("30000.00", "70000.00"), ("5000.00", "70000.00")]
     signed = events(rt, "crm.customer.contract_signed", deal.id)[0]
-    assert (signed["end_date"], signed["amount"]) == ("2025-12-31", 100000)
+    assert (signed["end_date"], signed["amount"]) == ("2025-12-31", "100000.00")
     backwards = deal.post("/contracts", {"amount": 1, "start_date": "2025-05-01", "end_date": "2025-01-01"})
     assert backwards.status_code == 400 and backwards.json["errors"][0]["field"] == "end_date"
-    assert [c["paid"] for c in client.get(f"{deal.url}/contracts", headers=deal.headers).json] == [30000]
+    assert [c["paid"] for c in client.get(f"{deal.url}/contracts", headers=deal.headers).json] == ["30000.00"]
 
 
 def test_an_admin_reconfigures_a_pipeline_at_runtime(org, client, rt):

@@ -71,7 +71,7 @@ class Events:
     def contract(self, customer_id, contract_id, end_date, **extra):
         return self.send("crm.customer.contract_signed", customer_id, {
             **self.snapshot(customer_id, **extra), "contract_id": contract_id, "title": "Annual licence",
-            "amount": 120000, "start_date": "2026-01-01", "end_date": end_date, "order_total": 120000,
+            "amount": "120000.00", "start_date": "2026-01-01", "end_date": end_date, "order_total": "120000.00",
             "signed_at": iso(self.now())})
 
     def stage_changed(self, customer_id, to, *, grade=None, **extra):

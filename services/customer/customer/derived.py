@@ -1,6 +1,7 @@
 """Derived fields of a customer (DOMAIN §2), recomputed on every save. Pure: no I/O."""
 from __future__ import annotations
 
+from crm_common import money
 from crm_common.identity import company_key
 
 from .contacts import has_contact_method
@@ -25,14 +26,14 @@ def _filled(customer: dict, field: str) -> bool:
 
 
 def totals(customer: dict, *, deal_closed: bool) -> dict:
-    """Opportunity (the open deal's expected amount), order, paid and outstanding totals."""
-    expected = (customer.get("qualification") or {}).get("expected_amount") or 0
-    order, paid = customer.get("order_total", 0), customer.get("paid_total", 0)
-    return {"opportunity_total": 0 if deal_closed else expected, "order_total": order, "paid_total": paid,
-            "outstanding": round(order - paid, 2)}
+    """Opportunity (the open deal's expected amount), order, paid and outstanding totals, as exact Decimals."""
+    expected = money.total((customer.get("qualification") or {}).get("expected_amount"))
+    order, paid = money.total(customer.get("order_total")), money.total(customer.get("paid_total"))
+    return {"opportunity_total": money.total() if deal_closed else expected, "order_total": order,
+            "paid_total": paid, "outstanding": order - paid}
 
 
 def refresh(customer: dict, *, deal_closed: bool) -> None:
     customer["completeness"] = completeness(customer)
     customer["company_key"] = company_key(customer.get("name"))
-    customer.update(totals(customer, deal_closed=deal_closed))
+    customer.update({k: money.stored(v) for k, v in totals(customer, deal_closed=deal_closed).items()})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from crm_common import money
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 
@@ -49,8 +50,8 @@ def _transition(rt, session, customer: dict, target: dict, pipeline: dict, by: s
         "expected_rate": target.get("expected_rate")})]
     events += _entry_actions(customer, target, now)
     if target.get("closes") == "won":
-        events.append(("crm.customer.won", {"order_total": customer.get("order_total", 0), "by": by,
-                                            "won_at": now.isoformat()}))
+        events.append(("crm.customer.won", {"order_total": money.text(money.total(customer.get("order_total"))),
+                                            "by": by, "won_at": now.isoformat()}))
     elif target.get("closes") == "lost":
         events.append(("crm.customer.lost", {"reason": customer["loss_reason"], "by": by, "lost_at": now.isoformat()}))
     return events

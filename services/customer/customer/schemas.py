@@ -6,6 +6,7 @@ own commands (owner, stage, contracts ...) or by derivation.
 """
 import marshmallow as ma
 
+from crm_common.money import SIGNED_PATTERN, Amount
 from crm_common.paging import PageArgs, page_schema
 
 from . import contacts
@@ -128,7 +129,7 @@ class ContactOut(ContactIn):
 class QualificationOut(ma.Schema):
     qualitative = ma.fields.String()
     grade = ma.fields.String(allow_none=True)
-    expected_amount = ma.fields.Float(allow_none=True)
+    expected_amount = Amount(allow_none=True, dump_only=True)
     expected_sign_date = IsoDate(allow_none=True)
     by = ma.fields.String()
     at = ma.fields.DateTime()  # ISO 8601 like every other time, not the JSON encoder's HTTP date
@@ -153,10 +154,10 @@ class CustomerOut(CustomerFields):
     claim_count = ma.fields.Integer()
     followup_count = ma.fields.Integer()
     completeness = ma.fields.Float()
-    opportunity_total = ma.fields.Float()
-    order_total = ma.fields.Float()
-    paid_total = ma.fields.Float()
-    outstanding = ma.fields.Float()
+    opportunity_total = Amount(dump_only=True)
+    order_total = Amount(dump_only=True)
+    paid_total = Amount(dump_only=True)
+    outstanding = Amount(dump_only=True, metadata={"pattern": SIGNED_PATTERN})
     contract_count = ma.fields.Integer()
     in_pool = ma.fields.Boolean()
     pool_id = ma.fields.String(allow_none=True, metadata={"description": "the pool it waits in, while it has no owner"})

@@ -2,13 +2,13 @@
 milestones, follow-ups, contracts, payments and pipelines."""
 import marshmallow as ma
 
+from crm_common.money import Amount
 from crm_common.paging import PageArgs, page_schema
 
-from . import followups, milestones, qualification, stages
+from . import deals, followups, milestones, qualification, stages
 from .schemas import IsoDate
 
 REASON = ma.fields.String(validate=ma.validate.Length(max=500), load_default=None)
-AMOUNT = dict(required=True, validate=ma.validate.Range(min=0, min_inclusive=False, max=1e12))
 
 
 class OwnerIn(ma.Schema):
@@ -44,7 +44,7 @@ class StageHistoryOut(ma.Schema):
 class QualificationIn(ma.Schema):
     qualitative = ma.fields.String(required=True, validate=ma.validate.OneOf(qualification.QUALITATIVE))
     grade = ma.fields.String(validate=ma.validate.OneOf(qualification.GRADES))
-    expected_amount = ma.fields.Float(validate=ma.validate.Range(min=0, max=1e12), allow_none=True)
+    expected_amount = Amount(allow_none=True)
     expected_sign_date = IsoDate(allow_none=True)
 
 
@@ -78,7 +78,7 @@ class FollowupOut(FollowupIn):
 class ContractIn(ma.Schema):
     title = ma.fields.String(validate=ma.validate.Length(max=200), load_default=None)
     number = ma.fields.String(validate=ma.validate.Length(max=100), load_default=None)
-    amount = ma.fields.Float(**AMOUNT)
+    amount = Amount(required=True, positive=True)
     start_date = IsoDate(required=True)
     end_date = IsoDate(required=True)
 
@@ -86,12 +86,18 @@ class ContractIn(ma.Schema):
 class ContractOut(ContractIn):
     id = ma.fields.String(attribute="_id")
     customer_id = ma.fields.String()
-    paid = ma.fields.Float()
+    amount = Amount(dump_only=True)
+    paid = Amount(dump_only=True)
+    unpaid = Amount(dump_only=True)
     signed_at = ma.fields.DateTime()
+
+    @ma.pre_dump
+    def with_unpaid(self, contract, **kwargs):
+        return {**contract, "unpaid": deals.unpaid(contract)}
 
 
 class PaymentIn(ma.Schema):
-    amount = ma.fields.Float(**AMOUNT)
+    amount = Amount(required=True, positive=True)
     received_on = IsoDate(required=True)
     contract_id = ma.fields.String(load_default=None, allow_none=True)
     note = ma.fields.String(validate=ma.validate.Length(max=500), load_default=None)
@@ -99,6 +105,7 @@ class PaymentIn(ma.Schema):
 
 class PaymentOut(PaymentIn):
     id = ma.fields.String(attribute="_id")
+    amount = Amount(dump_only=True)
     customer_id = ma.fields.String()
     recorded_at = ma.fields.DateTime()
 

@@ -1,15 +1,17 @@
 """Shared small rules of the reports: the default stage table, money in fen, report days.
 
 Amounts are kept as integers of fen (分) and shown as exact decimal strings
-("1234.50"): events carry JSON numbers, which are read through their decimal
-text so no binary float ever enters a sum.
+("1234.50"): events carry decimal strings (older ones JSON numbers, read through
+their decimal text), so no binary float ever enters a sum. The rule is
+crm_common.money's, shared with the customer service.
 """
 from __future__ import annotations
 
 import os
 from datetime import date, datetime, timezone
-from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from crm_common.money import fen, yuan  # noqa: F401 - the reports' money, from the one shared rule
 
 # DOMAIN §2: the default pipeline, in order, with expected days (low, high) and expected rate.
 STAGES = ("lead_acquired", "initial_contact", "needs_confirmed", "proposal", "negotiation",
@@ -32,20 +34,6 @@ def stage_order(stage: str) -> int:
 def advanced(from_stage: str, to_stage: str) -> bool:
     """A move forward in the pipeline (losing the deal is not an advance)."""
     return to_stage != "lost" and stage_order(to_stage) > stage_order(from_stage)
-
-
-def fen(amount) -> int:
-    """A JSON amount in yuan as integer fen, exactly."""
-    if amount is None:
-        return 0
-    return int((Decimal(str(amount)) * 100).to_integral_value())
-
-
-def yuan(fen_amount: int) -> str:
-    """Integer fen as an exact decimal string of yuan."""
-    sign = "-" if fen_amount < 0 else ""
-    whole, cents = divmod(abs(int(fen_amount)), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def parse(value) -> datetime | None:
