@@ -21,7 +21,9 @@ def fire(rt, session, due: list[dict]) -> int:
     if not due:
         return 0
     now, s = rt.clock.now(), config.reminder_settings(rt, session)
-    customers = state.by_id(rt.db.customers, [r.get("customer_id") for r in due], session)
+    # planned reminders carry their customer's snapshot (plan.snapshot); only the others read it
+    customers = state.by_id(rt.db.customers, [r.get("customer_id") for r in due if not r.get("customer")], session)
+    customers.update({r["customer_id"]: r["customer"] for r in due if r.get("customer")})
     owners = {r["_id"]: _owner(r, customers.get(r.get("customer_id"))) for r in due}
     users = state.by_id(rt.db.users, owners.values(), session)
     managers = state.managers_of(rt, list(users.values()), session) if any(r["to"] == "manager" for r in due) else {}

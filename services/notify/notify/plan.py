@@ -6,8 +6,8 @@ A customer without an owner (in the pool) or deleted has none.
 """
 from __future__ import annotations
 
-from time import monotonic
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from pymongo import UpdateOne
@@ -61,7 +61,7 @@ def replan_many(rt, session, customers: list[dict]) -> None:
     for r in wanted:
         ops.append(UpdateOne({"_id": r["_id"], "status": {"$in": [reminders.PENDING, reminders.CANCELLED]}},
                              {"$set": {"status": reminders.PENDING, "user_id": r["user_id"], "fire_at": r["fire_at"],
-                                       "due_at": r["due_at"], "data": r["data"]}}))
+                                       "due_at": r["due_at"], "data": r["data"], "customer": r["customer"]}}))
         ops.append(UpdateOne({"_id": r["_id"]}, {"$setOnInsert": reminders.insert_fields(r, now)}, upsert=True))
     if ops:
         rt.db.reminders.bulk_write(ops, ordered=True, session=session)
@@ -120,9 +120,17 @@ def _move_escalations(rt, session) -> None:
         rt.db.reminders.bulk_write(ops, ordered=False, session=session)
 
 
+def snapshot(c: dict) -> dict:
+    """What a message says of the customer, kept on each planned reminder and refreshed by every
+    re-plan (each customer event re-plans), so firing one needs no read of the customer."""
+    last = c.get("last_followup") or {}
+    return {**{k: c.get(k) for k in ("name", "owner_id", "level", "stage", "grade", "amount", "owner_since")},
+            "last_followup": {"summary": last.get("summary"), "at": last.get("at")} if last else None}
+
+
 def _wanted(s: dict, now: datetime, c: dict, contracts: list[dict]) -> list[dict]:
     today = now.astimezone(COMPANY_TZ).date()
-    base = {"customer_id": c["_id"], "user_id": c["owner_id"], "to": "owner"}
+    base = {"customer_id": c["_id"], "user_id": c["owner_id"], "to": "owner", "customer": snapshot(c)}
     out = []
     last = c.get("last_followup") or {}
     since = max(filter(None, [last.get("at"), c.get("owner_since")]), default=None)
