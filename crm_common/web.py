@@ -17,7 +17,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from . import kafka as kafka_plumbing
-from . import catalogue, headers, outbox, tracing
+from . import catalogue, headers, limits, outbox, tracing
 from .errors import PROBLEM_TYPE, Problem, ProblemSchema, field_errors, problem_response
 
 log = logging.getLogger("crm.http")
@@ -78,6 +78,7 @@ def create_base_app(name: str, rt) -> Flask:
     app.register_error_handler(ConnectionFailure, _database_unreachable)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_start_request)
+    app.before_request(limits.check_request)  # after the request id: a refusal carries one
     app.after_request(_finish_request)
     app.after_request(headers.secure)
     app.add_url_rule("/healthz", "healthz", lambda: jsonify(status="ok"))
