@@ -15,6 +15,11 @@ from .errors import Problem
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# `@blp.doc(**UPLOAD_DOC)` on an import route: the two ways uploaded_text takes a CSV
+UPLOAD_DOC = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                       "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
 
 
 def uploaded_text() -> str:

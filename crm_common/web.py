@@ -55,6 +55,14 @@ class _ProblemApi(flask_smorest.Api):
         return problem_response(Problem(status, detail, errors=errors, headers=data.get("headers")))
 
 
+def answers(status: int, schema=None, *media_types: str, description: str = "OK") -> dict:
+    """`@blp.doc(**answers(200, ReportOut, "application/json", "text/csv"))`: documents an answer the
+    view builds itself (jsonify, CSV, a file), which @blp.response would serialize again."""
+    content = {m: {"schema": schema if m == "application/json" and schema is not None else {"type": "string"}}
+               for m in media_types or ("application/json",)}
+    return {"responses": {str(status): {"description": description, "content": content}}}
+
+
 def runtime():
     return current_app.extensions["crm"]
 
