@@ -97,7 +97,8 @@ def test_renewal_at_90_60_and_30_days_before_the_end_date(rt, feed, travel):
         travel(days=day)
         steps.append([i["facts"]["days_before"] for i in inbox(rt, kind="renewal")])
     assert steps == [[], [90], [90, 60], [90, 60, 30], [90, 60, 30]]
-    assert inbox(rt, kind="renewal")[0]["facts"]["end_date"] == end.isoformat()
+    facts = inbox(rt, kind="renewal")[0]["facts"]
+    assert (facts["end_date"], facts["amount"]) == (end.isoformat(), "120000.00")  # the amount as an exact string
 
 
 def test_a_birthday_and_a_founding_anniversary_come_on_the_day_every_year(rt, feed, travel):
@@ -173,3 +174,48 @@ def test_a_reminder_speaks_the_users_language(rt, feed, travel):
     assert item["title"] == "Time to follow up Acme" and "3 days ago" in item["body"]
     assert item["suggested_next_step"] == "Contact Acme today and log it"
     assert date.fromisoformat(str(item["due_at"].date()))
+
+
+def test_a_settings_change_re_plans_the_pending_reminders(rt, feed, travel, client, token_for):
+    org(feed)
+    admin = token_for("u-admin", "admin")
+    feed.customer("C1", level="A")
+    feed.customer("C2", level="C")
+    end = (feed.now() + timedelta(days=100)).date()
+    feed.contract("C2", "K1", end.isoformat(), level="C")
+    put = client.put("/v1/settings/reminders", headers=admin, json={"cadence_days": {"A": 5},
+                                                                     "renewal_days_before": [45]})
+    assert put.status_code == 200
+    travel(days=3, minutes=1)
+    assert kinds(rt) == []  # the A cadence planned at 3 days now falls due at 5
+    travel(days=11)
+    assert inbox(rt, kind="renewal") == []  # the 90-day step is gone
+    travel(days=5, minutes=1)
+    assert kinds(rt) == [("cadence", "C1")]
+    # the escalation of that cadence is pending for day 6; it moves when the offset changes
+    assert client.put("/v1/settings/reminders", headers=admin, json={"overdue_after_days": 2}).status_code == 200
+    travel(days=6, minutes=2)
+    assert kinds(rt, "boss-1") == []
+    travel(days=7, minutes=2)
+    assert kinds(rt, "boss-1") == [("overdue", "C1")]
+    travel(days=54)
+    assert inbox(rt, kind="renewal") == []
+    travel(days=56)
+    assert [i["facts"]["days_before"] for i in inbox(rt, kind="renewal")] == [45]
+
+
+def test_pool_first_contact_follows_the_events_deadline_or_the_setting(rt, feed, client, token_for):
+    org(feed)
+    now = feed.now()
+    feed.customer("C1", level="B")
+    feed.customer("C2", level="B")
+    feed.send("crm.pool.customer_claimed", "C1", {"customer_id": "C1", "owner_id": "rep-1", "previous_owner_id": None,
+                                                  "kind": "claim", "claimed_at": iso(now),
+                                                  "first_contact_due_at": iso(now + timedelta(hours=12))})
+    assert client.put("/v1/settings/reminders", headers=token_for("u-admin", "admin"),
+                      json={"pool_first_contact_hours": 24}).status_code == 200
+    feed.send("crm.pool.customer_assigned", "C2", {"customer_id": "C2", "owner_id": "rep-1", "pool_id": "P1",
+                                                   "previous_owner_id": None, "assigned_at": iso(now)})
+    got = {i["customer_id"]: i for i in inbox(rt, kind="pool_claimed")}
+    assert abs(got["C1"]["due_at"] - now - timedelta(hours=12)) < timedelta(seconds=1) and "12小时" in got["C1"]["body"]
+    assert abs(got["C2"]["due_at"] - now - timedelta(hours=24)) < timedelta(seconds=1) and "24小时" in got["C2"]["body"]
