@@ -8,7 +8,7 @@ from crm_common import csvio
 from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.errors import Problem
-from crm_common.web import Blueprint, runtime
+from crm_common.web import Blueprint, answers, runtime
 
 from . import csv_io, pipelines, scope
 from .routes_customers import customer_filter
@@ -39,6 +39,7 @@ class ExportQuery(CustomerQuery):
 @idempotent
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, ImportReport)
+@blp.doc(**csvio.UPLOAD_DOC)
 def import_customers(args):
     """A CSV (multipart `file` or a text/csv body): one row per customer, one contact per row.
 
@@ -54,6 +55,7 @@ def import_customers(args):
 @blp.route("/customers:export", methods=["GET"])
 @require_user()
 @blp.arguments(ExportQuery, location="query")
+@blp.doc(**answers(200, None, "text/csv"))
 def export_customers(args):
     """The customers in the caller's scope and view, as CSV (same filters as the list)."""
     cursor = runtime().db.customers.find(customer_filter(args)).sort("_id", 1)

@@ -1,11 +1,11 @@
-"""Admin API over the runtime rules: scoring, assignment and de-duplication."""
+"""Admin API over the runtime rules: scoring, assignment and de-duplication.
+
+One pair of routes per rule set, so the OpenAPI documents each set's own body and answer.
+"""
 from __future__ import annotations
 
-from flask import request
-
-from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
-from crm_common.errors import Problem
+from crm_common.idempotency import idempotent
 from crm_common.web import Blueprint, runtime
 
 from . import rules
@@ -13,23 +13,21 @@ from . import rules
 blp = Blueprint("rules", __name__, url_prefix="/v1/rules", description="Scoring, assignment and dedup rules")
 
 
-@blp.route("/<name>", methods=["GET"])
-@require_user("admin", "manager")
-def read_rules(name):
-    _known(name)
-    return rules.current(runtime().db, name)
+def _routes(name: str, schema) -> None:
+    def read():
+        return rules.current(runtime().db, name)
+
+    def replace(values):
+        return rules.replace(runtime().db, name, values)
+
+    read.__name__, replace.__name__ = f"read_{name}_rules", f"replace_{name}_rules"
+    read.__doc__ = f"The {name} rules in force."
+    replace.__doc__ = f"Replace the {name} rules; fields left out take their defaults. Effective at once."
+    blp.route(f"/{name}", methods=["GET"])(
+        require_user("admin", "manager")(blp.response(200, schema)(read)))
+    blp.route(f"/{name}", methods=["PUT"])(
+        require_user("admin")(idempotent(blp.arguments(schema)(blp.response(200, schema)(replace)))))
 
 
-@blp.route("/<name>", methods=["PUT"])
-@require_user("admin")
-@idempotent
-def replace_rules(name):
-    """Replace one rule set; fields left out take their defaults. Effective at once."""
-    _known(name)
-    values = rules.SCHEMAS[name]().load(request.get_json(silent=False) or {})  # 400 problem on bad fields
-    return rules.replace(runtime().db, name, values)
-
-
-def _known(name: str) -> None:
-    if name not in rules.SCHEMAS:
-        raise Problem(404, f"no rules named {name!r}; there are: {', '.join(rules.SCHEMAS)}")
+for _name, _schema in rules.SCHEMAS.items():
+    _routes(_name, _schema)

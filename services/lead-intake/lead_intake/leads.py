@@ -56,6 +56,7 @@ def submit_batch(body):
 @idempotent
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, BatchOut)
+@blp.doc(**csvio.UPLOAD_DOC)
 def import_csv(args):
     """A CSV file (trade show, partner list) for one channel; columns are the lead fields."""
     rt = runtime()

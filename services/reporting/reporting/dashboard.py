@@ -16,9 +16,10 @@ from flask import g, jsonify, request, send_from_directory
 
 from crm_common.auth import require_user
 from crm_common.errors import Problem
-from crm_common.web import Blueprint, runtime
+from crm_common.web import Blueprint, answers, runtime
 
 from . import store
+from .schemas import LoginIn, LoginOut, Options
 
 STATIC = Path(__file__).parent / "static"
 CUSTOMER_URL = "REPORTING_CUSTOMER_URL"  # where the customer service answers logins
@@ -27,17 +28,20 @@ blp = Blueprint("dashboard", __name__, description="The dashboard page and what 
 
 
 @blp.route("/dashboard", methods=["GET"])
+@blp.doc(**answers(200, None, "text/html"))
 def page():
     """The dashboard page (zh / en)."""
     return send_from_directory(STATIC, "dashboard.html", max_age=0)
 
 
 @blp.route("/dashboard/static/<path:name>", methods=["GET"])
+@blp.doc(**answers(200, None, "text/css", "text/javascript", "text/markdown", "application/octet-stream"))
 def asset(name: str):
     return send_from_directory(STATIC, name, max_age=3600)
 
 
 @blp.route("/dashboard/login", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": LoginIn}}}, **answers(200, LoginOut))
 def login():
     """Username and password -> the customer service's token answer."""
     body = request.get_json(silent=True) or {}
@@ -61,6 +65,7 @@ def login():
 
 @blp.route("/v1/reports/options", methods=["GET"])
 @require_user()
+@blp.doc(**answers(200, Options))
 def options():
     """Who the caller is, and the departments and reps their scope switch may pick."""
     me, models = g.principal, store.live(runtime().db)

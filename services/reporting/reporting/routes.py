@@ -6,11 +6,11 @@ from flask import g, jsonify, request
 
 from crm_common import csvio
 from crm_common.auth import require_user
-from crm_common.web import Blueprint, runtime
+from crm_common.web import Blueprint, answers, runtime
 
 from . import reports_market as market
 from . import reports_sales as sales
-from . import store
+from . import schemas, store
 from .query import view_from
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reports within the caller's scope")
@@ -75,8 +75,9 @@ def _route(name: str):
         return answer(name)
     view.__name__ = "report_" + name.replace("-", "_")
     view.__doc__ = f"The {name.replace('-', ' ')} report, scoped to the caller; JSON or CSV."
+    documented = blp.doc(**answers(200, schemas.REPORTS[name], "application/json", "text/csv"))(view)
     blp.route(f"/{name}", methods=["GET"])(blp.arguments(Filters, location="query", as_kwargs=True)(
-        require_user()(view)))
+        require_user()(documented)))
 
 
 for _name in REPORTS:

@@ -9,10 +9,11 @@ from flask import g, jsonify, request
 
 from crm_common.auth import require_user
 from crm_common.errors import Problem
-from crm_common.web import Blueprint, runtime
+from crm_common.web import Blueprint, answers, runtime
 
 from . import store
 from .basics import TIMEZONE, parse
+from .schemas import WorkbenchOut
 
 blp = Blueprint("workbench", __name__, url_prefix="/v1", description="The rep's first screen")
 
@@ -66,6 +67,7 @@ def _entry(doc: dict, today, tz, due) -> dict:
 
 @blp.route("/workbench", methods=["GET"])
 @require_user()
+@blp.doc(**answers(200, WorkbenchOut))
 def get_workbench():
     """today, overdue, stalled_high_intent and pinned for the caller (a manager may pass owner_id in scope)."""
     rt, me = runtime(), g.principal
