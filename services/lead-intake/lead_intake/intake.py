@@ -203,7 +203,8 @@ def _store(rt, session, channel: dict, rows: list[Row], now_rules: dict) -> list
             "record_id": record.id, "record_kind": record.kind, "owner_id": owner,
             "channel_id": channel["_id"], "channel": channel["name"], "matched_keys": row.found.matched_keys,
             "received_at": now.isoformat()}))
-        results.append(({"id": record.id, "dedup": row.found.explain()}, 200))
+        # no `id`: that names the lead a submission created; dedup.duplicate_of names the record it joined
+        results.append(({"dedup": row.found.explain()}, 200))
     ops["leads"] += [InsertOne(lead, namespace=writes.namespace(db, "leads")) for lead in leads.values()]
     fresh = {f"lead:{lead_id}" for lead_id in leads}
     writes.send(db, session, [(name, op) for name, same in ops.items() for op in same] + assigner.writes() +

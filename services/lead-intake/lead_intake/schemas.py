@@ -122,8 +122,9 @@ class Dedup(ma.Schema):
 
 
 class IntakeOut(ma.Schema):
-    id = ma.fields.String(metadata={"description": "The lead the submission created; absent on a duplicate. "
-                                    "A channel gets the verdict only, never which record it duplicates"})
+    id = ma.fields.String(metadata={"description": "The lead the submission created; absent on a duplicate "
+                                    "(dedup.duplicate_of names the record it joined, never to a channel: "
+                                    "a channel gets the verdict only)"})
     dedup = ma.fields.Nested(Dedup)
     score = ma.fields.Integer()
     bucket = ma.fields.String()
@@ -133,7 +134,9 @@ class IntakeOut(ma.Schema):
 class RowResult(ma.Schema):
     row = ma.fields.Integer()
     status = ma.fields.Integer()
-    id = ma.fields.String()
+    id = ma.fields.String(metadata={"description": "The lead this row created; absent on a duplicate, where "
+                                    "dedup.duplicate_of and duplicate_of_kind name the lead or customer it joined "
+                                    "(to a user who may see that record)"})
     dedup = ma.fields.Nested(Dedup)
     errors = ma.fields.List(ma.fields.Dict())
 
