@@ -32,6 +32,7 @@ from notify.service import SPEC
 
 REPS = 50
 CHUNK = 10_000
+REPEATS = 3
 
 
 def runtime(running, db_name: str):
@@ -144,15 +145,24 @@ def scheduling_pass(running, customers: int, due: int, name: str) -> tuple[float
     rt = runtime(running, name)
     seeded = seed(rt, customers, due)
     assert rt.db.customers.estimated_document_count() == customers
-    started = time.perf_counter()
-    result = reminders.deliver_due(rt)
-    elapsed = time.perf_counter() - started
-    assert result["delivered"] == due, result
+    due_ids = [r["_id"] for r in rt.db.reminders.find({"status": "pending", "fire_at": {"$lte": datetime.now(
+        timezone.utc)}}, {"_id": 1})]
+    times = []
+    for _ in range(REPEATS):  # the machine is shared: the best of a few passes over the same due set
+        started = time.perf_counter()
+        result = reminders.deliver_due(rt)
+        times.append(time.perf_counter() - started)
+        assert result["delivered"] == due, result
+        rt.db.inbox.delete_many({})
+        rt.db.reminders.delete_many({"kind": "overdue"})
+        rt.db.reminders.update_many({"_id": {"$in": due_ids}}, {"$set": {"status": "pending"}})
+    elapsed = min(times)
     plan_text = str(rt.db.reminders.find({"status": "pending", "fire_at": {"$lte": datetime.now(timezone.utc)}})
                     .explain())
     used = "index" if "IXSCAN" in plan_text else "not shown"
     print(f"scheduling pass: {customers:>9,} customers (state + pending reminder each), {due} due: "
-          f"{elapsed * 1000:8.1f} ms ({due / elapsed:6.1f} reminders/s; seeded in {seeded:.0f} s = "
+          f"{elapsed * 1000:8.1f} ms, best of {' / '.join(f'{t * 1000:.0f}' for t in times)} ms "
+          f"({due / elapsed:6.1f} reminders/s; seeded in {seeded:.0f} s = "
           f"{2 * customers / seeded:.0f} docs/s; due query plan: {used})", flush=True)
     rt.client.drop_database(name)
     rt.close()

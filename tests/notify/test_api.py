@@ -44,7 +44,7 @@ def test_preferences_default_to_chinese_shanghai_and_the_inbox(client, token_for
                        ({"timezone": "Mars/Olympus"}, "timezone"), ({"language": "fr"}, "language"),
                        ({"quiet_hours": {"start": "25:00", "end": "08:00"}}, "quiet_hours.start")):
         answer = client.put("/v1/preferences/me", headers=me, json=bad)
-        assert answer.status_code in (400, 422) and field in [e["field"] for e in answer.json["errors"]], answer.json
+        assert answer.status_code == 400 and field in [e["field"] for e in answer.json["errors"]], answer.json
 
 
 def test_only_an_admin_changes_settings_and_secrets_never_come_back(client, token_for):
@@ -55,7 +55,7 @@ def test_only_an_admin_changes_settings_and_secrets_never_come_back(client, toke
     assert got["overdue_after_days"] == 1 and got["escalation_second_step_days"] == 3
     put = client.put("/v1/settings/reminders", headers=admin, json={"renewal_days_before": [45, 15]})
     assert put.json["renewal_days_before"] == [45, 15] and put.json["cadence_days"]["B"] == 7
-    assert client.put("/v1/settings/reminders", headers=admin, json={"cadence_days": {"A": 0}}).status_code in (400, 422)
+    assert client.put("/v1/settings/reminders", headers=admin, json={"cadence_days": {"A": 0}}).status_code == 400
     assert client.get("/v1/settings/smtp", headers=admin).status_code == 404
     assert client.put("/v1/settings/smtp", headers=rep, json={"host": "h", "port": 25, "from": "a@b.cn"}).status_code == 403
     made = client.post("/v1/robots", headers=admin, json={"name": "sales", "kind": "dingtalk",
@@ -64,7 +64,7 @@ def test_only_an_admin_changes_settings_and_secrets_never_come_back(client, toke
     assert made.status_code == 201 and "secret" not in made.json
     assert all("secret" not in r for r in client.get("/v1/robots", headers=admin).json)
     bad = client.post("/v1/robots", headers=admin, json={"name": "x", "kind": "telegram", "url": "ftp://x"})
-    assert bad.status_code in (400, 422) and {"kind", "url"} <= {e["field"] for e in bad.json["errors"]}
+    assert bad.status_code == 400 and {"kind", "url"} <= {e["field"] for e in bad.json["errors"]}
     assert client.get("/v1/deliveries", headers=rep).status_code == 403
     assert client.post("/v1/deliveries/nope/retry", headers=admin).status_code == 404
 

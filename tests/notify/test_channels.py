@@ -6,7 +6,7 @@ import hmac
 import json
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote_plus
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ import pytest
 
 from crm_common.events import validate
 from crm_common.testing.auth import outbox_events
-from notify import deliveries, prefs
+from notify import deliveries, prefs, robots
 
 from .conftest import iso
 from .receivers import HttpReceiver, SmtpReceiver
@@ -66,12 +66,15 @@ def test_every_channel_delivers_once_with_its_exact_signing(rt, client, admin, f
         "password": "s3cret", "starttls": False})
     assert put.status_code == 200 and "password" not in put.json and put.json["has_password"] is True
     assert "password" not in client.get("/v1/settings/smtp", headers=admin).json
+    assert b"s3cret" not in bytes(rt.db.settings.find_one({"_id": "smtp"})["password"])  # sealed at rest
     robot(client, admin, http, "dingtalk", "/ding?access_token=T1", secret="SECding")
     robot(client, admin, http, "wecom", "/wecom?key=WECOM-KEY")
     robot(client, admin, http, "feishu", "/feishu", secret="SECfeishu")
     robot(client, admin, http, "webhook", "/hook", secret=WHSEC)
     prefs.put(rt, "rep-1", {"channels": {"default": ["inbox", "email", "robot", "webhook"]},
                             "email": "rep1@example.cn", "language": "en"})
+    for stored in rt.db.robots.find({"secret": {"$ne": None}}):
+        assert not isinstance(stored["secret"], str) and b"SEC" not in bytes(stored["secret"])
     assign_lead(feed)
     before = time.time()
     assert deliveries.run(rt) == {"sent": 5, "failed": 0, "parked": 0}
@@ -181,6 +184,30 @@ def test_feishu_rate_limit_queues_messages_and_drops_none(rt, client, admin, fee
     assert len(times) == 12
     assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 5
     assert times[-1] - times[0] >= 2.0
+
+
+def test_dingtalk_and_wecom_take_20_a_minute_per_robot_and_queue_the_rest(rt, client, admin, feed, http,
+                                                                          monkeypatch):
+    feed.user("rep-1")
+    robot(client, admin, http, "dingtalk", "/ding", secret="S")
+    robot(client, admin, http, "wecom", "/wecom?key=K")
+    prefs.put(rt, "rep-1", {"channels": {"default": ["robot"]}})
+    wall = [datetime.now(timezone.utc)]
+    monkeypatch.setattr(robots, "wall_now", lambda: wall[0])  # the robots' minute, without waiting one
+    for n in range(25):
+        assign_lead(feed, f"L{n}")
+    assert deliveries.run(rt)["sent"] == 40
+    assert len(http.at("/ding")) == 20 and len(http.at("/wecom")) == 20
+    waiting = rows(rt, status="pending")
+    assert len(waiting) == 10 and all(r["attempts"] == 0 and r["last_error"] is None for r in waiting)
+    assert all(timedelta(seconds=55) < r["next_attempt_at"] - rt.clock.now() <= timedelta(seconds=61)
+               for r in waiting)  # queued until the oldest send leaves the minute
+    assert deliveries.run(rt)["sent"] == 0 and len(http.requests) == 40  # still inside the minute
+    wall[0] += timedelta(seconds=61)
+    rt.clock.set_offset(timedelta(seconds=61))
+    assert deliveries.run(rt)["sent"] == 10
+    assert len(http.at("/ding")) == 25 and len(http.at("/wecom")) == 25  # none dropped, none twice
+    assert {r["status"] for r in rows(rt)} == {"sent"} and len(rows(rt)) == 50
 
 
 def test_a_worker_killed_mid_send_sends_no_second_robot_message(rt, client, admin, feed, http):

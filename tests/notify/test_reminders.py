@@ -1,5 +1,5 @@
 """Every reminder kind of DOMAIN §4, from events only, moved through time (issue 10, points 1, 2, 3, 9)."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from crm_common.consumer import deliver
 from notify import prefs
@@ -188,8 +188,6 @@ def test_a_settings_change_re_plans_the_pending_reminders(rt, feed, travel, clie
     assert put.status_code == 200
     travel(days=3, minutes=1)
     assert kinds(rt) == []  # the A cadence planned at 3 days now falls due at 5
-    travel(days=11)
-    assert inbox(rt, kind="renewal") == []  # the 90-day step is gone
     travel(days=5, minutes=1)
     assert kinds(rt) == [("cadence", "C1")]
     # the escalation of that cadence is pending for day 6; it moves when the offset changes
@@ -198,6 +196,8 @@ def test_a_settings_change_re_plans_the_pending_reminders(rt, feed, travel, clie
     assert kinds(rt, "boss-1") == []
     travel(days=7, minutes=2)
     assert kinds(rt, "boss-1") == [("overdue", "C1")]
+    travel(days=11)
+    assert inbox(rt, kind="renewal") == []  # the 90-day step is gone
     travel(days=54)
     assert inbox(rt, kind="renewal") == []
     travel(days=56)
@@ -219,3 +219,38 @@ def test_pool_first_contact_follows_the_events_deadline_or_the_setting(rt, feed,
     got = {i["customer_id"]: i for i in inbox(rt, kind="pool_claimed")}
     assert abs(got["C1"]["due_at"] - now - timedelta(hours=12)) < timedelta(seconds=1) and "12小时" in got["C1"]["body"]
     assert abs(got["C2"]["due_at"] - now - timedelta(hours=24)) < timedelta(seconds=1) and "24小时" in got["C2"]["body"]
+
+
+def test_a_lunar_birthday_comes_on_this_years_lunar_date(rt, feed, travel, client, token_for):
+    from zoneinfo import ZoneInfo
+    from lunardate import LunarDate
+    org(feed)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    target = next(today + timedelta(days=d) for d in range(10, 90) if not _lunar(today + timedelta(days=d)).is_leap_month)
+    lunar = _lunar(target)
+    born = next(LunarDate(year, lunar.month, lunar.day).to_solar_date() for year in range(1980, 2010)
+                if _valid_lunar(year, lunar.month, lunar.day)
+                and LunarDate(year, lunar.month, lunar.day).to_solar_date().replace(year=target.year) != target)
+    days = (target - today).days  # born on the same lunar month and day, a different solar one
+    assert client.put("/v1/settings/reminders", headers=token_for("u-admin", "admin"),
+                      json={"birthday_calendar": "lunar"}).status_code == 200
+    feed.customer("C1", level="C", birthdays=[{"contact_id": "P1", "name": "Wang Fang", "birthday": born.isoformat()}])
+    travel(days=days - 1)
+    assert inbox(rt, kind="birthday") == []
+    travel(days=days + 1)
+    [item] = inbox(rt, kind="birthday")
+    assert item["facts"]["date"] == target.isoformat() and item["title"] == "Wang Fang的生日"
+
+
+def _lunar(day):
+    from lunardate import LunarDate
+    return LunarDate.from_solar_date(day.year, day.month, day.day)
+
+
+def _valid_lunar(year, month, day):
+    from lunardate import LunarDate
+    try:
+        LunarDate(year, month, day).to_solar_date()
+        return True
+    except ValueError:
+        return False

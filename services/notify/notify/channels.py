@@ -1,8 +1,8 @@
 """Outbound channels: SMTP email, DingTalk / WeCom / Feishu group robots, Standard Webhooks.
 
-Each send is one network call with a short timeout. The occurrence key travels with the message
-(`webhook-id`, the email's Message-ID, the robots' text) so a receiver can drop a repeat: after a
-worker dies mid-send the outcome is unknown, and email and webhooks are sent again with the same id.
+Each send is one network call with a short timeout. The occurrence key travels with email and
+webhooks (the Message-ID, `webhook-id`) so a receiver can drop a repeat: after a worker dies
+mid-send the outcome is unknown, and those two are sent again with the same id (robots are parked).
 """
 from __future__ import annotations
 

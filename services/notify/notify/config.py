@@ -24,6 +24,7 @@ REMINDER_DEFAULTS = {
     "pool_first_contact_hours": 48,
     "renewal_days_before": [90, 60, 30],
     "birthday_days_before": 0,
+    "birthday_calendar": "solar",                    # or "lunar" (农历生日); a contact's own `calendar` wins
     "anniversary_days_before": 0,
     "send_at_local": "09:00",                        # date-based reminders fall due at this time (Asia/Shanghai)
     "high_value_grades": ["large"],

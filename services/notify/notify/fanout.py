@@ -107,9 +107,6 @@ def _follow_ons(r: dict, s: dict) -> list[dict]:
                  "due_at": r["due_at"], "fire_at": r["fire_at"] + timedelta(days=s["escalation_second_step_days"]),
                  "data": {**data, "step": 2}}]
     if kind in ("birthday", "anniversary"):
-        year = int(r["_id"].rsplit(":", 1)[1]) + 1
-        shift = lambda t: t.replace(year=t.year + 1) if not (t.month == 2 and t.day == 29) else t + timedelta(days=365)
-        return [{**r, "_id": f"{r['_id'].rsplit(':', 1)[0]}:{year}", "status": None, "run": None,
-                 "due_at": shift(r["due_at"]), "fire_at": shift(r["fire_at"]),
-                 "data": {**data, "years": (data.get("years") or 0) + 1}}]
+        from . import plan  # a cycle: plans schedule through reminders, which fire through here
+        return plan.after(r, s)
     return []

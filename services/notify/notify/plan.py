@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
 
+from lunardate import LunarDate
 from pymongo import UpdateOne
 
 from . import config, reminders
@@ -24,17 +25,38 @@ def at_local(day: date, hhmm: str) -> datetime:
     return datetime.combine(day, time(hour, minute), COMPANY_TZ).astimezone(ZoneInfo("UTC"))
 
 
-def next_yearly(iso_date: str, today: date, days_before: int) -> date | None:
-    """The next date (this year or later) of a yearly occasion, `days_before` early; 29 Feb -> 28 Feb."""
+def occurrences(iso_date: str, today: date, calendar: str = "solar") -> list[tuple[str, date]]:
+    """(key label, date) of a yearly occasion from `today` on, the next few. Solar: the same month
+    and day (29 Feb -> 28 Feb), labelled by year. Lunar: the same lunar month and day (a leap-month
+    date keeps its month; day 30 in a 29-day month -> 29), labelled `L<lunar year>`."""
     try:
         born = date.fromisoformat(iso_date)
     except (TypeError, ValueError):
-        return None
-    for year in range(today.year, today.year + 2):
-        day = born.replace(year=year) if (born.month, born.day) != (2, 29) else date(year, 2, 28)
-        if day - timedelta(days=days_before) >= today:
-            return day
-    return None
+        return []
+    found = []
+    if calendar == "lunar":
+        lunar = LunarDate.from_solar_date(born.year, born.month, born.day)
+        for year in range(today.year - 1, today.year + 3):
+            try:
+                day = LunarDate(year, lunar.month, lunar.day).to_solar_date()
+            except ValueError:
+                day = LunarDate(year, lunar.month, lunar.day - 1).to_solar_date()
+            found.append((f"L{year}", day))
+    else:
+        for year in range(today.year, today.year + 3):
+            day = born.replace(year=year) if (born.month, born.day) != (2, 29) else date(year, 2, 28)
+            found.append((str(year), day))
+    return [(label, day) for label, day in found if day >= today]
+
+
+def next_yearly(iso_date: str, today: date, days_before: int, calendar: str = "solar") -> date | None:
+    """The next date of a yearly occasion whose reminder (`days_before` early) is still to come."""
+    return next((day for _, day in _upcoming(iso_date, today, days_before, calendar)), None)
+
+
+def _upcoming(iso_date, today, days_before, calendar):
+    return [(label, day) for label, day in occurrences(iso_date, today, calendar)
+            if day - timedelta(days=days_before) >= today]
 
 
 def replan(rt, session, customer: dict) -> None:
@@ -155,25 +177,39 @@ def _wanted(s: dict, now: datetime, c: dict, contracts: list[dict]) -> list[dict
                                      "end_date": contract["end_date"], "days_before": before,
                                      "amount": contract.get("amount")}})
     for person in c.get("birthdays") or []:
+        calendar = person.get("calendar") or s["birthday_calendar"]  # the contact's own choice, if sent
         out += _yearly(base, "birthday", person["contact_id"] or person.get("name", ""), person["birthday"],
-                       today, s["birthday_days_before"], s["send_at_local"], {"contact_name": person.get("name")})
+                       today, s["birthday_days_before"], s["send_at_local"], {"contact_name": person.get("name")},
+                       calendar)
     if c.get("founded_on"):
         out += _yearly(base, "anniversary", c["_id"], c["founded_on"], today, s["anniversary_days_before"],
                        s["send_at_local"], {"founded_on": c["founded_on"]})
     return out
 
 
-def _yearly(base, kind, who, iso_date, today, days_before, hhmm, data) -> list[dict]:
-    """The next occurrence and the one a year later: on the day the first fires the second stays planned."""
-    day = next_yearly(iso_date, today, days_before)
-    if day is None:
-        return []
+def _yearly(base, kind, who, iso_date, today, days_before, hhmm, data, calendar="solar") -> list[dict]:
+    """The next occurrence and the one after: on the day the first fires the second stays planned."""
     out = []
-    for later in (day, next_yearly(iso_date, day + timedelta(days=1), 0)):
-        out.append({**base, "_id": f"{kind}:{who}:{later.year}", "kind": kind, "due_at": at_local(later, hhmm),
-                    "fire_at": at_local(later - timedelta(days=days_before), hhmm),
-                    "data": {**data, "date": later.isoformat(), "years": later.year - int(iso_date[:4])}})
+    for label, day in _upcoming(iso_date, today, days_before, calendar)[:2]:
+        out.append({**base, "_id": f"{kind}:{who}:{label}", "kind": kind, "due_at": at_local(day, hhmm),
+                    "fire_at": at_local(day - timedelta(days=days_before), hhmm),
+                    "data": {**data, "date": day.isoformat(), "years": day.year - int(iso_date[:4]),
+                             "born": iso_date, "calendar": calendar}})
     return out
+
+
+def after(reminder: dict, s: dict) -> list[dict]:
+    """The occurrence after a birthday or anniversary that just fired (for a customer with no
+    events in between, whose plan is not recomputed)."""
+    data, kind = reminder.get("data") or {}, reminder["kind"]
+    if not data.get("born"):
+        return []
+    who = reminder["_id"].split(":", 1)[1].rsplit(":", 1)[0]
+    base = {k: reminder.get(k) for k in ("customer_id", "user_id", "to", "customer")}
+    extra = {k: v for k, v in data.items() if k in ("contact_name", "founded_on")}
+    occasion = date.fromisoformat(data["date"])
+    return _yearly(base, kind, who, data["born"], occasion + timedelta(days=1), s[f"{kind}_days_before"],
+                   s["send_at_local"], extra, data.get("calendar", "solar"))[:1]
 
 
 def _aware(value: datetime) -> datetime:

@@ -29,6 +29,7 @@ class ReminderSettings(ma.Schema):
     pool_first_contact_hours = ma.fields.Integer(validate=ma.validate.Range(min=1, max=24 * 30))
     renewal_days_before = ma.fields.List(Days, validate=ma.validate.Length(min=0, max=10))
     birthday_days_before = Days
+    birthday_calendar = ma.fields.String(validate=ma.validate.OneOf(["solar", "lunar"]))
     anniversary_days_before = Days
     send_at_local = ma.fields.String(validate=HHMM)
     high_value_grades = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(["large", "normal", "small"])))
