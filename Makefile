@@ -1,5 +1,5 @@
 # make run: install, then start both local servers and all five services (Ctrl-C stops all).
-# make test: install, then run every test.
+# make test: install, then run every test. make fuzz: a longer schemathesis run over every service.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -20,7 +20,7 @@ RUN_ENV := MONGO_URI="$${MONGO_URI:-mongodb://127.0.0.1:$(CRM_MONGO_PORT)/?direc
 	KAFKA_BOOTSTRAP_SERVERS="$${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(CRM_KAFKA_PORT)}" \
 	PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: install run test bench chaos clean
+.PHONY: install run test fuzz bench chaos clean
 
 install: $(STAMP)
 
@@ -37,6 +37,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# A longer schemathesis run than make test's (CRM_FUZZ_EXAMPLES requests per operation and mode).
+fuzz: $(STAMP)
+	CRM_FUZZ_EXAMPLES=$${CRM_FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest -q -s tests/security/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.lead_intake
