@@ -35,11 +35,21 @@ class History:
             "department_path": DEPT[user_id], "supervisor_id": None, "active": True, "team_ids": [],
             "holding_limit": 200}, 1)
 
+    @staticmethod
+    def first_snapshot(cid):
+        return {"customer_id": cid, "name": f"Customer {cid}", "owner_id": None, "department_path": [],
+                "collaborator_ids": [], "level": "B", "stage": "lead_acquired", "lifecycle": "potential", "tags": [],
+                "city": "Hangzhou", "industry": None, "contacts": [], "version": 0}
+
+    def resume(self, events, *cids):
+        """Continue customers' snapshots (not their last event's own fields) after `events`."""
+        for cid in cids:
+            last = next(e["data"] for e in reversed(events) if e["type"].startswith("crm.customer.")
+                        and e["subject"] == cid)
+            self.customers[cid] = {k: last.get(k, v) for k, v in self.first_snapshot(cid).items()}
+
     def customer(self, cid, event, day=None, /, **data):
-        snap = self.customers.setdefault(cid, {
-            "customer_id": cid, "name": f"Customer {cid}", "owner_id": None, "department_path": [],
-            "collaborator_ids": [], "level": "B", "stage": "lead_acquired", "lifecycle": "potential", "tags": [],
-            "city": "Hangzhou", "industry": None, "contacts": [], "version": 0})
+        snap = self.customers.setdefault(cid, self.first_snapshot(cid))
         snap.update({k: data.pop(k) for k in list(data) if k in snap})
         snap["version"] += 1
         if event == "stage_changed":
@@ -146,6 +156,18 @@ def build(rt) -> list[dict]:
     h.customer("C6", "created", "06-05", collaborator_ids=["rep-a"], **b)
     h.customer("C6", "payment_received", "06-28", payment_id="P6", contract_id=None, amount="1000.00",
                received_on="2026-06-28", paid_total="1000.00", outstanding="-1000.00")
+    # Notifications: reminders that reached someone say a contact was due until a follow-up answers it
+    notice = lambda status, delivery, kind, channel, user, cid, day, version: h.emit(  # noqa: E731
+        f"crm.notification.{status}", f"{kind}:{cid}:{user}:{channel}", {
+            "delivery_id": delivery, "key": f"{kind}:{cid}:{user}:{channel}", "channel": channel, "kind": kind,
+            "user_id": user, "customer_id": cid, "lead_id": None, "robot_id": None, "attempts": 1,
+            **({"sent_at": at(day)} if status == "sent" else {"failed_at": at(day), "error": "HTTP 500"})}, version)
+    notice("sent", "D1", "cadence", "email", "rep-b", "C6", "06-27", 1)        # C6 never followed up: overdue
+    notice("sent", "D2", "next_contact", "email", "rep-a", "C2", "06-20", 1)   # C2 followed up since (06-29)
+    notice("failed", "D3", "overdue", "robot", "m-east", "C1", "06-22", 1)     # failed: no reminder reached
+    notice("failed", "D4", "cadence", "webhook", "rep-a", "C1", "06-24", 1)    # ... retried by an admin:
+    notice("sent", "D4", "cadence", "webhook", "rep-a", "C1", "06-25", 2)      # sent; C1 was due 06-20 already
+    notice("sent", "D5", "cadence", "email", "rep-a", "C5", "06-13", 1)        # C5 is deleted
     return h.events
 
 

@@ -52,7 +52,9 @@ def test_per_rep(history, get):
     assert (a["username"], a["new_customers"], a["won"], a["won_amount"], a["followups"], a["overdue_reminders"],
             a["held"]) == ("REP-A", 1, 0, "0.00", 1, 1, 2)  # C4 new in the period; C1 due 06-20, not followed up
     assert (b["new_customers"], b["won"], b["won_amount"], b["followups"], b["overdue_reminders"],
-            b["held"]) == (2, 1, "50000.10", 1, 0, 3)
+            b["held"]) == (2, 1, "50000.10", 1, 1, 3)  # C6 reminded 06-27, never followed up
+    deliveries = {u: (i["reminders_sent"], i["reminders_failed"]) for u, i in items.items()}
+    assert deliveries == {"rep-a": (3, 0), "rep-b": (1, 0), "m-east": (0, 1)}  # D4 failed, then sent
     assert a["followups_per_week"] == 0.25  # 1 in 4 weeks
     assert b["avg_days"] == {"lead_acquired": 1.0, "initial_contact": 3.0, "proposal": 10.0}
 

@@ -60,3 +60,5 @@ def test_a_rebuild_from_the_event_log_gives_the_same_answers_and_reports_answer_
     assert status["result"]["events_applied"] >= len(events)
     assert everything(get) == before
     assert "v2_customers" in rt.db.list_collection_names()
+    left = [r["_id"] for r in rt.db.applied_versions.find() if r["_id"].startswith("reporting-rebuild-")]
+    assert left == [] and rt.db.applied_versions.count_documents({}) > 0  # the live group's rows stay

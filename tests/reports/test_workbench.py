@@ -1,11 +1,14 @@
 """The rep's workbench: due today, overdue, high intent but stalled, pinned (issue 11, must-show 8)."""
-from .history import EAST, WEST, History, at, build
+from reporting import store, workbench
+from reporting.basics import TIMEZONE
+
+from .history import EAST, NOW, WEST, History, at, build
 
 
 def test_a_reps_workbench(rt, feed, at_now, get, client, token_for):
     events = build(rt)
     h = History(rt)  # later events, continuing two customers' snapshots
-    h.customers = {cid: dict(next(e["data"] for e in reversed(events) if e["subject"] == cid)) for cid in ("C2", "C6")}
+    h.resume(events, "C2", "C6")
     h.customer("C2", "followed_up", "06-30", followup_id="F3", channel="phone", summary="s", goal_met=True,
                next_contact_at="2026-06-30T08:00:00+00:00", followed_up_at="2026-06-30T01:00:00+00:00")
     h.customer("C6", "updated", "06-29", changed_fields=["milestones"], milestones={"pinned": True},
@@ -22,7 +25,16 @@ def test_a_reps_workbench(rt, feed, at_now, get, client, token_for):
     theirs = get("/v1/workbench", "m-west", "manager", WEST, owner_id="rep-b")
     assert [e["customer_id"] for e in theirs["today"]] == ["C2"]          # 16:00 in Shanghai today
     assert [e["customer_id"] for e in theirs["pinned"]] == ["C6"]
+    assert [e["customer_id"] for e in theirs["overdue"]] == ["C6"]       # reminded 06-27, never followed up
     assert theirs["today"][0]["days_since_followup"] == 0
     outside = client.get("/v1/workbench?owner_id=rep-b", headers=token_for("m-east", "manager", EAST))
     assert outside.status_code == 403
     assert client.get("/v1/workbench?owner_id=rep-b", headers=token_for("rep-a", "rep")).status_code == 403
+
+    # a first screen shows the most urgent few: `more` says a list was cut
+    models = store.live(rt.db)
+    assert workbench.lists(models, "rep-b", NOW, TIMEZONE, limit=1)["more"] == dict.fromkeys(
+        ("overdue", "today", "stalled_high_intent", "pinned"), False)
+    cut = workbench.lists(models, "rep-b", NOW, TIMEZONE, limit=0)
+    assert cut["more"] == {"overdue": True, "today": True, "stalled_high_intent": False, "pinned": True}
+    assert cut["overdue"] == cut["today"] == cut["pinned"] == []

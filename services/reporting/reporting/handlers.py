@@ -14,9 +14,12 @@ LEAD_FIELDS = ("channel", "campaign", "received_at")
 
 
 def customer_event(models, session, event: dict) -> None:
-    data = event["data"]
-    before = models.customers.find_one({"_id": data["customer_id"]}, session=session)
-    doc = customer_model.apply(_copy(before) or customer_model.new(data["customer_id"]), event)
+    _change_customer(models, session, event["data"]["customer_id"], lambda doc: customer_model.apply(doc, event))
+
+
+def _change_customer(models, session, customer_id: str, change) -> None:
+    before = models.customers.find_one({"_id": customer_id}, session=session)
+    doc = change(_copy(before) or customer_model.new(customer_id))
     if doc.get("source_lead_id") and not doc["lead"]:
         lead = models.others.find_one({"_id": "lead:" + doc["source_lead_id"]}, session=session) or {}
         doc["lead"] = {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k)}
@@ -31,7 +34,8 @@ def _derive(doc: dict) -> None:
     """Fields the workbench reads directly, kept on the record."""
     last, stays = customer_model.last_followup(doc), customer_model.stays(doc)
     qual = customer_model.qualification(doc)
-    doc.update(last_followup_at=parse(last and last["at"]), next_contact_at=parse(last and last.get("next")),
+    doc["reminders"] = customer_model.outstanding_reminders(doc)
+    doc.update(last_followup_at=parse(last and last["at"]), next_contact_at=parse(customer_model.due_at(doc)),
                stage_since=parse(stays[-1]["entered"] if stays else doc.get("created_at")),
                qualitative=qual.get("qualitative"), grade=qual.get("grade"),
                pinned=bool((doc.get("milestones") or {}).get("pinned")),
@@ -94,6 +98,26 @@ def pool_event(models, session, event: dict) -> None:
     _save_other(models, session, doc, rep, contrib.of_move)
 
 
+# Reminders that ask the owner to contact the customer: sent, they say a contact was due.
+CONTACT_REMINDERS = ("cadence", "next_contact", "stage_followup", "overdue")
+
+
+def notification_event(models, session, event: dict) -> None:
+    """crm.notification.sent / failed: a delivery fact for its recipient and, for a reminder to contact
+    a customer that reached someone, a contact now due on that customer (until a follow-up answers it)."""
+    data, status = event["data"], event["type"].rsplit(".", 1)[1]
+    at, version = data.get("sent_at") or data["failed_at"], int(event.get("version") or 0)
+    before = models.others.find_one({"_id": "delivery:" + data["delivery_id"]}, session=session)
+    if before is None or before["v"] <= version:  # a retried delivery: its latest outcome stands
+        doc = {"_id": "delivery:" + data["delivery_id"], "status": status, "via": data["channel"],
+               "reminder": data["kind"], "customer_id": data.get("customer_id"), "at": at, "v": version,
+               "channel": None, "campaign": None}
+        _save_other(models, session, doc, data["user_id"], contrib.of_delivery, before)
+    if status == "sent" and data.get("customer_id") and data["kind"] in CONTACT_REMINDERS:
+        _change_customer(models, session, data["customer_id"],
+                         lambda doc: customer_model.remind(doc, data["delivery_id"], at))
+
+
 def user_event(models, session, event: dict) -> None:
     data = event["data"]
     before = models.users.find_one({"_id": data["user_id"]}, session=session)
@@ -115,7 +139,8 @@ def department_event(models, session, event: dict) -> None:
         "active": data.get("active", True)}, upsert=True, session=session)
 
 
-OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contrib.of_move}
+OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contrib.of_move,
+               "delivery": contrib.of_delivery}
 
 
 def _save_other(models, session, doc, owner_id, rule, before=None) -> None:
@@ -139,7 +164,7 @@ def _copy(doc):
 
 
 TABLE = {"crm.customer.": customer_event, "crm.lead.": lead_event, "crm.pool.": pool_event,
-         "crm.user.": user_event, "crm.department.": department_event}
+         "crm.user.": user_event, "crm.department.": department_event, "crm.notification.": notification_event}
 
 
 def for_models(models_of) -> dict:

@@ -17,7 +17,7 @@ from crm_common.errors import Problem
 from .basics import today
 from .model.contributions import loaded
 
-OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool")
+OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool", "delivery")
 FILTERS = ("department_id", "owner_id", "channel", "campaign")
 
 

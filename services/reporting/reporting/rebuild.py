@@ -52,6 +52,7 @@ def run(rt, *, timeout_seconds: float | None = None, on_progress=lambda applied:
         applied += _catch_up(loop, started, timeout_seconds, on_progress)
     finally:
         loop.close()
+    _forget_rebuild_groups(db)
     # The old version stays until the next rebuild: a report that read the pointer just before
     # the swap may still be reading it.
     return {"prefix": target.prefix, "previous": previous, "group": group, "events_applied": applied,
@@ -83,6 +84,13 @@ def _drop_unused(db, keep: str) -> None:
         match = re.match(r"(v\d+_)", name)
         if match and match.group(1) != keep:
             db[name].drop()
+
+
+def _forget_rebuild_groups(db) -> None:
+    """The version guard's rows of rebuild groups (this one, or one that died): a group is used once,
+    so after the swap they only take space. Anchored prefixes: the _id index serves them."""
+    db.applied_versions.delete_many({"_id": {"$regex": "^reporting-rebuild-"}})
+    db.processed_events.delete_many({"_id": {"$regex": "^reporting-rebuild-"}})
 
 
 def request(rt, by: str) -> dict:

@@ -48,7 +48,8 @@ def reps(models, view: View) -> dict:
     def per_owner(kind, flow=True, by=("owner_id",)):
         return [r for r in rows(models, view, kind, by=by, flow=flow) if r.get("owner_id")]
     items: dict = defaultdict(lambda: {"new_customers": 0, "won": 0, "won_amount": 0, "followups": 0,
-                                       "overdue_reminders": 0, "held": 0, "avg_days": {}})
+                                       "overdue_reminders": 0, "held": 0, "avg_days": {},
+                                       "reminders_sent": 0, "reminders_failed": 0})
     for row in per_owner("new"):
         items[row["owner_id"]]["new_customers"] += row["n"]
     for row in per_owner("won"):
@@ -61,6 +62,8 @@ def reps(models, view: View) -> dict:
     for row in per_owner("due", flow=False, by=("owner_id", "day")):
         if row["day"] < view.today.isoformat():
             items[row["owner_id"]]["overdue_reminders"] += row["n"]
+    for row in per_owner("delivery", by=("owner_id", "k")):  # notifications to the rep, by outcome
+        items[row["owner_id"]]["reminders_" + row["k"][0]] += row["n"]
     for row in per_owner("stay", by=("owner_id", "k")):
         items[row["owner_id"]]["avg_days"][row["k"][0]] = avg_days(row["secs"], row["n"])
     weeks = Decimal(view.period_days or 28) / 7

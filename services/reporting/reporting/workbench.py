@@ -28,33 +28,40 @@ NEXT_STEPS = {  # stage -> (code, suggestion)
 }
 
 
-def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_DAYS) -> dict:
+LIMIT = int(os.environ.get("REPORTING_WORKBENCH_LIMIT", "50"))
+
+
+def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_DAYS, limit: int = LIMIT) -> dict:
+    """Each list holds the `limit` most urgent entries (`more` says a list has others): a first screen
+    costs the same however many customers a rep holds or how far behind they are."""
     today = now.astimezone(tz).date()
-    out = {"today": [], "overdue": [], "stalled_high_intent": [], "pinned": []}
-    end_of_today = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
-    # Three indexed queries, one per branch (an $or is not served by indexes on every server):
-    # a rep's list is as long as what needs doing, not as what they hold.
-    branches = [{"next_contact_at": {"$lt": end_of_today}},
-                {"high_intent": True, "stage_since": {"$lte": now - timedelta(days=stalled_days)}},
-                {"pinned": True}]
-    found = {doc["_id"]: doc for branch in branches for doc in models.customers.find(
-        {"owner_id": owner_id, **branch, "deleted": False}, {"contrib": 0, "moves": 0, "followups": 0})}
-    for doc in found.values():
-        due = parse(doc.get("next_contact_at"))
-        entry = _entry(doc, today, tz, due)
-        if due and due.astimezone(tz).date() == today:
-            out["today"].append(entry)
-        elif due and due.astimezone(tz).date() < today:
-            out["overdue"].append({**entry, "next_step": "contact_now",
-                                   "suggested_next_step": f"Overdue since {due.astimezone(tz).date()}: contact now"})
-        since = parse(doc.get("stage_since"))
-        if doc.get("high_intent") and since and now - since >= timedelta(days=stalled_days):
-            out["stalled_high_intent"].append({**entry, "days_in_stage": (now - since).days})
-        if doc.get("pinned"):
-            out["pinned"].append(entry)
-    for name, entries in out.items():
-        entries.sort(key=lambda e: (e["next_contact_at"] or "", e["customer_id"]))
-    return out
+    start_of_today = datetime.combine(today, datetime.min.time(), tz)
+    end_of_today = start_of_today + timedelta(days=1)
+    # One indexed query per list (an $or is not served by indexes on every server), in urgency order.
+    queries = {"overdue": ({"next_contact_at": {"$lt": start_of_today}}, "next_contact_at"),
+               "today": ({"next_contact_at": {"$gte": start_of_today, "$lt": end_of_today}}, "next_contact_at"),
+               "stalled_high_intent": ({"high_intent": True,
+                                        "stage_since": {"$lte": now - timedelta(days=stalled_days)}}, "stage_since"),
+               "pinned": ({"pinned": True}, "next_contact_at")}
+    out, more = {}, {}
+    for name, (query, order) in queries.items():
+        found = list(models.customers.find({"owner_id": owner_id, **query, "deleted": False},
+                                           {"contrib": 0, "moves": 0, "followups": 0}).sort(order, 1).limit(limit + 1))
+        more[name] = len(found) > limit
+        out[name] = sorted((_listed(name, doc, now, today, tz) for doc in found[:limit]),
+                           key=lambda e: (e["next_contact_at"] or "", e["customer_id"]))
+    return {**out, "more": more}
+
+
+def _listed(name: str, doc: dict, now: datetime, today, tz) -> dict:
+    due = parse(doc.get("next_contact_at"))
+    entry = _entry(doc, today, tz, due)
+    if name == "overdue":
+        return {**entry, "next_step": "contact_now",
+                "suggested_next_step": f"Overdue since {due.astimezone(tz).date()}: contact now"}
+    if name == "stalled_high_intent":
+        return {**entry, "days_in_stage": (now - parse(doc["stage_since"])).days}
+    return entry
 
 
 def _entry(doc: dict, today, tz, due) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..basics import CLOSED, advanced, day, days_between, parse
+from ..basics import CLOSED, advanced, day, days_between
 from . import customer as model
 
 
@@ -33,9 +33,9 @@ def of_customer(doc: dict) -> dict:
             add("cold", on=day(last["at"]))  # the going-cold heatmap buckets these days at query time
         else:
             add("never")
-        due = last and last.get("next")
-        if due and parse(due) > parse(last["at"]):
-            add("due", on=day(due))
+        due = model.due_at(doc)
+        if due:
+            add("due", on=day(due))  # reminders now overdue: these days before today
     qual = model.qualification(doc)
     if qual.get("sign_date") and stage not in CLOSED and not doc.get("won_at"):
         add("forecast", qual["sign_date"][:7], stage, amount=qual.get("amount") or 0)
@@ -78,6 +78,11 @@ def of_lead(doc: dict) -> dict:
 def of_move(doc: dict) -> dict:
     """A pool movement: reclaimed, claimed, returned, assigned (per pool and rep)."""
     return {("pool", doc["kind"], doc.get("pool_id"), day(doc["at"])): [1, 0, 0]}
+
+
+def of_delivery(doc: dict) -> dict:
+    """A notification to a user: sent or failed, by channel and reminder kind, on its day."""
+    return {("delivery", doc["status"], doc["via"], doc["reminder"], day(doc["at"])): [1, 0, 0]}
 
 
 def dims(doc: dict) -> dict:

@@ -17,7 +17,7 @@ SNAPSHOT = ("name", "owner_id", "department_path", "collaborator_ids", "level", 
 def new(customer_id: str) -> dict:
     return {"_id": customer_id, "snap_v": 0, "owner_id": None, "department_path": [], "collaborator_ids": [],
             "stage": None, "deleted": False, "moves": {}, "followups": {}, "contracts": {}, "payments": {},
-            "quals": {}, "lead": {}}
+            "quals": {}, "lead": {}, "reminders": {}}
 
 
 def apply(doc: dict, event: dict) -> dict:
@@ -80,6 +80,28 @@ def _deleted(doc, data, version):
 CHANGES = {"created": _created, "stage_changed": _stage_changed, "followed_up": _followed_up,
            "qualified": _qualified, "contract_signed": _contract_signed, "payment_received": _payment_received,
            "won": _won, "lost": _lost, "deleted": _deleted}
+
+
+def remind(doc: dict, delivery_id: str, at: str) -> dict:
+    """A reminder to contact the customer reached its owner (crm.notification.sent) at `at`: it was due."""
+    if not doc["deleted"]:
+        doc.setdefault("reminders", {})[delivery_id] = at
+    return doc
+
+
+def outstanding_reminders(doc: dict) -> dict:
+    """The reminders no follow-up has answered yet (older ones never count again: follow-ups only add)."""
+    last = last_followup(doc)
+    return {k: at for k, at in (doc.get("reminders") or {}).items() if not last or parse(at) > parse(last["at"])}
+
+
+def due_at(doc: dict) -> str | None:
+    """When the customer was first due a contact that has not happened: the next contact the last
+    follow-up set, or a reminder notify sent after the last follow-up (cadence, stage follow-up, ...)."""
+    last, due = last_followup(doc), list(outstanding_reminders(doc).values())
+    if last and last.get("next") and parse(last["next"]) > parse(last["at"]):
+        due.append(last["next"])
+    return min(due, key=parse, default=None)
 
 
 def qualification(doc: dict) -> dict:
