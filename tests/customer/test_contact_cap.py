@@ -9,7 +9,7 @@ def contact(i):
 
 
 def refused_on_contacts(response):
-    assert response.status_code == 422, response.json
+    assert response.status_code == 400, response.json
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert [e["field"] for e in response.json["errors"]] == ["contacts"]
 

@@ -43,9 +43,10 @@ def normalised(contact: dict) -> dict:
 
 
 def check_count(contacts: list) -> None:
-    """A 422 naming `contacts` when a customer would hold more than MAX_PER_CUSTOMER of them."""
+    """A 400 naming `contacts` when a customer would hold more than MAX_PER_CUSTOMER of them (issue 12: a limit
+    is bad input, answered like every other)."""
     if len(contacts) > MAX_PER_CUSTOMER:
-        raise Problem(422, f"a customer has at most {MAX_PER_CUSTOMER} contacts",
+        raise Problem(400, f"a customer has at most {MAX_PER_CUSTOMER} contacts",
                       errors=[{"field": "contacts", "message": f"at most {MAX_PER_CUSTOMER} per customer"}])
 
 

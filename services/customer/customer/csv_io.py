@@ -16,6 +16,7 @@ from . import contacts, customers, ownership
 from .schemas import CustomerIn
 
 MAX_IMPORT_ROWS = 5000
+BULK_PER_USER_PER_MINUTE = 10  # imports, and exports, each
 CONTACT_COLUMNS = {"contact_name": "name", "contact_title": "title", "phone": "phones", "email": "emails",
                    "wechat_id": "wechat_ids"}
 LIST_SEPARATOR = ";"

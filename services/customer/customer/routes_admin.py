@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 
-from crm_common import csvio
+from crm_common import csvio, ratelimit
 from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.errors import Problem
@@ -19,7 +19,7 @@ blp = Blueprint("bulk", __name__, url_prefix="/v1", description="CSV import and 
 
 
 class ImportQuery(ma.Schema):
-    owner_id = ma.fields.String(load_default=None)
+    owner_id = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=64))
 
 
 class ImportReport(ma.Schema):
@@ -47,6 +47,7 @@ def import_customers(args):
     note, contact_name, contact_title, phone, email, wechat_id (several separated by ;).
     """
     rt = runtime()
+    ratelimit.check(rt, f"customers:import:{g.principal.user_id}", csv_io.BULK_PER_USER_PER_MINUTE)
     owner = csv_io.import_owner(rt, g.principal, args["owner_id"])
     rows = csvio.read_rows(csvio.uploaded_text(), max_rows=csv_io.MAX_IMPORT_ROWS)
     return csv_io.import_rows(rt, rows, owner=owner, by=g.principal.user_id, visible=scope.mine())
@@ -58,6 +59,8 @@ def import_customers(args):
 @blp.doc(**answers(200, None, "text/csv"))
 def export_customers(args):
     """The customers in the caller's scope and view, as CSV (same filters as the list)."""
+    # the whole customer list in a few calls: limited per user, like any bulk read (issue 12)
+    ratelimit.check(runtime(), f"customers:export:{g.principal.user_id}", csv_io.BULK_PER_USER_PER_MINUTE)
     cursor = runtime().db.customers.find(customer_filter(args)).sort("_id", 1)
     return csvio.download((csv_io.export_row(c) for c in cursor), csv_io.EXPORT_COLUMNS, "customers.csv")
 

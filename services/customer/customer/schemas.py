@@ -113,7 +113,7 @@ class CustomerFields(RejectsServerOwned):
 
 class CustomerIn(CustomerFields):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    # How many is checked after parsing (contacts.check_count): the cap is a 422, not bad input.
+    # How many is checked after parsing (contacts.check_count), the same 400 as when adding one to a customer.
     contacts = ma.fields.List(ma.fields.Nested(NewContactIn), load_default=list)
     pipeline_id = ma.fields.String()
 

@@ -5,7 +5,9 @@ from crm_common.auth import ROLES
 from crm_common.paging import PageArgs, page_schema
 
 NAME = ma.validate.Length(min=1, max=100)
-OPTIONAL_ID = dict(allow_none=True, load_default=None)
+ID = ma.validate.Length(min=1, max=64)  # ids are 24 hex characters; room for imported ones
+OPTIONAL_ID = dict(allow_none=True, load_default=None, validate=ID)
+MAX_TEAM_MEMBERS = 200
 
 
 class TokenIn(ma.Schema):
@@ -49,8 +51,8 @@ class UserIn(ma.Schema):
 class UserPatch(ma.Schema):
     password = ma.fields.String(load_only=True, validate=ma.validate.Length(min=8, max=200))
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
-    department_id = ma.fields.String(allow_none=True)
-    supervisor_id = ma.fields.String(allow_none=True)
+    department_id = ma.fields.String(allow_none=True, validate=ID)
+    supervisor_id = ma.fields.String(allow_none=True, validate=ID)
     holding_limit = ma.fields.Integer(validate=ma.validate.Range(min=0, max=100000))
 
 
@@ -67,26 +69,27 @@ class UserOut(ma.Schema):
 
 
 class UserQuery(PageArgs):
-    department_id = ma.fields.String()
+    department_id = ma.fields.String(validate=ID)
     role = ma.fields.String(validate=ma.validate.OneOf(ROLES))
     active = ma.fields.Boolean()
 
 
 class MemberSchema(ma.Schema):
-    user_id = ma.fields.String(required=True)
+    user_id = ma.fields.String(required=True, validate=ID)
     weight = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100))
 
 
 class TeamIn(ma.Schema):
     name = ma.fields.String(required=True, validate=NAME)
     department_id = ma.fields.String(**OPTIONAL_ID)
-    members = ma.fields.List(ma.fields.Nested(MemberSchema), load_default=list)
+    members = ma.fields.List(ma.fields.Nested(MemberSchema), load_default=list,
+                             validate=ma.validate.Length(max=MAX_TEAM_MEMBERS))
 
 
 class TeamPatch(ma.Schema):
     name = ma.fields.String(validate=NAME)
-    department_id = ma.fields.String(allow_none=True)
-    members = ma.fields.List(ma.fields.Nested(MemberSchema))
+    department_id = ma.fields.String(allow_none=True, validate=ID)
+    members = ma.fields.List(ma.fields.Nested(MemberSchema), validate=ma.validate.Length(max=MAX_TEAM_MEMBERS))
     active = ma.fields.Boolean()
 
 
