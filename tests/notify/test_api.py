@@ -55,6 +55,9 @@ def test_only_an_admin_changes_settings_and_secrets_never_come_back(client, toke
     assert got["overdue_after_days"] == 1 and got["escalation_second_step_days"] == 3
     put = client.put("/v1/settings/reminders", headers=admin, json={"renewal_days_before": [45, 15]})
     assert put.json["renewal_days_before"] == [45, 15] and put.json["cadence_days"]["B"] == 7
+    client.put("/v1/settings/reminders", headers=admin, json={"cadence_days": {"A": 2}})
+    put = client.put("/v1/settings/reminders", headers=admin, json={"cadence_days": {"C": 20}})
+    assert put.json["cadence_days"] == {"A": 2, "B": 7, "C": 20}  # one level at a time keeps the others
     assert client.put("/v1/settings/reminders", headers=admin, json={"cadence_days": {"A": 0}}).status_code == 400
     assert client.get("/v1/settings/smtp", headers=admin).status_code == 404
     assert client.put("/v1/settings/smtp", headers=rep, json={"host": "h", "port": 25, "from": "a@b.cn"}).status_code == 403

@@ -31,6 +31,8 @@ REMINDER_DEFAULTS = {
     "critical_kinds": [],                            # these ignore quiet hours
     "retry_seconds": [5, 300, 1800, 7200],           # then the delivery is parked
 }
+PLANNING = {"cadence_days", "overdue_after_days", "escalation_second_step_days", "renewal_days_before",
+            "birthday_days_before", "anniversary_days_before", "send_at_local", "birthday_calendar"}
 
 
 def reminder_settings(rt, session=None) -> dict:
@@ -43,8 +45,13 @@ def reminder_settings(rt, session=None) -> dict:
 
 
 def put_reminder_settings(rt, changes: dict) -> dict:
-    # a new generation: the scheduling job re-plans every pending reminder to it (plan.follow_settings)
-    rt.db.settings.update_one({"_id": "reminders"}, {"$set": changes, "$inc": {"generation": 1}}, upsert=True)
+    # a change of what plans depend on is a new generation: the scheduling job re-plans every pending
+    # reminder to it (plan.follow_settings)
+    bump = {"$inc": {"generation": 1}} if set(changes) & PLANNING else {}
+    fields = {k: v for k, v in changes.items() if k != "cadence_days"}
+    # one level's cadence changes alone: the others keep what an earlier PUT gave them
+    fields.update({f"cadence_days.{level}": days for level, days in (changes.get("cadence_days") or {}).items()})
+    rt.db.settings.update_one({"_id": "reminders"}, {"$set": fields, **bump}, upsert=True)
     return reminder_settings(rt)
 
 
