@@ -21,7 +21,7 @@ from crm_common.folding import fold
 from .dedup import Company, Record
 
 MAX_FOUND = 200
-_FIELDS = {"kind": 1, "record_id": 1, "company_key": 1, "brand": 1, "sound": 1, "city": 1, "blocks": 1}
+_FIELDS = {"kind": 1, "record_id": 1, "company_key": 1, "brand": 1, "sound": 1, "city": 1}
 
 
 def city_of(raw: str | None) -> str | None:
@@ -65,18 +65,20 @@ def candidates(db, name: CompanyName, city_raw: str | None) -> tuple[Company, li
 
 
 def candidates_many(db, wanted: list[tuple[CompanyName, str | None]]) -> list[tuple[Company, list[Company]]]:
-    """`candidates` for several submissions (a batch) in one query: each gets the records sharing a key with it."""
-    asked = []
+    """`candidates` for several submissions (a batch), one indexed query each.
+
+    Not one query for all: SecantusDB checks each document found against every value of the
+    `$in`, so one query for 500 submissions took 57 s where 500 queries took 0.7 s (20k stored).
+    (Four threads sending them side by side gained 5%: not worth their keep.)
+    """
+    out = []
     for name, city_raw in wanted:
         city = city_of(city_raw)
-        asked.append((Company(Record("lead", ""), name.key, name.brand, name.sound, city),
-                      set(blocking_keys(name, city))))
-    every = sorted(set().union(*(blocks for _, blocks in asked)))
-    if not every:
-        return [(mine, []) for mine, _ in asked]
-    found = list(db.companies.find({"blocks": {"$in": every}}, _FIELDS).limit(MAX_FOUND * len(asked)))
-    return [(mine, [of_document(c) for c in found if blocks.intersection(c["blocks"])][:MAX_FOUND])
-            for mine, blocks in asked]
+        mine = Company(Record("lead", ""), name.key, name.brand, name.sound, city)
+        keys = blocking_keys(name, city)
+        found = db.companies.find({"blocks": {"$in": keys}}, _FIELDS).limit(MAX_FOUND) if keys else []
+        out.append((mine, [of_document(c) for c in found]))
+    return out
 
 
 def of_document(doc: dict) -> Company:

@@ -18,7 +18,7 @@ def _routes(name: str, schema) -> None:
         return rules.current(runtime().db, name)
 
     def replace(values):
-        return rules.replace(runtime().db, name, values)
+        return rules.replace(runtime(), name, values)
 
     read.__name__, replace.__name__ = f"read_{name}_rules", f"replace_{name}_rules"
     read.__doc__ = f"The {name} rules in force."

@@ -3,8 +3,8 @@
 One submission, or a batch of them, is planned in memory row by row, as if each were submitted
 after the one before (a row is an exact or possible duplicate of a lead an earlier row creates),
 then written in one transaction whose writes go to MongoDB in one command (writes.send). A new
-lead costs five round trips: the channel's rate-limit counter, the rules, the company records
-sharing a blocking key with it, the writes, the commit.
+lead costs four round trips: the channel's rate-limit counter, the company records sharing a
+blocking key with it, the writes, the commit (the rules are read at most every 2 s, rules.py).
 
 Exact duplicates are decided by the unique `identity_keys._id`: a transaction that would take a
 key another record holds fails as a whole, and its rows are planned again against the keys now
@@ -83,7 +83,7 @@ def submit_many(rt, channel: dict, bodies: list[dict]) -> list[tuple[dict, int]]
     read_keys = len(rows) > 1
     while True:
         held = dict(key_matches(rt.db, sorted({k for row in rows for k in row.keys}))) if read_keys else {}
-        now_rules = rules.all_current(rt.db)
+        now_rules = rules.all_recent(rt)
         plan(rt, rows, held, now_rules["dedup"]["fuzzy_threshold"])
         try:
             return rt.transaction(lambda s: _store(rt, s, channel, rows, now_rules))

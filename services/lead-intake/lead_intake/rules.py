@@ -1,5 +1,12 @@
-"""The rules an admin changes at runtime, without a restart: scoring, assignment, de-duplication."""
+"""The rules an admin changes at runtime, without a restart: scoring, assignment, de-duplication.
+
+Intake needs every set on every lead, so each process keeps what it read for CACHE_SECONDS (as it
+keeps channels): a change applies at once in the process that made it, within CACHE_SECONDS in
+the others.
+"""
 from __future__ import annotations
+
+import time
 
 import marshmallow as ma
 
@@ -24,6 +31,7 @@ class DedupRules(ma.Schema):
     fuzzy_threshold = ma.fields.Integer(load_default=DEFAULT_FUZZY_THRESHOLD, validate=ma.validate.Range(50, 100))
 
 
+CACHE_SECONDS = 2.0
 SCHEMAS = {"scoring": ScoringRules, "assignment": AssignmentRules, "dedup": DedupRules}
 
 
@@ -40,6 +48,15 @@ def all_current(db) -> dict:
     return {name: schema().load(stored.get(name, {})) for name, schema in SCHEMAS.items()}
 
 
-def replace(db, name: str, values: dict) -> dict:
-    db.config.replace_one({"_id": name}, values, upsert=True)
-    return current(db, name)
+def all_recent(rt) -> dict:
+    """`all_current`, as this process read it at most CACHE_SECONDS ago. Callers do not modify it."""
+    held = getattr(rt, "rules_cache", None)
+    if held is None or held[0] <= time.monotonic():
+        held = rt.rules_cache = (time.monotonic() + CACHE_SECONDS, all_current(rt.db))
+    return held[1]
+
+
+def replace(rt, name: str, values: dict) -> dict:
+    rt.db.config.replace_one({"_id": name}, values, upsert=True)
+    rt.rules_cache = None  # at once in this process
+    return current(rt.db, name)
