@@ -14,6 +14,14 @@ from .model.contributions import dims as dims_of, loaded, stored
 
 POINTER = "rm_pointer"
 LEVELS = (0, 1, 2)
+# Kinds no report reads for whole departments (they are read by rep or by channel only), kept at
+# fewer levels: each event then updates fewer tally rows (about 9 instead of 13 for a follow-up).
+KIND_LEVELS = {**dict.fromkeys(("lead", "dup", "possible", "converted"), (0,)),
+               **dict.fromkeys(("new", "won", "fu", "cold", "never", "due", "delivery", "pool", "high"), (0, 1))}
+
+
+def levels_of(kind: str) -> tuple:
+    return KIND_LEVELS.get(kind, LEVELS)
 FIRST_PREFIX = "v1_"
 INDEXES = {
     "customers": [IndexModel([("owner_id", ASCENDING)]), IndexModel([("collaborator_ids", ASCENDING)]),
@@ -71,7 +79,7 @@ def save(models: Models, collection: str, before: dict | None, after: dict, cont
     updates: dict = {}
     for dims, key, cell in changes:
         if any(cell):
-            for level in LEVELS:
+            for level in levels_of(key[0]):
                 _bump(updates, level, dims, key, cell)
     if updates:
         models.tallies.bulk_write([UpdateOne({"_id": ident}, update, upsert=True) for ident, update in updates.items()],

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, jsonify, request
@@ -37,11 +38,14 @@ def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_
     today = now.astimezone(tz).date()
     start_of_today = datetime.combine(today, datetime.min.time(), tz)
     end_of_today = start_of_today + timedelta(days=1)
-    # One indexed query per list (an $or is not served by indexes on every server), in urgency order.
-    queries = {"overdue": ({"next_contact_at": {"$lt": start_of_today}}, "next_contact_at"),
+    # One indexed query per list (an $or is not served by indexes on every server), in urgency order;
+    # the long lists only over the first days that hold `limit` + 1 of them (a server that sorts after
+    # reading every match then reads about `limit` records, not all the rep is behind on).
+    overdue_by = _first_days(models, owner_id, "due", limit, start_of_today)
+    stalled_by = _first_days(models, owner_id, "high", limit, now - timedelta(days=stalled_days))
+    queries = {"overdue": ({"next_contact_at": {"$lt": overdue_by}}, "next_contact_at"),
                "today": ({"next_contact_at": {"$gte": start_of_today, "$lt": end_of_today}}, "next_contact_at"),
-               "stalled_high_intent": ({"high_intent": True,
-                                        "stage_since": {"$lte": now - timedelta(days=stalled_days)}}, "stage_since"),
+               "stalled_high_intent": ({"high_intent": True, "stage_since": {"$lte": stalled_by}}, "stage_since"),
                "pinned": ({"pinned": True}, "next_contact_at")}
     out, more = {}, {}
     for name, (query, order) in queries.items():
@@ -51,6 +55,21 @@ def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_
         out[name] = sorted((_listed(name, doc, now, today, tz) for doc in found[:limit]),
                            key=lambda e: (e["next_contact_at"] or "", e["customer_id"]))
     return {**out, "more": more}
+
+
+def _first_days(models, owner_id: str, kind: str, limit: int, until: datetime) -> datetime:
+    """`until`, or earlier: the end of the day after the local day by which the owner's tallies of
+    `kind` count more than `limit` entries (a day's margin for a caller in another time zone)."""
+    days: Counter = Counter()
+    for row in models.tallies.find({"kind": kind, "level": 1, "owner_id": owner_id}, {"dn": 1}):
+        days.update(row.get("dn") or {})
+    seen = 0
+    for on in sorted(d for d, n in days.items() if n > 0):
+        seen += days[on]
+        if seen > limit:
+            cut = datetime.combine(date.fromisoformat(on) + timedelta(days=2), datetime.min.time(), TIMEZONE)
+            return min(until, cut)
+    return until
 
 
 def _listed(name: str, doc: dict, now: datetime, today, tz) -> dict:

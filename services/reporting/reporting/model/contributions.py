@@ -36,6 +36,8 @@ def of_customer(doc: dict) -> dict:
         due = model.due_at(doc)
         if due:
             add("due", on=day(due))  # reminders now overdue: these days before today
+    if doc.get("high_intent") and doc.get("owner_id") and doc.get("stage_since"):
+        add("high", on=day(doc["stage_since"]))  # the workbench finds its longest stalled from these days
     qual = model.qualification(doc)
     if qual.get("sign_date") and stage not in CLOSED and not doc.get("won_at"):
         add("forecast", qual["sign_date"][:7], stage, amount=qual.get("amount") or 0)
