@@ -39,7 +39,11 @@ class RejectsServerOwned(ma.Schema):
         if isinstance(data, dict):
             owned = sorted(set(data) & SERVER_OWNED)
             if owned:
-                raise ma.ValidationError({k: ["is owned by the server and cannot be set in a request"] for k in owned})
+                # named together with any other unknown field, or those would go untold until a second try
+                known = {field.data_key or name for name, field in self.load_fields.items()}
+                unknown = {k: ["Unknown field."] for k in data if k not in known and k not in SERVER_OWNED}
+                raise ma.ValidationError({**unknown, **{k: ["is owned by the server and cannot be set in a request"]
+                                                        for k in owned}})
         return data
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from crm_common.auth import customer_scope
+
 from . import pools, rules
 from .entries import OWNED
 
@@ -11,13 +13,17 @@ LIST_LIMIT = 500  # each list is cut here; the counts per rep cover every custom
 
 def preview(rt, pool_id: str, proposed: dict, principal) -> dict:
     pool = pools.get(rt, pool_id)
-    if not pools.may_administer(principal, pool) and principal.role != "manager":
+    administers = pools.may_administer(principal, pool)
+    # a manager previews the pools their department uses, and sees only the customers in their scope
+    if not administers and (principal.role != "manager" or not rules.is_member(
+            pool, rt.db.users.find_one({"_id": principal.user_id}))):
         raise rules_problem()
+    scope = {} if administers else customer_scope(principal)
     the_rules = rules.complete({**pool.get("rules", {}), **proposed})
     now = rt.clock.now()
     reclaim, later, exempt = [], [], 0
     per_rep = {"reclaim": Counter(), "later": Counter()}
-    for entry in rt.db.pool_entries.find({"pool_id": pool_id, "status": OWNED}):
+    for entry in rt.db.pool_entries.find({"pool_id": pool_id, "status": OWNED, **scope}):
         planned = rules.schedule(entry, the_rules)
         if planned.reclaim_due_at is None:
             exempt += 1
@@ -38,4 +44,4 @@ def preview(rt, pool_id: str, proposed: dict, principal) -> dict:
 
 def rules_problem():
     from crm_common.errors import Problem
-    return Problem(403, "only a manager, an admin or this pool's admins preview its rules")
+    return Problem(403, "only an admin, this pool's admins or a manager who is its member preview its rules")
