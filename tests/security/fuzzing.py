@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 from .openapi import SKIPPED_PREFIXES
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "6"))  # per operation and mode; `make fuzz` raises it
+EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "12"))  # per operation and mode; `make fuzz` raises it
 
 
 @dataclass

@@ -119,6 +119,7 @@ class Rebuild(ma.Schema):
 class WorkbenchOut(ma.Schema):
     owner_id = F.String()
     today, overdue, stalled_high_intent, pinned = (F.List(F.Dict()) for _ in range(4))
+    more = F.Dict(keys=F.String(), values=F.Boolean(), metadata={"description": "list -> it holds more than shown"})
 
 
 class Me(ma.Schema):
