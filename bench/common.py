@@ -32,7 +32,8 @@ def service(running, package: str, *, workers: int = 4):
     port = localinfra.free_port()
     env = dict(os.environ, CRM_ENV="prod", JWT_SECRET=JWT_SECRET, MONGO_URI=running.mongo_uri,
                KAFKA_BOOTSTRAP_SERVERS=running.kafka_bootstrap, WEB_CONCURRENCY=str(workers), PORT=str(port),
-               LOG_LEVEL="WARNING", CRM_ADMIN_PASSWORD="bench-admin-password")  # prod refuses a weak one
+               LOG_LEVEL="WARNING", CRM_ADMIN_PASSWORD="bench-admin-password",  # prod refuses a weak one
+               USER_WRITES_PER_MINUTE="1000000")  # a bench's one token writes at a script's pace
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
                                 "-b", f"127.0.0.1:{port}", f"{package}.app:create_app()"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

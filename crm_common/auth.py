@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -15,12 +16,16 @@ from dataclasses import dataclass, field
 import jwt
 from flask import current_app, g, request
 
-from . import tokens
+from . import ratelimit, tokens
 from .errors import Problem
 
 ROLES = ("admin", "manager", "rep")
 ALGORITHM = "HS256"
 ISSUER = "crm-customer"
+# Every user's writes share one budget across replicas (issue 12, limits); reads stay uncounted,
+# so a dashboard or a list cannot be locked out. Far above a person's pace, well below a script's.
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+DEFAULT_USER_WRITES_PER_MINUTE = 600
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,10 @@ def decode_token(secret: str, token: str) -> Principal:
                      int(claims.get("tv", 0)))
 
 
+def user_writes_per_minute() -> int:
+    return int(os.environ.get("USER_WRITES_PER_MINUTE", DEFAULT_USER_WRITES_PER_MINUTE))
+
+
 def current_principal() -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -83,6 +92,9 @@ def require_user(*roles: str):
             g.principal = current_principal()
             if roles and g.principal.role not in roles:
                 raise Problem(403, f"this needs the role {' or '.join(roles)}")
+            if request.method in WRITE_METHODS:
+                ratelimit.check(current_app.extensions["crm"], f"writes:{g.principal.user_id}",
+                                user_writes_per_minute())
             return view(*args, **kwargs)
         doc = wrapper.__dict__.setdefault("_apidoc", {})
         doc.setdefault("manual_doc", {})["security"] = [{"bearerAuth": []}]

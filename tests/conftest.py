@@ -5,12 +5,18 @@ each test that asks for `servers` starts from clean collections and topics.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from crm_common.settings import Settings
 from crm_common.testing import servers as test_servers
 from crm_common.testing import state
 from crm_common.testing.auth import bearer
+
+# Tests drive many writes through one token, often on a stopped clock (one rate window); the
+# per-user write limit has its own test (tests/customer/test_limits.py), which lowers it again.
+os.environ.setdefault("USER_WRITES_PER_MINUTE", "1000000")
 
 
 @pytest.fixture(scope="session")

@@ -30,3 +30,14 @@ def test_exports_are_limited_per_user(org, client, rt):
     limited = client.get("/v1/customers:export", headers=org.headers["alice"])
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert client.get("/v1/customers:export", headers=org.headers["bob"]).status_code == 200  # bob has his own
+
+
+def test_a_users_writes_are_limited_and_their_reads_are_not(org, client, rt, monkeypatch):
+    monkeypatch.setenv("USER_WRITES_PER_MINUTE", "3")
+    rt.clock = FixedClock(rt.clock.now())  # one rate window for the whole test
+    write = lambda who: client.post("/v1/customers", json={"name": f"W {who}"}, headers=org.headers[who])  # noqa: E731
+    assert [write("alice").status_code for _ in range(4)] == [201, 201, 201, 429]
+    limited = write("alice")
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert client.get("/v1/customers", headers=org.headers["alice"]).status_code == 200
+    assert write("bob").status_code == 201  # bob has his own budget
