@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import devtools, kafka, logs, tokens, worker
+from . import devtools, logs, tokens, worker
 from .clock import Clock
 from .outbox import Relay
 from .runtime import Runtime
@@ -73,6 +73,6 @@ def worker_handlers(spec: ServiceSpec, rt: Runtime) -> dict:
 def run_worker(spec: ServiceSpec, settings: Settings | None = None) -> None:
     """The worker process: the service's consumers, its relay and its scheduled jobs, until SIGTERM."""
     rt = bootstrap(spec, settings)
-    kafka.ensure_topics(rt.settings)
+    worker.ensure_topics(rt)
     code = worker.run(rt, spec.name, worker_handlers(spec, rt), RELAY_JOB)
     sys.exit(code)

@@ -20,7 +20,8 @@ from prometheus_client import make_wsgi_app
 
 from . import outbox
 from .consumer import ConsumerLoop
-from .kafka import BrokerWatch
+from .kafka import BrokerWatch, marker_topic
+from .kafka import ensure_topics as kafka_ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +99,7 @@ class Worker:
                         continue
                 if time.monotonic() >= next_check:
                     if watch.check():
-                        count = outbox.republish_all(self.rt.db)
-                        log.warning("the broker came back without its topics: publishing the event log again "
-                                    "(%d events); consumers drop what they already applied", count)
+                        republish(self.rt)
                     next_check = time.monotonic() + 5.0
                 sent = job.run()
                 backoff = 0.1
@@ -168,3 +167,17 @@ def run(rt, spec_name: str, handlers: dict, relay_job: str) -> int:
     worker._quietly(rt.close, "closing")
     log.info("worker stopped")
     return 1 if worker.fatal.is_set() else 0
+
+
+def ensure_topics(rt) -> None:
+    """Create the service's topics before its worker starts. A marker made here means the broker
+    holds nothing this service published: it came back empty while no worker of ours watched it
+    (e.g. this worker was killed right after a broker restart), so the event log goes out again."""
+    if marker_topic(rt.settings.service) in kafka_ensure_topics(rt.settings):
+        republish(rt)
+
+
+def republish(rt) -> None:
+    count = outbox.republish_all(rt.db)
+    log.warning("the broker came back without its topics: publishing the event log again "
+                "(%d events); consumers drop what they already applied", count)

@@ -13,6 +13,7 @@ from crm_common.outbox import Relay
 from crm_common.runtime import Runtime
 from crm_common.scheduler import Job, Scheduler
 from crm_common.testing import state
+from crm_common import worker as worker_module
 from crm_common.worker import Worker
 
 CHANGER = """
@@ -176,6 +177,36 @@ def test_a_broker_that_comes_back_empty_gets_the_event_log_again(settings_for, t
         worker.stop.set()
         for thread in threads:
             thread.join(timeout=20)
+        broker.terminate()
+        broker.wait(timeout=10)
+        rt.close()
+
+
+def test_a_worker_starting_after_the_broker_came_back_empty_publishes_its_log_again(settings_for, tmp_path,
+                                                                                     user_created):
+    """The worker that would have noticed was killed right after the broker restarted (the chaos
+    run): its replacement finds the marker gone at startup and sends the whole log again."""
+    port = localinfra.free_port()
+    broker = localinfra.spawn(localinfra.kafka_command(port), port, tmp_path / "kafka.log")
+    rt = Runtime(settings_for("plumbing", KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{port}"))
+    relay = Relay(rt.db, rt.clock, lambda: rt.producer)
+    try:
+        worker_module.ensure_topics(rt)  # a fresh system: nothing to send again
+        for n in range(5):
+            rt.transaction(lambda s, n=n: rt.publish(s, user_created(f"u{n}", f"name{n}")))
+        relay.run_once()
+        assert outbox.backlog(rt.db) == 0
+        broker.kill()
+        broker.wait(timeout=10)
+        broker = localinfra.spawn(localinfra.kafka_command(port), port, tmp_path / "kafka2.log")
+        rt.reset_producer()
+        worker_module.ensure_topics(rt)
+        assert outbox.backlog(rt.db) == 5
+        relay.run_once()
+        worker_module.ensure_topics(rt)  # the marker is back: no second copy
+        assert outbox.backlog(rt.db) == 0
+        assert len(state.read_topic(f"127.0.0.1:{port}", "crm.org", expect=5, timeout=10)) == 5
+    finally:
         broker.terminate()
         broker.wait(timeout=10)
         rt.close()

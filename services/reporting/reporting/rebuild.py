@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from pymongo import ReturnDocument
 
-from crm_common import kafka
+from crm_common import worker
 from crm_common.consumer import ConsumerLoop
 
 from . import handlers, store
@@ -39,7 +39,7 @@ def run(rt, *, timeout_seconds: float | None = None, on_progress=lambda applied:
     target.ensure_indexes()
     db[store.POINTER].replace_one({"_id": "building"}, {"_id": "building", "prefix": target.prefix, "group": group},
                                   upsert=True)
-    kafka.ensure_topics(rt.settings)
+    worker.ensure_topics(rt)
     loop = ConsumerLoop(rt, group, handlers.for_models(lambda session: target))
     loop.subscribe()
     started = time.monotonic()
