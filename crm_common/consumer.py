@@ -152,9 +152,11 @@ class ConsumerLoop:
             return
         try:
             self.consumer.commit(offsets)
-        except KafkaError as exc:
+        except (KafkaError, RuntimeError) as exc:
             # Not fatal: the events come again and the guard drops them. A consumer that left its
-            # group rejoins on the next poll, or is rebuilt by the worker's supervisor.
+            # group rejoins on the next poll, or is rebuilt by the worker's supervisor. RuntimeError:
+            # a consumer closed from another thread runs the revoke listener on kafka-python's IO
+            # thread, which refuses a blocking commit (and its close would fail with it).
             log.warning("commit failed, events will be redelivered: %r", exc)
         for tp in offsets:
             self._done.pop(tp, None)
