@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask import g
 
 from crm_common import csvio, ratelimit
-from crm_common.auth import require_user
+from crm_common.auth import require_user, within_subtree
 from crm_common.idempotency import idempotent
 from crm_common.errors import Problem, field_errors
 from crm_common.paging import page
@@ -118,17 +118,10 @@ def get_lead(lead_id):
 def assign_lead(body, lead_id):
     rt = runtime()
     rep = rt.db.reps.find_one({"_id": body["owner_id"], "active": True})
-    if rep is None or not _within_subtree(g.principal, rep):
+    if rep is None or not within_subtree(g.principal, rep.get("department_path", [])):
         raise Problem(400, "the owner is not an active user", errors=[{"field": "owner_id", "message": "unknown"}])
     return _move(lead_id, OPEN, lambda s: intake.assign(
         rt, s, lead_id, rep["_id"], rep.get("department_path", []), by=g.principal.user_id))
-
-
-def _within_subtree(manager, rep: dict) -> bool:
-    """A manager assigns only to users of their own department or the ones below it."""
-    if manager.is_admin:
-        return True
-    return bool(manager.department_path) and manager.department_path[-1] in rep.get("department_path", [])
 
 
 @blp.route("/leads/<lead_id>/claim", methods=["POST"])
