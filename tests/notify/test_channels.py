@@ -14,7 +14,7 @@ import pytest
 
 from crm_common.events import validate
 from crm_common.testing.auth import outbox_events
-from notify import deliveries, prefs, robots
+from notify import channels, deliveries, prefs, robots
 
 from .conftest import iso
 from .receivers import HttpReceiver, SmtpReceiver
@@ -184,6 +184,30 @@ def test_feishu_rate_limit_queues_messages_and_drops_none(rt, client, admin, fee
     assert len(times) == 12
     assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 5
     assert times[-1] - times[0] >= 2.0
+
+
+def test_a_slow_send_counts_where_it_arrives_so_no_second_at_the_receiver_holds_six(rt, client, admin, feed,
+                                                                                   http, monkeypatch):
+    feed.user("rep-1")
+    robot(client, admin, http, "feishu", "/feishu", secret="S")
+    prefs.put(rt, "rep-1", {"channels": {"default": ["robot"]}})
+    real_send, calls = channels.send_robot, []
+
+    def slow_network(*args):  # the first five take half a second to reach the receiver
+        calls.append(1)
+        if len(calls) <= 5:
+            time.sleep(0.5)
+        return real_send(*args)
+    monkeypatch.setattr(channels, "send_robot", slow_network)
+    for n in range(10):
+        assign_lead(feed, f"L{n}")
+    deadline = time.monotonic() + 15
+    while len(http.at("/feishu")) < 10 and time.monotonic() < deadline:
+        deliveries.run(rt, run_seconds=1)
+        time.sleep(0.05)
+    times = sorted(r["at"] for r in http.at("/feishu"))
+    assert len(times) == 10
+    assert max(sum(1 for t in times if s <= t < s + 1.0) for s in times) <= 5
 
 
 def test_dingtalk_and_wecom_take_20_a_minute_per_robot_and_queue_the_rest(rt, client, admin, feed, http,

@@ -98,12 +98,15 @@ def send(rt, row: dict) -> dict | None:
                 robot = robots.for_sending(rt, robot)
             except Tampered:
                 raise channels.SendError("the robot's stored secret no longer opens; register it again") from None
-            wait = robots.take_slot(rt, robot)
+            wait, stamp = robots.take_slot(rt, robot)
             if wait is not None:
                 rt.db.deliveries.update_one({"_id": row["_id"], "lease": row["lease"]}, {
                     "$set": {"status": "pending", "next_attempt_at": wait}, "$inc": {"attempts": -1}})
                 return None
-            channels.send_robot(robot, row, time.time())
+            try:
+                channels.send_robot(robot, row, time.time())
+            finally:
+                robots.end_send(rt, robot, stamp)
     except channels.SendError as exc:
         return {"ok": False, "error": str(exc)[:500]}
     return {"ok": True}

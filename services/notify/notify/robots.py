@@ -1,9 +1,12 @@
 """Group robots and webhooks an admin registers, and their rate limits.
 
-DingTalk and WeCom take 20 messages a minute per robot, Feishu 5 a second. Each robot keeps the
-times of its last `count` sends; a send may go when fewer were sent or the oldest left the window
-(a sliding window, checked and taken in one atomic update so replicas share it). Otherwise the
-delivery waits until a slot frees: queued, never dropped.
+DingTalk and WeCom take 20 messages a minute per robot, Feishu 5 a second, counted where the
+message arrives. Each robot keeps the times of its last `count` sends; a send may go when fewer were
+sent or one of them left the window (a sliding window, checked and taken in one atomic update so
+replicas share it). A send in flight holds its slot stamped at the latest time it could arrive; when
+it ends the stamp becomes the time it ended, which is after the receiver saw it. So no window at the
+receiver holds more than `count`, however slow a send was. Otherwise the delivery waits until a slot
+frees: queued, never dropped.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from crm_common.mongo import find_one_and_update
 from crm_common.paging import new_id
 
 from . import sealing
+from .channels import TIMEOUT
 
 KINDS = ("dingtalk", "wecom", "feishu", "webhook")
 LIMITS = {"dingtalk": (20, 60), "wecom": (20, 60), "feishu": (5, 1), "webhook": None}  # (count, seconds)
@@ -38,19 +42,28 @@ def wall_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def take_slot(rt, robot: dict) -> datetime | None:
-    """None if this send may go now (and the slot is taken), else when to try again."""
+def take_slot(rt, robot: dict) -> tuple[datetime | None, datetime | None]:
+    """(None, stamp) if this send may go now, its slot held by `stamp`; else (when to try again, None)."""
     limit = LIMITS.get(robot["kind"])
     if not limit:
-        return None
+        return None, None
     count, seconds = limit
     wall = wall_now()
-    window_start = wall - timedelta(seconds=seconds)
+    stamp = wall + timedelta(seconds=TIMEOUT + 1)  # in flight: it arrives before this, if at all
     taken = find_one_and_update(
         rt.db.robots, {"_id": robot["_id"], "$or": [{f"recent.{count - 1}": {"$exists": False}},
-                                                    {"recent.0": {"$lte": window_start}}]},
-        {"$push": {"recent": {"$each": [wall], "$slice": -count}}}, projection={"_id": 1})
+                                                    {"recent": {"$lte": wall - timedelta(seconds=seconds)}}]},
+        {"$push": {"recent": {"$each": [stamp], "$sort": 1, "$slice": -count}}}, projection={"_id": 1})
     if taken is not None:
-        return None
-    oldest = (rt.db.robots.find_one({"_id": robot["_id"]}, {"recent": 1}) or {}).get("recent") or [wall]
-    return rt.clock.now() + (oldest[0] + timedelta(seconds=seconds) - wall) + timedelta(milliseconds=10)
+        return None, stamp
+    recent = (rt.db.robots.find_one({"_id": robot["_id"]}, {"recent": 1}) or {}).get("recent") or [wall]
+    oldest = min(recent)
+    # A slot held by a send in flight frees when that send ends, usually well before its stamp.
+    delay = oldest + timedelta(seconds=seconds) - wall if oldest <= wall else timedelta(milliseconds=200)
+    return rt.clock.now() + delay + timedelta(milliseconds=10), None
+
+
+def end_send(rt, robot: dict, stamp: datetime | None) -> None:
+    """The send holding `stamp` is over: its slot now counts from this moment."""
+    if stamp is not None:
+        rt.db.robots.update_one({"_id": robot["_id"], "recent": stamp}, {"$set": {"recent.$": wall_now()}})
