@@ -58,6 +58,10 @@ def login():
     except urllib.error.HTTPError as exc:
         if exc.code in (400, 401):
             raise Problem(401, "unknown user or wrong password") from exc
+        if exc.code in (429, 503):  # the login throttle or a busy password check: the browser waits, as told
+            raise Problem(exc.code, "too many sign-in attempts, try again later" if exc.code == 429 else
+                          "sign-in is busy, try again shortly",
+                          headers={"Retry-After": exc.headers.get("Retry-After") or "5"}) from exc
         raise Problem(502, f"the customer service answered {exc.code}") from exc
     except (urllib.error.URLError, TimeoutError) as exc:
         raise Problem(503, "the customer service cannot be reached", headers={"Retry-After": "5"}) from exc
