@@ -27,6 +27,7 @@ class Settings:
     admin_password: str | None = None
     log_level: str = "INFO"
     worker_metrics_port: int | None = None
+    trusted_proxy_hops: int = 0  # proxies in front whose X-Forwarded-For is believed (an ingress: 1)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -75,6 +76,7 @@ class Settings:
             admin_password=admin_password,
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             worker_metrics_port=_int(env, "WORKER_METRICS_PORT", None),
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
         )
         values.update(overrides)
         return cls(**values)

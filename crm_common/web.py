@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from pymongo.errors import ConnectionFailure
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import kafka as kafka_plumbing
 from . import catalogue, headers, limits, outbox, tracing
@@ -76,6 +77,10 @@ def create_base_app(name: str, rt) -> Flask:
     )
     app.json.sort_keys = False
     app.extensions["crm"] = rt
+    if rt.settings.trusted_proxy_hops:
+        # Behind an ingress every request comes from its address: the client's is the one it forwarded,
+        # which the login throttle and the limits need. Never believed without a proxy in front.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=rt.settings.trusted_proxy_hops)
     headers.serve_docs_assets(app)  # the docs page's assets from a pinned package, no CDN
     api = _ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},

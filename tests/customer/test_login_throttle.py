@@ -32,6 +32,30 @@ def test_attempts_past_the_limit_per_address_get_429(app, rt, monkeypatch):
     assert attempt(client, "guess-more", "10.0.0.8").status_code == 401
 
 
+def forwarded(client, username, address):
+    return client.post("/v1/auth/token", json={"username": username, "password": "wrong-password"},
+                       headers={"X-Forwarded-For": address}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_limited(app_for, monkeypatch):
+    from customer.app import create_app
+    behind_ingress = app_for(create_app, "customer", TRUSTED_PROXY_HOPS="1")
+    behind_ingress.extensions["crm"].clock = FixedClock(behind_ingress.extensions["crm"].clock.now())
+    monkeypatch.setattr(login, "PER_ADDRESS_PER_MINUTE", 3)
+    client = behind_ingress.test_client()
+    assert [forwarded(client, f"guess{n}", "203.0.113.5").status_code for n in range(3)] == [401] * 3
+    assert forwarded(client, "guess-more", "203.0.113.5").status_code == 429
+    assert forwarded(client, "guess-more", "203.0.113.6").status_code == 401  # another client, same ingress
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_is_not_believed(app, rt, monkeypatch):
+    rt.clock = FixedClock(rt.clock.now())
+    monkeypatch.setattr(login, "PER_ADDRESS_PER_MINUTE", 3)
+    client = app.test_client()
+    assert [forwarded(client, f"guess{n}", f"198.51.100.{n}").status_code for n in range(3)] == [401] * 3
+    assert forwarded(client, "guess-more", "198.51.100.77").status_code == 429  # a made-up header buys nothing
+
+
 def test_password_checks_run_at_most_the_cap_at_once_and_a_burst_beyond_gets_503(app, monkeypatch):
     monkeypatch.setattr(login, "PASSWORD_CHECK_SLOTS", 1)
     running, most, lock = [0], [0], threading.Lock()
