@@ -162,6 +162,9 @@ def run(rt, spec_name: str, handlers: dict, relay_job: str) -> int:
     log.info("worker started", extra={"fields": {"topics": worker.loop.topics if worker.loop else [],
                                                   "jobs": sorted(rt.scheduler.jobs)}})
     worker.stop.wait()
+    # Stopping: under `make run` the broker stops at the same moment, so kafka-python's connection
+    # errors while the consumer and producer close are expected, not worth a traceback.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     for thread in threads:
         thread.join(timeout=15)
     worker._quietly(rt.close, "closing")
