@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--migrate", action="store_true", help="time the migration of old records")
     parser.add_argument("--rss-only", action="store_true", help="seed, then only the two RSS readings")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of the measured service")
+    parser.add_argument("--no-rss", action="store_true", help="leave out the RSS readings (and the 1M seeding)")
     args = parser.parse_args()
     deadline = time.monotonic() + 60 * args.minutes
     with servers() as running:
@@ -141,6 +142,8 @@ def main() -> None:
                 key = new_channel(url)
                 measure(url, key, db, client, running.kind, results, quick=args.quick)
             print_targets(results)
+        if args.no_rss:
+            return
         small, low = db.companies.estimated_document_count(), rss_after_load(running)
         started = time.monotonic()
         large = seed_companies(db, args.companies, deadline - FINISH_RESERVE_S)

@@ -41,8 +41,9 @@ def connect(uri: str, *, wait_seconds: float = 30.0) -> MongoClient:
             time.sleep(0.5)
 
 
-# Indexes earlier releases made that would now conflict (the outbox expired its log after 7 days).
-RETIRED_INDEXES = {"outbox": ["sent_at_1"], "processed_events": ["processed_at_1"]}
+# Indexes earlier releases made that would now conflict (the outbox expired its log after 7 days),
+# or that no query uses any more (lead-intake finds companies by their blocking keys alone).
+RETIRED_INDEXES = {"outbox": ["sent_at_1"], "processed_events": ["processed_at_1"], "companies": ["company_key_1"]}
 
 
 def ensure_indexes(db, *specs: Mapping[str, Iterable[IndexModel]]) -> None:

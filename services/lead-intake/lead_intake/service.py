@@ -12,8 +12,9 @@ INDEXES = {
     "leads": [IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
               IndexModel([("owner_id", ASCENDING), ("status", ASCENDING)])],
     "identity_keys": [IndexModel([("record_id", ASCENDING)])],
-    # every possible-duplicate lookup is one query on the blocking keys (companies.py)
-    "companies": [IndexModel([("blocks", ASCENDING)]), IndexModel([("company_key", ASCENDING)])],
+    # every possible-duplicate lookup is one query on the blocking keys (companies.py), whose `k:` key
+    # is the company key: an index on company_key itself would only cost every write an entry
+    "companies": [IndexModel([("blocks", ASCENDING)])],
     "customer_touchpoints": [IndexModel([("customer_id", ASCENDING)])],
     "customers": [IndexModel([("owner_id", ASCENDING)])],
     "reviews": [IndexModel([("status", ASCENDING), ("_id", ASCENDING)])],
