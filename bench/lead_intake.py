@@ -3,13 +3,15 @@ beside a bare 3-insert transaction (the floor any atomic intake pays) measured i
 
 Prints (issue 13): MongoDB round trips per new lead, by command (pymongo command listener,
 in-process app), single and in a batch; leads/s with p50/p99 at 1, 8 and 32 clients beside the
-bare transaction; POST /v1/leads:batch at 500 leads per call; the targets met or not; and the RSS
+bare transaction, with the CPU time the MongoDB server, the web workers and the clients spent per
+lead; POST /v1/leads:batch at 500 leads per call; the targets met or not; and the RSS
 of the web workers after the same load at 100k stored companies and at up to 1M (the extra
 companies inserted straight into the collection, as intake would have stored them).
 The whole run stops seeding in time to finish within --minutes (15): a size not reached is said.
 --migrate seeds the previous release's records instead and times the migration (first and
 idempotent second run) before the rest.
 Run: make bench, or .venv/bin/python -m bench.lead_intake [--stored N] [--companies N] [--quick] [--migrate]
+[--rss-only | --no-rss] [--workers N]
 """
 from __future__ import annotations
 
@@ -39,6 +41,9 @@ SYLLABLES = list("华星云智达创新远恒信博瑞联天安泰和美科蓝�
 TRADES = ["科技", "信息技术", "网络", "软件", "电子", "贸易", "制造", "咨询", "物流", "医疗器械"]
 LEVELS = [(1, 200), (8, 100), (32, 40)]  # (clients, requests per client)
 BATCH_CALLS, BATCH_SIZE = 4, 500
+# As deployed (deploy/gunicorn.conf.py's default, two a pod). On these 2 cores 4 did no better (runs of
+# 2026-11-23 at 8 clients: 4 workers 64.6-74.0/s, p99 183-292 ms; 2 workers 76.6/s, p99 162 ms).
+WEB_WORKERS = 2
 WARM_UP = (4, 30)  # untimed (clients, requests each) first: every worker's connections and first cache refresh
 RSS_LOAD = (8, 40)  # the same load before each RSS reading: (clients, requests each)
 SEED_CHUNK = 10_000
@@ -123,7 +128,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="8 clients and the batch only")
     parser.add_argument("--migrate", action="store_true", help="time the migration of old records")
     parser.add_argument("--rss-only", action="store_true", help="seed, then only the two RSS readings")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of the measured service")
+    parser.add_argument("--workers", type=int, default=WEB_WORKERS, help="gunicorn workers of the measured service")
     parser.add_argument("--no-rss", action="store_true", help="leave out the RSS readings (and the 1M seeding)")
     args = parser.parse_args()
     deadline = time.monotonic() + 60 * args.minutes
@@ -250,17 +255,61 @@ def measure(url: str, key: dict, db, client, kind: str, results: dict, quick: bo
                                                     for name in ("leads", "keys", "outbox")])
         return call
 
+    cpu = CpuMeter(url, client)
     for clients, per_client in [WARM_UP] + ([(8, 100)] if quick else LEVELS):
+        cpu.start()
         measured = run_clients(clients, per_client, intake_clients(url, key, rng))
         if (clients, per_client) == WARM_UP:
             continue
+        used = cpu.per_call(clients * per_client)
+        cpu.start()
         bare = run_clients(clients, per_client, transaction_call)
         results[clients] = (measured, bare)
         print_row(f"POST /v1/leads, {clients:>2} clients", measured, bare)
+        print(f"  CPU ms a lead: {used}; a bare transaction: {cpu.per_call(clients * per_client)}", flush=True)
+    cpu.start()
     batch = run_clients(1, BATCH_CALLS, lambda _index: lambda _i: _batch_call(url, key, rng))
     results["batch"] = {"rate": batch["rate"] * BATCH_SIZE, "p50_ms": batch["p50_ms"], "p99_ms": batch["p99_ms"]}
     print(f"POST /v1/leads:batch, {BATCH_SIZE} a call    {results['batch']['rate']:>9.1f} leads/s  "
           f"p50 {batch['p50_ms']:>7.0f} ms a call", flush=True)
+    print(f"  CPU ms a lead: {cpu.per_call(BATCH_CALLS * BATCH_SIZE)}", flush=True)
+
+
+class CpuMeter:
+    """CPU time used by MongoDB's server, the service's web workers and this process (the clients),
+    per call, from /proc: where a lead's time goes on the shared cores."""
+
+    def __init__(self, url: str, client):
+        port = str(client.address[1])
+        self.server = next((pid for pid in os.listdir("/proc") if pid.isdigit() and _ppid(pid) == os.getpid()
+                            and f"--port {port} " in _cmdline(pid)), None)
+        bind = url.removeprefix("http://")
+        master = next(pid for pid in os.listdir("/proc") if pid.isdigit() and bind in _cmdline(pid)
+                      and "gunicorn" in _cmdline(pid) and _ppid(pid) == os.getpid())
+        self.workers = [pid for pid in os.listdir("/proc") if pid.isdigit() and _ppid(pid) == int(master)]
+        self.before = self._now()
+
+    def _now(self) -> dict:
+        own = os.times()
+        return {"server": _cpu_s(self.server) if self.server else 0.0,
+                "web workers": sum(_cpu_s(pid) for pid in self.workers), "clients": own.user + own.system}
+
+    def start(self) -> None:
+        self.before = self._now()
+
+    def per_call(self, calls: int) -> str:
+        after = self._now()
+        used = {name: 1000 * (after[name] - self.before[name]) / calls for name in after}
+        return ", ".join(f"{name} {ms:.1f}" for name, ms in used.items()) + f" (total {sum(used.values()):.1f})"
+
+
+def _cpu_s(pid: str) -> float:
+    """utime + stime of a process, in seconds."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        return 0.0
 
 
 def print_targets(results: dict) -> None:
@@ -283,7 +332,7 @@ def _met(ok: bool) -> str:
 
 def rss_after_load(running) -> float:
     """A fresh service, the same load each time, then the largest RSS among its web workers."""
-    with service(running, "lead_intake") as url:
+    with service(running, "lead_intake", workers=WEB_WORKERS) as url:
         run_clients(*RSS_LOAD, intake_clients(url, new_channel(url), random.Random(17)))
         return max(worker_rss(url))
 
