@@ -8,17 +8,22 @@
   rep's workbench, at each size; baseline: a raw find of one page (50) of one rep's customers.
   The read models are seeded directly with insert_many of prepared records and the tallies they add
   up to (applying a million customers' events one by one would take hours here): TEMPLATES generated
-  histories, repeated under new ids, each template always under the same rep, channel and campaign.
+  histories, each a customer's events (validated against their contracts) applied by the handlers' own
+  pure code, so a record has the exact shape the consumer stores; repeated under new ids (and lead
+  ids), each template always under the same rep, channel and campaign; the records inserted without
+  their indexes, which are built after each step.
   The sales team is fixed (REPS reps in DEPARTMENTS departments), so a rep holds 500 customers at 100k
   and 5000 at 1M; a year of history.
-- a time cap: seeding stops at --seed-seconds from the start and the latencies are measured at the size
-  reached, which the output names; keep the whole run within 15 minutes.
+- a time cap: inserting stops at --seed-seconds from the start (the index build and the measures
+  follow) and the latencies are measured at the size reached, which the output names; keep the whole
+  run within 15 minutes (1M needs about 13 on the dev machine).
 Run: .venv/bin/python -m bench.reporting [--sizes 100000,1000000] [--events 1500] [--seed-seconds 540]
-     [--index-after]
+     [--indexed-inserts]
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import time
 from collections import Counter
@@ -28,18 +33,20 @@ import requests
 from pymongo import MongoClient, monitoring
 
 from bench.common import JWT_SECRET, run_clients, servers, service
-from crm_common import consumer
+from crm_common import consumer, events
 from crm_common.auth import Principal, issue_token
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
+from customer import customers
 from reporting import handlers, store
 from reporting.basics import STAGES
 from reporting.model import contributions
+from reporting.model import customer as customer_model
 from reporting.service import SPEC, live_handlers
 
 REPS, DEPARTMENTS, CHANNELS, CAMPAIGNS = 200, 10, ("web", "expo", "wechat", "partner"), ("spring", "autumn")
 TEMPLATES = 20_000           # a multiple of REPS: customer i is template i % TEMPLATES, under rep i % REPS
-SEED_SECONDS = 540           # seeding stops here, whatever size it reached
+SEED_SECONDS = 450           # inserting stops here, whatever size it reached
 NOW = datetime.now(timezone.utc)
 
 
@@ -51,53 +58,82 @@ def iso(at: datetime) -> str:
     return at.isoformat()
 
 
-def customer(i: int, rng: random.Random) -> dict:
-    """One customer's record as the handlers keep it, with a plausible history over the last year."""
+def history(i: int, rng: random.Random) -> list[dict]:
+    """One customer's events over the last year, their data as the customer service publishes it:
+    created (from a lead), stage changes (a tenth of the moves lose the deal), follow-ups setting the
+    next contact a week later, a qualification for three in ten, the win or the loss, a pin for one in 20."""
     created = NOW - timedelta(days=rng.uniform(1, 365))
-    doc = {"_id": f"C{i}", "name": f"Customer {i}", "snap_v": 40, "collaborator_ids": [], "deleted": False,
-           "moves": {}, "followups": {}, "contracts": {}, "payments": {}, "quals": {}, "reminders": {}, "level": "B",
-           **rep(i), "created_at": iso(created), "first_stage": STAGES[0]}
-    doc["lead"] = {"channel": CHANNELS[i % 4], "campaign": CAMPAIGNS[i % 3 % 2], "received_at": iso(created)}
+    state = {"_id": f"C{i}", "name": f"Customer {i}", **rep(i), "collaborator_ids": [], "level": "B",
+             "stage": STAGES[0], "lifecycle": "potential", "milestones": {}, "version": 0}
+    out = []
+
+    def publish(kind: str, **data):
+        state["version"] += 1
+        out.append(events.new_event("crm.customer." + kind, state["_id"], {**customers.snapshot(state), **data},
+                                    source="customer", time=NOW))  # validated against its contract
+
+    publish("created", created_at=iso(created), source_lead_id=f"L{i}", by="u")
     at, stage = created, 0
-    for v in range(rng.randint(0, 5)):
+    for _ in range(rng.randint(0, 5)):
         at += timedelta(days=rng.uniform(1, 12))
         if at > NOW:
             break
         to = 6 if rng.random() < 0.1 else min(stage + 1, 5)
-        doc["moves"][str(v + 2)] = {"from": STAGES[stage], "to": STAGES[to], "at": iso(at), "v": v + 2}
+        state["stage"] = STAGES[to]
+        publish("stage_changed", **{"from": STAGES[stage]}, to=STAGES[to], pipeline_id="default", by="u",
+                changed_at=iso(at))
         stage = to
+        if to == 5:
+            publish("won", order_total=f"{rng.randint(1, 10_000) * 100}.00", by="u", won_at=iso(at))
         if to in (5, 6):
+            if to == 6:
+                publish("lost", reason="price", by="u", lost_at=iso(at))
             break
-    doc["stage"] = STAGES[stage]
-    if stage == 5:
-        doc.update(won_at=iso(at), won_fen=rng.randint(1, 10_000) * 10_000)
     for f in range(rng.randint(0, 3)):
         seen = created + timedelta(days=rng.uniform(0, (NOW - created).days))
-        doc["followups"][f"F{i}-{f}"] = {"at": iso(seen), "v": 20 + f, "next": iso(seen + timedelta(days=7))}
+        publish("followed_up", followup_id=f"F{i}-{f}", channel="phone", summary="s", goal_met=True,
+                next_contact_at=iso(seen + timedelta(days=7)), by="u", followed_up_at=iso(seen))
     if rng.random() < 0.3:
-        doc["quals"]["30"] = {"qualitative": "valuable", "grade": rng.choice(["large", "normal", "small"]),
-                              "amount": rng.randint(1, 1000) * 100_000, "v": 30,
-                              "sign_date": (NOW + timedelta(days=rng.uniform(-30, 180))).date().isoformat()}
-    handlers._derive(doc)
-    return doc
-
-
-def templates() -> list[tuple[dict, dict]]:
-    """(record, its contributions) of every template customer."""
-    rng, out = random.Random(7), []
-    for t in range(TEMPLATES):
-        doc = customer(t, rng)
-        found = contributions.of_customer(doc)
-        doc["contrib"] = contributions.stored(found)
-        out.append((doc, found))
+        publish("qualified", qualitative="valuable", grade=rng.choice(["large", "normal", "small"]),
+                expected_amount=f"{rng.randint(1, 1000) * 1000}.00", by="u", qualified_at=iso(NOW),
+                expected_sign_date=(NOW + timedelta(days=rng.uniform(-30, 180))).date().isoformat())
+    if rng.random() < 0.05:
+        state["milestones"]["pinned"] = True
+        publish("updated", changed_fields=["milestones"], by="u", updated_at=iso(NOW))
     return out
+
+
+def customer(i: int, rng: random.Random) -> tuple[dict, dict, dict]:
+    """One customer's record and contributions as the consumer stores them: its history applied event
+    by event by the handlers' own pure code (the lead's fields as _change_customer copies them). Also
+    the record as it was before a pin, for the copies: a rep pins a few customers, however many they hold."""
+    doc, lead = customer_model.new(f"C{i}"), {"channel": CHANNELS[i % 4], "campaign": CAMPAIGNS[i % 3 % 2]}
+    unpinned = None
+    for event in history(i, rng):
+        if event["type"] == "crm.customer.updated":
+            unpinned = copy.deepcopy(doc)
+        doc = customer_model.apply(doc, event)
+        if doc.get("source_lead_id") and not doc["lead"]:
+            doc["lead"] = handlers.lead_fields({**lead, "received_at": event["data"]["created_at"]})
+        found = handlers.finish_customer(doc)
+    doc["contrib"] = contributions.stored(found)
+    if unpinned is not None:
+        assert handlers.finish_customer(unpinned) == found  # a pin adds nothing to the tallies
+        unpinned["contrib"] = doc["contrib"]
+    return doc, found, unpinned or doc
+
+
+def templates() -> list[tuple[dict, dict, dict]]:
+    """(record, its contributions, its copies' record) of every template customer."""
+    rng = random.Random(7)
+    return [customer(t, rng) for t in range(TEMPLATES)]
 
 
 def tallies_for(made: list, size: int) -> list[dict]:
     """The tally documents of customers 0..size, as store.save builds them one by one: each template's
     contributions times the number of its copies."""
     updates: dict = {}
-    for t, (doc, found) in enumerate(made):
+    for t, (doc, found, _) in enumerate(made):
         copies = size // TEMPLATES + (1 if t < size % TEMPLATES else 0)
         if not copies:
             continue
@@ -118,27 +154,35 @@ def tallies_for(made: list, size: int) -> list[dict]:
     return rows
 
 
-def seed(models, made: list, start: int, stop: int, deadline: float, index_after: bool = False) -> int:
+def seed(models, made: list, start: int, stop: int, deadline: float, indexed_inserts: bool = False) -> int:
     """Customers start..stop as copies of the templates, then the tallies of all; returns the size reached.
-    `index_after`: the customers' secondary indexes are dropped while inserting and built at the end."""
-    done = start
-    if index_after:
+    The customers' secondary indexes are dropped while inserting and built at the end: on SecantusDB a
+    build (one scan of the records per index) is about twice as fast as inserting into seven indexes,
+    whose rate also falls as they grow. `indexed_inserts` keeps them, to compare."""
+    done, started = start, time.perf_counter()
+    if not indexed_inserts:
         models.customers.drop_indexes()
     for first in range(start, stop, 10_000):
         if time.monotonic() > deadline:
             break
         last = min(stop, first + 10_000)
-        models.customers.insert_many([{**made[i % TEMPLATES][0], "_id": f"C{i}", "name": f"Customer {i}"}
+        models.customers.insert_many([{**made[i % TEMPLATES][0 if i < TEMPLATES else 2], "_id": f"C{i}",
+                                       "name": f"Customer {i}", "source_lead_id": f"L{i}"}
                                       for i in range(first, last)], ordered=False)
         done = last
+        if done % 100_000 == 0:
+            print(f"  {done} customers at {time.perf_counter() - started:.0f} s", flush=True)
+    inserted = time.perf_counter()
     rows = tallies_for(made, done)
     models.tallies.drop()
     for first in range(0, len(rows), 10_000):
         models.tallies.insert_many(rows[first:first + 10_000], ordered=False)
-    started = time.perf_counter()
+    tallied = time.perf_counter()
     models.ensure_indexes()
-    if index_after:
-        print(f"  indexes built over {done} customers in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"  {done - start} customers inserted at {(done - start) / (inserted - started):.0f}/s "
+          f"({'into their indexes' if indexed_inserts else 'without indexes'}), {len(rows)} tally rows in "
+          f"{tallied - inserted:.0f} s, indexes {'ensured' if indexed_inserts else f'built over {done}'} in "
+          f"{time.perf_counter() - tallied:.0f} s", flush=True)
     return done
 
 
@@ -239,7 +283,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--events", type=int, default=1500, help="0: no ingestion run")
     parser.add_argument("--seed-seconds", type=int, default=SEED_SECONDS)
-    parser.add_argument("--index-after", action="store_true", help="build the customers' indexes after each insert")
+    parser.add_argument("--indexed-inserts", action="store_true",
+                        help="insert into the customers' indexes instead of building them after each step")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]  # --sizes "": ingestion only
     began = time.monotonic()
@@ -258,7 +303,7 @@ def main() -> None:
         with service(running, "reporting", workers=2) as url:
             for size in sizes:
                 started = time.perf_counter()
-                done = seed(models, made, done, size, deadline, args.index_after)
+                done = seed(models, made, done, size, deadline, args.indexed_inserts)
                 print(f"seeded {done} customers{'' if done == size else f' (of {size}: the time cap)'} "
                       f"({db[models.prefix + 'tallies'].estimated_document_count()} tally rows) in "
                       f"{time.perf_counter() - started:.0f} s", flush=True)

@@ -21,13 +21,23 @@ def _change_customer(models, session, customer_id: str, change) -> None:
     before = models.customers.find_one({"_id": customer_id}, session=session)
     doc = change(_copy(before) or customer_model.new(customer_id))
     if doc.get("source_lead_id") and not doc["lead"]:
-        lead = models.others.find_one({"_id": "lead:" + doc["source_lead_id"]}, session=session) or {}
-        doc["lead"] = {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k)}
+        doc["lead"] = lead_fields(models.others.find_one({"_id": "lead:" + doc["source_lead_id"]}, session=session))
+    store.save(models, "customers", before, doc, finish_customer(doc), session)
+
+
+def lead_fields(lead: dict | None) -> dict:
+    """What a customer's record keeps of its source lead."""
+    return {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k)} if lead else {}
+
+
+def finish_customer(doc: dict) -> dict:
+    """A changed customer's record completed as it is stored (derived fields, the paid flag); returns
+    its contributions. Pure: the benchmark seeds its records through it."""
     _derive(doc)
     doc.pop("paid", None)
     if doc["payments"] and not doc["deleted"]:
         doc["paid"] = True  # a sparse index of the customers who paid: RFM reads only those
-    store.save(models, "customers", before, doc, contrib.of_customer(doc), session)
+    return contrib.of_customer(doc)
 
 
 def _derive(doc: dict) -> None:
@@ -155,7 +165,7 @@ def _save_other(models, session, doc, owner_id, rule, before=None) -> None:
 def _refresh_customers_of_lead(models, session, lead: dict) -> None:
     for before in list(models.customers.find({"source_lead_id": lead["lead_id"]}, session=session)):
         doc = _copy(before)
-        doc["lead"] = {k: lead.get(k) for k in LEAD_FIELDS if lead.get(k)}
+        doc["lead"] = lead_fields(lead)
         store.save(models, "customers", before, doc, contrib.of_customer(doc), session)
 
 
