@@ -1,4 +1,6 @@
 """The rep's workbench: due today, overdue, high intent but stalled, pinned (issue 11, must-show 8)."""
+from datetime import datetime, timedelta, timezone
+
 from reporting import store, workbench
 from reporting.basics import TIMEZONE
 
@@ -38,3 +40,18 @@ def test_a_reps_workbench(rt, feed, at_now, get, client, token_for):
     cut = workbench.lists(models, "rep-b", NOW, TIMEZONE, limit=0)
     assert cut["more"] == {"overdue": True, "today": True, "stalled_high_intent": False, "pinned": True}
     assert cut["overdue"] == cut["today"] == cut["pinned"] == []
+
+
+def test_overdue_lists_every_past_date_and_no_customer_without_a_next_contact(rt):
+    """Overdue is a range with both ends (SecantusDB then skips the customers with no next contact):
+    its lower end must still take in any past date."""
+    models = store.live(rt.db)
+    base = {"owner_id": "rep-z", "stage": "proposal", "last_followup_at": None, "high_intent": False,
+            "pinned": False}
+    models.customers.insert_many([
+        {**base, "_id": "Z-old", "name": "old", "next_contact_at": datetime(1901, 1, 1, tzinfo=timezone.utc)},
+        {**base, "_id": "Z-none", "name": "none", "next_contact_at": None},
+        {**base, "_id": "Z-late", "name": "late", "next_contact_at": NOW - timedelta(days=3)},
+        {**base, "_id": "Z-later", "name": "later", "next_contact_at": NOW + timedelta(days=3)}])
+    overdue = workbench.lists(models, "rep-z", NOW, TIMEZONE)["overdue"]
+    assert [e["customer_id"] for e in overdue] == ["Z-old", "Z-late"]

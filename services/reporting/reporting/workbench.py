@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, jsonify, request
@@ -30,6 +30,7 @@ NEXT_STEPS = {  # stage -> (code, suggestion)
 
 
 LIMIT = int(os.environ.get("REPORTING_WORKBENCH_LIMIT", "50"))
+EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc)  # before any date: a range from here matches every date
 
 
 def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_DAYS, limit: int = LIMIT) -> dict:
@@ -43,7 +44,10 @@ def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = STALLED_
     # reading every match then reads about `limit` records, not all the rep is behind on).
     overdue_by = _first_days(models, owner_id, "due", limit, start_of_today)
     stalled_by = _first_days(models, owner_id, "high", limit, now - timedelta(days=stalled_days))
-    queries = {"overdue": ({"next_contact_at": {"$lt": overdue_by}}, "next_contact_at"),
+    # Overdue also names its lower end: with `$lt` alone SecantusDB walks the rep's index entries from the
+    # start, through every customer with no next contact (null sorts before dates), and fetches each
+    # one before the filter drops it: in the benchmark a rep holding 5000 read 1350 more records than ~60.
+    queries = {"overdue": ({"next_contact_at": {"$gte": EARLIEST, "$lt": overdue_by}}, "next_contact_at"),
                "today": ({"next_contact_at": {"$gte": start_of_today, "$lt": end_of_today}}, "next_contact_at"),
                "stalled_high_intent": ({"high_intent": True, "stage_since": {"$lte": stalled_by}}, "stage_since"),
                "pinned": ({"pinned": True}, "next_contact_at")}
