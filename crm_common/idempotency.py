@@ -24,7 +24,8 @@ import hashlib
 import json
 from datetime import timedelta
 
-from flask import Response, current_app, g, make_response, request
+from flask import Response, current_app, g, has_request_context, make_response, request
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from . import sealed
@@ -65,17 +66,42 @@ def replay_or_run(rt, scope: str, key: str | None, body, run):
                           errors=[{"field": HEADER, "message": "reused with another body"}]) from None
         if first.get("state") == "done":
             return first["payload"], first["status"]
-        if first.get("created_at") and first["created_at"] > now - STALE_AFTER:
+        if "kept" in first:  # the work committed but its answer was lost: answer as it would have
+            g.idempotency_kept = (first["kept"]["payload"], first["kept"]["status"])
+        elif first.get("created_at") and first["created_at"] > now - STALE_AFTER:
             raise Problem(409, "a request with this Idempotency-Key is still being processed",
                           headers={"Retry-After": "1"}) from None
         store.update_one({"_id": doc_id}, {"$set": {"created_at": now}})
+    g.idempotency_running = doc_id
     try:
         payload, status = run()
     except Exception:
-        store.delete_one({"_id": doc_id, "state": "running"})  # a failed first attempt may be retried
+        # a failed first attempt may be retried, unless its work committed (see keep_with)
+        store.delete_one({"_id": doc_id, "state": "running", "kept": {"$exists": False}})
         raise
     store.update_one({"_id": doc_id}, {"$set": {"state": "done", "payload": payload, "status": status}})
     return payload, status
+
+
+def keep_with(db, payload, status: int) -> list[tuple[str, UpdateOne]]:
+    """The write that keeps a route's answer in its own transaction, as (collection, op) pairs (none
+    without an Idempotency-Key).
+
+    A reply lost after the commit (the database restarted, the connection dropped) then leaves the
+    answer behind: the retry gets it instead of running the work again, which would answer
+    differently (a lead submitted twice is a duplicate of itself). The route checks `kept_answer()`.
+    """
+    doc_id = g.get("idempotency_running") if has_request_context() else None
+    if not doc_id:
+        return []
+    return [("idempotency_keys", UpdateOne({"_id": doc_id, "state": "running"},
+                                           {"$set": {"kept": {"payload": payload, "status": status}}},
+                                           namespace=f"{db.name}.idempotency_keys"))]
+
+
+def kept_answer() -> tuple | None:
+    """(payload, status) a retried request's first attempt committed with its work, else None."""
+    return g.get("idempotency_kept") if has_request_context() else None
 
 
 class _NotKept(Exception):
@@ -118,7 +144,7 @@ def idempotent(view=None, *, secret: bool = False):
             return refused.response
         body = sealed.unseal(stored["body"], rt.settings.jwt_secret, scope, key) if secret else stored["body"]
         response = Response(body, status=status, headers=stored["headers"])
-        if not ran:
+        if not ran or kept_answer():
             response.headers[REPLAYED] = "true"
         return response
     # flask-smorest documents the parameters it finds here; the deep copy leaves the inner view's doc alone.

@@ -73,3 +73,25 @@ def test_a_new_api_key_is_not_kept_readable_for_replays(client, admin, rt):
     channel = twice(client, "/v1/channels", admin, key="sealed-1", json={"name": "partner"})
     stored = rt.db.idempotency_keys.find_one({"_id": {"$regex": "sealed-1$"}})
     assert stored["state"] == "done" and channel["api_key"].encode() not in stored["payload"]["body"]
+
+
+def test_a_retry_after_the_reply_was_lost_past_the_commit_gets_the_first_answer(client, channel, rt, monkeypatch):
+    from pymongo.errors import AutoReconnect
+
+    from lead_intake import intake
+    real_submit = intake.submit
+
+    def reply_lost(*args):  # the lead commits, then the database restarts before the answer is stored
+        real_submit(*args)
+        raise AutoReconnect("connection closed")
+    monkeypatch.setattr(intake, "submit", reply_lost)
+    headers = {**channel, "Idempotency-Key": "lost-1"}
+    body = {"name": "Wang", "phone": "13700137000", "company": "Lost Reply Co"}
+    assert client.post("/v1/leads", json=body, headers=headers).status_code == 503
+    monkeypatch.setattr(intake, "submit", real_submit)
+    retry = client.post("/v1/leads", json=body, headers=headers)
+    [lead] = list(rt.db.leads.find())
+    assert retry.status_code == 201 and retry.json["id"] == lead["_id"]  # not "a duplicate of itself"
+    assert retry.headers.get("Idempotent-Replayed") == "true" and lead["touchpoint_count"] == 1
+    again = client.post("/v1/leads", json=body, headers=headers)
+    assert (again.status_code, again.json) == (201, retry.json)

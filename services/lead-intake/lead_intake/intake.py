@@ -20,7 +20,7 @@ from datetime import timedelta
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import PyMongoError
 
-from crm_common import company_names, identity, outbox
+from crm_common import company_names, identity, idempotency, outbox
 from crm_common.company_names import CompanyName
 from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
@@ -70,11 +70,14 @@ class Row:
 
 
 def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
-    """Store a submission as a new lead, or attach it to the record it duplicates. -> (payload, status)"""
-    return submit_many(rt, channel, [body])[0]
+    """Store a submission as a new lead, or attach it to the record it duplicates. -> (payload, status)
+
+    The answer is kept with the lead (crm_common.idempotency.keep_with): a retry after a reply lost
+    past the commit gets it, not "a duplicate of itself"."""
+    return submit_many(rt, channel, [body], keep_answer=True)[0]
 
 
-def submit_many(rt, channel: dict, bodies: list[dict]) -> list[tuple[dict, int]]:
+def submit_many(rt, channel: dict, bodies: list[dict], keep_answer: bool = False) -> list[tuple[dict, int]]:
     """Each submission as `submit` would take it, one after another, in one transaction."""
     rows = []
     for body in bodies:
@@ -86,7 +89,7 @@ def submit_many(rt, channel: dict, bodies: list[dict]) -> list[tuple[dict, int]]
         now_rules = rules.all_recent(rt)
         plan(rt, rows, held, now_rules["dedup"]["fuzzy_threshold"])
         try:
-            return rt.transaction(lambda s: _store(rt, s, channel, rows, now_rules))
+            return rt.transaction(lambda s: _store(rt, s, channel, rows, now_rules, keep_answer))
         except PyMongoError as exc:
             if not is_duplicate_key(exc):
                 raise
@@ -161,7 +164,8 @@ def touchpoint(rt, channel: dict, body: dict) -> dict:
     return {"channel_id": channel["_id"], "channel": channel["name"], "at": rt.clock.now(), "payload": body}
 
 
-def _store(rt, session, channel: dict, rows: list[Row], now_rules: dict) -> list[tuple[dict, int]]:
+def _store(rt, session, channel: dict, rows: list[Row], now_rules: dict,
+           keep_answer: bool = False) -> list[tuple[dict, int]]:
     """Write the plan: every row's lead or touchpoint, keys, company, review and events, in one command."""
     db, now = rt.db, rt.clock.now()
     ops: dict[str, list] = {"identity_keys": [], "leads": [], "companies": [], "reviews": [],
@@ -207,8 +211,9 @@ def _store(rt, session, channel: dict, rows: list[Row], now_rules: dict) -> list
         results.append(({"dedup": row.found.explain()}, 200))
     ops["leads"] += [InsertOne(lead, namespace=writes.namespace(db, "leads")) for lead in leads.values()]
     fresh = {f"lead:{lead_id}" for lead_id in leads}
+    kept = idempotency.keep_with(db, *results[0]) if keep_answer else []
     writes.send(db, session, [(name, op) for name, same in ops.items() for op in same] + assigner.writes() +
-                outbox.writes(db, session, events, now, fresh=fresh))
+                outbox.writes(db, session, events, now, fresh=fresh) + kept)
     return results
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import g
 
-from crm_common import csvio, ratelimit
+from crm_common import csvio, idempotency, ratelimit
 from crm_common.auth import require_user, within_subtree
 from crm_common.idempotency import idempotent
 from crm_common.errors import Problem, field_errors
@@ -29,7 +29,7 @@ ROWS_PER_TRANSACTION = 500
 @blp.response(201, IntakeOut)
 @blp.alt_response(200, schema=IntakeOut, description="An exact duplicate: attached to the existing record")
 def submit_lead(body):
-    payload, status = intake.submit(runtime(), g.channel, body)
+    payload, status = idempotency.kept_answer() or intake.submit(runtime(), g.channel, body)
     return disclosure.for_channel(payload), status
 
 
