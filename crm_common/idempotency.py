@@ -91,12 +91,22 @@ def keep_with(db, payload, status: int) -> list[tuple[str, UpdateOne]]:
     answer behind: the retry gets it instead of running the work again, which would answer
     differently (a lead submitted twice is a duplicate of itself). The route checks `kept_answer()`.
     """
+    kept = _kept(payload, status)
+    return [("idempotency_keys", UpdateOne(*kept, namespace=f"{db.name}.idempotency_keys"))] if kept else []
+
+
+def keep(db, session, payload, status: int) -> None:
+    """keep_with, written now: for a route whose transaction makes its writes one by one."""
+    kept = _kept(payload, status)
+    if kept:
+        db.idempotency_keys.update_one(*kept, session=session)
+
+
+def _kept(payload, status: int) -> tuple[dict, dict] | None:
     doc_id = g.get("idempotency_running") if has_request_context() else None
     if not doc_id:
-        return []
-    return [("idempotency_keys", UpdateOne({"_id": doc_id, "state": "running"},
-                                           {"$set": {"kept": {"payload": payload, "status": status}}},
-                                           namespace=f"{db.name}.idempotency_keys"))]
+        return None
+    return {"_id": doc_id, "state": "running"}, {"$set": {"kept": {"payload": payload, "status": status}}}
 
 
 def kept_answer() -> tuple | None:

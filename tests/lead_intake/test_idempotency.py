@@ -95,3 +95,24 @@ def test_a_retry_after_the_reply_was_lost_past_the_commit_gets_the_first_answer(
     assert retry.headers.get("Idempotent-Replayed") == "true" and lead["touchpoint_count"] == 1
     again = client.post("/v1/leads", json=body, headers=headers)
     assert (again.status_code, again.json) == (201, retry.json)
+
+
+def test_a_retried_convert_whose_reply_was_lost_answers_200_not_409(client, channel, admin, rt, monkeypatch):
+    from pymongo.errors import AutoReconnect
+
+    from lead_intake import leads
+    lead_id = client.post("/v1/leads", json={"name": "Zhao", "phone": "13600136000"}, headers=channel).json["id"]
+    real_visible = leads.visible_lead
+    lost = []
+
+    def reply_lost(lead_id):  # the first read after the commit, for the answer: the connection drops there
+        if not lost and rt.db.leads.find_one({"_id": lead_id})["status"] == "converted":
+            lost.append(lead_id)
+            raise AutoReconnect("connection closed")
+        return real_visible(lead_id)
+    monkeypatch.setattr(leads, "visible_lead", reply_lost)
+    headers = {**admin, "Idempotency-Key": "convert-1"}
+    assert client.post(f"/v1/leads/{lead_id}/convert", headers=headers).status_code == 503 and lost
+    retry = client.post(f"/v1/leads/{lead_id}/convert", headers=headers)
+    assert retry.status_code == 200 and retry.json["status"] == "converted", retry.json
+    assert rt.db.outbox.count_documents({"type": "crm.lead.converted"}) == 1

@@ -216,6 +216,8 @@ def _move(lead_id: str, allowed: tuple, write) -> dict:
     """Change a visible lead in one transaction, if its state allows it now."""
     rt = runtime()
     lead = visible_lead(lead_id)
+    if idempotency.kept_answer():  # a retry of a move that committed: its answer is the lead as it is now
+        return lead
 
     def guarded(session):
         # Re-read inside the transaction: a concurrent change makes this one conflict and retry.
@@ -225,6 +227,7 @@ def _move(lead_id: str, allowed: tuple, write) -> dict:
         if not current.matched_count:
             raise Problem(409, f"the lead is {lead['status']}; this needs one of: {', '.join(allowed)}")
         write(session)
+        idempotency.keep(rt.db, session, {"moved": lead_id}, 200)
     rt.transaction(guarded)
     return visible_lead(lead_id)
 
