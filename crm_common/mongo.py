@@ -71,7 +71,9 @@ OUTAGE_RETRY_SECONDS = 5.0
 def in_transaction(client: MongoClient, work: Callable):
     """Run `work(session)` in one transaction, retried on transient errors for a bounded time."""
     started = time.monotonic()
-    with client.start_session() as session:
+    # Not causal: a retry in a causal session opens with a readConcern (afterClusterTime), which
+    # SecantusDB refuses on a bulkWrite; a transaction reads its own snapshot and needs none.
+    with client.start_session(causal_consistency=False) as session:
         while True:
             session.start_transaction()
             try:
