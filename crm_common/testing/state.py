@@ -7,11 +7,15 @@ import time
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from pymongo import MongoClient
 
+from crm_common import ratelimit
+
 INTERNAL_DATABASES = {"admin", "local", "config"}
 
 
 def clean_databases(mongo_uri: str) -> None:
-    """Empty every collection of every application database, keeping the indexes."""
+    """Empty every collection of every application database, keeping the indexes (and forget the
+    rate-limit slots this process leased: their counters are gone)."""
+    ratelimit.forget()
     client = MongoClient(mongo_uri)
     try:
         for name in client.list_database_names():

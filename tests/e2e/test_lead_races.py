@@ -27,3 +27,30 @@ def test_fifty_concurrent_posts_of_one_person_create_one_lead(system, admin_head
     assert {r.json()["dedup"]["verdict"] for r in responses if r.status_code == 200} == {"duplicate"}
     lead = requests.get(system.url("lead-intake", f"/v1/leads/{created}"), headers=admin_headers, timeout=10).json()
     assert lead["touchpoints"] == 50 and lead["phones"] == ["+8613912345678"]
+
+
+def test_concurrent_large_batches_naming_the_same_people_create_each_lead_once(system, admin_headers):
+    """Large batches write one command per collection (lead_intake/writes.py): the race is still decided
+    by the unique keys, and the losing batches are planned again against the winner's leads."""
+    channel = requests.post(system.url("lead-intake", "/v1/channels"), json={"name": "batch race"},
+                            headers=admin_headers, timeout=10).json()
+    key = {"X-API-Key": channel["api_key"]}
+    people = [{"name": f"Person {n}", "phone": f"1371234{n:04d}"} for n in range(40)]
+    start = Barrier(4)
+
+    def submit(i):
+        rows = [{**p, "phone": ("+86 " if i % 2 else "") + p["phone"]} for p in people]
+        rows = rows[i * 10:] + rows[:i * 10]  # each batch in its own order
+        start.wait(timeout=30)
+        return requests.post(system.url("lead-intake", "/v1/leads:batch"), headers=key, timeout=120,
+                             json={"leads": rows})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = [r.json() for r in pool.map(submit, range(4))]
+    assert sum(r["created"] for r in reports) == 40, reports[0]
+    created = {row["id"] for r in reports for row in r["results"] if row["status"] == 201}
+    assert len(created) == 40
+    for lead_id in list(created)[:5]:
+        lead = requests.get(system.url("lead-intake", f"/v1/leads/{lead_id}"), headers=admin_headers,
+                            timeout=10).json()
+        assert lead["touchpoints"] == 4

@@ -1,5 +1,8 @@
 """A batch takes its rows in one transaction, with the outcome of submitting them one at a time."""
+import pytest
+
 from crm_common.testing.auth import outbox_events
+from lead_intake import writes
 
 from .test_work_leads import HOT, org
 
@@ -51,7 +54,11 @@ def run(client, channel, rt, *, batch):
     return outcome(rt, results, stored_id)
 
 
-def test_a_batch_ends_as_its_rows_submitted_one_at_a_time(client, channel, rt, admin):
+# both ways the writes can go: one bulkWrite command, or one command per collection (large batches)
+@pytest.mark.parametrize("per_collection_from", [10_000, 1], ids=["one_command", "per_collection"])
+def test_a_batch_ends_as_its_rows_submitted_one_at_a_time(client, channel, rt, admin, monkeypatch,
+                                                          per_collection_from):
+    monkeypatch.setattr(writes, "PER_COLLECTION_FROM", per_collection_from)
     org(rt, [("r1", 2), ("r2", 1)])
     client.put("/v1/rules/assignment", json={"default_team_id": "t1"}, headers=admin)
     one_by_one = run(client, channel, rt, batch=False)

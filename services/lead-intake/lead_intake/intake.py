@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from pymongo import InsertOne, ReplaceOne, UpdateOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.errors import PyMongoError
 
 from crm_common import company_names, identity, idempotency, outbox
@@ -179,9 +179,8 @@ def _store(rt, session, channel: dict, rows: list[Row], now_rules: dict,
             leads[lead["_id"]] = lead
             ops["identity_keys"] += [InsertOne({"_id": k, "kind": "lead", "record_id": lead["_id"]},
                                                namespace=writes.namespace(db, "identity_keys")) for k in row.new_keys]
-            if row.company:
-                ops["companies"].append(ReplaceOne({"_id": row.company["_id"]}, row.company, upsert=True,
-                                                   namespace=writes.namespace(db, "companies")))
+            if row.company:  # a new lead's id is new (each plan draws them afresh): insert, no upsert's lookup
+                ops["companies"].append(InsertOne(row.company, namespace=writes.namespace(db, "companies")))
             if row.verdict.verdict == "possible_duplicate":
                 ops["reviews"].append(InsertOne({"_id": new_id(), "lead_id": lead["_id"],
                                                  "candidates": row.verdict.candidates, "status": "open",

@@ -2,7 +2,10 @@
 
 MongoDB 8.0's `bulkWrite` (pymongo's `MongoClient.bulk_write`) writes across collections in
 one round trip; an older server gets one `bulk_write` per collection (collections in the order
-they first appear, each one's writes in the order given). Either way a unique index refusing a
+they first appear, each one's writes in the order given). So do many writes to few collections
+(a batch): SecantusDB applies a `bulkWrite` one operation at a time, at twice the server time a
+document of an `insert` carrying many (measured: 0.375 against 0.180 ms a document, 500 a command,
+three indexes), while for one lead the one command saves five round trips. Either way a unique index refusing a
 write raises DuplicateKeyError, as a single insert would, and the caller's transaction is
 aborted, so callers decide a race the same way on both.
 """
@@ -11,13 +14,15 @@ from __future__ import annotations
 from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
 
 CLIENT_BULK_WRITE_WIRE_VERSION = 25  # MongoDB 8.0
+PER_COLLECTION_FROM = 8  # writes per collection, on average, from which each collection gets its own command
 
 
 def send(db, session, writes: list[tuple[str, object]]) -> None:
     """`writes`: (collection name, pymongo write op built with namespace=f"{db.name}.{collection}")."""
     if not writes:
         return
-    if not _one_command(db.client):
+    collections = {collection for collection, _ in writes}
+    if not _one_command(db.client) or len(writes) >= PER_COLLECTION_FROM * len(collections):
         by_collection: dict[str, list] = {}
         for collection, op in writes:
             by_collection.setdefault(collection, []).append(op)
