@@ -35,12 +35,14 @@ HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"  # set on an answer that was stored, not computed now
 # A reservation older than this was left by a crash: gunicorn kills a request after 30 s (deploy/gunicorn.conf.py).
 STALE_AFTER = timedelta(seconds=60)
+LOST = "lost"  # a first attempt whose work committed and whose answer failed: never run again
 PARAMETER = {  # the OpenAPI description every idempotent operation shares
     "in": "header", "name": HEADER, "required": False, "schema": {"type": "string", "maxLength": 200},
     "description": "Any unique string (e.g. a UUID) per intended write. A retry with the same key gets the first "
                    f"answer (status and body, with `{REPLAYED}: true`) and writes nothing; the same key with another "
-                   "request is a 422; a retry while the first is still running is a 409. Keys are per caller and "
-                   "kept 7 days."}
+                   "request is a 422; a retry while the first is still running is a 409; a retry of a first attempt "
+                   "whose write was carried out but whose answer was lost is a 409 with `reason: answer_lost` "
+                   "(nothing is written twice). Keys are per caller and kept 7 days."}
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -68,16 +70,22 @@ def replay_or_run(rt, scope: str, key: str | None, body, run):
             return first["payload"], first["status"]
         if "kept" in first:  # the work committed but its answer was lost: answer as it would have
             g.idempotency_kept = (first["kept"]["payload"], first["kept"]["status"])
-        elif first.get("created_at") and first["created_at"] > now - STALE_AFTER:
+        elif first.get("created_at") and first["created_at"] > now - STALE_AFTER and first.get("state") != LOST:
             raise Problem(409, "a request with this Idempotency-Key is still being processed",
                           headers={"Retry-After": "1"}) from None
+        elif first.get("committed"):
+            raise Problem(409, "the first request with this Idempotency-Key was carried out, but its answer was "
+                               "lost; it is not carried out again: read the record to see the result",
+                          reason="answer_lost") from None
         store.update_one({"_id": doc_id}, {"$set": {"created_at": now}})
     g.idempotency_running = doc_id
     try:
         payload, status = run()
     except Exception:
-        # a failed first attempt may be retried, unless its work committed (see keep_with)
-        store.delete_one({"_id": doc_id, "state": "running", "kept": {"$exists": False}})
+        # a failed first attempt may be retried, unless its work committed (keep_with, mark_committed)
+        running = {"_id": doc_id, "state": "running", "kept": {"$exists": False}}
+        if not store.delete_one({**running, "committed": {"$exists": False}}).deleted_count:
+            store.update_one({**running, "committed": True}, {"$set": {"state": LOST}})
         raise
     store.update_one({"_id": doc_id}, {"$set": {"state": "done", "payload": payload, "status": status}})
     return payload, status
@@ -95,6 +103,16 @@ def keep_with(db, payload, status: int) -> list[tuple[str, UpdateOne]]:
     return [("idempotency_keys", UpdateOne(*kept, namespace=f"{db.name}.idempotency_keys"))] if kept else []
 
 
+def mark_committed(db, session) -> None:
+    """In a transaction of an idempotent request: note with the work that it committed (Runtime.transaction
+    calls this last), unless the route kept its answer with it. A retry after a reply lost past the
+    commit is then told so (409, reason `answer_lost`) instead of carrying the work out twice."""
+    doc_id = g.get("idempotency_running") if has_request_context() else None
+    if doc_id and not g.get("idempotency_answer_kept"):
+        db.idempotency_keys.update_one({"_id": doc_id, "state": "running"}, {"$set": {"committed": True}},
+                                       session=session)
+
+
 def keep(db, session, payload, status: int) -> None:
     """keep_with, written now: for a route whose transaction makes its writes one by one."""
     kept = _kept(payload, status)
@@ -106,6 +124,7 @@ def _kept(payload, status: int) -> tuple[dict, dict] | None:
     doc_id = g.get("idempotency_running") if has_request_context() else None
     if not doc_id:
         return None
+    g.idempotency_answer_kept = True
     return {"_id": doc_id, "state": "running"}, {"$set": {"kept": {"payload": payload, "status": status}}}
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from . import kafka, mongo, outbox
+from . import idempotency, kafka, mongo, outbox
 from .clock import Clock
 from .events import new_event
 from .metrics import Metrics
@@ -44,8 +44,13 @@ class Runtime:
         return new_event(event_type, subject, data, source=self.settings.service, time=self.clock.now())
 
     def transaction(self, work):
-        """Run `work(session)` in one MongoDB transaction."""
-        return mongo.in_transaction(self.client, work)
+        """Run `work(session)` in one MongoDB transaction (marked, in an idempotent request, as committed
+        with the work: crm_common.idempotency.mark_committed)."""
+        def marked(session):
+            result = work(session)
+            idempotency.mark_committed(self.db, session)
+            return result
+        return mongo.in_transaction(self.client, marked)
 
     def publish(self, session, *events: dict) -> None:
         """Queue events in the caller's transaction; the outbox relay sends them."""

@@ -137,3 +137,48 @@ def test_concurrent_retries_with_one_key_record_one_payment(org, client, rt):
     reordered = client.post(f"{url}/payments", data='{ "received_on": "2025-02-01",  "amount": 700 }',
                             content_type="application/json", headers=headers)
     assert (reordered.status_code, reordered.json) == (201, created[0].json)
+
+
+CALL = {"channel": "phone", "content": "called", "goal_met": True, "next_plan": "visit",
+        "next_contact_at": "2030-01-01T09:00:00+00:00"}
+
+
+def test_a_retry_after_the_reply_was_lost_past_the_commit_writes_nothing_again(org, client, rt, monkeypatch):
+    """The follow-up commits, then the connection drops before the answer is stored: the retry is told
+    the work was carried out (409 answer_lost) and does not record a second follow-up."""
+    from pymongo.errors import AutoReconnect
+
+    from crm_common import concurrency
+    customer, alice = org.customer(), org.headers["alice"]
+    url, real_etag = f"/v1/customers/{customer['id']}/followups", concurrency.etag_headers
+
+    def reply_lost(*args):
+        monkeypatch.setattr(concurrency, "etag_headers", real_etag)
+        raise AutoReconnect("connection closed")
+    monkeypatch.setattr(concurrency, "etag_headers", reply_lost)
+    headers, body = {**alice, "Idempotency-Key": "lost-call-1"}, CALL
+    assert client.post(url, json=body, headers=headers).status_code == 503
+    for _ in range(2):
+        retry = client.post(url, json=body, headers=headers)
+        assert (retry.status_code, retry.json.get("reason")) == (409, "answer_lost"), retry.json
+    assert client.get(f"/v1/customers/{customer['id']}", headers=alice).json["followup_count"] == 1
+    assert len(subject_events(rt, "crm.customer.followed_up", customer["id"])) == 1
+    fresh = client.post(url, json=body, headers={**alice, "Idempotency-Key": "lost-call-2"})
+    assert fresh.status_code == 201  # another key is another request
+
+
+def test_a_first_attempt_that_failed_before_its_commit_runs_again(org, client, monkeypatch):
+    from pymongo.errors import AutoReconnect
+
+    from customer import followups
+    customer, alice = org.customer(), org.headers["alice"]
+    url, real_record = f"/v1/customers/{customer['id']}/followups", followups.record
+
+    def down(*args, **kwargs):  # the database is unreachable: nothing committed
+        monkeypatch.setattr(followups, "record", real_record)
+        raise AutoReconnect("connection refused")
+    monkeypatch.setattr(followups, "record", down)
+    headers, body = {**alice, "Idempotency-Key": "down-1"}, CALL
+    assert client.post(url, json=body, headers=headers).status_code == 503
+    assert client.post(url, json=body, headers=headers).status_code == 201
+    assert client.get(f"/v1/customers/{customer['id']}", headers=alice).json["followup_count"] == 1
