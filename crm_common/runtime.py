@@ -52,6 +52,11 @@ class Runtime:
             return result
         return mongo.in_transaction(self.client, marked)
 
+    def insert(self, collection: str, document: dict) -> None:
+        """Create one document, in a transaction: a retry of an idempotent request whose reply was lost
+        past the commit then finds it marked and creates no second one (idempotency.mark_committed)."""
+        self.transaction(lambda session: self.db[collection].insert_one(document, session=session))
+
     def publish(self, session, *events: dict) -> None:
         """Queue events in the caller's transaction; the outbox relay sends them."""
         outbox.add(self.db, session, events, self.clock.now())

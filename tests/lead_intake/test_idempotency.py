@@ -116,3 +116,21 @@ def test_a_retried_convert_whose_reply_was_lost_answers_200_not_409(client, chan
     retry = client.post(f"/v1/leads/{lead_id}/convert", headers=headers)
     assert retry.status_code == 200 and retry.json["status"] == "converted", retry.json
     assert rt.db.outbox.count_documents({"type": "crm.lead.converted"}) == 1
+
+
+def test_a_channel_whose_creation_reply_was_lost_is_not_created_twice(client, admin, rt, monkeypatch):
+    from pymongo.errors import AutoReconnect
+
+    from crm_common.runtime import Runtime
+    real_insert = Runtime.insert
+
+    def reply_lost(self, collection, document):  # the channel commits, then the connection drops
+        monkeypatch.setattr(Runtime, "insert", real_insert)
+        real_insert(self, collection, document)
+        raise AutoReconnect("connection closed")
+    monkeypatch.setattr(Runtime, "insert", reply_lost)
+    headers = {**admin, "Idempotency-Key": "channel-1"}
+    assert client.post("/v1/channels", json={"name": "Expo"}, headers=headers).status_code == 503
+    retry = client.post("/v1/channels", json={"name": "Expo"}, headers=headers)
+    assert (retry.status_code, retry.json["reason"]) == (409, "answer_lost")
+    assert rt.db.channels.count_documents({"name": "Expo"}) == 1

@@ -33,7 +33,7 @@ def create_channel(body):
     rt = runtime()
     key = new_api_key()
     channel = {"_id": new_id(), **body, "key_hash": hash_api_key(key), "active": True, "created_at": rt.clock.now()}
-    rt.db.channels.insert_one(channel)
+    rt.insert("channels", channel)
     return {**channel, "api_key": key}
 
 

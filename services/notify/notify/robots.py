@@ -28,7 +28,7 @@ def create(rt, body: dict) -> dict:
              "secret": sealing.seal(rt, body.get("secret"), "robot", robot_id), "user_ids": body.get("user_ids", []),
              "department_ids": body.get("department_ids", []), "active": True, "recent": [],
              "created_at": rt.clock.now()}
-    rt.db.robots.insert_one(robot)
+    rt.insert("robots", robot)
     return robot
 
 

@@ -59,7 +59,7 @@ def create(rt, body: dict, principal) -> dict:
     pool = {"member_user_ids": [], "member_department_ids": [], "admin_user_ids": [], "source_department_ids": [],
             "open_to_all": False, **body, "_id": new_id(), "rules": rules.complete(body.get("rules")),
             "version": 1, "created_at": now, "updated_at": now, "created_by": principal.user_id}
-    rt.db.pools.insert_one(pool)
+    rt.insert("pools", pool)
     return pool
 
 
