@@ -5,6 +5,7 @@ problem+json for every error, request ids, JSON access logs, /healthz,
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -27,6 +28,18 @@ MAX_BODY_BYTES = 1024 * 1024
 
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # bad input is the client's error, not "unprocessable"
+
+    def _get_schema(self, argmap, req):
+        # webargs builds a new instance of a schema class for every request (a deep copy of its
+        # fields: 0.3 ms a lead at intake); loading with one instance per class holds no state
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _instance_of(argmap)
+        return super()._get_schema(argmap, req)
+
+
+@functools.lru_cache(maxsize=None)
+def _instance_of(schema_class):
+    return schema_class()
 
 
 class Blueprint(flask_smorest.Blueprint):
