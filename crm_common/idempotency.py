@@ -74,9 +74,9 @@ def replay_or_run(rt, scope: str, key: str | None, body, run):
             raise Problem(409, "a request with this Idempotency-Key is still being processed",
                           headers={"Retry-After": "1"}) from None
         elif first.get("committed"):
-            raise Problem(409, "the first request with this Idempotency-Key was carried out, but its answer was "
-                               "lost; it is not carried out again: read the record to see the result",
-                          reason="answer_lost") from None
+            raise Problem(409, "the first request with this Idempotency-Key wrote its changes (an import: some of "
+                               "them), but its answer was lost; it is not run again: read the records to see the "
+                               "result, and send a new key to try again", reason="answer_lost") from None
         store.update_one({"_id": doc_id}, {"$set": {"created_at": now}})
     g.idempotency_running = doc_id
     try:
