@@ -11,7 +11,7 @@ aborted, so callers decide a race the same way on both.
 """
 from __future__ import annotations
 
-from pymongo.errors import ClientBulkWriteException, DuplicateKeyError
+from pymongo.errors import BulkWriteError, ClientBulkWriteException, DuplicateKeyError
 
 CLIENT_BULK_WRITE_WIRE_VERSION = 25  # MongoDB 8.0
 PER_COLLECTION_FROM = 8  # writes per collection, on average, from which each collection gets its own command
@@ -27,17 +27,25 @@ def send(db, session, writes: list[tuple[str, object]]) -> None:
         for collection, op in writes:
             by_collection.setdefault(collection, []).append(op)
         for collection, ops in by_collection.items():
-            db[collection].bulk_write(ops, ordered=True, session=session)
+            try:
+                db[collection].bulk_write(ops, ordered=True, session=session)
+            except BulkWriteError as exc:
+                _raise_duplicate_key(exc.details.get("writeErrors") or [{}], exc)
         return
     try:
         db.client.bulk_write([op for _, op in writes], ordered=True, session=session)
     except ClientBulkWriteException as exc:
         if isinstance(exc.error, Exception):
             raise exc.error from exc  # keeps its labels (TransientTransactionError) for the retry
-        first = (exc.write_errors or [{}])[0]
-        if first.get("code") == 11000:
-            raise DuplicateKeyError(first.get("errmsg", "duplicate key"), 11000, first) from exc
-        raise
+        _raise_duplicate_key(exc.write_errors or [{}], exc)
+
+
+def _raise_duplicate_key(write_errors: list, exc: Exception):
+    """A unique index refused the first failed write: DuplicateKeyError, as a single insert raises."""
+    first = write_errors[0]
+    if first.get("code") == 11000:
+        raise DuplicateKeyError(first.get("errmsg", "duplicate key"), 11000, first) from exc
+    raise exc
 
 
 def namespace(db, collection: str) -> str:
