@@ -11,7 +11,7 @@ The whole run stops seeding in time to finish within --minutes (15): a size not 
 --migrate seeds the previous release's records instead and times the migration (first and
 idempotent second run) before the rest.
 Run: make bench, or .venv/bin/python -m bench.lead_intake [--stored N] [--companies N] [--quick] [--migrate]
-[--rss-only | --no-rss] [--workers N]
+[--rss-only | --no-rss] [--workers N] [--new-companies]
 """
 from __future__ import annotations
 
@@ -55,6 +55,20 @@ def company_name(rng: random.Random) -> str:
     """A plausible, varied Chinese company name: region, two brand syllables, trade, legal form."""
     return (rng.choice(REGIONS) + "".join(rng.sample(SYLLABLES, 2)) + rng.choice(TRADES) +
             rng.choice(["有限公司", "股份有限公司", "有限责任公司"]))
+
+
+# Characters no seeded name uses, for --new-companies: a measured lead's company then shares no
+# blocking key with a stored one (a new company, no candidates), where by default every measured lead
+# is a possible duplicate of about 14 stored leads (the seeded names share about 8,700 company keys).
+UNSEEN = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥春夏秋冬梅兰竹菊松柏江河湖山川岳峰谷"
+NEW_COMPANIES = False
+
+
+def submitted_company(rng: random.Random) -> str:
+    """The company a measured lead names (see UNSEEN)."""
+    if not NEW_COMPANIES:
+        return company_name(rng)
+    return rng.choice(REGIONS) + "".join(rng.sample(UNSEEN, 3)) + rng.choice(TRADES) + "有限公司"
 
 
 def seed(db, count: int, *, migrated: bool = True) -> None:
@@ -130,7 +144,11 @@ def main() -> None:
     parser.add_argument("--rss-only", action="store_true", help="seed, then only the two RSS readings")
     parser.add_argument("--workers", type=int, default=WEB_WORKERS, help="gunicorn workers of the measured service")
     parser.add_argument("--no-rss", action="store_true", help="leave out the RSS readings (and the 1M seeding)")
+    parser.add_argument("--new-companies", action="store_true",
+                        help="measured leads name companies no stored lead shares (default: possible duplicates)")
     args = parser.parse_args()
+    global NEW_COMPANIES
+    NEW_COMPANIES = args.new_companies
     deadline = time.monotonic() + 60 * args.minutes
     with servers() as running:
         client = MongoClient(running.mongo_uri)
@@ -235,7 +253,7 @@ def intake_clients(url: str, key: dict, rng: random.Random):
         def call(_i):
             n = next(NUMBERS)
             response = session.post(url + "/v1/leads", headers=key, timeout=30, json={
-                "name": f"bench {n}", "phone": f"+86139{n:08d}", "company": company_name(rng),
+                "name": f"bench {n}", "phone": f"+86139{n:08d}", "company": submitted_company(rng),
                 "city": random.choice(CITIES)})
             assert response.status_code == 201, response.text
         return call
@@ -273,6 +291,10 @@ def measure(url: str, key: dict, db, client, kind: str, results: dict, quick: bo
     print(f"POST /v1/leads:batch, {BATCH_SIZE} a call    {results['batch']['rate']:>9.1f} leads/s  "
           f"p50 {batch['p50_ms']:>7.0f} ms a call", flush=True)
     print(f"  CPU ms a lead: {cpu.per_call(BATCH_CALLS * BATCH_SIZE)}", flush=True)
+    verdicts = collections.Counter(lead["dedup"]["verdict"] for lead in db.leads.find(
+        {"name": {"$regex": "^bench "}}, {"dedup.verdict": 1}))
+    print(f"verdicts of the measured leads ({'new companies' if NEW_COMPANIES else 'the seeded names'}): "
+          + ", ".join(f"{verdict} {n}" for verdict, n in verdicts.most_common()), flush=True)
 
 
 class CpuMeter:
@@ -374,7 +396,7 @@ def _batch_call(url: str, key: dict, rng) -> None:
     rows = []
     for _ in range(BATCH_SIZE):
         n = next(NUMBERS)
-        rows.append({"name": f"bench {n}", "phone": f"+86139{n:08d}", "company": company_name(rng),
+        rows.append({"name": f"bench {n}", "phone": f"+86139{n:08d}", "company": submitted_company(rng),
                      "city": random.choice(CITIES)})
     response = requests.post(url + "/v1/leads:batch", headers=key, json={"leads": rows}, timeout=300)
     assert response.status_code == 200 and response.json()["created"] == BATCH_SIZE, response.text[:300]
