@@ -28,6 +28,14 @@ def test_rules_choose_the_team_by_region_industry_and_channel():
     assert assignment.choose_team({"city": "上海"}, rules, "default") == "default"
 
 
+def test_a_region_rule_matches_the_place_however_it_is_written():
+    rules = [{"team_id": "north", "region": ["北京"]}, {"team_id": "south", "region": ["广东省"]}]
+    for city in ("北京", "北京市", "Beijing", " 北京市 "):
+        assert assignment.choose_team({"city": city}, rules, "default") == "north", city
+    assert assignment.choose_team({"province": "广东", "city": "深圳"}, rules, "default") == "south"
+    assert assignment.choose_team({"city": "上海市"}, rules, "default") == "default"
+
+
 def _reps(*ids, **overrides):
     return {i: {"active": True, "holding_limit": 200, **overrides.get(i, {})} for i in ids}
 

@@ -6,13 +6,17 @@ holding limit. The round-robin state is stored per team by the caller.
 """
 from __future__ import annotations
 
+from .companies import city_of
+
 
 def choose_team(lead: dict, rules: list[dict], default_team_id: str | None = None) -> str | None:
-    """The first rule whose every given condition matches; each condition lists accepted values."""
-    facts = {"region": {lead.get("province"), lead.get("city")}, "industry": {lead.get("industry")},
-             "channel": {lead.get("channel_id"), lead.get("channel")}}
+    """The first rule whose every given condition matches; each condition lists accepted values.
+    Places compare folded, as de-duplication compares them: `北京`, `北京市` and `Beijing` are one."""
+    facts = {"region": {city_of(lead.get("province")), city_of(lead.get("city"))} - {None},
+             "industry": {lead.get("industry")}, "channel": {lead.get("channel_id"), lead.get("channel")}}
     for rule in rules:
         conditions = {k: set(rule.get(k) or []) for k in ("region", "industry", "channel")}
+        conditions["region"] = {city_of(place) for place in conditions["region"]} - {None}
         if all(not accepted or accepted & facts[k] for k, accepted in conditions.items()):
             return rule["team_id"]
     return default_team_id
