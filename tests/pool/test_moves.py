@@ -1,4 +1,6 @@
 """Movements through the API, applied by the customer service, recorded and listable."""
+from datetime import datetime, timedelta
+
 from pool import reclaim
 
 
@@ -23,6 +25,24 @@ def test_a_claim_is_answered_at_once_and_the_customer_service_shows_the_new_owne
     assert (entry["status"], entry["owner_id"], entry["pending"]) == ("owned", world.id("bob"), None)
     [claimed] = world.pool_events("crm.pool.customer_claimed")
     assert (claimed["data"]["owner_id"], claimed["data"]["kind"]) == (world.id("bob"), "claim")
+    published, answered = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (
+        claimed["data"]["first_contact_due_at"], response.json["first_contact_due_at"]))
+    assert abs(published - answered) < timedelta(milliseconds=1)  # MongoDB keeps milliseconds
+
+
+def test_a_claim_publishes_the_first_contact_deadline_of_its_pools_rules(world):
+    """Notify reminds the claimant by this deadline: a pool that allows 24 hours is not told 48."""
+    customer_id = pooled(world)
+    etag = world.pool_client.get("/v1/pools/default", headers=world.admin).headers["ETag"]
+    changed = world.pool_client.patch("/v1/pools/default", json={"rules": {"first_contact_hours": 24}},
+                                      headers={**world.admin, "If-Match": etag})
+    assert changed.status_code == 200, changed.json
+    claim = world.pool_client.post(f"/v1/pools/default/customers/{customer_id}/claim", headers=world.headers["bob"])
+    assert claim.status_code == 200, claim.json
+    world.settle()
+    [claimed] = world.pool_events("crm.pool.customer_claimed")
+    due, at = (datetime.fromisoformat(claimed["data"][k]) for k in ("first_contact_due_at", "claimed_at"))
+    assert due - at == timedelta(hours=24)
 
 
 def test_the_owner_returns_a_customer_with_a_reason_and_a_manager_assigns_it(world):

@@ -77,9 +77,9 @@ def stage_action(rt, session, data: dict) -> None:
 def pool_claimed(rt, session, data: dict) -> None:
     """crm.pool.customer_claimed / customer_assigned: the new owner makes the first contact in time.
 
-    The pool's events carry no first-contact deadline today, so the window is notify's runtime
-    setting `pool_first_contact_hours` (DOMAIN's 48 h); a `first_contact_due_at` in the event, if
-    the pool ever publishes its own rule's deadline, wins.
+    A claim carries its pool's deadline (`first_contact_due_at`, from the pool's first_contact_hours),
+    which wins; an assignment, or a claim from an earlier release, gets notify's runtime setting
+    `pool_first_contact_hours` (DOMAIN's 48 h).
     """
     at = data.get("claimed_at") or data["assigned_at"]
     hours = config.reminder_settings(rt, session)["pool_first_contact_hours"]

@@ -112,7 +112,8 @@ def _move_out(rt, session, entry: dict, kind: str, actor: str, owner: str, now, 
     rep = _user(rt, owner, session) or {}
     movement = movements.new(kind=kind, customer_id=entry["_id"], pool_id=pool_id, actor=actor, at=now,
                              user_id=owner, from_owner_id=None, to_owner_id=owner,
-                             departments=[entry.get("department_path"), rep.get("department_path")])
+                             departments=[entry.get("department_path"), rep.get("department_path")],
+                             first_contact_due_at=first_contact_due_at)
     changes = {"status": OWNED, "owner_id": owner, "owned_since": now, "first_contact_due_at": first_contact_due_at,
                "warned": [], "warned_due_at": None,
                "pending": {"request_id": movement["request_id"], "kind": kind}}

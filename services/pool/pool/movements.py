@@ -16,15 +16,17 @@ KINDS = ("return", "reclaim", "claim", "assign", "transfer")
 
 def new(*, kind: str, customer_id: str, pool_id: str, actor: str, at, user_id: str | None = None,
         from_owner_id=None, to_owner_id=None, reason=None, rule=None, to_pool_id=None,
-        state: str = REQUESTED, departments=()) -> dict:
+        state: str = REQUESTED, departments=(), first_contact_due_at=None) -> dict:
     """A movement record; `user_id` is the rep it concerns (claimant, assignee, previous owner).
 
-    `departments` (department paths of the customer and of the rep) decide which managers see it.
+    `departments` (department paths of the customer and of the rep) decide which managers see it;
+    `first_contact_due_at` is a claim's deadline under its pool's rules, published with the claim.
     """
     return {"_id": new_id(), "request_id": new_id(), "kind": kind, "customer_id": customer_id,
             "pool_id": pool_id, "to_pool_id": to_pool_id, "actor": actor, "user_id": user_id,
             "from_owner_id": from_owner_id, "to_owner_id": to_owner_id, "reason": reason, "rule": rule,
-            "state": state, "at": at, "department_ids": sorted({d for path in departments for d in path or []})}
+            "state": state, "at": at, "department_ids": sorted({d for path in departments for d in path or []}),
+            "first_contact_due_at": first_contact_due_at}
 
 
 def visible_to(principal) -> dict:
@@ -57,9 +59,10 @@ def fact_event(rt, movement: dict) -> dict:
         return rt.event("crm.pool.customer_returned", m["customer_id"], {
             **base, "previous_owner_id": m["from_owner_id"], "reason": m["reason"], "returned_at": at})
     if m["kind"] == "claim":
+        due = m.get("first_contact_due_at")
         return rt.event("crm.pool.customer_claimed", m["customer_id"], {
             **base, "owner_id": m["to_owner_id"], "previous_owner_id": m["from_owner_id"], "kind": "claim",
-            "claimed_at": at})
+            "claimed_at": at, "first_contact_due_at": due.isoformat() if due else None})
     if m["kind"] == "assign":
         return rt.event("crm.pool.customer_assigned", m["customer_id"], {
             **base, "owner_id": m["to_owner_id"], "previous_owner_id": m["from_owner_id"], "reason": m["reason"],
