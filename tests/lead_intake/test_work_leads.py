@@ -87,6 +87,9 @@ def test_lead_states_and_disqualification(client, channel, token_for, rt):
     rep = token_for("r1")
     client.post(f"/v1/leads/{lead['id']}/claim", headers=rep)
     assert client.post(f"/v1/leads/{lead['id']}/contacted", headers=rep).json["status"] == "contacted"
+    [contacted] = outbox_events(rt.db, "crm.lead.contacted")  # subscribers see the response time end
+    assert (contacted["data"]["lead_id"], contacted["data"]["owner_id"]) == (lead["id"], "r1")
+    assert contacted["data"]["assigned_at"] <= contacted["data"]["contacted_at"]
     bad = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "bored"}, headers=rep)
     assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "reason"
     done = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "competitor"}, headers=rep).json

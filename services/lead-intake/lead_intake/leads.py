@@ -151,8 +151,16 @@ def claim_lead(lead_id):
 @blp.response(200, LeadOut)
 def mark_contacted(lead_id):
     rt = runtime()
-    return _move(lead_id, ("assigned",), lambda s: rt.db.leads.update_one(
-        {"_id": lead_id}, {"$set": {"status": "contacted", "contacted_at": rt.clock.now()}}, session=s))
+
+    def write(session):
+        lead, now = rt.db.leads.find_one({"_id": lead_id}, session=session), rt.clock.now()
+        rt.db.leads.update_one({"_id": lead_id}, {"$set": {"status": "contacted", "contacted_at": now}},
+                               session=session)
+        assigned_at = lead.get("assigned_at")
+        rt.publish(session, rt.event("crm.lead.contacted", lead_id, {
+            "lead_id": lead_id, "owner_id": lead.get("owner_id"), "by": g.principal.user_id,
+            "assigned_at": assigned_at.isoformat() if assigned_at else None, "contacted_at": now.isoformat()}))
+    return _move(lead_id, ("assigned",), write)
 
 
 @blp.route("/leads/<lead_id>/disqualify", methods=["POST"])
