@@ -119,6 +119,19 @@ def test_a_converted_lead_becomes_one_customer_however_often_the_event_comes(org
     assert created[0]["source_lead_id"] == "lead-1" and created[0]["lifecycle"] == "potential"
 
 
+def test_a_converted_lead_keeps_its_contacts_title_and_birthday_for_the_birthday_reminder(org, rt, client):
+    convert(rt, {"lead_id": "lead-2", "converted_by": org.id("alice"), "owner_id": org.id("alice"), "name": "Qian",
+                 "company": "Qian Trading", "phones": ["+8613500135000"], "emails": [], "wechat_ids": [],
+                 "converted_at": "2025-01-01T00:00:00Z", "title": "CFO", "birthday": "1980-05-17",
+                 "province": "浙江", "note": "met at the expo"})
+    [found] = client.get("/v1/customers", query_string={"source_lead_id": "lead-2"}, headers=org.admin).json["items"]
+    [contact] = found["contacts"]
+    assert (contact["title"], contact["birthday"]) == ("CFO", "1980-05-17")
+    assert (found["province"], found["note"]) == ("浙江", "met at the expo")
+    [created] = events(rt, "crm.customer.created", found["id"])
+    assert [b["birthday"] for b in created["birthdays"]] == ["1980-05-17"]  # what notify plans birthdays from
+
+
 def pool_request(customer_id, kind, expected, to_owner_id=None):
     return {"request_id": f"req-{kind}", "customer_id": customer_id, "kind": kind, "expected": expected,
             "to_owner_id": to_owner_id, "pool_id": "default", "reason": None, "rule": "no_followup", "by": "pool",

@@ -118,3 +118,15 @@ def test_a_csv_import_reports_each_row_and_deduplicates(client, admin, new_chann
     assert rt.db.leads.find_one({"name": "Zhang"})["company_key"] == "xx科技"
     missing = client.post("/v1/leads:import", data=rows, headers={**admin, "Content-Type": "text/csv"})
     assert missing.status_code == 400 and missing.json["errors"][0]["field"] == "channel_id"
+
+
+def test_a_conversion_carries_the_contacts_title_birthday_place_and_note(client, channel, token_for, rt):
+    lead = client.post("/v1/leads", headers=channel, json={
+        "name": "Qian", "phone": "13500135000", "title": "CFO", "birthday": "1980-05-17", "province": "浙江",
+        "city": "杭州", "note": "met at the expo"}).json
+    rep = token_for("r1")
+    client.post(f"/v1/leads/{lead['id']}/claim", headers=rep)
+    assert client.post(f"/v1/leads/{lead['id']}/convert", headers=rep).status_code == 200
+    [converted] = outbox_events(rt.db, "crm.lead.converted")
+    assert {k: converted["data"][k] for k in ("title", "birthday", "province", "note")} == {
+        "title": "CFO", "birthday": "1980-05-17", "province": "浙江", "note": "met at the expo"}

@@ -24,9 +24,11 @@ def create_from_lead(rt, session, lead: dict) -> None:
         return
     owner = rt.db.users.find_one({"_id": lead["owner_id"]}, session=session) or {"_id": lead["owner_id"]}
     contact = {"name": lead.get("name") or "", "phones": lead.get("phones", []),
-               "emails": lead.get("emails", []), "wechat_ids": lead.get("wechat_ids", [])}
+               "emails": lead.get("emails", []), "wechat_ids": lead.get("wechat_ids", []),
+               **{k: lead[k] for k in ("title", "birthday") if lead.get(k)}}
     fields = {"name": lead.get("company") or lead.get("name") or lead["lead_id"], "contacts": [contact],
-              "city": lead.get("city"), "industry": lead.get("industry"), "source": "lead"}
+              "city": lead.get("city"), "industry": lead.get("industry"), "source": "lead",
+              **{k: lead[k] for k in ("province", "note") if lead.get(k)}}
     fields["kind"] = "company" if lead.get("company") else "person"
     customer = customers.new_customer(rt, session, fields, owner, source_lead_id=lead["lead_id"])
     customers.insert(rt, session, customer, by=lead.get("converted_by") or "system", strict_keys=False)

@@ -183,6 +183,11 @@ def disqualify(body, lead_id):
     return _move(lead_id, OPEN, write)
 
 
+# What the customer keeps of a lead beyond its name and contact methods: the contact's title and
+# birthday (notify's birthday reminders), where it is, and the submitter's note.
+CARRIED_ON_CONVERSION = ("title", "birthday", "province", "note")
+
+
 @blp.route("/leads/<lead_id>/convert", methods=["POST"])
 @require_user()
 @idempotent
@@ -200,7 +205,7 @@ def convert_lead(lead_id):
             "lead_id": lead_id, "converted_by": g.principal.user_id, "owner_id": owner_id, "name": lead["name"],
             "company": lead.get("company"), "phones": lead["phones"], "emails": lead["emails"],
             "wechat_ids": lead.get("wechat_ids", []), "city": lead.get("city"), "industry": lead.get("industry"),
-            "converted_at": now.isoformat()}))
+            **{k: lead[k] for k in CARRIED_ON_CONVERSION if lead.get(k)}, "converted_at": now.isoformat()}))
     _rep_owns(lead_id)
     return _move(lead_id, OPEN, write)
 
