@@ -5,7 +5,7 @@ from pymongo import ASCENDING, IndexModel
 
 from crm_common.service import ServiceSpec, on_data
 
-from . import channels, config_api, directory, leads, lookup, review
+from . import channels, config_api, directory, leads, lookup, review, touchpoints
 
 INDEXES = {
     "channels": [IndexModel([("key_hash", ASCENDING)], unique=True)],
@@ -40,5 +40,6 @@ def handlers(rt):
 
 SPEC = ServiceSpec(
     name="lead-intake", package="lead_intake",
-    blueprints=[channels.blp, leads.blp, lookup.blp, review.blp, config_api.blp], indexes=INDEXES, handlers=handlers,
+    blueprints=[channels.blp, leads.blp, lookup.blp, review.blp, config_api.blp, touchpoints.blp],
+    indexes=INDEXES, handlers=handlers,
 )
