@@ -107,7 +107,7 @@ def mark_committed(db, session) -> None:
     """In a transaction of an idempotent request: note with the work that it committed (Runtime.transaction
     calls this last), unless the route kept its answer with it. A retry after a reply lost past the
     commit is then told so (409, reason `answer_lost`) instead of carrying the work out twice."""
-    doc_id = g.get("idempotency_running") if has_request_context() else None
+    doc_id = _running()
     if doc_id and not g.get("idempotency_answer_kept"):
         db.idempotency_keys.update_one({"_id": doc_id, "state": "running"}, {"$set": {"committed": True}},
                                        session=session)
@@ -121,11 +121,16 @@ def keep(db, session, payload, status: int) -> None:
 
 
 def _kept(payload, status: int) -> tuple[dict, dict] | None:
-    doc_id = g.get("idempotency_running") if has_request_context() else None
+    doc_id = _running()
     if not doc_id:
         return None
     g.idempotency_answer_kept = True
     return {"_id": doc_id, "state": "running"}, {"$set": {"kept": {"payload": payload, "status": status}}}
+
+
+def _running() -> str | None:
+    """The reservation of the idempotent request being served, if any (none outside a request)."""
+    return g.get("idempotency_running") if has_request_context() else None
 
 
 def kept_answer() -> tuple | None:

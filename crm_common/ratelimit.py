@@ -36,8 +36,9 @@ class _Leases:
     def spend(self, subject: str, window: int, limit: int, cost: int) -> bool:
         """Spend leased slots, if this window's lease under this limit (a changed limit leases anew) has them."""
         with self.lock:
-            if self.slots.get(subject, (None, None, 0))[:2] == (window, limit) and self.slots[subject][2] >= cost:
-                self.slots[subject] = (window, limit, self.slots[subject][2] - cost)
+            held_window, held_limit, unspent = self.slots.get(subject, (None, None, 0))
+            if (held_window, held_limit) == (window, limit) and unspent >= cost:
+                self.slots[subject] = (window, limit, unspent - cost)
                 return True
             return False
 

@@ -5,9 +5,9 @@ one round trip; an older server gets one `bulk_write` per collection (collection
 they first appear, each one's writes in the order given). So do many writes to few collections
 (a batch): SecantusDB applies a `bulkWrite` one operation at a time, at twice the server time a
 document of an `insert` carrying many (measured: 0.375 against 0.180 ms a document, 500 a command,
-three indexes), while for one lead the one command saves five round trips. Either way a unique index refusing a
-write raises DuplicateKeyError, as a single insert would, and the caller's transaction is
-aborted, so callers decide a race the same way on both.
+three indexes), while for one lead the one command saves five round trips. Either way a unique
+index refusing a write raises DuplicateKeyError, as a single insert would, and the caller's
+transaction is aborted, so callers decide a race the same way on both.
 """
 from __future__ import annotations
 
