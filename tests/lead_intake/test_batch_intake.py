@@ -12,7 +12,7 @@ ROWS = [
     {"name": "A", "phone": "+86 138 0013 8001"},  # row 1 again: a touchpoint on the lead row 1 creates
     {**HOT, "name": "B", "phone": "13800138002", "email": "b@b.cn", "company": "華信電子科技（上海）有限公司",
      "city": "上海"},  # the same company key as row 1: a possible duplicate of it
-    {"name": "A", "phone": "13800138001", "email": "new@a.cn"},  # a known contact with a new email: flagged
+    {"name": "A", "phone": "13800138001", "email": "new@a.cn"},  # a known contact with a new email: a duplicate
     {"name": "Stored", "phone": "+8613700137000"},  # the stored lead again
     {"name": "bad", "phone": "12"},
     {**HOT, "name": "C", "phone": "13800138003", "email": "c@c.cn"},
@@ -65,13 +65,14 @@ def test_a_batch_ends_as_its_rows_submitted_one_at_a_time(client, channel, rt, a
     batched = run(client, channel, rt, batch=True)
     assert batched == one_by_one
     rows, leads, events, _, reviews = batched
-    assert [r[0] for r in rows] == [201, 200, 201, 201, 200, 400, 201, 201]
-    assert [r[2] for r in rows] == ["new", "duplicate", "possible_duplicate", "possible_duplicate", "duplicate",
+    assert [r[0] for r in rows] == [201, 200, 201, 200, 200, 400, 201, 201]
+    assert [r[2] for r in rows] == ["new", "duplicate", "possible_duplicate", "duplicate", "duplicate",
                                     None, "new", "possible_duplicate"]
-    assert reviews == [("row3", [("row1", "same_company_key")]), ("row4", [("row1", "shares_contact_with_new_contacts")]),
-                       ("row8", [("stored", "same_company_key")])]
+    assert reviews == [("row3", [("row1", "same_company_key")]), ("row8", [("stored", "same_company_key")])]
     owners = {lead[0]: lead[2] for lead in leads}
     assert [owners[row] for row in ("row1", "row3", "row7")] == ["r1", "r2", "r1"]  # weighted round robin, 2:1
-    assert ("row1", "assigned", "r1", 2, ["+8613800138001"], ["a@a.cn"]) in leads  # row 2's touchpoint
+    # rows 2 and 4 are touchpoints on it, and row 4's new email is its now
+    assert ("row1", "assigned", "r1", 3, ["+8613800138001"], ["a@a.cn", "new@a.cn"]) in leads
     assert ("row1", 3, "crm.lead.resubmitted", "r1") in events  # received, assigned, then row 2's
+    assert ("row1", 4, "crm.lead.resubmitted", "r1") in events  # and row 4's
 

@@ -29,17 +29,18 @@ def test_an_exact_duplicate_becomes_a_touchpoint_and_tells_the_owner(client, cha
     assert event["data"]["matched_keys"] == ["phone:+8613800138000"]
 
 
-def test_a_resubmission_with_a_new_email_goes_to_review_not_onto_the_record(client, channel, rt, admin):
+def test_a_resubmission_with_a_new_email_is_an_exact_duplicate_and_the_owner_is_told_of_the_email(client, channel,
+                                                                                                  rt):
+    # DOMAIN §1: the same phone is an exact duplicate, whatever else the submission brings
     first = post(client, channel, name="Zhang Wei", phone="13800138000").json
     again = post(client, channel, name="Zhang W.", phone="+86 138 0013 8000", email="zw@acme.cn")
-    assert again.status_code == 201 and again.json["dedup"] == {"verdict": "possible_duplicate"}
-    assert rt.db.leads.find_one({"_id": first["id"]})["emails"] == []
-    [review] = client.get("/v1/reviews", headers=admin).json["items"]
-    assert review["lead_id"] == again.json["id"] and [c["id"] for c in review["candidates"]] == [first["id"]]
-    merged = client.post(f"/v1/reviews/{review['id']}/merge", json={"candidate_id": first["id"]}, headers=admin)
-    assert merged.status_code == 200
+    assert again.status_code == 200 and again.json == {"dedup": {"verdict": "duplicate"}}
+    assert rt.db.leads.count_documents({}) == 1 and rt.db.reviews.count_documents({}) == 0
     assert rt.db.leads.find_one({"_id": first["id"]})["emails"] == ["zw@acme.cn"]
-    # once merged by a person, the new email finds the same lead
+    [event] = outbox_events(rt.db, "crm.lead.resubmitted")
+    assert event["data"]["matched_keys"] == ["phone:+8613800138000"]
+    assert event["data"]["added_keys"] == ["email:zw@acme.cn"]
+    # the new email finds the same lead from now on
     assert post(client, channel, name="Z", email="ZW@acme.cn").status_code == 200
     assert attached_to(rt) == (first["id"], "lead")
 

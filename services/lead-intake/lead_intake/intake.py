@@ -31,7 +31,6 @@ from .dedup import Record
 RESPOND_WITHIN = timedelta(hours=24)
 CONTACT_LISTS = (("phones", "phone", identity.phone), ("emails", "email", identity.email),
                  ("wechat_ids", "wechat_id", identity.wechat_id))
-CONTACT_KEYS = ("phone:", "email:", "wechat:")
 
 
 def draft_of(body: dict, channel: dict) -> dict:
@@ -105,28 +104,26 @@ def plan(rt, rows: list[Row], held: dict[str, Record], threshold: int) -> None:
         found = dedup.exact([(k, held[k]) for k in row.keys if k in held])
         unheld = [k for k in row.keys if k not in held]
         row.found, row.lead_id, row.new_keys, row.verdict, row.company = found, None, unheld, None, None
-        if found and not any(k.startswith(CONTACT_KEYS) for k in unheld):
-            for key in unheld:  # its new non-contact keys point to the record it joins
+        if found:
+            # An exact duplicate (DOMAIN §1) even when it brings a new phone, email or WeChat id: the
+            # new keys point to the record it joins, and its owner is told which they are (the
+            # resubmitted event's added_keys), so nothing is added unseen.
+            for key in unheld:
                 held[key] = found.duplicate_of
             continue
-        # A known contact with a new phone, email or WeChat id is not added to the existing record
-        # silently (a submitter could graft their number onto someone else's customer): it becomes
-        # a lead of its own, flagged for review against that record.
         row.lead_id = new_id()
         for key in unheld:
             held[key] = Record("lead", row.lead_id)
         if row.name.key:
             row.company = companies.document("lead", row.lead_id, row.name, row.draft.get("city"))
-    asking = [row for row in rows if row.creates and not row.found and row.company]
+    asking = [row for row in rows if row.creates and row.company]
     stored = dict(zip((row.lead_id for row in asking), companies.candidates_many(
         rt.db, [(row.name, row.draft.get("city")) for row in asking])))
     earlier: list[tuple[set, dedup.Company]] = []  # the batch's new leads' companies, for the rows after them
     for row in rows:
         if not row.creates:
             continue
-        if row.found:
-            row.verdict = shares_contact(row.found)
-        elif row.lead_id in stored:
+        if row.lead_id in stored:
             mine, found = stored[row.lead_id]
             blocks = set(row.company["blocks"])
             found = found + [company for their_blocks, company in earlier if blocks & their_blocks]
@@ -135,13 +132,6 @@ def plan(rt, rows: list[Row], held: dict[str, Record], threshold: int) -> None:
             row.verdict = dedup.Verdict("new")
         if row.company:
             earlier.append((set(row.company["blocks"]), companies.of_document(row.company)))
-
-
-def shares_contact(found: dedup.Verdict) -> dedup.Verdict:
-    record = found.duplicate_of
-    return dedup.Verdict("possible_duplicate", candidates=[
-        {"id": record.id, "kind": record.kind, "score": 100, "reason": "shares_contact_with_new_contacts",
-         "keys": {}, "scores": {}}])
 
 
 def key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
@@ -205,7 +195,7 @@ def _store(rt, session, channel: dict, rows: list[Row], now_rules: dict,
         events.append(rt.event("crm.lead.resubmitted", record.id, {
             "record_id": record.id, "record_kind": record.kind, "owner_id": owner,
             "channel_id": channel["_id"], "channel": channel["name"], "matched_keys": row.found.matched_keys,
-            "received_at": now.isoformat()}))
+            "added_keys": row.new_keys, "received_at": now.isoformat()}))
         # no `id`: that names the lead a submission created; dedup.duplicate_of names the record it joined
         results.append(({"dedup": row.found.explain()}, 200))
     ops["leads"] += [InsertOne(lead, namespace=writes.namespace(db, "leads")) for lead in leads.values()]

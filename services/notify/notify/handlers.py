@@ -10,6 +10,7 @@ from . import config, plan, reminders, state
 
 SNAPSHOT_ONLY = ("crm.customer.updated", "crm.customer.qualified", "crm.customer.lifecycle_changed",
                  "crm.customer.won", "crm.customer.lost", "crm.customer.payment_received")
+NEW_CONTACT_KEYS = ("phone:", "email:", "wechat:")  # shown to the owner: the contact gave a new way to reach them
 
 
 def _replan(rt, session, customer_id: str) -> None:
@@ -121,7 +122,8 @@ def lead_resubmitted(rt, session, data: dict) -> None:
         "_id": f"resubmitted:{data['record_id']}:{data['received_at']}", "kind": "lead_resubmitted", "to": "user",
         "customer_id": data["record_id"] if customer else None, "lead_id": None if customer else data["record_id"],
         "user_id": data["owner_id"],
-        "data": {"record": data["record_kind"], "channel": data.get("channel") or data.get("channel_id")}})
+        "data": {"record": data["record_kind"], "channel": data.get("channel") or data.get("channel_id"),
+                 "new_contacts": [k for k in data.get("added_keys", []) if k.startswith(NEW_CONTACT_KEYS)]}})
 
 
 def _hours(span: timedelta) -> float | int:

@@ -96,4 +96,6 @@ def _fields(reminder: dict, c: dict, now: datetime, names: dict) -> tuple[dict, 
         fields["late_days"] = max((now - due).days, 1)
     facts.update({k: v for k, v in data.items() if k in ("contract_id", "end_date", "days_before", "contact_name",
                                                           "date", "years", "from_stage", "to_stage", "origin")})
+    if data.get("new_contacts"):
+        facts["new_contacts"] = data["new_contacts"]
     return fields, {k: v for k, v in facts.items() if v is not None}
