@@ -110,6 +110,10 @@ def test_dismissing_a_review_leaves_both_leads(client, channel, rt, admin):
     assert client.post(f"/v1/reviews/{review['id']}/dismiss", headers=admin).json["status"] == "dismissed"
     assert rt.db.leads.count_documents({"status": "new"}) == 2
     assert client.get("/v1/reviews", headers=admin).json["items"] == []
+    # subscribers learn the flag was lifted (DOMAIN §6: every state change is an event)
+    [event] = outbox_events(rt.db, "crm.lead.duplicate_dismissed")
+    assert event["subject"] == review["lead_id"] and event["data"]["review_id"] == review["id"]
+    assert event["data"]["candidate_ids"] == [c["id"] for c in review["candidates"]]
 
 
 def test_a_rep_checks_a_contact_before_calling_and_nothing_is_stored(client, channel, rt, token_for):

@@ -92,8 +92,12 @@ def dismiss_review(review_id):
     rt = runtime()
 
     def write(session):
-        _open_review(session, review_id)
+        review = _open_review(session, review_id)
         _decide(session, review_id, "dismissed")
+        rt.publish(session, rt.event("crm.lead.duplicate_dismissed", review["lead_id"], {
+            "lead_id": review["lead_id"], "review_id": review_id,
+            "candidate_ids": [c["id"] for c in review["candidates"]], "by": g.principal.user_id,
+            "dismissed_at": rt.clock.now().isoformat()}))
     rt.transaction(write)
     return rt.db.reviews.find_one({"_id": review_id})
 
