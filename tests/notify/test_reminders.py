@@ -216,11 +216,23 @@ def test_pool_first_contact_follows_the_events_deadline_or_the_setting(rt, feed,
                                                   "first_contact_due_at": iso(now + timedelta(hours=12))})
     assert client.put("/v1/settings/reminders", headers=token_for("u-admin", "admin"),
                       json={"pool_first_contact_hours": 24}).status_code == 200
-    feed.send("crm.pool.customer_assigned", "C2", {"customer_id": "C2", "owner_id": "rep-1", "pool_id": "P1",
-                                                   "previous_owner_id": None, "assigned_at": iso(now)})
+    # a claim from a release whose events carried no deadline: notify's setting
+    feed.send("crm.pool.customer_claimed", "C2", {"customer_id": "C2", "owner_id": "rep-1", "previous_owner_id": None,
+                                                  "kind": "claim", "claimed_at": iso(now)})
     got = {i["customer_id"]: i for i in inbox(rt, kind="pool_claimed")}
     assert abs(got["C1"]["due_at"] - now - timedelta(hours=12)) < timedelta(seconds=1) and "12小时" in got["C1"]["body"]
     assert abs(got["C2"]["due_at"] - now - timedelta(hours=24)) < timedelta(seconds=1) and "24小时" in got["C2"]["body"]
+
+
+def test_a_manager_assigning_a_pool_customer_tells_the_rep_it_is_theirs_without_a_reclaim_threat(rt, feed):
+    # the pool reclaims a missed first contact after claims only (DOMAIN §3): an assignment is no claim
+    org(feed)
+    feed.customer("C2", level="B", owner_id="rep-2")
+    feed.send("crm.pool.customer_assigned", "C2", {"customer_id": "C2", "owner_id": "rep-1", "pool_id": "P1",
+                                                   "previous_owner_id": None, "assigned_at": iso(feed.now())})
+    assert inbox(rt, kind="pool_claimed") == []
+    [notice] = [i for i in inbox(rt, "rep-1", kind="customer_assigned") if i["customer_id"] == "C2"]
+    assert "收回" not in notice["body"]
 
 
 def test_a_lunar_birthday_comes_on_this_years_lunar_date(rt, feed, travel, client, token_for):

@@ -76,19 +76,28 @@ def stage_action(rt, session, data: dict) -> None:
 
 
 def pool_claimed(rt, session, data: dict) -> None:
-    """crm.pool.customer_claimed / customer_assigned: the new owner makes the first contact in time.
+    """crm.pool.customer_claimed: the rep who claimed makes the first contact in time, or the pool takes
+    the customer back (DOMAIN §3).
 
     A claim carries its pool's deadline (`first_contact_due_at`, from the pool's first_contact_hours),
-    which wins; an assignment, or a claim from an earlier release, gets notify's runtime setting
-    `pool_first_contact_hours` (DOMAIN's 48 h).
+    which wins; a claim from an earlier release gets notify's runtime setting `pool_first_contact_hours`.
     """
-    at = data.get("claimed_at") or data["assigned_at"]
+    at = data["claimed_at"]
     hours = config.reminder_settings(rt, session)["pool_first_contact_hours"]
     due = parse_time(data["first_contact_due_at"]) if data.get("first_contact_due_at") else \
         parse_time(at) + timedelta(hours=hours)
     reminders.raise_now(rt, session, {"_id": f"pool_claimed:{data['customer_id']}:{at}", "kind": "pool_claimed",
                                       "to": "user", "customer_id": data["customer_id"], "user_id": data["owner_id"],
                                       "due_at": due, "data": {"hours": _hours(due - parse_time(at))}})
+
+
+def pool_assigned(rt, session, data: dict) -> None:
+    """crm.pool.customer_assigned: a manager gave the rep a pool customer. No claim deadline applies (the
+    pool reclaims a missed first contact after claims only), so the rep is told it is theirs, as for a
+    new customer, not warned of a reclaim that will not come."""
+    reminders.raise_now(rt, session, {"_id": f"pool_assigned:{data['customer_id']}:{data['assigned_at']}",
+                                      "kind": "customer_assigned", "to": "user", "customer_id": data["customer_id"],
+                                      "user_id": data["owner_id"]})  # the rep named, whatever notify's copy says yet
 
 
 def reclaim_warning(rt, session, data: dict) -> None:

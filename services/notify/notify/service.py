@@ -36,7 +36,7 @@ def handlers_of(rt):
         "crm.customer.stage_changed": on(handlers.stage_changed),
         "crm.customer.deleted": on(handlers.deleted),
         "crm.pool.customer_claimed": on(handlers.pool_claimed),
-        "crm.pool.customer_assigned": on(handlers.pool_claimed),
+        "crm.pool.customer_assigned": on(handlers.pool_assigned),
         "crm.pool.reclaim_warning": on(handlers.reclaim_warning),
         "crm.pool.customer_reclaimed": on(handlers.reclaimed),
         "crm.lead.assigned": on(handlers.lead_assigned),
