@@ -28,6 +28,7 @@ TOPIC_OF_AGGREGATE = {
     "user": "crm.org",
     "department": "crm.org",
     "team": "crm.org",
+    "pipeline": "crm.org",  # organisation configuration, as the org's users and teams
     "notification": "crm.notifications",
 }
 TOPICS = tuple(sorted(set(TOPIC_OF_AGGREGATE.values())))

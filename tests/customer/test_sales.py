@@ -202,6 +202,10 @@ def test_an_admin_reconfigures_a_pipeline_at_runtime(org, client, rt):
                       headers=org.headers["alice"]).status_code == 403
     changed = client.put("/v1/pipelines/default", json={"name": "Stricter", "stages": stages}, headers=org.admin)
     assert changed.status_code == 200, changed.json
+    # reporting learns the stages and expectations it compares against
+    [event] = outbox_events(rt.db, "crm.pipeline.changed")
+    assert event["subject"] == "default" and event["data"]["name"] == "Stricter"
+    assert [(s["key"], s["expected_rate"]) for s in event["data"]["stages"]][3] == ("proposal", 0.35)
     deal = Deal(org, client, interest_expressed=True)
     refused = deal.stage("needs_confirmed")
     assert [m["condition"] for m in refused.json["missing_conditions"]] == ["proposal_attached"]

@@ -109,3 +109,27 @@ def test_csv_has_the_same_numbers_and_no_formula_runs(history, client, token_for
     for stage, (count, entered, advanced, _, _) in HAND["funnel"].items():
         assert (int(table[stage]["count"]), int(table[stage]["entered"]), int(table[stage]["advanced"])) == (
             count, entered, advanced)
+
+
+def test_the_funnel_and_forecast_compare_with_the_pipelines_as_the_admins_set_them(rt, history, feed, get):
+    # DOMAIN §2: stages and their expectations are configurable per pipeline
+    default = [{"key": s, "name": s, "expected_days": None, "expected_rate": None, "closes": None}
+               for s in ("lead_acquired", "initial_contact", "needs_confirmed", "proposal", "negotiation",
+                         "contract_signed", "lost")]
+    default[2].update(expected_days=[5, 9], expected_rate=0.5)  # needs_confirmed
+    renewals = [{"key": "renewal_talks", "name": "renewal talks", "expected_days": [10, 20], "expected_rate": 0.7,
+                 "closes": None}]
+    events = []
+    for pipeline_id, stages in (("default", default), ("renewals", renewals)):
+        event = rt.event("crm.pipeline.changed", pipeline_id, {"pipeline_id": pipeline_id, "name": pipeline_id,
+                                                               "stages": stages, "changed_at": history[-1]["time"]})
+        event["version"] = 1
+        events.append(event)
+    feed(events)
+    stages = {s["stage"]: s for s in get("/v1/reports/funnel")["stages"]}
+    assert (stages["needs_confirmed"]["expected_rate"], stages["needs_confirmed"]["expected_days"]) == (0.5, [5, 9])
+    assert (stages["proposal"]["expected_rate"], stages["proposal"]["expected_days"]) == (None, None)
+    assert (stages["renewal_talks"]["expected_rate"], stages["renewal_talks"]["count"]) == (0.7, 0)
+    assert funnel_table({"stages": [s for s in stages.values() if s["stage"] in HAND["funnel"]]}) == HAND["funnel"]
+    # the customer signing in August sits in needs_confirmed: weighted by 0.5 now, not DOMAIN's 0.45
+    assert get("/v1/reports/forecast")["months"][0]["weighted_amount"] == "60000.00"

@@ -42,5 +42,13 @@ def put(rt, pipeline_id: str, body: dict) -> dict:
         raise Problem(400, "the default pipeline keeps its first stage",
                       errors=[{"field": "stages", "message": f"{stages.FIRST_STAGE} is required"}])
     document = {"_id": pipeline_id, "name": body["name"], "stages": body["stages"]}
-    rt.db.pipelines.replace_one({"_id": pipeline_id}, document, upsert=True)
+
+    def write(session):
+        rt.db.pipelines.replace_one({"_id": pipeline_id}, document, upsert=True, session=session)
+        # reporting compares its funnel and forecast with these expectations
+        rt.publish(session, rt.event("crm.pipeline.changed", pipeline_id, {
+            "pipeline_id": pipeline_id, "name": body["name"], "changed_at": rt.clock.now().isoformat(),
+            "stages": [{k: stage.get(k) for k in ("key", "name", "expected_days", "expected_rate", "closes")}
+                       for stage in body["stages"]]}))
+    rt.transaction(write)
     return document

@@ -149,6 +149,15 @@ def department_event(models, session, event: dict) -> None:
         "active": data.get("active", True)}, upsert=True, session=session)
 
 
+def pipeline_event(models, session, event: dict) -> None:
+    """A pipeline's stages with their expectations, which the funnel and forecast compare against."""
+    data = event["data"]
+    models.pipelines.replace_one({"_id": data["pipeline_id"]}, {
+        "_id": data["pipeline_id"], "name": data["name"],
+        "stages": [{k: stage.get(k) for k in ("key", "expected_days", "expected_rate")} for stage in data["stages"]]},
+        upsert=True, session=session)
+
+
 OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contrib.of_move,
                "delivery": contrib.of_delivery}
 
@@ -174,7 +183,8 @@ def _copy(doc):
 
 
 TABLE = {"crm.customer.": customer_event, "crm.lead.": lead_event, "crm.pool.": pool_event,
-         "crm.user.": user_event, "crm.department.": department_event, "crm.notification.": notification_event}
+         "crm.user.": user_event, "crm.department.": department_event, "crm.notification.": notification_event,
+         "crm.pipeline.": pipeline_event}
 
 
 def for_models(models_of) -> dict:

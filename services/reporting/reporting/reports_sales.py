@@ -28,13 +28,29 @@ def by_key(found: list[dict], index: int = 0) -> dict:
     return out
 
 
+def expectations(models) -> tuple[list[str], dict]:
+    """(stages in order, stage -> (expected days, expected rate)): DOMAIN's default pipeline as the admins
+    have since set it (crm.pipeline.changed), then the other pipelines' stages; where pipelines share a
+    stage key, the default pipeline's expectations, then the first pipeline's by id."""
+    pipelines = {p["_id"]: p for p in models.pipelines.find()}
+    default = pipelines.pop("default", None)
+    order, expected = ([], {}) if default else (list(STAGES), dict(EXPECTED))
+    for pipeline in ([default] if default else []) + [pipelines[k] for k in sorted(pipelines)]:
+        for stage in pipeline["stages"]:
+            order.append(stage["key"])
+            rate = stage.get("expected_rate")
+            expected.setdefault(stage["key"], (stage.get("expected_days"), None if rate is None else str(rate)))
+    return list(dict.fromkeys(order)), expected
+
+
 def funnel(models, view: View) -> dict:
     count, entered = by_key(rows(models, view, "stage")), by_key(rows(models, view, "entered", flow=True))
     moved, stay = by_key(rows(models, view, "advanced", flow=True)), by_key(rows(models, view, "stay", flow=True))
-    custom = sorted((set(count) | set(entered)) - set(STAGES))
+    order, expected = expectations(models)
+    custom = sorted((set(count) | set(entered)) - set(order))
     stages = []
-    for stage in list(STAGES) + custom:
-        days, rate = EXPECTED.get(stage, (None, None))
+    for stage in order + custom:
+        days, rate = expected.get(stage, (None, None))
         stages.append({
             "stage": stage, "count": count[stage]["n"], "entered": entered[stage]["n"],
             "advanced": moved[stage]["n"], "conversion_rate": ratio(moved[stage]["n"], entered[stage]["n"]),
@@ -101,6 +117,7 @@ def _bucket(today: date, last_day: str) -> int:
 
 def forecast(models, view: View) -> dict:
     months: dict = defaultdict(lambda: {"count": 0, "expected": 0, "weighted": Decimal(0)})
+    expected = expectations(models)[1]
     for row in rows(models, view, "forecast", by=("k",)):
         month, stage = row["k"]
         if (view.start and month < view.start[:7]) or (view.end and month > view.end[:7]):
@@ -108,7 +125,7 @@ def forecast(models, view: View) -> dict:
         cell = months[month]
         cell["count"] += row["n"]
         cell["expected"] += row["amount"]
-        cell["weighted"] += row["amount"] * Decimal(EXPECTED.get(stage, (None, "0"))[1])
+        cell["weighted"] += row["amount"] * Decimal(expected.get(stage, (None, None))[1] or "0")
     slips = [(row["k"][0], row["n"]) for row in rows(models, view, "slip")]
     slipped = sum(n for _, n in slips)
     return {"months": [{"month": m, "count": c["count"], "expected_amount": yuan(c["expected"]),
