@@ -3,7 +3,9 @@
 An import row is an exact duplicate when one of its contact methods already
 belongs to a customer, or its company and contact name match one; it then
 creates nothing and names the matched keys, and the customer's id only when
-the importer may see it (as a manual create does: no existence leak).
+the importer may see it (as a manual create does: no existence leak). It is one
+too when a lead holds one of those keys (lead_keys): the lead is converted, not
+entered twice.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import marshmallow as ma
 from crm_common import identity, queries
 from crm_common.errors import Problem, field_errors
 
-from . import contacts, customers, ownership
+from . import contacts, customers, lead_keys, ownership
 from .schemas import CustomerIn
 
 MAX_IMPORT_ROWS = 5000
@@ -68,8 +70,11 @@ def _import_one(rt, session, body: dict, owner: dict, by: str, visible: dict) ->
     if matched:
         ids = list(dict.fromkeys(i for _, i in matched))
         seen = queries.find_one(rt.db.customers, queries.both({"_id": {"$in": ids}}, visible), session)
-        return {"status": 200, "duplicate_of": seen["_id"] if seen else None,
+        return {"status": 200, "duplicate_of": seen["_id"] if seen else None, "duplicate_of_kind": "customer",
                 "matched_keys": [k for k, _ in matched]}
+    leads = lead_keys.held(rt, session, lead_keys_of(customer))
+    if leads:  # a lead being worked: convert it instead (its id is lead-intake's to show, by scope)
+        return {"status": 200, "duplicate_of": None, "duplicate_of_kind": "lead", "matched_keys": sorted(leads)}
     customers.insert(rt, session, customer, by=by, strict_keys=True)
     return {"status": 201, "id": customer["_id"]}
 
@@ -85,6 +90,12 @@ def duplicates(rt, session, customer: dict) -> list[tuple[str, str]]:
             if names & {identity.person_name(c.get("name") or "") for c in other.get("contacts", [])}:
                 found.append((f"company:{company}+name", other["_id"]))
     return found
+
+
+def lead_keys_of(customer: dict) -> list[str]:
+    """The keys a lead would hold for this customer's contacts: contact methods, and company with contact name."""
+    return sorted({key for c in customer["contacts"] for key in identity.identity_keys(
+        c.get("phones", []), c.get("emails", []), c.get("wechat_ids", []), customer["name"], c.get("name") or "")})
 
 
 def export_row(customer: dict) -> dict:

@@ -12,7 +12,7 @@ from crm_common import concurrency, queries
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 
-from . import contacts, derived, lifecycle, pipelines, stages
+from . import contacts, derived, lead_keys, lifecycle, pipelines, stages
 
 DEFAULT_LEVEL = "C"
 
@@ -145,6 +145,10 @@ def _claim_keys(rt, session, customer: dict, old_keys: list, *, strict: bool, vi
     taken = {k: c for k, c in held.items() if c != customer["_id"]}
     if taken and strict:
         raise _duplicate(rt, session, taken, visible)
+    leads = lead_keys.held(rt, session, added) if strict else {}
+    if leads:  # a lead being worked: it is converted, or merged into this customer, not entered twice
+        raise Problem(409, "a contact method already belongs to a lead", matched_keys=sorted(leads),
+                      duplicate_of_kind="lead")
     rows = [{"_id": k, "customer_id": customer["_id"]} for k in added if k not in held]
     if rows:
         rt.db.contact_keys.insert_many(rows, session=session)

@@ -1,7 +1,7 @@
 """New customers: entered by a rep, imported, or created from a converted lead."""
 from __future__ import annotations
 
-from . import customers
+from . import customers, lead_keys
 
 
 def create_manual(rt, body: dict, *, principal, scope: dict) -> dict:
@@ -20,6 +20,7 @@ def create_from_lead(rt, session, lead: dict) -> None:
     lead-intake has already de-duplicated the lead, so a contact key held by
     another customer is not a reason to refuse: the customer is created anyway.
     """
+    lead_keys.forget(rt, session, lead["lead_id"])  # its contacts are the customer's now
     if rt.db.customers.find_one({"source_lead_id": lead["lead_id"]}, {"_id": 1}, session=session):
         return
     owner = rt.db.users.find_one({"_id": lead["owner_id"]}, session=session) or {"_id": lead["owner_id"]}

@@ -3,7 +3,7 @@ from pymongo import ASCENDING, IndexModel
 
 from crm_common.service import ServiceSpec
 
-from . import intake, org, ownership, pipelines, routes_admin, routes_customers, routes_org, routes_sales
+from . import intake, lead_keys, org, ownership, pipelines, routes_admin, routes_customers, routes_org, routes_sales
 
 INDEXES = {
     "users": [IndexModel([("username", ASCENDING)], unique=True),
@@ -23,6 +23,7 @@ INDEXES = {
         IndexModel([("company_key", ASCENDING)]),
     ],
     "contact_keys": [IndexModel([("customer_id", ASCENDING)])],
+    "lead_keys": [IndexModel([("lead_id", ASCENDING)])],
     "stage_history": [IndexModel([("customer_id", ASCENDING), ("at", ASCENDING)])],
     "followups": [IndexModel([("customer_id", ASCENDING), ("_id", ASCENDING)])],
     "contracts": [IndexModel([("customer_id", ASCENDING)]), IndexModel([("end_date", ASCENDING)])],
@@ -32,6 +33,9 @@ INDEXES = {
 
 def handlers(rt):
     return {
+        "crm.lead.received": lambda event, session: lead_keys.received(rt, session, event["data"]),
+        "crm.lead.resubmitted": lambda event, session: lead_keys.resubmitted(rt, session, event["data"]),
+        "crm.lead.merged": lambda event, session: lead_keys.merged(rt, session, event["data"]),
         "crm.lead.converted": lambda event, session: intake.create_from_lead(rt, session, event["data"]),
         "crm.pool.ownership_requested": lambda event, session: ownership.requested(rt, session, event["data"]),
     }
