@@ -119,6 +119,43 @@ def test_a_departments_customers_go_to_the_pool_that_names_it(world):
     assert [c["customer_id"] for c in listed.json["items"]] == [customer_id]
 
 
+def test_a_pools_waiting_customers_are_shown_to_its_members_only(world):
+    world.user("fiona", department=world.finance)
+    created = world.pool_client.post("/v1/pools", headers=world.admin, json={
+        "name": "金融公海", "source_department_ids": [world.finance["id"]],
+        "member_department_ids": [world.finance["id"]]})
+    world.settle()
+    in_finance, in_default = world.customer("fiona")["id"], world.customer("alice")["id"]
+    world.settle()
+    world.at_day(8)
+    reclaim.reclaim_due(world.pool_rt)
+    world.settle()
+
+    def waiting(user):
+        headers = world.admin if user == "admin" else world.headers[user]
+        listed = world.pool_client.get("/v1/pool-entries", query_string={"status": "in_pool"}, headers=headers)
+        return sorted(e["customer_id"] for e in listed.json["items"])
+    assert waiting("fiona") == sorted([in_finance, in_default])  # a member of both
+    assert waiting("bob") == [in_default]  # the Finance pool is not his
+    assert waiting("admin") == sorted([in_finance, in_default])
+    everything = world.pool_client.get("/v1/pool-entries", headers=world.headers["bob"]).json["items"]
+    assert in_finance not in [e["customer_id"] for e in everything]
+    assert world.entry(in_finance)["pool_id"] == created.json["id"]
+
+
+def test_a_manager_assigns_only_to_users_of_their_own_department_or_below(world):
+    world.user("fiona", department=world.finance)
+    world.user("mona", "manager", department=world.finance)
+    world.settle()
+    customer_id = pooled(world, "alice")
+    url = f"/v1/pools/default/customers/{customer_id}/assign"
+    elsewhere = world.pool_client.post(url, headers=world.headers["mona"], json={"user_id": world.id("carol")})
+    assert elsewhere.status_code == 403  # carol is in Sales, above mona's Finance
+    assert world.entry(customer_id)["status"] == "in_pool"
+    below = world.pool_client.post(url, headers=world.headers["boss"], json={"user_id": world.id("fiona")})
+    assert below.status_code == 200, below.json  # boss manages Sales, and Finance is below it
+
+
 def test_the_api_contract_is_documented(world):
     paths = world.pool_client.get("/openapi.json").json["paths"]
     for path in ("/v1/pools", "/v1/pools/{pool_id}", "/v1/pools/{pool_id}/rules:preview",

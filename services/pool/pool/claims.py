@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
+from crm_common.auth import within_subtree
 from crm_common.errors import Problem
 
 from . import entries, movements, pools, rules
@@ -75,6 +76,9 @@ def assign(rt, pool_id: str, customer_id: str, user_id: str, principal) -> dict:
     if user is None or not user.get("active"):
         raise Problem(400, "no active user with this id",
                       errors=[{"field": "user_id", "message": "unknown or inactive"}])
+    if not _may_assign(rt, pool, principal, user):
+        raise Problem(403, "a manager assigns from a pool they belong to, to users of their own department or "
+                      "one below it; a pool's own admins to the pool's members")
     now = rt.clock.now()
     counter = _day_counter(rt, user_id, now)
 
@@ -90,6 +94,15 @@ def assign(rt, pool_id: str, customer_id: str, user_id: str, principal) -> dict:
         _move_out(rt, session, entry, "assign", principal.user_id, user_id, now, pool_id, first_contact_due_at=None)
         return {"customer_id": customer_id, "owner_id": user_id}
     return rt.transaction(work)
+
+
+def _may_assign(rt, pool: dict, principal, assignee: dict) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.user_id in pool.get("admin_user_ids", []) and rules.is_member(pool, assignee):
+        return True
+    return principal.role == "manager" and rules.is_member(pool, _user(rt, principal.user_id)) \
+        and within_subtree(principal, assignee.get("department_path"))
 
 
 def _day_counter(rt, user_id: str, now) -> str:

@@ -52,6 +52,15 @@ def may_administer(principal, pool: dict) -> bool:
     return principal.is_admin or principal.user_id in pool.get("admin_user_ids", [])
 
 
+def member_of(rt, principal) -> list[str] | None:
+    """The pools whose waiting customers `principal` may see and claim: those they are a member of
+    (None for an admin: every pool)."""
+    if principal.is_admin:
+        return None
+    user = rt.db.users.find_one({"_id": principal.user_id})
+    return sorted(p["_id"] for p in rt.db.pools.find() if rules.is_member(p, user))
+
+
 def create(rt, body: dict, principal) -> dict:
     if not principal.is_admin:
         raise Problem(403, "only an admin creates pools")

@@ -6,7 +6,7 @@ from crm_common.idempotency import idempotent
 from crm_common.paging import page, page_schema
 from crm_common.web import Blueprint, runtime
 
-from . import movements, returns
+from . import movements, pools, returns
 from .schemas import EntryOut, EntryQuery, MovementOut, MovementQuery, MoveOut, ReturnIn
 
 blp = Blueprint("pool_entries", __name__, url_prefix="/v1/pool-entries",
@@ -19,10 +19,16 @@ moves_blp = Blueprint("movements", __name__, url_prefix="/v1", description="Retu
 @blp.arguments(EntryQuery, location="query")
 @blp.response(200, page_schema(EntryOut, "PoolEntryPage"))
 def list_entries(args):
+    rt = runtime()
     query = {k: args[k] for k in ("customer_id", "status") if k in args}
-    if args.get("status") != "in_pool":
-        query = {"$and": [query, {"$or": [customer_scope(g.principal), {"status": "in_pool"}]}]}
-    return page(runtime().db.pool_entries, query, limit=args["limit"], cursor=args["cursor"])
+    # a waiting customer is shown to the members of its pool (a VIP pool's to the VIP pool's members)
+    member_of = pools.member_of(rt, g.principal)
+    waiting = {"status": "in_pool", **({} if member_of is None else {"pool_id": {"$in": member_of}})}
+    if args.get("status") == "in_pool":
+        query = {"$and": [query, waiting]}
+    else:
+        query = {"$and": [query, {"$or": [customer_scope(g.principal), waiting]}]}
+    return page(rt.db.pool_entries, query, limit=args["limit"], cursor=args["cursor"])
 
 
 @moves_blp.route("/customers/<customer_id>/return", methods=["POST"])
