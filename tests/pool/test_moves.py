@@ -106,12 +106,18 @@ def test_pools_are_created_changed_with_if_match_and_listed(world):
     assert sorted(names) == ["VIP", "公海"]
 
 
-def test_a_departments_customers_go_to_the_pool_that_names_it(world):
+def finance_pool(world) -> dict:
+    """A pool for the Finance department's customers and members, with fiona a Finance rep."""
     world.user("fiona", department=world.finance)
     created = world.pool_client.post("/v1/pools", headers=world.admin, json={
         "name": "金融公海", "source_department_ids": [world.finance["id"]],
         "member_department_ids": [world.finance["id"]]})
     world.settle()
+    return created
+
+
+def test_a_departments_customers_go_to_the_pool_that_names_it(world):
+    created = finance_pool(world)
     customer_id = pooled(world, "fiona")
     assert world.entry(customer_id)["pool_id"] == created.json["id"]
     assert world.stored_customer(customer_id)["pool_id"] == created.json["id"]
@@ -120,11 +126,7 @@ def test_a_departments_customers_go_to_the_pool_that_names_it(world):
 
 
 def test_a_pools_waiting_customers_are_shown_to_its_members_only(world):
-    world.user("fiona", department=world.finance)
-    created = world.pool_client.post("/v1/pools", headers=world.admin, json={
-        "name": "金融公海", "source_department_ids": [world.finance["id"]],
-        "member_department_ids": [world.finance["id"]]})
-    world.settle()
+    created = finance_pool(world)
     in_finance, in_default = world.customer("fiona")["id"], world.customer("alice")["id"]
     world.settle()
     world.at_day(8)
