@@ -61,7 +61,8 @@ def test_the_owner_returns_a_customer_with_a_reason_and_a_manager_assigns_it(wor
                                     headers=world.headers["bob"], json={"user_id": world.id("carol")})
     assert by_rep.status_code == 403
     assigned = world.pool_client.post(f"/v1/pools/default/customers/{customer['id']}/assign",
-                                      headers=world.headers["boss"], json={"user_id": world.id("carol")})
+                                      headers=world.headers["boss"],
+                                      json={"user_id": world.id("carol"), "reason": "she knows the buyer"})
     assert assigned.status_code == 200, assigned.json
     world.settle()
     assert world.stored_customer(customer["id"])["owner_id"] == world.id("carol")
@@ -69,7 +70,7 @@ def test_the_owner_returns_a_customer_with_a_reason_and_a_manager_assigns_it(wor
                                   headers=world.admin).json["items"]
     assert [(m["kind"], m["state"], m["actor"], m["reason"]) for m in moves] == [
         ("return", "done", world.id("alice"), "no budget this year"),
-        ("assign", "done", world.id("boss"), None)]
+        ("assign", "done", world.id("boss"), "she knows the buyer")]
     mine = world.pool_client.get("/v1/movements", query_string={"user_id": world.id("carol"), "kind": "assign"},
                                  headers=world.headers["carol"]).json["items"]
     assert [m["customer_id"] for m in mine] == [customer["id"]]
@@ -123,6 +124,33 @@ def test_a_departments_customers_go_to_the_pool_that_names_it(world):
     assert world.stored_customer(customer_id)["pool_id"] == created.json["id"]
     listed = world.pool_client.get(f"/v1/pools/{created.json['id']}/customers", headers=world.headers["fiona"])
     assert [c["customer_id"] for c in listed.json["items"]] == [customer_id]
+
+
+def test_a_new_pool_takes_over_its_departments_customers_already_held(world):
+    world.user("fiona", department=world.finance)
+    world.settle()
+    held, sales = world.customer("fiona")["id"], world.customer("alice")["id"]
+    world.settle()
+    created = world.pool_client.post("/v1/pools", headers=world.admin, json={
+        "name": "金融公海", "source_department_ids": [world.finance["id"]],
+        "member_department_ids": [world.finance["id"]], "rules": {"no_followup_days": 3}})
+    assert created.status_code == 201, created.json
+    assert (world.entry(held)["pool_id"], world.entry(sales)["pool_id"]) == (created.json["id"], "default")
+    world.at_day(4)  # the new pool's 3 days, not the default's 7
+    assert reclaim.reclaim_due(world.pool_rt)["reclaimed"] == 1
+    world.settle()
+    assert world.stored_customer(held)["pool_id"] == created.json["id"]
+    # a department a pool stops naming goes back to the default pool's rules
+    url = f"/v1/pools/{created.json['id']}"
+    etag = world.pool_client.get(url, headers=world.admin).headers["ETag"]
+    world.user("fred", department=world.finance)
+    world.settle()
+    kept = world.customer("fred")["id"]
+    world.settle()
+    assert world.entry(kept)["pool_id"] == created.json["id"]
+    assert world.pool_client.patch(url, headers={**world.admin, "If-Match": etag},
+                                   json={"source_department_ids": []}).status_code == 200
+    assert world.entry(kept)["pool_id"] == "default"
 
 
 def test_a_pools_waiting_customers_are_shown_to_its_members_only(world):

@@ -67,7 +67,7 @@ def claim(rt, pool_id: str, customer_id: str, principal) -> dict:
     return rt.transaction(work)
 
 
-def assign(rt, pool_id: str, customer_id: str, user_id: str, principal) -> dict:
+def assign(rt, pool_id: str, customer_id: str, user_id: str, principal, *, reason: str | None = None) -> dict:
     """A manager or pool admin gives an in-pool customer to an active rep (被动分配)."""
     pool = pools.get(rt, pool_id)
     if not (pools.may_administer(principal, pool) or principal.role == "manager"):
@@ -91,7 +91,8 @@ def assign(rt, pool_id: str, customer_id: str, user_id: str, principal) -> dict:
         if entry is None:
             raise refuse("taken", DETAILS["taken"])
         _check_holding(rt, session, user_id, the_rules)
-        _move_out(rt, session, entry, "assign", principal.user_id, user_id, now, pool_id, first_contact_due_at=None)
+        _move_out(rt, session, entry, "assign", principal.user_id, user_id, now, pool_id, first_contact_due_at=None,
+                  reason=reason)
         return {"customer_id": customer_id, "owner_id": user_id}
     return rt.transaction(work)
 
@@ -121,10 +122,10 @@ def _check_holding(rt, session, user_id: str, the_rules: dict) -> None:
 
 
 def _move_out(rt, session, entry: dict, kind: str, actor: str, owner: str, now, pool_id: str, *,
-              first_contact_due_at) -> None:
+              first_contact_due_at, reason: str | None = None) -> None:
     rep = _user(rt, owner, session) or {}
     movement = movements.new(kind=kind, customer_id=entry["_id"], pool_id=pool_id, actor=actor, at=now,
-                             user_id=owner, from_owner_id=None, to_owner_id=owner,
+                             user_id=owner, from_owner_id=None, to_owner_id=owner, reason=reason,
                              departments=[entry.get("department_path"), rep.get("department_path")],
                              first_contact_due_at=first_contact_due_at)
     changes = {"status": OWNED, "owner_id": owner, "owned_since": now, "first_contact_due_at": first_contact_due_at,

@@ -69,6 +69,7 @@ def create(rt, body: dict, principal) -> dict:
             "open_to_all": False, **body, "_id": new_id(), "rules": rules.complete(body.get("rules")),
             "version": 1, "created_at": now, "updated_at": now, "created_by": principal.user_id}
     rt.insert("pools", pool)
+    rehome(rt, pool["source_department_ids"])
     return pool
 
 
@@ -88,4 +89,32 @@ def update(rt, pool_id: str, body: dict, principal, expected) -> dict:
     before, after = rt.transaction(work)
     if after["rules"] != before["rules"]:
         entries.replan_pool(rt, pool_id)  # batch by batch: a big pool does not fit one transaction
+    moved = set(before["source_department_ids"]) ^ set(after["source_department_ids"])
+    rehome(rt, sorted(moved))
     return after
+
+
+def rehome(rt, department_ids: list[str], batch: int = 500) -> int:
+    """The owned customers of these departments (and those below them) now belong to the pool that names
+    their nearest department: their rules are that pool's from now on, and a reclaim takes them there.
+    Customers waiting in a pool stay where they are (moving them is a transfer). Batch by batch."""
+    if not department_ids:
+        return 0
+    moved, after = 0, ""
+    while True:
+        def work(session, after=after):
+            found = list(rt.db.pool_entries.find(
+                {"status": entries.OWNED, "department_path": {"$in": department_ids}, "_id": {"$gt": after}},
+                session=session).sort("_id", 1).limit(batch))
+            changed = 0
+            for entry in found:
+                pool_id = for_department(rt, entry.get("department_path"), session)
+                if pool_id != entry.get("pool_id"):
+                    entries.save(rt, session, entry["_id"], {"pool_id": pool_id})
+                    changed += 1
+            return found, changed
+        found, changed = rt.transaction(work)
+        moved += changed
+        if len(found) < batch:
+            return moved
+        after = found[-1]["_id"]

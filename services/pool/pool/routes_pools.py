@@ -92,7 +92,7 @@ def claim(pool_id, customer_id):
 @blp.response(200, MoveOut)
 def assign(body, pool_id, customer_id):
     """A manager or pool admin gives an in-pool customer to a rep (被动分配)."""
-    return claims.assign(runtime(), pool_id, customer_id, body["user_id"], g.principal)
+    return claims.assign(runtime(), pool_id, customer_id, body["user_id"], g.principal, reason=body["reason"])
 
 
 @blp.route("/<pool_id>/customers/<customer_id>/transfer", methods=["POST"])

@@ -102,6 +102,8 @@ class ClaimOut(ma.Schema):
 
 class AssignIn(ma.Schema):
     user_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=500),
+                              metadata={"description": "why this rep (kept in the movement log)"})
 
 
 class TransferIn(ma.Schema):
