@@ -115,6 +115,18 @@ def test_winning_needs_a_contract_and_invoice_info_and_drives_lifecycle(org, cli
                      ("has_demand", "target", "target_added"), ("target", "signed", "purchase")]
 
 
+def test_a_deal_moved_past_needs_confirmed_has_demand_and_a_target_stays_one(org, client, rt):
+    ready = dict(interest_expressed=True, needs="CRM", needs_matched=True, proposal_url="q.pdf")
+    skipped = Deal(org, client, **ready)
+    moved = skipped.stage("proposal")  # straight from lead_acquired: the conditions hold
+    assert moved.status_code == 200 and moved.json["lifecycle"] == "has_demand"
+    target = Deal(org, client, **ready)
+    assert target.post("/milestones", {"milestone": "target", "target_month": "2025-06"}).json["lifecycle"] == "target"
+    assert target.stage("proposal").json["lifecycle"] == "target"
+    lost_early = Deal(org, client, **ready)
+    assert lost_early.stage("lost", loss_reason="price").json["lifecycle"] == "lost"
+
+
 def test_losing_needs_a_reason(org, client, rt):
     deal = Deal(org, client)
     assert deal.stage("lost").json["missing_conditions"] == [{"condition": "loss_reason",

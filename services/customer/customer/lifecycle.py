@@ -8,6 +8,7 @@ from __future__ import annotations
 
 CLASSES = ("potential", "nurturing", "has_demand", "target", "signed", "repeat_purchase", "lost", "invalid")
 BOUGHT = ("signed", "repeat_purchase")
+NOT_YET_QUALIFIED = (None, "potential", "nurturing")  # classes a deal's progress alone moves on
 
 # trigger -> the class it moves a customer to
 _PRE_SALE = {

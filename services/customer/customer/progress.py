@@ -42,6 +42,11 @@ def _transition(rt, session, customer: dict, target: dict, pipeline: dict, by: s
     customer["stage"], customer["stage_entered_at"] = target["key"], now
     if target.get("closes") != "lost":
         customer["loss_reason"] = None
+    # a stage skipped over counts as passed for a customer not yet further on: a deal moved straight
+    # to proposal has confirmed its demand (a target customer stays a target)
+    for stage in stages.passed(pipeline, previous, target["key"]):
+        if stage.get("lifecycle_trigger") and customer.get("lifecycle") in lifecycle.NOT_YET_QUALIFIED:
+            lifecycle.reclassify(customer, stage["lifecycle_trigger"])
     if target.get("lifecycle_trigger"):
         lifecycle.reclassify(customer, target["lifecycle_trigger"])
     events = [("crm.customer.stage_changed", {

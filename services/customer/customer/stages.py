@@ -78,6 +78,17 @@ def missing_conditions(pipeline: dict, customer: dict, key: str) -> list[dict]:
             for name in required_conditions(pipeline, key) if not CONDITIONS[name][1](customer)]
 
 
+def passed(pipeline: dict, from_key: str, to_key: str) -> list[dict]:
+    """The open stages a forward move from `from_key` to `to_key` skips over, in order (none for a
+    move back, or to a closing stage: a deal lost early did not pass the stages it never reached)."""
+    keys = [s["key"] for s in pipeline["stages"]]
+    target = find(pipeline, to_key)
+    if from_key not in keys or target is None or target.get("closes") == "lost":
+        return []
+    start, end = keys.index(from_key), keys.index(to_key)
+    return [s for s in pipeline["stages"][start + 1:end] if not s.get("closes")]
+
+
 def is_closed(pipeline: dict, key: str) -> bool:
     stage = find(pipeline, key)
     return bool(stage and stage.get("closes"))
