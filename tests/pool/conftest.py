@@ -129,11 +129,11 @@ def world(app, customer_app):
 
 
 # The pool on its own: users and customers fed straight to its handlers.
-def add_user(rt, user_id, role="rep", department_path=("sales",), active=True):
+def add_user(rt, user_id, role="rep", department_path=("sales",), active=True, holding_limit=None):
     from pool import tracking
     rt.transaction(lambda s: tracking.user_changed(rt, s, {
         "user_id": user_id, "username": user_id, "role": role, "department_path": list(department_path),
-        "active": active}))
+        "active": active, "holding_limit": holding_limit}))
     return bearer(rt.settings, user_id, role, list(department_path))
 
 

@@ -30,6 +30,15 @@ def test_twenty_reps_claiming_one_customer_give_one_owner_and_nineteen_refusals(
     assert rt.db.movements.count_documents({"kind": "claim"}) == 1
 
 
+def test_a_rep_with_a_lower_holding_limit_of_their_own_is_held_to_it(app, rt):
+    # an admin set this rep's limit to 1 in the customer service; the pool's rule says 200
+    rep = add_user(rt, "rep-1", holding_limit=1)
+    in_pool(rt, "C1", "C2")
+    assert claim(app, rep, "C1")[0] == 200
+    status, body = claim(app, rep, "C2")
+    assert (status, body["reason"]) == (409, "holding_limit")
+
+
 def test_a_claim_answers_the_owner_and_the_first_contact_deadline(app, rt):
     rep = add_user(rt, "rep-1")
     in_pool(rt, "C1")
