@@ -82,3 +82,20 @@ def test_pool_requests_from_kafka_move_the_owner_once_even_when_redelivered(org,
     stored = rt.db.customers.find_one({"_id": customer["id"]})
     assert (stored["owner_id"], stored["claim_count"], stored["in_pool"]) == (org.id("carol"), 1, False)
     assert stored["department_path"] == org.users["carol"]["department_path"]
+
+
+def test_an_import_row_of_a_known_company_is_created_and_flagged_with_it(org, client):
+    # DOMAIN §1: the same company key anywhere is a possible duplicate; a person decides
+    known = org.customer("alice", name="华信电子科技有限公司", contacts=[{"name": "Wang", "phones": ["13700137011"]}])
+    rows = "name,contact_name,phone\n華信電子科技（深圳）有限公司,Li,13700137012\nOther Co,Zhou,13700137013\n"
+
+    def imported(user, text):
+        return client.post("/v1/customers:import", data=text.encode(), content_type="text/csv",
+                           headers=org.headers[user]).json["results"]
+    flagged, plain = imported("alice", rows)
+    assert flagged["status"] == 201 and flagged["possible_duplicates"] == {
+        "reason": "same_company_key", "company_key": "华信电子科技", "candidates": [known["id"]], "not_shown": 0}
+    assert plain["status"] == 201 and "possible_duplicates" not in plain
+    [for_bob] = imported("bob", "name,contact_name,phone\n华信电子科技有限公司,Sun,13700137014\n")
+    assert for_bob["possible_duplicates"]["candidates"] == []  # alice's customers are not bob's to see
+    assert for_bob["possible_duplicates"]["not_shown"] == 2

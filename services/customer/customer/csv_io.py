@@ -75,8 +75,25 @@ def _import_one(rt, session, body: dict, owner: dict, by: str, visible: dict) ->
     leads = lead_keys.held(rt, session, lead_keys_of(customer))
     if leads:  # a lead being worked: convert it instead (its id is lead-intake's to show, by scope)
         return {"status": 200, "duplicate_of": None, "duplicate_of_kind": "lead", "matched_keys": sorted(leads)}
+    similar = same_company(rt, session, customer, visible)
     customers.insert(rt, session, customer, by=by, strict_keys=True)
-    return {"status": 201, "id": customer["_id"]}
+    return {"status": 201, "id": customer["_id"], **({"possible_duplicates": similar} if similar else {})}
+
+
+def same_company(rt, session, customer: dict, visible: dict, limit: int = 10) -> dict | None:
+    """Customers with the same company key (DOMAIN §1's first possible-duplicate rule): the row is
+    created, and its report names those the importer may see, for a person to merge or keep apart."""
+    company = identity.company_key(customer["name"])
+    if not company:
+        return None
+    found = [c["_id"] for c in rt.db.customers.find({"company_key": company}, {"_id": 1},
+                                                    session=session).limit(limit)]
+    if not found:
+        return None
+    seen = [c["_id"] for c in rt.db.customers.find(queries.both({"_id": {"$in": found}}, visible), {"_id": 1},
+                                                   session=session)]
+    return {"reason": "same_company_key", "company_key": company, "candidates": sorted(seen),
+            "not_shown": len(found) - len(seen)}
 
 
 def duplicates(rt, session, customer: dict) -> list[tuple[str, str]]:
