@@ -79,6 +79,28 @@ class Events:
             **self.snapshot(customer_id, stage=to, grade=grade, **extra), "from": "new", "to": to,
             "pipeline_id": "P1", "by": "rep-1", "changed_at": iso(self.now())})
 
+    def stage_entered(self, customer_id, stage, *, days=7, **extra):
+        """As the customer service does: the stage change, then the follow-up its entry action asks for."""
+        self.stage_changed(customer_id, stage, **extra)
+        now = self.now()
+        return self.send("crm.customer.followup_scheduled", customer_id, {
+            **self.snapshot(customer_id, stage=stage, **extra), "due_at": iso(now + timedelta(days=days)),
+            "action": "schedule_followup", "stage": stage, "scheduled_at": iso(now)})
+
+    def lead(self, event, lead_id, **data):
+        """A crm.lead.* event of lead-intake, at notify's clock."""
+        now = iso(self.now())
+        base = {"assigned": {"lead_id": lead_id, "owner_id": "rep-1", "by": "rules", "assigned_at": now,
+                             "respond_by": iso(self.now() + timedelta(hours=24))},
+                "contacted": {"lead_id": lead_id, "owner_id": "rep-1", "by": "rep-1", "assigned_at": None,
+                              "contacted_at": now},
+                "converted": {"lead_id": lead_id, "converted_by": "rep-1", "owner_id": "rep-1", "phones": [],
+                              "emails": [], "converted_at": now},
+                "disqualified": {"lead_id": lead_id, "reason": "no_demand", "by": "rep-1", "disqualified_at": now},
+                "merged": {"merged_id": lead_id, "survivor_id": "L-survivor", "survivor_kind": "lead", "by": "rep-1",
+                           "merged_at": now}}[event]
+        return self.send(f"crm.lead.{event}", lead_id, {**base, **data})
+
 
 @pytest.fixture
 def feed(rt):

@@ -268,3 +268,87 @@ def _valid_lunar(year, month, day):
         return True
     except ValueError:
         return False
+
+
+def test_a_follow_up_after_entering_a_stage_answers_its_stage_follow_up(rt, feed, travel):
+    org(feed)
+    for cid in ("C1", "C2"):
+        feed.customer(cid, level="C")
+        feed.stage_entered(cid, "proposal", days=7, level="C")  # proposal: follow up within 7 days
+    rt.clock.set_offset(timedelta(days=2))
+    feed.followed_up("C1", level="C", stage="proposal")  # C1 followed up on day 2, still in proposal
+    travel(days=7, minutes=1)
+    assert kinds(rt) == [("stage_followup", "C2")]
+    travel(days=12)
+    assert kinds(rt) == [("stage_followup", "C2")]
+
+
+def test_leaving_the_stage_or_the_owner_cancels_the_stage_follow_up(rt, feed, travel):
+    org(feed)
+    for cid in ("C1", "C2", "C3", "C4", "C5"):
+        feed.customer(cid, level="C")
+        feed.stage_entered(cid, "proposal", days=7, level="C")
+    rt.clock.set_offset(timedelta(days=3))
+    feed.stage_changed("C1", "lost", level="C")  # the deal was lost
+    feed.stage_changed("C2", "negotiation", level="C")  # moved on (no follow-up asked for there)
+    feed.customer("C3", kind="deleted", level="C", stage="proposal")
+    feed.owner_changed("C4", None, kind="pool_reclaim", level="C", stage="proposal")
+    feed.customer("C5", kind="updated", level="C", stage="proposal")  # still in proposal: still due
+    travel(days=7, minutes=1)
+    assert kinds(rt) == [("stage_followup", "C5")]
+
+
+def test_re_entering_a_stage_asks_for_its_follow_up_again(rt, feed, travel):
+    org(feed)
+    feed.customer("C1", level="C")
+    feed.stage_entered("C1", "proposal", days=7, level="C")
+    rt.clock.set_offset(timedelta(days=1))
+    feed.stage_changed("C1", "negotiation", level="C")
+    rt.clock.set_offset(timedelta(days=2))
+    feed.stage_entered("C1", "proposal", days=7, level="C")  # back to proposal: due on day 9
+    travel(days=8)
+    assert kinds(rt) == []
+    travel(days=9, minutes=1)
+    assert kinds(rt) == [("stage_followup", "C1")]
+
+
+def lead_items(rt, user_id, kind="overdue"):
+    return [i["lead_id"] for i in inbox(rt, user_id, kind)]
+
+
+def test_a_lead_not_contacted_1_day_after_its_response_time_goes_to_the_supervisor(rt, feed, travel):
+    org(feed)
+    feed.user("boss-2", supervisor_id="mgr-1")
+    feed.user("rep-2", supervisor_id="boss-2")
+    for lead_id in ("L1", "L2", "L3", "L4", "L5", "L6"):
+        feed.lead("assigned", lead_id)  # respond within 24 h
+    rt.clock.set_offset(timedelta(hours=10))
+    feed.lead("assigned", "L6", owner_id="rep-2", by="mgr-1")  # re-assigned: rep-2 answers from now on
+    rt.clock.set_offset(timedelta(hours=30))  # late, but before the escalation
+    feed.lead("contacted", "L2")
+    feed.lead("converted", "L3")
+    feed.lead("disqualified", "L4")
+    feed.lead("merged", "L5")
+    travel(days=1, hours=23)
+    assert lead_items(rt, "boss-1") == [] and lead_items(rt, "boss-2") == []
+    travel(days=2, minutes=1)
+    assert lead_items(rt, "boss-1") == ["L1"] and lead_items(rt, "rep-1") == []
+    travel(days=2, hours=10, minutes=1)
+    assert lead_items(rt, "boss-2") == ["L6"] and lead_items(rt, "boss-1") == ["L1"]
+    [told] = inbox(rt, "boss-1", "overdue")
+    assert "L1" in told["body"] and "rep-1" in told["title"] and "线索" in told["title"]
+    assert told["customer_id"] is None
+    travel(days=5, minutes=2)  # the second step, 3 days later, to the department's manager
+    assert lead_items(rt, "mgr-1") == ["L1"]
+    rt.scheduler.run_now("reminders-due")
+    assert lead_items(rt, "boss-1") == ["L1"] and lead_items(rt, "mgr-1") == ["L1"]  # once each
+
+
+def test_a_lead_escalation_speaks_english_too(rt, feed, travel):
+    org(feed)
+    prefs.put(rt, "boss-1", {"language": "en"})
+    feed.lead("assigned", "L1")
+    travel(days=2, minutes=1)
+    [told] = inbox(rt, "boss-1", "overdue")
+    assert told["title"] == "Lead not contacted: rep-1"
+    assert "L1" in told["body"] and "customer" not in told["body"] + told["suggested_next_step"]

@@ -13,7 +13,7 @@ from crm_common.paging import new_id
 
 from . import config, messages, prefs, state
 
-ESCALATING = ("cadence", "next_contact", "pool_claimed")  # to-dos whose neglect goes up the chain
+ESCALATING = ("cadence", "next_contact", "pool_claimed", "lead_assigned")  # to-dos whose neglect goes up the chain
 
 
 def fire(rt, session, due: list[dict]) -> int:
@@ -98,7 +98,7 @@ def _follow_ons(r: dict, s: dict) -> list[dict]:
     """Escalation steps of a neglected to-do, and next year's birthday or anniversary."""
     kind, data = r["kind"], r.get("data") or {}
     base = {k: r.get(k) for k in ("customer_id", "lead_id", "user_id")}
-    if kind in ESCALATING and r.get("customer_id"):
+    if kind in ESCALATING and (r.get("customer_id") or r.get("lead_id")):
         return [{**base, "_id": f"overdue:{r['_id']}:1", "kind": "overdue", "to": "supervisor",
                  "due_at": r["due_at"], "fire_at": r["due_at"] + timedelta(days=s["overdue_after_days"]),
                  "data": {"origin": kind, "origin_key": r["_id"], "step": 1}}]

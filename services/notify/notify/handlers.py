@@ -14,7 +14,11 @@ NEW_CONTACT_KEYS = ("phone:", "email:", "wechat:")  # shown to the owner: the co
 
 
 def _replan(rt, session, customer_id: str) -> None:
-    plan.replan(rt, session, state.customer(rt, session, customer_id))
+    customer = state.customer(rt, session, customer_id)
+    plan.replan(rt, session, customer)
+    if customer and customer.get("stage"):  # a stage left behind no longer asks for its follow-up
+        reminders.cancel_with_steps(rt, session, {"customer_id": customer_id, "kind": "stage_followup",
+                                                  "data.stage": {"$nin": [customer["stage"], None]}})
 
 
 def snapshot(rt, session, data: dict) -> None:
@@ -32,6 +36,11 @@ def created(rt, session, data: dict) -> None:
 def followed_up(rt, session, data: dict) -> None:
     state.followed_up(rt, session, data)
     reminders.cancel(rt, session, {"customer_id": data["customer_id"], "kind": "overdue"})  # done, no escalation
+    # the follow-up a stage asked for is done (one scheduled before it; older reminders lack scheduled_at)
+    reminders.cancel_with_steps(rt, session, {
+        "customer_id": data["customer_id"], "kind": "stage_followup",
+        "$or": [{"data.scheduled_at": {"$lte": parse_time(data["followed_up_at"])}},
+                {"data.scheduled_at": {"$exists": False}}]})
     _replan(rt, session, data["customer_id"])
 
 
@@ -72,7 +81,8 @@ def stage_action(rt, session, data: dict) -> None:
         reminders.schedule(rt, session, {
             "_id": f"stage:{data['customer_id']}:{data['scheduled_at']}", "kind": "stage_followup",
             "customer_id": data["customer_id"], "user_id": data["owner_id"], "fire_at": due, "due_at": due,
-            "data": {"stage": data.get("stage"), "action": data.get("action"), "name": data.get("name")}})
+            "data": {"stage": data.get("stage"), "action": data.get("action"), "name": data.get("name"),
+                     "scheduled_at": parse_time(data["scheduled_at"])}})
 
 
 def pool_claimed(rt, session, data: dict) -> None:
@@ -115,12 +125,20 @@ def reclaimed(rt, session, data: dict) -> None:
 
 
 def lead_assigned(rt, session, data: dict) -> None:
+    """crm.lead.assigned: the owner responds within `lead_response_hours`, or 1 day later (the overdue
+    offset) their supervisor hears of it. A re-assignment starts afresh: the earlier escalation goes."""
+    lead_answered(rt, session, data)
     hours = config.reminder_settings(rt, session)["lead_response_hours"]
     reminders.raise_now(rt, session, {"_id": f"lead-assigned:{data['lead_id']}:{data['owner_id']}:{data['assigned_at']}",
                                       "kind": "lead_assigned", "to": "user", "lead_id": data["lead_id"],
                                       "user_id": data["owner_id"],
                                       "due_at": parse_time(data["assigned_at"]) + timedelta(hours=hours),
                                       "data": {"hours": hours}})
+
+
+def lead_answered(rt, session, data: dict) -> None:
+    """crm.lead.contacted, converted, disqualified, merged (`merged_id`): nobody need escalate the lead."""
+    reminders.cancel(rt, session, {"lead_id": data.get("lead_id") or data["merged_id"], "kind": "overdue"})
 
 
 def lead_resubmitted(rt, session, data: dict) -> None:

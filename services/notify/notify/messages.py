@@ -20,6 +20,11 @@ TEXT = {
                "督促{owner}今天联系客户"),
         "en": ("Overdue: {name} ({owner})", "{owner}'s {origin} reminder is {late_days} days overdue "
                "with no follow-up.", "Ask {owner} to contact the customer today")},
+    "overdue_lead": {  # a lead has no customer yet: named by its id
+        "zh": ("线索超时未响应：{owner}", "分配给{owner}的线索{lead}应在{due}前响应，已逾期{late_days}天仍未联系。",
+               "督促{owner}今天联系该线索"),
+        "en": ("Lead not contacted: {owner}", "Lead {lead}, assigned to {owner}, was due a response by {due}; "
+               "{late_days} days later there is still no contact.", "Ask {owner} to contact the lead today")},
     "lead_assigned": {
         "zh": ("新线索已分配给你", "请在{due}前（{hours}小时内）响应。", "尽快电话联系线索"),
         "en": ("A new lead is yours", "Respond by {due} (within {hours} hours of assignment).",
@@ -74,7 +79,8 @@ class _Blank(dict):
 
 def compose(reminder: dict, customer: dict | None, language: str, now: datetime, names: dict) -> dict:
     fields, facts = _fields(reminder, customer or {}, now, names)
-    title, body, step = TEXT[reminder["kind"]]["en" if language == "en" else "zh"]
+    kind = "overdue_lead" if reminder["kind"] == "overdue" and not reminder.get("customer_id") else reminder["kind"]
+    title, body, step = TEXT[kind]["en" if language == "en" else "zh"]
     blank = _Blank({k: v for k, v in fields.items() if v not in (None, "")})
     return {"title": title.format_map(blank), "body": body.format_map(blank),
             "suggested_next_step": step.format_map(blank), "facts": facts}
@@ -91,7 +97,8 @@ def _fields(reminder: dict, c: dict, now: datetime, names: dict) -> tuple[dict, 
     owner = c.get("owner_id") or reminder.get("user_id")
     fields = {**data, "name": c.get("name") or data.get("name"), "level": c.get("level"), "grade": c.get("grade"),
               "summary": last.get("summary"), "since_days": facts["days_since_contact"],
-              "owner": names.get(owner, owner), "due": due.strftime("%Y-%m-%d %H:%M UTC") if due else None}
+              "lead": reminder.get("lead_id"), "owner": names.get(owner, owner),
+              "due": due.strftime("%Y-%m-%d %H:%M UTC") if due else None}
     if reminder["kind"] == "overdue" and due:
         fields["late_days"] = max((now - due).days, 1)
     facts.update({k: v for k, v in data.items() if k in ("contract_id", "end_date", "days_before", "contact_name",

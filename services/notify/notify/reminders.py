@@ -87,3 +87,13 @@ def _take_and_fire(rt, session, batch: int) -> tuple[int, int]:
 
 def cancel(rt, session, query: dict) -> None:
     rt.db.reminders.update_many({**query, "status": PENDING}, {"$set": {"status": CANCELLED}}, session=session)
+
+
+def cancel_with_steps(rt, session, query: dict) -> None:
+    """Cancel the pending reminders `query` finds, and the pending escalation steps of any it finds
+    (a step is planned when its reminder fires, so a sent one may have one)."""
+    keys = [r["_id"] for r in rt.db.reminders.find(query, {"_id": 1}, session=session)]
+    if keys:
+        scope = {"customer_id": query["customer_id"]} if "customer_id" in query else {}
+        cancel(rt, session, {**scope, "$or": [{"_id": {"$in": keys}},
+                                              {"kind": "overdue", "data.origin_key": {"$in": keys}}]})

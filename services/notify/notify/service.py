@@ -14,7 +14,8 @@ INDEXES = {
               IndexModel([("user_id", ASCENDING), ("read_at", ASCENDING)])],
     # the scheduling pass reads only what is due: cost follows the due count
     "reminders": [IndexModel([("status", ASCENDING), ("fire_at", ASCENDING)]),
-                  IndexModel([("customer_id", ASCENDING), ("status", ASCENDING)])],
+                  IndexModel([("customer_id", ASCENDING), ("status", ASCENDING)]),
+                  IndexModel([("lead_id", ASCENDING), ("status", ASCENDING)])],
     "deliveries": [IndexModel([("key", ASCENDING)], unique=True),
                    IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
                    IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)])],
@@ -40,6 +41,10 @@ def handlers_of(rt):
         "crm.pool.reclaim_warning": on(handlers.reclaim_warning),
         "crm.pool.customer_reclaimed": on(handlers.reclaimed),
         "crm.lead.assigned": on(handlers.lead_assigned),
+        "crm.lead.contacted": on(handlers.lead_answered),
+        "crm.lead.converted": on(handlers.lead_answered),
+        "crm.lead.disqualified": on(handlers.lead_answered),
+        "crm.lead.merged": on(handlers.lead_answered),
         "crm.lead.resubmitted": on(handlers.lead_resubmitted),
     }
     table.update({t: on(handlers.snapshot) for t in handlers.SNAPSHOT_ONLY})
