@@ -100,8 +100,8 @@ def world(system) -> World:
     assigned = eventually(lambda: w.call("POST", "lead-intake", f"/v1/leads/{lead['id']}/assign",
                                          json={"owner_id": users["ann"]["id"]}).status_code == 200, timeout=15)
     assert assigned, "lead-intake never learned of Ann"
-    flagged = _ok(w.call("POST", "lead-intake", "/v1/leads", headers=w.channel_key,
-                         json={"name": "Zhou M.", "phone": lead_phone, "email": f"zm{lead_phone}@example.cn"}))
+    flagged = _ok(w.call("POST", "lead-intake", "/v1/leads", headers=w.channel_key,  # the same company, another person
+                         json={"name": "Qian Hui", "phone": str(next(_numbers)), "company": "Zhou Trading Co., Ltd."}))
     _ok(w.call("POST", "lead-intake", f"/v1/leads/{flagged['id']}/assign", json={"owner_id": users["ann"]["id"]}))
     review = _ok(w.call("GET", "lead-intake", "/v1/reviews"))["items"][0]
     victim_lead = _ok(w.call("POST", "lead-intake", "/v1/leads", headers=w.channel_key,
