@@ -77,6 +77,15 @@ def test_channels_and_campaigns(history, get):
         1, 1, 1, 1, "50000.10")
 
 
+def test_follow_ups_per_week_without_a_from_are_the_last_four_weeks_not_everything(history, get, client, token_for):
+    # to 07-10 without from: the 4 weeks 06-13..07-10 hold rep-b's visit of 06-29, not rep-a's call of 06-10
+    items = {i["user_id"]: i for i in get("/v1/reports/reps", to="2026-07-10")["items"]}
+    assert (items["rep-a"]["followups_per_week"], items["rep-b"]["followups_per_week"]) == (0.0, 0.25)
+    backwards = client.get("/v1/reports/reps", headers=token_for("u-admin", "admin"),
+                           query_string={"from": "2026-06-10", "to": "2026-06-01"})
+    assert backwards.status_code == 400 and backwards.json["errors"][0]["field"] == "from"
+
+
 def test_sales_cycle_rfm_pool_and_forecast(history, get):
     cycle = get("/v1/reports/sales-cycle")
     assert cycle["by_grade"] == [{"grade": "normal", "count": 1, "median_days": 15, "mean_days": 15.0}]

@@ -52,6 +52,8 @@ def view_from(principal: Principal, now: datetime, args) -> View:
                 values["start" if name == "from" else "end"] = date.fromisoformat(args[name][:10]).isoformat()
             except ValueError:
                 raise Problem(400, f"{name} is not a date", errors=[{"field": name, "message": "YYYY-MM-DD"}])
+    if values.get("start") and values.get("end") and values["start"] > values["end"]:
+        raise Problem(400, "from is after to", errors=[{"field": "from", "message": "on or before to"}])
     return View(principal, now, **values)
 
 

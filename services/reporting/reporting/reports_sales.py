@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .basics import EXPECTED, STAGES, yuan
 from .query import View, rows
 
+WEEKLY_DAYS = 28  # the window of followups_per_week when the report names no `from`
 COLD_BUCKETS = ("0-7", "8-15", "16-30", "31-90", "91-180", ">180", "never")
 
 
@@ -61,8 +63,8 @@ def funnel(models, view: View) -> dict:
 
 
 def reps(models, view: View) -> dict:
-    def per_owner(kind, flow=True, by=("owner_id",)):
-        return [r for r in rows(models, view, kind, by=by, flow=flow) if r.get("owner_id")]
+    def per_owner(kind, flow=True, by=("owner_id",), in_view=view):
+        return [r for r in rows(models, in_view, kind, by=by, flow=flow) if r.get("owner_id")]
     items: dict = defaultdict(lambda: {"new_customers": 0, "won": 0, "won_amount": 0, "followups": 0,
                                        "overdue_reminders": 0, "held": 0, "avg_days": {},
                                        "reminders_sent": 0, "reminders_failed": 0})
@@ -82,10 +84,17 @@ def reps(models, view: View) -> dict:
         items[row["owner_id"]]["reminders_" + row["k"][0]] += row["n"]
     for row in per_owner("stay", by=("owner_id", "k")):
         items[row["owner_id"]]["avg_days"][row["k"][0]] = avg_days(row["secs"], row["n"])
-    weeks = Decimal(view.period_days or 28) / 7
+    # the weekly rate over the period, or without a `from` over the 4 weeks up to `to` (or today): all
+    # follow-ups ever over 4 weeks would make a long-serving rep look busy
+    weekly = view if view.start else replace(view, start=(
+        (date.fromisoformat(view.end) if view.end else view.today) - timedelta(days=WEEKLY_DAYS - 1)).isoformat())
+    recent: dict = defaultdict(int)
+    for row in per_owner("fu", in_view=weekly):
+        recent[row["owner_id"]] += row["n"]
+    weeks = Decimal(weekly.period_days) / 7
     names = usernames(models, items)
     out = [{"user_id": owner, "username": names.get(owner, owner), **cell, "won_amount": yuan(cell["won_amount"]),
-            "followups_per_week": float((cell["followups"] / weeks).quantize(Decimal("0.01"), ROUND_HALF_UP))}
+            "followups_per_week": float((recent[owner] / weeks).quantize(Decimal("0.01"), ROUND_HALF_UP))}
            for owner, cell in items.items()]
     return {"items": sorted(out, key=lambda i: (i["username"], i["user_id"]))}
 
