@@ -40,6 +40,7 @@ def test_a_resubmission_with_a_new_email_is_an_exact_duplicate_and_the_owner_is_
     [event] = outbox_events(rt.db, "crm.lead.resubmitted")
     assert event["data"]["matched_keys"] == ["phone:+8613800138000"]
     assert event["data"]["added_keys"] == ["email:zw@acme.cn"]
+    assert event["data"]["campaign"] is None
     # the new email finds the same lead from now on
     assert post(client, channel, name="Z", email="ZW@acme.cn").status_code == 200
     assert attached_to(rt) == (first["id"], "lead")
@@ -153,3 +154,12 @@ def test_a_converted_leads_contact_belongs_to_its_customer(client, channel, rt):
         "contacts": [{"name": "Wang", "phones": ["+8613700137000"], "emails": []}]}))
     assert post(client, channel, name="Wang", phone="137 0013 7000").status_code == 200
     assert attached_to(rt) == ("C3", "customer")
+
+
+def test_the_reports_learn_the_campaign_of_a_lead_and_of_its_duplicate(client, channel, rt):
+    # an ad platform sends utm_campaign only; the channels report files by campaign (DOMAIN §5)
+    post(client, channel, name="Wu", phone="13800138077", utm_campaign="spring-ads")
+    post(client, channel, name="Wu", phone="+86 138 0013 8077", campaign="expo-2026")
+    [received] = outbox_events(rt.db, "crm.lead.received")
+    [again] = outbox_events(rt.db, "crm.lead.resubmitted")
+    assert (received["data"]["campaign"], again["data"]["campaign"]) == ("spring-ads", "expo-2026")

@@ -77,6 +77,17 @@ def test_channels_and_campaigns(history, get):
         1, 1, 1, 1, "50000.10")
 
 
+def test_a_duplicate_counts_under_the_campaign_it_came_from(rt, history, feed, get):
+    event = rt.event("crm.lead.resubmitted", "L1", {
+        "record_id": "L1", "record_kind": "lead", "owner_id": "rep-a", "channel_id": "ch-web", "channel": "web",
+        "campaign": "spring", "matched_keys": ["phone:+8613800000001"], "received_at": history[-1]["time"]})
+    event["version"] = 5
+    feed([event])
+    items = {(i["channel"], i["campaign"]): i for i in get("/v1/reports/channels")["items"]}
+    assert (items[("web", "spring")]["leads"], items[("web", "spring")]["duplicates"]) == (1, 1)
+    assert ("web", None) not in items
+
+
 def test_follow_ups_per_week_without_a_from_are_the_last_four_weeks_not_everything(history, get, client, token_for):
     # to 07-10 without from: the 4 weeks 06-13..07-10 hold rep-b's visit of 06-29, not rep-a's call of 06-10
     items = {i["user_id"]: i for i in get("/v1/reports/reps", to="2026-07-10")["items"]}

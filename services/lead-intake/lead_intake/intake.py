@@ -150,6 +150,12 @@ def possible(rt, draft: dict, threshold: int | None = None) -> dedup.Verdict:
     return dedup.possible(mine, found, threshold)
 
 
+def campaign_of(submission: dict) -> str | None:
+    """The campaign a submission came from, for the reports: its `campaign`, or the `utm_campaign` ad
+    platforms send instead."""
+    return submission.get("campaign") or submission.get("utm_campaign") or None
+
+
 def touchpoint(rt, channel: dict, body: dict) -> dict:
     return {"channel_id": channel["_id"], "channel": channel["name"], "at": rt.clock.now(), "payload": body}
 
@@ -195,7 +201,7 @@ def _store(rt, session, channel: dict, rows: list[Row], now_rules: dict,
         events.append(rt.event("crm.lead.resubmitted", record.id, {
             "record_id": record.id, "record_kind": record.kind, "owner_id": owner,
             "channel_id": channel["_id"], "channel": channel["name"], "matched_keys": row.found.matched_keys,
-            "added_keys": row.new_keys, "received_at": now.isoformat()}))
+            "added_keys": row.new_keys, "campaign": campaign_of(row.body), "received_at": now.isoformat()}))
         # no `id`: that names the lead a submission created; dedup.duplicate_of names the record it joined
         results.append(({"dedup": row.found.explain()}, 200))
     ops["leads"] += [InsertOne(lead, namespace=writes.namespace(db, "leads")) for lead in leads.values()]
@@ -217,7 +223,7 @@ def _new_lead(rt, channel, row: Row, now, scoring_rules: dict, assigner: "Assign
         "lead_id": lead["_id"], "channel_id": channel["_id"], "channel": channel["name"], "name": lead["name"],
         "company": lead.get("company"), "company_key": lead["company_key"] or None, "phones": lead["phones"],
         "emails": lead["emails"], "wechat_ids": lead["wechat_ids"], "city": lead.get("city"),
-        "industry": lead.get("industry"), "campaign": lead.get("campaign"), "score": points, "bucket": bucket,
+        "industry": lead.get("industry"), "campaign": campaign_of(lead), "score": points, "bucket": bucket,
         "received_at": now.isoformat()}))
     if row.verdict.verdict == "possible_duplicate":
         events.append(rt.event("crm.lead.duplicate_detected", lead["_id"], {

@@ -9,6 +9,7 @@ from . import store
 from .basics import CLOSED, parse
 from .model import contributions as contrib
 from .model import customer as customer_model
+from .model import notification
 
 LEAD_FIELDS = ("channel", "campaign", "received_at")
 
@@ -59,7 +60,7 @@ def lead_event(models, session, event: dict) -> None:
     data, kind = event["data"], event["type"].rsplit(".", 1)[1]
     if kind == "resubmitted":  # an exact duplicate: a fact of its own, under the channel it came through
         doc = {"_id": "resub:" + event["id"], "channel": data.get("channel") or data.get("channel_id"),
-               "campaign": None, "resubmitted_at": data["received_at"]}
+               "campaign": data.get("campaign"), "resubmitted_at": data["received_at"]}
         _save_other(models, session, doc, data.get("owner_id"), contrib.of_lead)
         return
     lead_id = data.get("lead_id") or data.get("merged_id")
@@ -113,16 +114,15 @@ CONTACT_REMINDERS = ("cadence", "next_contact", "stage_followup", "overdue")
 
 
 def notification_event(models, session, event: dict) -> None:
-    """crm.notification.sent / failed: a delivery fact for its recipient and, for a reminder to contact
-    a customer that reached someone, a contact now due on that customer (until a follow-up answers it)."""
+    """crm.notification.sent / failed (inbox items included): the reminder's record for its recipient,
+    one per reminder and user whatever the channels, and, for a reminder to contact a customer that
+    reached someone, a contact now due on that customer (until a follow-up answers it)."""
     data, status = event["data"], event["type"].rsplit(".", 1)[1]
     at, version = data.get("sent_at") or data["failed_at"], int(event.get("version") or 0)
-    before = models.others.find_one({"_id": "delivery:" + data["delivery_id"]}, session=session)
-    if before is None or before["v"] <= version:  # a retried delivery: its latest outcome stands
-        doc = {"_id": "delivery:" + data["delivery_id"], "status": status, "via": data["channel"],
-               "reminder": data["kind"], "customer_id": data.get("customer_id"), "at": at, "v": version,
-               "channel": None, "campaign": None}
-        _save_other(models, session, doc, data["user_id"], contrib.of_delivery, before)
+    record = notification.record_id(data)
+    before = models.others.find_one({"_id": record}, session=session)
+    doc = notification.apply(_copy(before) or notification.new(record), data, status, at, version)
+    _save_other(models, session, doc, data["user_id"], contrib.of_delivery, before)
     if status == "sent" and data.get("customer_id") and data["kind"] in CONTACT_REMINDERS:
         _change_customer(models, session, data["customer_id"],
                          lambda doc: customer_model.remind(doc, data["delivery_id"], at))
@@ -159,7 +159,7 @@ def pipeline_event(models, session, event: dict) -> None:
 
 
 OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contrib.of_move,
-               "delivery": contrib.of_delivery}
+               "notice": contrib.of_delivery, "delivery": contrib.of_delivery}  # delivery: per delivery, before notice
 
 
 def _save_other(models, session, doc, owner_id, rule, before=None) -> None:
