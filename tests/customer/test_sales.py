@@ -147,9 +147,12 @@ def test_milestones_are_set_and_cleared_by_hand_except_signed(org, client):
     assert signed.status_code == 400 and signed.json["errors"][0]["field"] == "milestone"
 
 
-def test_marks_move_the_lifecycle_by_hand(org, client):
+def test_marks_move_the_lifecycle_by_hand(org, client, rt):
     deal = Deal(org, client)
     assert deal.post("/marks", {"mark": "no_demand"}).json["lifecycle"] == "nurturing"
+    # the same class with a new reason: subscribers are told of the note (DOMAIN §6)
+    assert deal.post("/marks", {"mark": "no_demand", "reason": "budget next year"}).status_code == 200
+    assert events(rt, "crm.customer.updated", deal.id)[-1]["changed_fields"] == ["lifecycle_note"]
     assert deal.post("/marks", {"mark": "invalid", "reason": "fake number"}).json["lifecycle"] == "invalid"
 
 

@@ -114,8 +114,11 @@ def clear_milestone(customer_id, name):
 def mark(body, customer_id):
     """no_demand (-> nurturing) or invalid (-> invalid); the lifecycle event says why."""
     def mutate(session, customer):
+        class_before = customer.get("lifecycle")
         milestones.mark(customer, body["mark"], body.get("reason"))
-        return []
+        # a new class publishes crm.customer.lifecycle_changed; a new reason alone is an update
+        return [] if customer.get("lifecycle") != class_before else [
+            customers.updated(runtime(), g.principal.user_id, "lifecycle_note")]
     return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=_if_match()))
 
 
