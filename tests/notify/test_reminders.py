@@ -2,6 +2,8 @@
 from datetime import date, datetime, timedelta
 
 from crm_common.consumer import deliver
+from crm_common.events import validate
+from crm_common.testing.auth import outbox_events
 from notify import prefs
 
 from .conftest import inbox, iso
@@ -137,6 +139,29 @@ def test_a_redelivered_event_or_a_rerun_adds_nothing(rt, feed, travel):
     travel(days=3, minutes=2)
     rt.scheduler.run_now("reminders-due")
     assert kinds(rt) == [("cadence", "C1")] and len(inbox(rt, kind="customer_assigned")) == 1
+
+
+def test_an_inbox_only_reminder_is_published_once_as_sent_on_the_inbox(rt, feed, travel):
+    """At default preferences (the inbox only) subscribers and reporting still learn each reminder reached
+    its user: one crm.notification.sent, channel inbox, written with the item; a rerun or a redelivered
+    event publishes no second one."""
+    org(feed)
+    created = feed.customer("C1", level="A")
+    travel(days=3, minutes=1)
+    travel(days=3, minutes=2)
+    assert deliver(rt, "notify", feed.handlers, created) is False
+    assert rt.db.deliveries.count_documents({}) == 0  # nothing outbound at the defaults
+    [item] = inbox(rt, kind="cadence")
+    sent = outbox_events(rt.db, "crm.notification.sent")
+    [cadence] = [e for e in sent if e["data"]["kind"] == "cadence"]
+    validate(cadence)
+    key = f"{item['key']}:rep-1:inbox"
+    assert (cadence["subject"], cadence["version"]) == (key, 1)
+    assert {k: cadence["data"][k] for k in ("delivery_id", "key", "reminder_key", "channel", "user_id",
+                                             "customer_id", "attempts")} == {
+        "delivery_id": item["_id"], "key": key, "reminder_key": item["key"], "channel": "inbox", "user_id": "rep-1",
+        "customer_id": "C1", "attempts": 1}
+    assert sorted(e["data"]["delivery_id"] for e in sent) == sorted(i["_id"] for i in rt.db.inbox.find())
 
 
 def test_event_driven_kinds_reach_the_right_person_at_once(rt, feed):

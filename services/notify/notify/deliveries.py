@@ -138,7 +138,8 @@ def record(rt, row: dict, worker: str, outcome: dict) -> str:
 def _event_data(row: dict, change: dict) -> dict:
     data = {"delivery_id": row["_id"], "key": row["key"], "channel": row["channel"], "kind": row["kind"],
             "user_id": row["user_id"], "customer_id": row.get("customer_id"), "lead_id": row.get("lead_id"),
-            "robot_id": row.get("robot_id"), "attempts": row["attempts"]}
+            "robot_id": row.get("robot_id"), "attempts": row["attempts"],
+            **({"reminder_key": row["reminder_key"]} if row.get("reminder_key") else {})}  # rows queued before lack it
     if change["status"] == "sent":
         return {**data, "sent_at": change["sent_at"].isoformat()}
     return {**data, "error": change["last_error"], "failed_at": change["failed_at"].isoformat()}

@@ -2,8 +2,11 @@
 channel, each under its occurrence key `<reminder key>:<user>:<channel>[:<robot>]` (unique index).
 
 Everything is written with bulk inserts in the caller's transaction, together with the reminders'
-change to `sent`, so a re-run or a second replica finds nothing left to send. Outbound channels
-(email, robots, webhooks) are only queued here: the worker sends them outside any transaction.
+change to `sent`, so a re-run or a second replica finds nothing left to send. An inbox item is
+delivered there and then: its `crm.notification.sent` (channel `inbox`, subject its occurrence key)
+goes into the outbox in the same transaction, so it is published once, with the item. Outbound
+channels (email, robots, webhooks) are only queued here: the worker sends them outside any
+transaction and publishes their outcome.
 """
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ def fire(rt, session, due: list[dict]) -> int:
     pref = prefs.of(rt, everyone, session)
     robots = list(rt.db.robots.find({"active": True}, session=session)) if everyone else []
     groups = {u["_id"]: u.get("department_path") or [] for u in state.by_id(rt.db.users, everyone, session).values()}
-    items, outbound, follow = [], [], []
+    items, announced, outbound, follow = [], [], [], []
     for r in due:
         customer = customers.get(r.get("customer_id"))
         for user_id in targets[r["_id"]]:
@@ -46,14 +49,16 @@ def fire(rt, session, due: list[dict]) -> int:
                 key = f"{r['_id']}:{user_id}:{channel}"
                 if channel == "inbox":
                     items.append({"_id": new_id(), "key": r["_id"], "read_at": None, **common})
+                    announced.append(rt.event("crm.notification.sent", key, _inbox_sent(items[-1], key, now)))
                 elif channel == "email" and p.get("email"):
-                    outbound.append(_row(key, channel, None, common, send_at, to=p["email"]))
+                    outbound.append(_row(key, r["_id"], channel, None, common, send_at, to=p["email"]))
                 elif channel in ("robot", "webhook"):
                     for robot in _serving(robots, user_id, groups.get(user_id, []), channel):
-                        outbound.append(_row(f"{key}:{robot['_id']}", channel, robot, common, send_at))
+                        outbound.append(_row(f"{key}:{robot['_id']}", r["_id"], channel, robot, common, send_at))
         follow += _follow_ons(r, s)
     if items:
         rt.db.inbox.insert_many(items, ordered=False, session=session)
+        rt.publish(session, *announced)
     if outbound:
         rt.db.deliveries.insert_many(outbound, ordered=False, session=session)
     from . import reminders  # a cycle: reminders fires through here
@@ -88,10 +93,17 @@ def _serving(robots: list[dict], user_id: str, path: list[str], channel: str) ->
             and (user_id in b.get("user_ids", []) or set(b.get("department_ids", [])) & set(path))]
 
 
-def _row(key, channel, robot, common, send_at, to=None) -> dict:
-    return {"_id": new_id(), "key": key, "channel": channel, "robot_id": robot and robot["_id"],
-            "robot_kind": robot and robot["kind"], "to": to, **common, "status": "pending", "attempts": 0,
-            "next_attempt_at": send_at, "last_error": None}
+def _row(key, reminder_key, channel, robot, common, send_at, to=None) -> dict:
+    return {"_id": new_id(), "key": key, "reminder_key": reminder_key, "channel": channel,
+            "robot_id": robot and robot["_id"], "robot_kind": robot and robot["kind"], "to": to, **common,
+            "status": "pending", "attempts": 0, "next_attempt_at": send_at, "last_error": None}
+
+
+def _inbox_sent(item: dict, key: str, now) -> dict:
+    """The item's crm.notification.sent: delivered the moment it is stored, at the first attempt."""
+    return {"delivery_id": item["_id"], "key": key, "reminder_key": item["key"], "channel": "inbox",
+            "kind": item["kind"], "user_id": item["user_id"], "customer_id": item.get("customer_id"),
+            "lead_id": item.get("lead_id"), "robot_id": None, "attempts": 1, "sent_at": now.isoformat()}
 
 
 def _follow_ons(r: dict, s: dict) -> list[dict]:
