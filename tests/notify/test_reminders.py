@@ -23,24 +23,58 @@ def test_cadence_by_level_a_b_c_and_a_follow_up_reschedules_it(rt, feed, travel)
     org(feed)
     for cid, level in (("CA", "A"), ("CB", "B"), ("CC", "C"), ("CF", "A")):
         feed.customer(cid, level=level)
+    def first_reminded():  # each customer's first cadence reminder, in order (they recur: see below)
+        return list(dict.fromkeys(cid for kind, cid in kinds(rt) if kind == "cadence"))
     travel(days=2, hours=23)
     assert kinds(rt) == []
     feed.followed_up("CF")  # at 2d23h: CF's next cadence is 3 days later, not at day 3
     travel(days=3, minutes=1)
-    assert kinds(rt) == [("cadence", "CA")]
+    assert first_reminded() == ["CA"]
     travel(days=5, hours=22)
-    assert len(kinds(rt)) == 1
+    assert first_reminded() == ["CA"]
     travel(days=6)
-    assert kinds(rt)[1:] == [("cadence", "CF")]
+    assert first_reminded() == ["CA", "CF"]
     travel(days=7, minutes=1)
-    assert kinds(rt)[2:] == [("cadence", "CB")]
+    assert first_reminded() == ["CA", "CF", "CB"]
     travel(days=29)
-    assert len(kinds(rt)) == 3
+    assert len(first_reminded()) == 3
     travel(days=30, minutes=1)
-    assert kinds(rt)[3:] == [("cadence", "CC")]
+    assert first_reminded() == ["CA", "CF", "CB", "CC"]
     [item] = inbox(rt, kind="cadence")[:1]
     assert item["title"] == "该跟进Acme CA了" and item["facts"]["level"] == "A"
     assert item["facts"]["days_since_contact"] == 3 and item["suggested_next_step"]
+
+
+def test_a_cadence_reminder_comes_every_n_days_until_a_follow_up(rt, feed, travel):
+    """DOMAIN §4 / seeds/001: an A customer is reminded every 3 days while nobody follows up, each
+    occurrence once; a follow-up starts the count again, the pool stops it; the supervisor hears of
+    the neglect once per series, not at every reminder."""
+    org(feed)
+    for cid in ("C1", "C2", "C3"):
+        feed.customer(cid, level="A")
+
+    def reminded(cid):  # the days its cadence reminders were due, counted from the customer's creation
+        due = [i["due_at"] for i in inbox(rt, kind="cadence") if i["customer_id"] == cid]
+        return [round((d - due[0]) / timedelta(days=1), 2) + 3 for d in due]
+    travel(days=3, minutes=1)
+    travel(days=4, minutes=2)
+    rt.clock.set_offset(timedelta(days=5))
+    feed.followed_up("C2")
+    feed.owner_changed("C3", None, kind="pool_reclaim")
+    for day in (6, 6, 8):
+        travel(days=day, minutes=1)
+    for offset in (timedelta(days=8, hours=1), timedelta(days=9)):  # re-planned between two and as one fell due
+        rt.clock.set_offset(offset)
+        feed.customer("C1", kind="updated", level="A")
+    for day in (9, 12):
+        travel(days=day, minutes=1)
+    rt.scheduler.run_now("reminders-due")
+    assert reminded("C1") == [3, 6, 9, 12]
+    assert reminded("C2") == [3, 8, 11]  # every 3 days after the day-5 follow-up
+    assert reminded("C3") == [3]  # in the pool since day 5
+    assert len({i["key"] for i in inbox(rt, kind="cadence")}) == 8  # each occurrence its own key, once
+    boss = [cid for kind, cid in kinds(rt, "boss-1") if kind == "overdue"]
+    assert sorted(boss) == ["C1", "C2", "C2", "C3"]  # C2's second series was neglected too
 
 
 def test_next_contact_says_the_plan_and_the_last_follow_up(rt, feed, travel):
@@ -85,7 +119,8 @@ def test_the_second_escalation_step_is_configurable(rt, feed, travel, client, to
     travel(days=2, minutes=1)
     travel(days=3, minutes=2)
     travel(days=30)
-    assert kinds(rt) == [("cadence", "C1")] and kinds(rt, "boss-1") == [("overdue", "C1")]
+    # the cadence came again (day 4's, fired late at day 30: missed ones are not made up), escalated once
+    assert kinds(rt) == [("cadence", "C1")] * 2 and kinds(rt, "boss-1") == [("overdue", "C1")]
     assert kinds(rt, "mgr-1") == []
 
 

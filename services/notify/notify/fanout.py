@@ -55,7 +55,7 @@ def fire(rt, session, due: list[dict]) -> int:
                 elif channel in ("robot", "webhook"):
                     for robot in _serving(robots, user_id, groups.get(user_id, []), channel):
                         outbound.append(_row(f"{key}:{robot['_id']}", r["_id"], channel, robot, common, send_at))
-        follow += _follow_ons(r, s)
+        follow += _follow_ons(r, s, now, reached=bool(targets[r["_id"]]))
     if items:
         rt.db.inbox.insert_many(items, ordered=False, session=session)
         rt.publish(session, *announced)
@@ -106,19 +106,28 @@ def _inbox_sent(item: dict, key: str, now) -> dict:
             "lead_id": item.get("lead_id"), "robot_id": None, "attempts": 1, "sent_at": now.isoformat()}
 
 
-def _follow_ons(r: dict, s: dict) -> list[dict]:
-    """Escalation steps of a neglected to-do, and next year's birthday or anniversary."""
+def _follow_ons(r: dict, s: dict, now, reached: bool) -> list[dict]:
+    """Escalation steps of a neglected to-do, the next cadence reminder while no follow-up comes, and
+    next year's birthday or anniversary."""
+    from . import plan  # a cycle: plans schedule through reminders, which fire through here
     kind, data = r["kind"], r.get("data") or {}
     base = {k: r.get(k) for k in ("customer_id", "lead_id", "user_id")}
+    if kind == "cadence":
+        following = plan.next_cadence(r, now) if reached else []  # nobody to remind: the series ends
+        # a series escalates once, from its first reminder: the steps already climb from there
+        return following + (_first_step(r, base, s) if data.get("occurrence", 1) == 1 else [])
     if kind in ESCALATING and (r.get("customer_id") or r.get("lead_id")):
-        return [{**base, "_id": f"overdue:{r['_id']}:1", "kind": "overdue", "to": "supervisor",
-                 "due_at": r["due_at"], "fire_at": r["due_at"] + timedelta(days=s["overdue_after_days"]),
-                 "data": {"origin": kind, "origin_key": r["_id"], "step": 1}}]
+        return _first_step(r, base, s)
     if kind == "overdue" and data.get("step") == 1 and s["escalation_second_step_days"] is not None:
         return [{**base, "_id": f"overdue:{data['origin_key']}:2", "kind": "overdue", "to": "manager",
                  "due_at": r["due_at"], "fire_at": r["fire_at"] + timedelta(days=s["escalation_second_step_days"]),
                  "data": {**data, "step": 2}}]
     if kind in ("birthday", "anniversary"):
-        from . import plan  # a cycle: plans schedule through reminders, which fire through here
         return plan.after(r, s)
     return []
+
+
+def _first_step(r: dict, base: dict, s: dict) -> list[dict]:
+    return [{**base, "_id": f"overdue:{r['_id']}:1", "kind": "overdue", "to": "supervisor", "due_at": r["due_at"],
+             "fire_at": r["due_at"] + timedelta(days=s["overdue_after_days"]),
+             "data": {"origin": r["kind"], "origin_key": r["_id"], "step": 1}}]

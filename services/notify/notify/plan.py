@@ -158,10 +158,7 @@ def _wanted(s: dict, now: datetime, c: dict, contracts: list[dict]) -> list[dict
     since = max(filter(None, [last.get("at"), c.get("owner_since")]), default=None)
     days = s["cadence_days"].get(c.get("level") or "")
     if since and days:
-        # keyed by what it counts from, so a changed cadence moves this occurrence instead of adding one
-        due = _aware(since) + timedelta(days=days)
-        out.append({**base, "_id": f"cadence:{c['_id']}:{_aware(since):%Y%m%dT%H%M%S}", "kind": "cadence",
-                    "fire_at": due, "due_at": due, "data": {"days": days, "since": _aware(since)}})
+        out += _cadence(base, _aware(since), days, now)
     if last.get("next_contact_at") and _aware(last["next_contact_at"]) >= now - GRACE:
         due = _aware(last["next_contact_at"])
         out.append({**base, "_id": f"next_contact:{last['followup_id']}", "kind": "next_contact", "fire_at": due,
@@ -185,6 +182,36 @@ def _wanted(s: dict, now: datetime, c: dict, contracts: list[dict]) -> list[dict
         out += _yearly(base, "anniversary", c["_id"], c["founded_on"], today, s["anniversary_days_before"],
                        s["send_at_local"], {"founded_on": c["founded_on"]})
     return out
+
+
+def _cadence(base: dict, since: datetime, days, now: datetime) -> list[dict]:
+    """The cadence series counted from the last follow-up (or from the owner's start): a reminder every
+    `days` days until a follow-up starts a new series. Wanted: the first occurrence, any later one that
+    fell due within GRACE (its pass may not have run yet) and the next one to come; the job schedules
+    each next one when one fires (`next_cadence`), so a customer with no events still gets them."""
+    span = timedelta(days=days)
+    upcoming = max(1, (now - since) // span + 1)
+    recent = max(2, -((since - (now - GRACE)) // span))  # the first due at or after now - GRACE
+    return [_occurrence(base, since, days, n) for n in sorted({1, *range(recent, upcoming + 1)})]
+
+
+def _occurrence(base: dict, since: datetime, days, n: int) -> dict:
+    """The n-th cadence reminder from `since`. The first is keyed by `since` alone, so a changed cadence
+    moves it instead of adding one; each later one by its due time too, so it is sent exactly once and a
+    changed cadence plans its own (the old pending ones are no longer wanted and are cancelled)."""
+    due = since + timedelta(days=days) * n
+    key = f"cadence:{base['customer_id']}:{since:%Y%m%dT%H%M%S}" + (f":{due:%Y%m%dT%H%M%S}" if n > 1 else "")
+    return {**base, "_id": key, "kind": "cadence", "fire_at": due, "due_at": due,
+            "data": {"days": days, "since": since, "occurrence": n}}
+
+
+def next_cadence(reminder: dict, now: datetime) -> list[dict]:
+    """The occurrence after a cadence reminder that just fired at `now`: the first due after now (one
+    fired late does not make up the ones it missed)."""
+    data = reminder["data"]
+    since, span = _aware(data["since"]), timedelta(days=data["days"])
+    base = {k: reminder.get(k) for k in ("customer_id", "user_id", "to", "customer")}
+    return [_occurrence(base, since, data["days"], max(data.get("occurrence", 1), (now - since) // span) + 1)]
 
 
 def _yearly(base, kind, who, iso_date, today, days_before, hhmm, data, calendar="solar") -> list[dict]:
