@@ -68,3 +68,17 @@ def test_a_converted_or_merged_lead_lets_its_contacts_go(org, client, rt):
     # merged into a customer: no lead holds it any more, and the customer's contacts stay the customer
     # service's own (a rep adds the contact to the customer if it is theirs)
     assert entered("+8613600136006").status_code == 201
+
+
+def test_a_replayed_receipt_of_a_lead_converted_since_holds_nothing(org, client, rt):
+    # the upgrade path: lead-intake's log replayed after the conversion was applied
+    lead_event(rt, "crm.lead.converted", "L6", 2, {
+        "lead_id": "L6", "converted_by": org.id("alice"), "owner_id": org.id("alice"), "name": "Ma",
+        "company": "Ma Co", "phones": ["+8613600136007"], "emails": [], "wechat_ids": [],
+        "converted_at": rt.clock.now().isoformat()})
+    event = rt.event("crm.lead.received", "L6", {
+        "lead_id": "L6", "channel_id": "ch", "channel": "web", "name": "Ma", "phones": ["+8613600136007"],
+        "emails": [], "wechat_ids": [], "received_at": rt.clock.now().isoformat(), "score": 30, "bucket": "cold"})
+    event["version"] = 1
+    assert not deliver(rt, "customer", handlers(rt), event)  # older than the conversion: dropped
+    assert rt.db.lead_keys.count_documents({"lead_id": "L6"}) == 0
