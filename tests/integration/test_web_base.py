@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from crm_common import outbox
 from crm_common.testing.auth import bearer
 from pool.app import create_app
 
@@ -43,7 +44,8 @@ def test_metrics_are_prometheus_text_with_request_latency(client):
     text = response.get_data(as_text=True)
     assert "# TYPE http_request_duration_seconds histogram" in text
     assert 'http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 1.0' in text
-    assert "outbox_backlog 0.0" in text
+    backlog = outbox.backlog(client.application.extensions["crm"].db)  # the start queued the default pool's event
+    assert f"outbox_backlog {float(backlog)}" in text
 
 
 def test_a_given_request_id_is_echoed(client):

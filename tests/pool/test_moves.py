@@ -103,6 +103,10 @@ def test_pools_are_created_changed_with_if_match_and_listed(world):
     assert changed.json["rules"]["no_followup_days"] == 5
     stale = world.pool_client.patch(url, headers={**world.admin, "If-Match": etag}, json={"name": "again"})
     assert stale.status_code == 412
+    # subscribers learn each pool as it now is (DOMAIN §6)
+    announced = [e for e in world.pool_events("crm.pool.pool_changed") if e["subject"] == pool["id"]]
+    assert [(e["version"], e["data"]["name"], e["data"]["rules"]["levels"]) for e in announced] == [
+        (1, "VIP", ["A", "B", "C"]), (2, "VIP", ["B", "C"])]
     names = [p["name"] for p in world.pool_client.get("/v1/pools", headers=world.headers["alice"]).json["items"]]
     assert sorted(names) == ["VIP", "公海"]
 

@@ -114,6 +114,8 @@ def build(rt) -> list[dict]:
     h.emit("crm.pool.ownership_requested", "C2", request("C2", "reclaim", "rep-a", None, None, "06-14"), 2)
     h.emit("crm.pool.customer_reclaimed", "C2", {"customer_id": "C2", "previous_owner_id": "rep-a",
                                                  "reason": "no_followup", "reclaimed_at": at("06-14")}, 3)
+    h.emit("crm.pool.pool_changed", "p1", {"pool_id": "p1", "name": "华东公海", "rules": {}, "by": "u-admin",
+                                           "changed_at": at("06-01")}, 1)
     h.emit("crm.pool.ownership_requested", "C2", request("C2", "claim", None, "rep-b", "p1", "06-15"), 4)
     h.emit("crm.pool.customer_claimed", "C2", {"customer_id": "C2", "owner_id": "rep-b", "previous_owner_id": None,
                                                "kind": "claim", "pool_id": "p1", "by": "rep-b",

@@ -110,8 +110,8 @@ def test_sales_cycle_rfm_pool_and_forecast(history, get):
     none = {"reclaimed": 0, "claimed": 0, "returned": 0, "assigned": 0}
     assert pool["reps"] == [{"user_id": "rep-a", "username": "REP-A", **none, "reclaimed": 1, "assigned": 1},
                             {"user_id": "rep-b", "username": "REP-B", **none, "claimed": 1}]
-    assert pool["pools"] == [{"pool_id": None, **none, "reclaimed": 1},
-                             {"pool_id": "p1", **none, "claimed": 1, "assigned": 1}]
+    assert pool["pools"] == [{"pool_id": None, "name": None, **none, "reclaimed": 1},
+                             {"pool_id": "p1", "name": "华东公海", **none, "claimed": 1, "assigned": 1}]
     forecast = get("/v1/reports/forecast")
     assert forecast["months"] == [{"month": "2026-08", "count": 1, "expected_amount": "120000.00",
                                    "weighted_amount": "54000.00"}]

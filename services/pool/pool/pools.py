@@ -6,8 +6,11 @@ job pass: nothing is cached across requests, so it takes effect at once.
 """
 from __future__ import annotations
 
+from pymongo.errors import PyMongoError
+
 from crm_common import concurrency
 from crm_common.errors import Problem
+from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
 
 from . import entries, rules
@@ -16,11 +19,29 @@ DEFAULT_ID = entries.DEFAULT_POOL_ID
 
 
 def ensure_default(rt) -> None:
+    if rt.db.pools.find_one({"_id": DEFAULT_ID}, {"_id": 1}):
+        return
     now = rt.clock.now()
-    rt.db.pools.update_one({"_id": DEFAULT_ID}, {"$setOnInsert": {
-        "name": "公海", "open_to_all": True, "member_user_ids": [], "member_department_ids": [],
-        "admin_user_ids": [], "source_department_ids": [], "rules": dict(rules.DEFAULTS),
-        "version": 1, "created_at": now, "updated_at": now}}, upsert=True)
+    pool = {"_id": DEFAULT_ID, "name": "公海", "open_to_all": True, "member_user_ids": [], "member_department_ids": [],
+            "admin_user_ids": [], "source_department_ids": [], "rules": dict(rules.DEFAULTS),
+            "version": 1, "created_at": now, "updated_at": now}
+
+    def write(session):
+        rt.db.pools.insert_one(pool, session=session)
+        announce(rt, session, pool, None)
+    try:
+        rt.transaction(write)
+    except PyMongoError as exc:
+        if not is_duplicate_key(exc):
+            raise  # else another process started at the same moment and wrote it
+
+
+def announce(rt, session, pool: dict, by: str | None) -> None:
+    """crm.pool.pool_changed: the pool as it is now, for subscribers (reporting names pools by it)."""
+    rt.publish(session, rt.event("crm.pool.pool_changed", pool["_id"], {
+        "pool_id": pool["_id"], **{k: pool.get(k) for k in (
+            "name", "open_to_all", "member_user_ids", "member_department_ids", "admin_user_ids",
+            "source_department_ids", "rules")}, "by": by, "changed_at": pool["updated_at"].isoformat()}))
 
 
 def get(rt, pool_id: str, session=None) -> dict:
@@ -68,7 +89,10 @@ def create(rt, body: dict, principal) -> dict:
     pool = {"member_user_ids": [], "member_department_ids": [], "admin_user_ids": [], "source_department_ids": [],
             "open_to_all": False, **body, "_id": new_id(), "rules": rules.complete(body.get("rules")),
             "version": 1, "created_at": now, "updated_at": now, "created_by": principal.user_id}
-    rt.insert("pools", pool)
+    def write(session):
+        rt.db.pools.insert_one(pool, session=session)
+        announce(rt, session, pool, principal.user_id)
+    rt.transaction(write)
     rehome(rt, pool["source_department_ids"])
     return pool
 
@@ -85,6 +109,7 @@ def update(rt, pool_id: str, body: dict, principal, expected) -> dict:
             changes["rules"] = rules.complete({**pool["rules"], **body["rules"]})
         after = {**pool, **changes, "version": pool["version"] + 1, "updated_at": rt.clock.now()}
         rt.db.pools.replace_one({"_id": pool_id, "version": pool["version"]}, after, session=session)
+        announce(rt, session, after, principal.user_id)
         return pool, after
     before, after = rt.transaction(work)
     if after["rules"] != before["rules"]:

@@ -93,6 +93,10 @@ POOL_MOVES = ("customer_reclaimed", "customer_claimed", "customer_returned", "cu
 
 def pool_event(models, session, event: dict) -> None:
     data, name = event["data"], event["type"].rsplit(".", 1)[1]
+    if name == "pool_changed":  # the pool's name, for the pool report
+        models.pools.replace_one({"_id": data["pool_id"]}, {"_id": data["pool_id"], "name": data["name"]},
+                                 upsert=True, session=session)
+        return
     if name not in POOL_MOVES:
         return
     kind = name.removeprefix("customer_")

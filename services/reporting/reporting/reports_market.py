@@ -112,5 +112,7 @@ def pool(models, view: View) -> dict:
             reps[row["owner_id"]].setdefault(kind, 0)
             reps[row["owner_id"]][kind] += row["n"]
     names = usernames(models, reps)
-    return {"pools": [{"pool_id": p, **c} for p, c in sorted(pools.items(), key=lambda kv: str(kv[0]))],
+    pool_names = {p["_id"]: p["name"] for p in models.pools.find({"_id": {"$in": [p for p in pools if p]}})}
+    return {"pools": [{"pool_id": p, "name": pool_names.get(p), **c}
+                      for p, c in sorted(pools.items(), key=lambda kv: str(kv[0]))],
             "reps": [{"user_id": u, "username": names.get(u, u), **c} for u, c in sorted(reps.items())]}

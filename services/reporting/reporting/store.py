@@ -50,7 +50,7 @@ class Models:
             self.db[self.prefix + name].create_indexes(indexes)
 
     def drop(self) -> None:
-        for name in ("customers", "others", "users", "departments", "pipelines", "tallies"):
+        for name in ("customers", "others", "users", "departments", "pipelines", "pools", "tallies"):
             self.db[self.prefix + name].drop()
 
 
