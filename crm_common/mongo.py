@@ -46,6 +46,20 @@ def connect(uri: str, *, wait_seconds: float = 30.0) -> MongoClient:
 RETIRED_INDEXES = {"outbox": ["sent_at_1"], "processed_events": ["processed_at_1"], "companies": ["company_key_1"]}
 
 
+def through_restarts(step: Callable, what: str, wait_seconds: float = 120.0):
+    """Run an idempotent start-up step, again while the database is unreachable (it may be restarting
+    as this process starts): a process dying on its first query would need a person to start it."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return step()
+        except ConnectionFailure as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("%s: MongoDB unreachable, trying again: %s", what, exc)
+            time.sleep(1)
+
+
 def ensure_indexes(db, *specs: Mapping[str, Iterable[IndexModel]]) -> None:
     """Create the declared indexes (idempotent); each service declares its own."""
     for collection, names in RETIRED_INDEXES.items():

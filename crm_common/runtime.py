@@ -14,7 +14,7 @@ class Runtime:
         self.settings = settings
         self.client = mongo.connect(settings.mongo_uri)
         self.db = self.client[settings.mongo_db]
-        mongo.ensure_indexes(self.db, *indexes)
+        mongo.through_restarts(lambda: mongo.ensure_indexes(self.db, *indexes), "creating indexes")
         # Only dev and test may move time; production reads a plain clock.
         self.clock = clock or Clock(self.db.dev_clock if settings.is_dev else None)
         self.metrics = Metrics()

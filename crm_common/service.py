@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import devtools, logs, tokens, worker
+from . import devtools, logs, mongo, tokens, worker
 from .clock import Clock
 from .outbox import Relay
 from .runtime import Runtime
@@ -49,7 +49,7 @@ def bootstrap(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwa
     relay = Relay(rt.db, wall, lambda: rt.producer)
     relay_job = Job(RELAY_JOB, 0.05, relay.run_once, lease_seconds=10, on_tick=False)
     rt.scheduler = Scheduler(rt.db, wall, [relay_job] + spec.jobs(rt))
-    spec.on_start(rt)
+    mongo.through_restarts(lambda: spec.on_start(rt), "start-up")  # each on_start is idempotent
     return rt
 
 
