@@ -50,14 +50,14 @@ def marker_topic(service: str) -> str:
     return f"crm.epoch.{service}"
 
 
-def wanted_topics(settings, topics=TOPICS) -> list[str]:
-    names = [marker_topic(settings.service)]
+def wanted_topics(settings, topics=TOPICS, with_marker: bool = True) -> list[str]:
+    names = [marker_topic(settings.service)] if with_marker else []
     for topic in topics:
         names += [topic, dead_letter_topic(topic)]
     return names
 
 
-def ensure_topics(settings, topics=TOPICS, client=None) -> list[str]:
+def ensure_topics(settings, topics=TOPICS, client=None, with_marker: bool = True) -> list[str]:
     """Create missing topics, their dead-letter topics and the marker; returns what was created.
 
     Safe from every replica. Auto-creation is off in every client, so nothing else makes a topic
@@ -68,7 +68,7 @@ def ensure_topics(settings, topics=TOPICS, client=None) -> list[str]:
     try:
         existing = set(client.list_topics())
         created = []
-        for name in wanted_topics(settings, topics):
+        for name in wanted_topics(settings, topics, with_marker):
             if name in existing:
                 continue
             try:
@@ -89,19 +89,24 @@ def ensure_topics(settings, topics=TOPICS, client=None) -> list[str]:
 class BrokerWatch:
     """Keeps the topics in place and tells when the broker came back without what it held."""
 
-    def __init__(self, settings):
-        self.settings, self.client = settings, None
+    def __init__(self, settings, wait_seconds: float = 0.0):
+        self.settings, self.client, self.wait_seconds = settings, None, wait_seconds
 
     def check(self) -> bool:
-        """True when the broker lost its state (the marker topic was gone): time to publish the log again."""
+        """True when the broker lost its state (the marker topic is gone): time to publish the log again,
+        then `mark()`. The marker is made only after the log is queued again: made first, a failure to
+        queue it (the database restarting at that moment) would leave the loss unseen for good."""
         if self.client is None:
-            self.client = admin(self.settings, wait_seconds=0)
+            self.client = admin(self.settings, wait_seconds=self.wait_seconds)
         try:
-            created = ensure_topics(self.settings, client=self.client)
+            ensure_topics(self.settings, client=self.client, with_marker=False)
+            return marker_topic(self.settings.service) not in set(self.client.list_topics())
         except Exception:
             self.close()  # a broker that restarted needs a new connection
             raise
-        return marker_topic(self.settings.service) in created
+
+    def mark(self) -> None:
+        ensure_topics(self.settings, client=self.client)
 
     def close(self) -> None:
         if self.client is not None:

@@ -20,8 +20,7 @@ from prometheus_client import make_wsgi_app
 
 from . import outbox
 from .consumer import ConsumerLoop
-from .kafka import BrokerWatch, marker_topic
-from .kafka import ensure_topics as kafka_ensure_topics
+from .kafka import BrokerWatch
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +99,7 @@ class Worker:
                 if time.monotonic() >= next_check:
                     if watch.check():
                         republish(self.rt)
+                        watch.mark()
                     next_check = time.monotonic() + 5.0
                 sent = job.run()
                 backoff = 0.1
@@ -173,11 +173,17 @@ def run(rt, spec_name: str, handlers: dict, relay_job: str) -> int:
 
 
 def ensure_topics(rt) -> None:
-    """Create the service's topics before its worker starts. A marker made here means the broker
-    holds nothing this service published: it came back empty while no worker of ours watched it
-    (e.g. this worker was killed right after a broker restart), so the event log goes out again."""
-    if marker_topic(rt.settings.service) in kafka_ensure_topics(rt.settings):
-        republish(rt)
+    """Create the service's topics before its worker starts. A missing marker means the broker holds
+    nothing this service published: it came back empty while no worker of ours watched it (e.g. this
+    worker was killed right after a broker restart), so the event log goes out again, and only then
+    is the marker made (BrokerWatch.check says why)."""
+    watch = BrokerWatch(rt.settings, wait_seconds=30.0)  # the broker may be starting too
+    try:
+        if watch.check():
+            republish(rt)
+            watch.mark()
+    finally:
+        watch.close()
 
 
 def republish(rt) -> None:

@@ -37,3 +37,20 @@ def test_events_written_while_the_broker_is_down_are_published_when_it_returns(s
         broker.terminate()
         broker.wait(timeout=10)
         rt.close()
+
+
+def test_a_broker_that_lost_its_state_is_seen_as_lost_until_the_log_is_queued_again(settings_for, tmp_path):
+    # the chaos run: the broker came back empty, the database restarted while the log was being queued
+    # again, and the marker already made hid the loss for good; events were never published again
+    port = localinfra.free_port()
+    broker = localinfra.spawn(localinfra.kafka_command(port), port, tmp_path / "kafka.log")
+    watch = kafka.BrokerWatch(settings_for("pool", KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{port}"), wait_seconds=30)
+    try:
+        assert watch.check()  # empty: the log must go out again
+        assert watch.check()  # queueing it failed: still seen as lost
+        watch.mark()  # queued: the broker holds what it must
+        assert not watch.check()
+    finally:
+        watch.close()
+        broker.terminate()
+        broker.wait(timeout=10)
