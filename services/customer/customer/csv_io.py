@@ -72,7 +72,7 @@ def _import_one(rt, session, body: dict, owner: dict, by: str, visible: dict) ->
         seen = queries.find_one(rt.db.customers, queries.both({"_id": {"$in": ids}}, visible), session)
         return {"status": 200, "duplicate_of": seen["_id"] if seen else None, "duplicate_of_kind": "customer",
                 "matched_keys": [k for k, _ in matched]}
-    leads = lead_keys.held(rt, session, lead_keys_of(customer))
+    leads = lead_keys.held(rt, session, lead_keys.of_customer(customer))
     if leads:  # a lead being worked: convert it instead (its id is lead-intake's to show, by scope)
         return {"status": 200, "duplicate_of": None, "duplicate_of_kind": "lead", "matched_keys": sorted(leads)}
     similar = same_company(rt, session, customer, visible)
@@ -107,12 +107,6 @@ def duplicates(rt, session, customer: dict) -> list[tuple[str, str]]:
             if names & {identity.person_name(c.get("name") or "") for c in other.get("contacts", [])}:
                 found.append((f"company:{company}+name", other["_id"]))
     return found
-
-
-def lead_keys_of(customer: dict) -> list[str]:
-    """The keys a lead would hold for this customer's contacts: contact methods, and company with contact name."""
-    return sorted({key for c in customer["contacts"] for key in identity.identity_keys(
-        c.get("phones", []), c.get("emails", []), c.get("wechat_ids", []), customer["name"], c.get("name") or "")})
 
 
 def export_row(customer: dict) -> dict:

@@ -41,6 +41,12 @@ def held(rt, session, keys: list[str]) -> dict[str, str]:
     return {k["_id"]: k["lead_id"] for k in rt.db.lead_keys.find({"_id": {"$in": sorted(keys)}}, session=session)}
 
 
+def of_customer(customer: dict) -> list[str]:
+    """The keys a lead would hold for this customer's contacts: contact methods, and company with contact name."""
+    return sorted({key for c in customer["contacts"] for key in identity.identity_keys(
+        c.get("phones", []), c.get("emails", []), c.get("wechat_ids", []), customer["name"], c.get("name") or "")})
+
+
 def _hold(rt, session, lead_id: str, keys: list[str]) -> None:
     if keys:  # the first lead to take a key keeps it, as lead-intake's unique keys decide
         rt.db.lead_keys.bulk_write([UpdateOne({"_id": k}, {"$setOnInsert": {"lead_id": lead_id}}, upsert=True)

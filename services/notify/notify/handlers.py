@@ -14,11 +14,7 @@ NEW_CONTACT_KEYS = ("phone:", "email:", "wechat:")  # shown to the owner: the co
 
 
 def _replan(rt, session, customer_id: str) -> None:
-    customer = state.customer(rt, session, customer_id)
-    plan.replan(rt, session, customer)
-    if customer and customer.get("stage"):  # a stage left behind no longer asks for its follow-up
-        reminders.cancel_with_steps(rt, session, {"customer_id": customer_id, "kind": "stage_followup",
-                                                  "data.stage": {"$nin": [customer["stage"], None]}})
+    plan.replan(rt, session, state.customer(rt, session, customer_id))
 
 
 def snapshot(rt, session, data: dict) -> None:
@@ -66,6 +62,10 @@ def deleted(rt, session, data: dict) -> None:
 
 def stage_changed(rt, session, data: dict) -> None:
     snapshot(rt, session, data)
+    # a stage left behind (won, lost or another) no longer asks for its follow-up; only this event moves
+    # a stage, so the other customer events need not look
+    reminders.cancel_with_steps(rt, session, {"customer_id": data["customer_id"], "kind": "stage_followup",
+                                              "data.stage": {"$nin": [data["to"], None]}})
     grade = (state.customer(rt, session, data["customer_id"]) or {}).get("grade")
     if grade in config.reminder_settings(rt, session)["high_value_grades"]:
         reminders.raise_now(rt, session, {

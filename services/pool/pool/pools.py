@@ -25,15 +25,19 @@ def ensure_default(rt) -> None:
     pool = {"_id": DEFAULT_ID, "name": "公海", "open_to_all": True, "member_user_ids": [], "member_department_ids": [],
             "admin_user_ids": [], "source_department_ids": [], "rules": dict(rules.DEFAULTS),
             "version": 1, "created_at": now, "updated_at": now}
-
-    def write(session):
-        rt.db.pools.insert_one(pool, session=session)
-        announce(rt, session, pool, None)
     try:
-        rt.transaction(write)
+        _insert(rt, pool, None)
     except PyMongoError as exc:
         if not is_duplicate_key(exc):
             raise  # else another process started at the same moment and wrote it
+
+
+def _insert(rt, pool: dict, by: str | None) -> None:
+    """A new pool, announced in the same transaction."""
+    def write(session):
+        rt.db.pools.insert_one(pool, session=session)
+        announce(rt, session, pool, by)
+    rt.transaction(write)
 
 
 def announce(rt, session, pool: dict, by: str | None) -> None:
@@ -89,10 +93,7 @@ def create(rt, body: dict, principal) -> dict:
     pool = {"member_user_ids": [], "member_department_ids": [], "admin_user_ids": [], "source_department_ids": [],
             "open_to_all": False, **body, "_id": new_id(), "rules": rules.complete(body.get("rules")),
             "version": 1, "created_at": now, "updated_at": now, "created_by": principal.user_id}
-    def write(session):
-        rt.db.pools.insert_one(pool, session=session)
-        announce(rt, session, pool, principal.user_id)
-    rt.transaction(write)
+    _insert(rt, pool, principal.user_id)
     rehome(rt, pool["source_department_ids"])
     return pool
 
