@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from crm_common import localinfra
+from crm_common.dev import localinfra
 from crm_common.testing import servers as test_servers
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -31,8 +31,8 @@ from pymongo import monitoring
 from bench.common import JWT_SECRET, print_row, run_clients, servers, service
 
 from crm_common.auth import Principal, issue_token
-from crm_common.company_names import parse
-from crm_common.identity import company_key
+from crm_common.kernel.company_names import parse
+from crm_common.kernel.identity import company_key
 from crm_common.settings import Settings
 
 CITIES = [f"city{i}" for i in range(300)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ ISSUER = "crm-customer"
 # Every user's writes share one budget across replicas (issue 12, limits); reads stay uncounted,
 # so a dashboard or a list cannot be locked out. Far above a person's pace, well below a script's.
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-DEFAULT_USER_WRITES_PER_MINUTE = 600
 
 
 @dataclass(frozen=True)
@@ -65,10 +63,6 @@ def decode_token(secret: str, token: str) -> Principal:
                      int(claims.get("tv", 0)))
 
 
-def user_writes_per_minute() -> int:
-    return int(os.environ.get("USER_WRITES_PER_MINUTE", DEFAULT_USER_WRITES_PER_MINUTE))
-
-
 def current_principal() -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -94,7 +88,7 @@ def require_user(*roles: str):
                 raise Problem(403, f"this needs the role {' or '.join(roles)}")
             if request.method in WRITE_METHODS:
                 ratelimit.check(current_app.extensions["crm"], f"writes:{g.principal.user_id}",
-                                user_writes_per_minute())
+                                current_app.extensions["crm"].settings.user_writes_per_minute)
             return view(*args, **kwargs)
         doc = wrapper.__dict__.setdefault("_apidoc", {})
         doc.setdefault("manual_doc", {})["security"] = [{"bearerAuth": []}]
@@ -113,25 +107,3 @@ def hash_api_key(key: str) -> str:
 
 def same_key(key: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_api_key(key), stored_hash)
-
-
-def within_subtree(principal: Principal, department_path: list) -> bool:
-    """May `principal` hand work to a user of `department_path`? An admin anyone; a manager only
-    users of their own department or one below it (issue 12); a rep nobody but through their own rules."""
-    if principal.is_admin:
-        return True
-    return principal.role == "manager" and bool(principal.department_path) and \
-        principal.department_path[-1] in (department_path or [])
-
-
-def customer_scope(principal: Principal) -> dict:
-    """The MongoDB filter of the customers a caller may see (DOMAIN §2, data scope).
-
-    Collections that hold customer data keep `owner_id`, `collaborator_ids` and
-    `department_path` so this one filter serves every service.
-    """
-    if principal.is_admin:
-        return {}
-    if principal.role == "manager" and principal.department_path:
-        return {"department_path": principal.department_path[-1]}
-    return {"$or": [{"owner_id": principal.user_id}, {"collaborator_ids": principal.user_id}]}

@@ -6,6 +6,7 @@ from flask import jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import tracing
+from .kernel.refusals import Refusal
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -59,6 +60,15 @@ def field_errors(messages, prefix: str = "", *, top: bool = True) -> list[dict]:
     else:
         out.append({"field": prefix or None, "message": str(messages)})
     return out
+
+
+def from_refusal(refusal: Refusal) -> Problem:
+    """A domain refusal as the problem it answers: its class's status, its reason and fields."""
+    extra = dict(refusal.extra)
+    if refusal.reason is not None:
+        extra["reason"] = refusal.reason
+    return Problem(refusal.status, refusal.detail, title=refusal.title, errors=refusal.errors,
+                   headers=refusal.headers, **extra)
 
 
 def problem_response(problem: Problem):

@@ -5,14 +5,14 @@ are summed at scrape time.
 """
 from __future__ import annotations
 
-import os
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
 
 
 class Metrics:
-    def __init__(self):
+    def __init__(self, multiproc_dir: str | None = None):
+        self.multiproc_dir = multiproc_dir
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.request_seconds = Histogram(
@@ -35,7 +35,7 @@ class Metrics:
             "outbox_backlog", "Outbox events not yet published", registry=r, multiprocess_mode="max")
 
     def exposition(self) -> bytes:
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if self.multiproc_dir:
             merged = CollectorRegistry()
             multiprocess.MultiProcessCollector(merged)
             return generate_latest(merged)

@@ -17,7 +17,7 @@ class Runtime:
         mongo.through_restarts(lambda: mongo.ensure_indexes(self.db, *indexes), "creating indexes")
         # Only dev and test may move time; production reads a plain clock.
         self.clock = clock or Clock(self.db.dev_clock if settings.is_dev else None)
-        self.metrics = Metrics()
+        self.metrics = Metrics(settings.prometheus_multiproc_dir)
         # name -> callable: extra conditions /readyz waits for, e.g. a cache still warming up
         self.readiness: dict = {}
         self._producer = None

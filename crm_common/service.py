@@ -6,7 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import devtools, logs, mongo, tokens, worker
+from . import logs, mongo, tokens, worker
+from .dev import timetravel as devtools
 from .clock import Clock
 from .outbox import Relay
 from .runtime import Runtime

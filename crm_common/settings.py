@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from . import secrets_policy
 
 DEV_ENVS = ("dev", "test")
+# The environment names a service's own settings start with; Settings.value reads them.
+SERVICE_PREFIXES = ("LEAD_INTAKE_", "CUSTOMER_", "LOGIN_", "POOL_", "NOTIFY_", "REPORTING_", "AUTOMATION_")
 
 
 class SettingsError(RuntimeError):
@@ -28,7 +30,21 @@ class Settings:
     log_level: str = "INFO"
     worker_metrics_port: int | None = None
     trusted_proxy_hops: int = 0  # proxies in front whose X-Forwarded-For is believed (an ingress: 1)
-    extra: dict = field(default_factory=dict)
+    bind: str = "0.0.0.0"  # where a worker serves its metrics
+    worker_max_failures: int = 40  # a worker thread failing more often in a row than this ends the process
+    user_writes_per_minute: int = 600  # every user's writes, across replicas
+    prometheus_multiproc_dir: str | None = None
+    extra: dict = field(default_factory=dict)  # a service's own settings, read by `value`
+
+    def value(self, name: str, default=None, cast=str):
+        """A service's own setting (e.g. REPORTING_TIMEZONE), as read from the environment with the rest."""
+        raw = self.extra.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            return cast(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{name} is not valid: {raw!r}") from exc
 
     @property
     def is_dev(self) -> bool:
@@ -77,6 +93,11 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             worker_metrics_port=_int(env, "WORKER_METRICS_PORT", None),
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
+            bind=env.get("CRM_BIND") or cls.bind,
+            worker_max_failures=_int(env, "WORKER_MAX_FAILURES", cls.worker_max_failures),
+            user_writes_per_minute=_int(env, "USER_WRITES_PER_MINUTE", cls.user_writes_per_minute),
+            prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            extra={k: v for k, v in env.items() if k.startswith(SERVICE_PREFIXES)},
         )
         values.update(overrides)
         return cls(**values)

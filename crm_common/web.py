@@ -20,7 +20,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import kafka as kafka_plumbing
 from . import catalogue, headers, limits, outbox, tracing
-from .errors import PROBLEM_TYPE, Problem, ProblemSchema, field_errors, problem_response
+from .errors import PROBLEM_TYPE, Problem, ProblemSchema, field_errors, from_refusal, problem_response
+from .kernel.refusals import Refusal
 
 log = logging.getLogger("crm.http")
 MAX_BODY_BYTES = 1024 * 1024
@@ -99,6 +100,7 @@ def create_base_app(name: str, rt) -> Flask:
         "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}}})
     app.register_error_handler(Problem, problem_response)
+    app.register_error_handler(Refusal, lambda refusal: problem_response(from_refusal(refusal)))
     app.register_error_handler(ma.ValidationError, lambda e: problem_response(
         Problem(400, "the request has invalid fields", errors=field_errors(e.messages))))
     app.register_error_handler(ConnectionFailure, _database_unreachable)

@@ -10,7 +10,6 @@ while the consumer or the relay is not making rounds.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -45,7 +44,7 @@ class Worker:
     def __init__(self, rt, spec_name: str, handlers: dict, relay_job: str):
         self.rt, self.relay_job = rt, relay_job
         self.stop, self.fatal, self.health = threading.Event(), threading.Event(), Health()
-        self.max_failures = int(os.environ.get("WORKER_MAX_FAILURES", "40"))
+        self.max_failures = rt.settings.worker_max_failures
         self.loop = ConsumerLoop(rt, spec_name, handlers) if handlers else None
 
     def start(self) -> list[threading.Thread]:
@@ -136,7 +135,7 @@ class Worker:
                 return [('{"stale": [%s]}' % ", ".join(f'"{n}"' for n in stale)).encode()]
             return metrics(environ, start_response)
 
-        server = make_server(os.environ.get("CRM_BIND", "0.0.0.0"), port, app, handler_class=_Quiet)
+        server = make_server(self.rt.settings.bind, port, app, handler_class=_Quiet)
         threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
 
     def _quietly(self, fn, what: str) -> None:

@@ -6,8 +6,3 @@ def bearer(settings, user_id: str = "u-admin", role: str = "admin", department_p
     token = issue_token(settings.jwt_secret, Principal(user_id, user_id, role, list(department_path)), 600)
     return {"Authorization": f"Bearer {token}"}
 
-
-def outbox_events(db, event_type: str | None = None) -> list[dict]:
-    """Events a service has committed to publish, oldest first."""
-    query = {"type": event_type} if event_type else {}
-    return [row["event"] for row in db.outbox.find(query).sort("seq", 1)]

@@ -23,7 +23,7 @@ from pathlib import Path
 import requests
 from pymongo import MongoClient
 
-from crm_common import localinfra
+from crm_common.dev import localinfra
 
 SERVICES = {"lead-intake": "lead_intake", "customer": "customer", "pool": "pool", "notify": "notify",
             "reporting": "reporting"}

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_common import localinfra
+from crm_common.dev import localinfra
 
 log = logging.getLogger(__name__)
 

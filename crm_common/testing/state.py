@@ -1,10 +1,7 @@
-"""Clean state between tests, and reading what landed on a topic."""
+"""Clean state between tests."""
 from __future__ import annotations
 
-import json
-import time
-
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient
 from pymongo import MongoClient
 
 from crm_common import ratelimit
@@ -37,23 +34,3 @@ def delete_topics(bootstrap: str) -> None:
     finally:
         admin.close()
 
-
-def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 10.0) -> list:
-    """Every message on `topic` from the start, waiting until at least `expect` arrived."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                             auto_offset_reset="earliest", consumer_timeout_ms=500)
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        consumer.assign([TopicPartition(topic, p) for p in partitions])
-        consumer.seek_to_beginning()
-        messages, deadline = [], time.monotonic() + timeout
-        while len(messages) < expect and time.monotonic() < deadline:
-            for records in consumer.poll(timeout_ms=300).values():
-                messages.extend(records)
-        return messages
-    finally:
-        consumer.close()
-
-
-def events_of(messages) -> list[dict]:
-    return [json.loads(m.value) for m in messages]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from crm_common import localinfra
+from crm_common.dev import localinfra
 
 SERVICES = ("lead-intake", "customer", "pool", "notify", "reporting")
 ROOT = Path(__file__).resolve().parents[2]

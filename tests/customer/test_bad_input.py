@@ -1,5 +1,5 @@
 """Bad input on every write route: a problem+json 4xx naming the field, never a 500, nothing written."""
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 
 HUGE = "x" * 200_000
 PROBLEM = "application/problem+json"

@@ -2,7 +2,7 @@
 import io
 from concurrent.futures import ThreadPoolExecutor
 
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import of, outbox_events
 
 from .conftest import new_phone
 
@@ -18,10 +18,6 @@ def twice(client, url, body, headers, key="retry-1"):
     return first
 
 
-def subject_events(rt, event_type, subject):
-    return [e for e in outbox_events(rt.db, event_type) if e["subject"] == subject]
-
-
 def test_a_retried_payment_is_recorded_once(org, client, rt):
     customer, alice = org.customer(), org.headers["alice"]
     url = f"/v1/customers/{customer['id']}"
@@ -33,7 +29,7 @@ def test_a_retried_payment_is_recorded_once(org, client, rt):
     totals = client.get(url, headers=alice).json
     assert (totals["paid_total"], totals["outstanding"]) == ("30000.00", "70000.00")
     assert len(client.get(f"{url}/payments", headers=alice).json) == 1
-    assert len(subject_events(rt, "crm.customer.payment_received", customer["id"])) == 1
+    assert len(of(rt, "crm.customer.payment_received", customer["id"])) == 1
     other = client.post(f"{url}/payments", json={**body, "amount": 20000},
                         headers={**alice, "Idempotency-Key": "retry-1"})
     assert other.status_code == 422 and other.json["errors"][0]["field"] == "Idempotency-Key"
@@ -51,7 +47,7 @@ def test_a_retried_contract_and_follow_up_are_written_once(org, client, rt):
           alice, key="call-1")
     assert client.get(url, headers=alice).json["followup_count"] == 1
     assert len(client.get(f"{url}/followups", headers=alice).json["items"]) == 1
-    assert len(subject_events(rt, "crm.customer.followed_up", customer["id"])) == 1
+    assert len(of(rt, "crm.customer.followed_up", customer["id"])) == 1
 
 
 def test_a_retried_customer_create_makes_one_customer_and_keys_are_per_user(org, client, rt):
@@ -162,7 +158,7 @@ def test_a_retry_after_the_reply_was_lost_past_the_commit_writes_nothing_again(o
         retry = client.post(url, json=body, headers=headers)
         assert (retry.status_code, retry.json.get("reason")) == (409, "answer_lost"), retry.json
     assert client.get(f"/v1/customers/{customer['id']}", headers=alice).json["followup_count"] == 1
-    assert len(subject_events(rt, "crm.customer.followed_up", customer["id"])) == 1
+    assert len(of(rt, "crm.customer.followed_up", customer["id"])) == 1
     fresh = client.post(url, json=body, headers={**alice, "Idempotency-Key": "lost-call-2"})
     assert fresh.status_code == 201  # another key is another request
 

@@ -1,5 +1,7 @@
 """Issue 12, point 6: the organisation API's ids and team sizes have limits of their own, answered
 with a 400 naming the field before any lookup."""
+import dataclasses
+
 from crm_common.clock import FixedClock
 from customer.csv_io import BULK_PER_USER_PER_MINUTE
 from customer.schemas_org import MAX_TEAM_MEMBERS
@@ -33,7 +35,7 @@ def test_exports_are_limited_per_user(org, client, rt):
 
 
 def test_a_users_writes_are_limited_and_their_reads_are_not(org, client, rt, monkeypatch):
-    monkeypatch.setenv("USER_WRITES_PER_MINUTE", "3")
+    rt.settings = dataclasses.replace(rt.settings, user_writes_per_minute=3)
     rt.clock = FixedClock(rt.clock.now())  # one rate window for the whole test
     write = lambda who: client.post("/v1/customers", json={"name": f"W {who}"}, headers=org.headers[who])  # noqa: E731
     assert [write("alice").status_code for _ in range(4)] == [201, 201, 201, 429]

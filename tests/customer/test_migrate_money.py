@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from bson.decimal128 import Decimal128
 
 from crm_common.events import validate
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 from customer.migrate_money import migrate
 
 NOW = datetime(2025, 3, 1, tzinfo=timezone.utc)

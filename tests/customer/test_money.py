@@ -6,13 +6,9 @@ from decimal import Decimal
 
 from bson.decimal128 import Decimal128
 
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import data_of, outbox_events
 
 PROBLEM = "application/problem+json"
-
-
-def data(rt, event_type, customer_id):
-    return [e["data"] for e in outbox_events(rt.db, event_type) if e["subject"] == customer_id]
 
 
 def test_a_contract_paid_0_1_then_0_2_is_paid_0_30_in_every_total(org, client, rt):
@@ -42,10 +38,10 @@ def test_a_contract_paid_0_1_then_0_2_is_paid_0_30_in_every_total(org, client, r
     paid = rt.db.contracts.find_one({"_id": contract_id})["paid"]
     assert isinstance(paid, Decimal128) and paid.to_decimal() == Decimal("0.3")
     # Events carry the same strings.
-    [sign] = data(rt, "crm.customer.contract_signed", customer["id"])
+    [sign] = data_of(rt, "crm.customer.contract_signed", customer["id"])
     assert (sign["amount"], sign["order_total"]) == ("0.30", "0.30")
     assert [(p["amount"], p["paid_total"], p["outstanding"])
-            for p in data(rt, "crm.customer.payment_received", customer["id"])] == [
+            for p in data_of(rt, "crm.customer.payment_received", customer["id"])] == [
         ("0.10", "0.10", "0.20"), ("0.20", "0.30", "0.00")]
 
 
@@ -57,7 +53,7 @@ def test_ten_purchases_of_0_1_make_1_00_and_the_export_says_so(org, client, rt):
                            json={"amount": 0.1, "received_on": "2025-03-01"}).status_code == 201
     shown = client.get(url, headers=alice).json
     assert (shown["order_total"], shown["paid_total"], shown["outstanding"]) == ("1.00", "1.00", "0.00")
-    assert data(rt, "crm.customer.payment_received", customer["id"])[-1]["paid_total"] == "1.00"
+    assert data_of(rt, "crm.customer.payment_received", customer["id"])[-1]["paid_total"] == "1.00"
     exported = client.get("/v1/customers:export", query_string={"level": "A"}, headers=alice)
     [row] = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert (row["order_total"], row["paid_total"], row["outstanding"]) == ("1.00", "1.00", "0.00")
@@ -80,7 +76,7 @@ def test_the_expected_amount_is_exact_and_grades_at_the_fen(org, client, rt):
     assert (large["qualification"]["grade"], large["opportunity_total"]) == ("large", "500000.10")
     unknown = qualify(None)
     assert (unknown["qualification"]["expected_amount"], unknown["opportunity_total"]) == (None, "0.00")
-    sent = [e["expected_amount"] for e in data(rt, "crm.customer.qualified", customer["id"])]
+    sent = [e["expected_amount"] for e in data_of(rt, "crm.customer.qualified", customer["id"])]
     assert sent == ["49999.99", "50000.00", "500000.10", None]
 
 

@@ -1,12 +1,8 @@
 """The organisation: departments, users, supervisors, teams, login, and what crm.org tells other services."""
 from crm_common.events import validate
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import data_of, outbox_events
 
 from .conftest import login
-
-
-def data_of(rt, event_type, subject):
-    return [e["data"] for e in outbox_events(rt.db, event_type) if e["subject"] == subject]
 
 
 def test_departments_form_a_tree_with_full_paths(org, rt):

@@ -1,6 +1,6 @@
 """Issue 12: deactivating, demoting or moving a user ends their sessions at once in the service
 that owns users; crm.user.* events carry the token version the other services check."""
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 
 from .conftest import login
 

@@ -3,14 +3,9 @@ milestones and lifecycle classes, structured follow-ups, contracts and payments.
 from datetime import datetime, timedelta, timezone
 
 from crm_common.outbox import Relay
-from crm_common.testing.auth import outbox_events
-from crm_common.testing.state import events_of, read_topic
+from crm_common.testing.events import data_of, events_of, outbox_events, read_topic
 
 IF_ANY = {}
-
-
-def events(rt, event_type, customer_id):
-    return [e["data"] for e in outbox_events(rt.db, event_type) if e["subject"] == customer_id]
 
 
 def soon(days=2):
@@ -54,7 +49,7 @@ def test_qualification_records_the_three_decisions_and_the_node(org, client, rt)
     at = datetime.fromisoformat(done.json["qualification"]["at"])  # ISO 8601, as every other time
     assert client.get(deal.url, headers=deal.headers).json["qualification"]["at"] == done.json["qualification"]["at"]
     assert abs(at - datetime.now(timezone.utc)) < timedelta(minutes=1)
-    event = events(rt, "crm.customer.qualified", deal.id)[0]
+    event = data_of(rt, "crm.customer.qualified", deal.id)[0]
     assert (event["qualitative"], event["grade"], event["expected_amount"], event["expected_sign_date"],
             event["stage"]) == ("valuable", "large", "600000.00", "2025-06-30", "lead_acquired")
     bad = client.put(f"{deal.url}/qualification", headers=deal.headers, json={"qualitative": "maybe"})
@@ -66,7 +61,7 @@ def test_a_stage_is_entered_only_when_its_conditions_hold(org, client, rt):
     refused = deal.stage("proposal")
     assert refused.status_code == 409
     assert [m["condition"] for m in refused.json["missing_conditions"]] == ["interest_expressed", "needs_recorded"]
-    assert deal.get()["stage"] == "lead_acquired" and not events(rt, "crm.customer.stage_changed", deal.id)
+    assert deal.get()["stage"] == "lead_acquired" and not data_of(rt, "crm.customer.stage_changed", deal.id)
     deal.learn(interest_expressed=True, needs="30 seats", needs_matched=True)
     assert deal.stage("needs_confirmed").status_code == 200
     assert deal.stage("negotiation").json["missing_conditions"][0]["condition"] == "proposal_attached"
@@ -82,7 +77,7 @@ def test_every_transition_is_recorded_with_actor_and_time(org, client, rt):
     assert [(h["from"], h["to"], h["by"]) for h in history] == [
         ("lead_acquired", "initial_contact", org.id("alice")), ("initial_contact", "lead_acquired", org.id("alice"))]
     assert history[0]["at"] <= history[1]["at"] and history[1]["stayed_seconds"] >= 0
-    changed = events(rt, "crm.customer.stage_changed", deal.id)[0]
+    changed = data_of(rt, "crm.customer.stage_changed", deal.id)[0]
     assert (changed["from"], changed["to"], changed["expected_rate"]) == ("lead_acquired", "initial_contact", 0.6)
 
 
@@ -90,7 +85,7 @@ def test_entering_proposal_schedules_a_follow_up_in_seven_days(org, client, rt):
     deal = Deal(org, client, interest_expressed=True, needs="CRM", needs_matched=True, proposal_url="https://q/1.pdf")
     entered = deal.stage("proposal")
     assert entered.status_code == 200, entered.json
-    scheduled = events(rt, "crm.customer.followup_scheduled", deal.id)
+    scheduled = data_of(rt, "crm.customer.followup_scheduled", deal.id)
     assert [s["stage"] for s in scheduled] == ["proposal"]
     due = datetime.fromisoformat(scheduled[0]["due_at"])
     assert timedelta(days=6, hours=23) < due - datetime.now(timezone.utc) <= timedelta(days=7)
@@ -109,8 +104,8 @@ def test_winning_needs_a_contract_and_invoice_info_and_drives_lifecycle(org, cli
     deal.learn(invoice_info={"title": "Acme Ltd", "tax_id": "91330000X"})
     won = deal.stage("contract_signed")
     assert won.status_code == 200 and won.json["lifecycle"] == "signed" and won.json["milestones"]["signed"]
-    assert events(rt, "crm.customer.won", deal.id)[0]["order_total"] == "100000.00"
-    trail = [(e["from"], e["to"], e["trigger"]) for e in events(rt, "crm.customer.lifecycle_changed", deal.id)]
+    assert data_of(rt, "crm.customer.won", deal.id)[0]["order_total"] == "100000.00"
+    trail = [(e["from"], e["to"], e["trigger"]) for e in data_of(rt, "crm.customer.lifecycle_changed", deal.id)]
     assert trail == [(None, "potential", "created"), ("potential", "has_demand", "demand_confirmed"),
                      ("has_demand", "target", "target_added"), ("target", "signed", "purchase")]
 
@@ -133,7 +128,7 @@ def test_losing_needs_a_reason(org, client, rt):
                                                               "message": "a loss reason"}]
     lost = deal.stage("lost", loss_reason="price")
     assert lost.json["lifecycle"] == "lost" and lost.json["loss_reason"] == "price"
-    assert events(rt, "crm.customer.lost", deal.id)[0]["reason"] == "price"
+    assert data_of(rt, "crm.customer.lost", deal.id)[0]["reason"] == "price"
 
 
 def test_milestones_are_set_and_cleared_by_hand_except_signed(org, client):
@@ -152,7 +147,7 @@ def test_marks_move_the_lifecycle_by_hand(org, client, rt):
     assert deal.post("/marks", {"mark": "no_demand"}).json["lifecycle"] == "nurturing"
     # the same class with a new reason: subscribers are told of the note (DOMAIN §6)
     assert deal.post("/marks", {"mark": "no_demand", "reason": "budget next year"}).status_code == 200
-    assert events(rt, "crm.customer.updated", deal.id)[-1]["changed_fields"] == ["lifecycle_note"]
+    assert data_of(rt, "crm.customer.updated", deal.id)[-1]["changed_fields"] == ["lifecycle_note"]
     assert deal.post("/marks", {"mark": "invalid", "reason": "fake number"}).json["lifecycle"] == "invalid"
 
 
@@ -171,7 +166,7 @@ def test_a_follow_up_is_structured_and_updates_the_customer(org, client, rt):
     assert customer["last_followup_at"] == saved.json["at"] and customer["followup_count"] == 1
     assert datetime.fromisoformat(customer["next_contact_at"]) == datetime.fromisoformat(when)
     assert customer["last_followup_summary"] == "demo went well"
-    event = events(rt, "crm.customer.followed_up", deal.id)[0]
+    event = data_of(rt, "crm.customer.followed_up", deal.id)[0]
     assert (event["channel"], event["goal_met"], event["next_plan"]) == ("visit", True, "send quote")
     listed = client.get(f"{deal.url}/followups", headers=deal.headers).json["items"]
     assert [f["content"] for f in listed] == ["demo went well"]
@@ -198,9 +193,9 @@ def test_contracts_and_payments_drive_totals_and_repeat_purchase(org, client, rt
     deal.post("/payments", {"amount": 5000, "received_on": "2025-03-01"})  # a small order paid on the spot
     again = deal.get()
     assert (again["lifecycle"], again["paid_total"], again["outstanding"]) == ("repeat_purchase", "35000.00", "70000.00")
-    received = events(rt, "crm.customer.payment_received", deal.id)
+    received = data_of(rt, "crm.customer.payment_received", deal.id)
     assert [(p["amount"], p["outstanding"]) for p in received] == [("30000.00", "70000.00"), ("5000.00", "70000.00")]
-    signed = events(rt, "crm.customer.contract_signed", deal.id)[0]
+    signed = data_of(rt, "crm.customer.contract_signed", deal.id)[0]
     assert (signed["end_date"], signed["amount"]) == ("2025-12-31", "100000.00")
     backwards = deal.post("/contracts", {"amount": 1, "start_date": "2025-05-01", "end_date": "2025-01-01"})
     assert backwards.status_code == 400 and backwards.json["errors"][0]["field"] == "end_date"

@@ -1,5 +1,6 @@
 """Nothing accepted is lost while the broker is down: the outbox keeps it until the broker is back."""
-from crm_common import kafka, localinfra
+from crm_common import kafka
+from crm_common.dev import localinfra
 from crm_common.outbox import Relay
 from crm_common.runtime import Runtime
 from crm_common.testing import state

@@ -7,7 +7,7 @@ from kafka import TopicPartition
 from crm_common import dlq
 from crm_common.consumer import ConsumerLoop
 from crm_common.events import encode
-from crm_common.testing.state import read_topic
+from crm_common.testing.events import read_topic
 
 TYPE = "crm.user.created"
 

@@ -1,7 +1,8 @@
 """Who sees which customers: the one scope filter, run against a real collection."""
 import pytest
 
-from crm_common.auth import Principal, customer_scope
+from crm_common.auth import Principal
+from crm_common.kernel.scope import customer_scope
 
 CUSTOMERS = [
     {"_id": "c-east", "owner_id": "rep1", "collaborator_ids": [], "department_path": ["root", "sales", "east"]},

@@ -5,11 +5,12 @@ import uuid
 
 import pytest
 
-from crm_common import kafka, localinfra
+from crm_common import kafka
+from crm_common.dev import localinfra
 from crm_common.consumer import ConsumerLoop
 from crm_common.events import encode
 from crm_common.testing.auth import bearer
-from crm_common.testing.state import read_topic
+from crm_common.testing.events import read_topic
 from pool.app import create_app
 
 CUSTOMER = {"customer_id": "C1", "name": "Acme", "owner_id": "rep-1", "department_path": ["d1"], "stage": "lead_acquired",

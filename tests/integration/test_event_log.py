@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from crm_common import kafka, localinfra, mongo, outbox
+from crm_common import kafka, mongo, outbox
+from crm_common.dev import localinfra
 from crm_common.consumer import ConsumerLoop
 from crm_common.outbox import Relay
 from crm_common.runtime import Runtime
@@ -249,7 +250,7 @@ def test_a_local_server_stops_only_after_its_clients_have_gone(tmp_path):
     import signal
     import socket
     port = localinfra.free_port()
-    wrapper = subprocess.Popen([sys.executable, "-m", "crm_common.localinfra", "kafka", "--port", str(port)],
+    wrapper = subprocess.Popen([sys.executable, "-m", "crm_common.dev.localinfra", "kafka", "--port", str(port)],
                                stdout=open(tmp_path / "kafka.log", "wb"), stderr=subprocess.STDOUT)
     try:
         localinfra.wait_for_port(port)

@@ -5,7 +5,7 @@ from crm_common import kafka
 from crm_common.events import InvalidEvent
 from crm_common.outbox import Relay
 from crm_common.replay import mark_for_replay
-from crm_common.testing.state import events_of, read_topic
+from crm_common.testing.events import events_of, read_topic
 
 
 @pytest.fixture

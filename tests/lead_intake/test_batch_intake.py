@@ -1,7 +1,7 @@
 """A batch takes its rows in one transaction, with the outcome of submitting them one at a time."""
 import pytest
 
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 from lead_intake import writes
 
 from .test_work_leads import HOT, org

@@ -1,5 +1,5 @@
 """De-duplication against leads and customers, explained, and the review queue."""
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 from lead_intake import directory
 
 

@@ -1,5 +1,5 @@
 """An existing database gets the new keys from one idempotent command."""
-from crm_common.company_names import parse
+from crm_common.kernel.company_names import parse
 from lead_intake import companies, intake
 from lead_intake.migrate_keys import migrate
 

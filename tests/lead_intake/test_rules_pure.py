@@ -2,7 +2,7 @@
 from collections import Counter
 
 from lead_intake import assignment, dedup, scoring
-from crm_common.company_names import parse
+from crm_common.kernel.company_names import parse
 from lead_intake.dedup import Record
 
 

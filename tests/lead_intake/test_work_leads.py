@@ -1,5 +1,5 @@
 """Idempotent retries, batches, scoring and assignment, and the life of a lead."""
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 from lead_intake import directory
 
 HOT = {"phone": "13800138000", "email": "a@acme.cn", "product_interest": "CRM", "budget": 500000}

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm_common.events import validate
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 from notify import channels, deliveries, prefs, robots
 
 from .conftest import iso

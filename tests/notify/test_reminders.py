@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 
 from crm_common.consumer import deliver
 from crm_common.events import validate
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 from notify import prefs
 
 from .conftest import inbox, iso

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from crm_common.consumer import deliver
 from crm_common.testing.auth import bearer
+from crm_common.testing.events import Link, outbox_events
 from customer.app import create_app as create_customer_app
 from customer.service import handlers as customer_handlers
 from pool.app import create_app as create_pool_app
@@ -27,27 +27,6 @@ def app(app_for):
 @pytest.fixture
 def customer_app(app_for):
     return app_for(create_customer_app, "customer")
-
-
-class Link:
-    """One direction of the event flow: `src`'s outbox into `dst`'s handlers, as `dst`'s consumer would."""
-
-    def __init__(self, src, dst, group, handlers):
-        self.src, self.dst, self.group, self.handlers = src, dst, group, handlers
-        self.seen = set()
-
-    def flow(self, *types) -> list:
-        """Deliver every event not delivered yet (of `types`, if given), in outbox order; returns them."""
-        sent = []
-        for row in self.src.db.outbox.find({}).sort("seq", 1):
-            event = row["event"]
-            if event["id"] in self.seen or (types and event["type"] not in types):
-                continue
-            self.seen.add(event["id"])
-            if event["type"] in self.handlers:
-                deliver(self.dst, self.group, self.handlers, event)
-                sent.append(event)
-        return sent
 
 
 class World:
@@ -114,7 +93,7 @@ class World:
         return self.customer_rt.db.customers.find_one({"_id": customer_id})
 
     def pool_events(self, event_type):
-        return [r["event"] for r in self.pool_rt.db.outbox.find({"type": event_type}).sort("seq", 1)]
+        return outbox_events(self.pool_rt.db, event_type)
 
 
 @pytest.fixture

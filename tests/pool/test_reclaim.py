@@ -1,6 +1,7 @@
 """The reclaim job: rules per pool, warnings once per lead time, first contact, no deal, exemptions, preview."""
 from datetime import timedelta
 
+from crm_common.testing.events import outbox_events
 from pool import reclaim, tracking
 
 from .conftest import add_customer, add_user
@@ -17,13 +18,11 @@ def change_rules(client, admin, rules, pool_id="default"):
 
 
 def warnings(rt):
-    return [(r["event"]["subject"], r["event"]["data"]["days_before"])
-            for r in rt.db.outbox.find({"type": "crm.pool.reclaim_warning"}).sort("seq", 1)]
+    return [(e["subject"], e["data"]["days_before"]) for e in outbox_events(rt.db, "crm.pool.reclaim_warning")]
 
 
 def requested(rt):
-    return [(r["event"]["subject"], r["event"]["data"]["rule"])
-            for r in rt.db.outbox.find({"type": "crm.pool.ownership_requested"}).sort("seq", 1)]
+    return [(e["subject"], e["data"]["rule"]) for e in outbox_events(rt.db, "crm.pool.ownership_requested")]
 
 
 def test_each_warning_is_sent_once_per_lead_time_then_the_customer_is_reclaimed(rt, client):

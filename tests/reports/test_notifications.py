@@ -4,7 +4,7 @@ several channels counts once."""
 from datetime import datetime, timezone
 
 from crm_common.consumer import deliver
-from crm_common.testing.auth import outbox_events
+from crm_common.testing.events import outbox_events
 from notify import deliveries, prefs
 from notify.app import create_app as notify_app
 from notify.service import SPEC

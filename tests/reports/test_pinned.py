@@ -1,7 +1,8 @@
 """上首屏 end to end: a rep pins a customer in the customer service, and the workbench lists it
 (the customer's events carry its milestones; issue 11, must-show 8)."""
 from crm_common import consumer
-from crm_common.testing.auth import bearer, outbox_events
+from crm_common.testing.auth import bearer
+from crm_common.testing.events import outbox_events
 from customer.app import create_app as create_customer_app
 from reporting import service
 

@@ -3,9 +3,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm_common import divisions
-from crm_common.company_names import parse
-from crm_common.identity import person_name
+from crm_common.kernel import divisions
+from crm_common.kernel.company_names import parse
+from crm_common.kernel.identity import person_name
 
 # (as written, key, brand): Chinese and Latin, Traditional and Simplified, every place and legal form.
 VARIANTS = [

@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm_common import identity as normalise
-from crm_common.identity import NotNormalisable, company_key
+from crm_common.kernel import identity as normalise
+from crm_common.kernel.identity import NotNormalisable, company_key
 
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 

@@ -1,11 +1,11 @@
-"""crm_common.money: the one rule for amounts that customer, reporting and notify share."""
+"""crm_common.kernel.money: the one rule for amounts that customer, reporting and notify share."""
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 from bson.decimal128 import Decimal128
 
-from crm_common import money
+from crm_common.kernel import money
 from crm_common.events import InvalidEvent, new_event
 
 AT = datetime(2025, 1, 1, tzinfo=timezone.utc)

@@ -2,13 +2,13 @@
 
 The keys go into every customer event so lead-intake de-duplicates new leads
 against customers; here they also stop two customers holding one contact.
-The normalisation rules are crm_common.identity (DOMAIN §1), shared with lead-intake.
+The normalisation rules are crm_common.kernel.identity (DOMAIN §1), shared with lead-intake.
 """
 from __future__ import annotations
 
-from crm_common import identity
+from crm_common.kernel import identity
 from crm_common.errors import Problem
-from crm_common.identity import NotNormalisable
+from crm_common.kernel.identity import NotNormalisable
 from crm_common.paging import new_id
 
 # Every customer event carries all its contacts: the cap keeps one event far below the broker's size limit.

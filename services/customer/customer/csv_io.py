@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from crm_common import identity, queries
+from crm_common import queries
+from crm_common.kernel import identity
 from crm_common.errors import Problem, field_errors
 
 from . import contacts, customers, lead_keys, ownership

@@ -2,13 +2,13 @@
 lifecycle: the first contract or payment makes a customer signed, the second a
 repeat purchase. A payment made outside any contract counts as a purchase too.
 
-Amounts are exact (crm_common.money): Decimal arithmetic here, Decimal128 in the
+Amounts are exact (crm_common.kernel.money): Decimal arithmetic here, Decimal128 in the
 database, decimal strings in the events."""
 from __future__ import annotations
 
 from decimal import Decimal
 
-from crm_common import money
+from crm_common.kernel import money
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 

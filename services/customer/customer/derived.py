@@ -1,8 +1,8 @@
 """Derived fields of a customer (DOMAIN §2), recomputed on every save. Pure: no I/O."""
 from __future__ import annotations
 
-from crm_common import money
-from crm_common.identity import company_key
+from crm_common.kernel import money
+from crm_common.kernel.identity import company_key
 
 from .contacts import has_contact_method
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pymongo import UpdateOne
 
-from crm_common import identity
+from crm_common.kernel import identity
 
 
 def received(rt, session, data: dict) -> None:

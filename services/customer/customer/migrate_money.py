@@ -23,7 +23,8 @@ import time
 from bson.decimal128 import Decimal128
 from pymongo import UpdateOne
 
-from crm_common import money, mongo
+from crm_common import mongo
+from crm_common.kernel import money
 from crm_common.settings import Settings
 
 BATCH = 1000

@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm_common.auth import Principal
+from crm_common.kernel import holding
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 
@@ -22,13 +23,12 @@ log = logging.getLogger(__name__)
 # A change to any of these ends the user's sessions: tokens carry role and department, and a
 # deactivated user or a reset password must not keep working on an old token (issue 12).
 REVOKING = ("role", "department_path", "active", "password_hash")
-DEFAULT_HOLDING_LIMIT = 200  # DOMAIN §3: a rep holds at most 200 customers
 # A fixed hash to compare against when the user does not exist, so timing does not tell.
 _NO_USER_HASH = generate_password_hash("no such user")
 
 
 def create_user(rt, session, *, username: str, password: str, role: str, department_id=None,
-                supervisor_id=None, holding_limit: int = DEFAULT_HOLDING_LIMIT) -> dict:
+                supervisor_id=None, holding_limit: int = holding.DEFAULT_HOLDING_LIMIT) -> dict:
     if rt.db.users.find_one({"username": username}, {"_id": 1}, session=session):
         raise Problem(409, "this username is taken", errors=[{"field": "username", "message": "taken"}])
     user_id = new_id()
@@ -81,7 +81,7 @@ def event_data(rt, session, user: dict) -> dict:
     return {"user_id": user["_id"], "username": user["username"], "role": user["role"],
             "department_id": user.get("department_id"), "department_path": user.get("department_path", []),
             "supervisor_id": user.get("supervisor_id"), "active": user.get("active", True),
-            "team_ids": sorted(team_ids), "holding_limit": user.get("holding_limit", DEFAULT_HOLDING_LIMIT),
+            "team_ids": sorted(team_ids), "holding_limit": user.get("holding_limit", holding.DEFAULT_HOLDING_LIMIT),
             "token_version": user.get("token_version", 0)}
 
 

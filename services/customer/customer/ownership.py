@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import timezone
 
-from crm_common.auth import within_subtree
+from crm_common.kernel import holding
+from crm_common.kernel.scope import within_subtree
 from crm_common.errors import Problem
 from crm_common.events import parse_time
 
@@ -44,7 +45,7 @@ def new_owner(rt, session, user_id: str, field: str = "owner_id", *, assigner=No
         raise Problem(403, "a manager assigns only to users of their own department or one below it",
                       errors=[{"field": field, "message": "outside your department"}])
     held = rt.db.customers.count_documents({"owner_id": user_id}, session=session)
-    if held >= user.get("holding_limit", org.DEFAULT_HOLDING_LIMIT):
+    if not holding.may_take_one_more(held, user.get("holding_limit")):
         raise Problem(409, f"{user['username']} already holds {held} customers, their limit",
                       errors=[{"field": field, "message": "at holding limit"}])
     return user

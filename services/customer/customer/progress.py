@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crm_common import money
+from crm_common.kernel import money
 from crm_common.errors import Problem
 from crm_common.paging import new_id
 

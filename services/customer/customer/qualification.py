@@ -4,7 +4,7 @@ The grade follows the expected amount unless the rep states it.
 """
 from __future__ import annotations
 
-from crm_common import money
+from crm_common.kernel import money
 
 QUALITATIVE = ("valuable", "not_valuable", "uncertain")
 GRADES = ("large", "normal", "small")

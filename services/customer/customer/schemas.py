@@ -6,7 +6,7 @@ own commands (owner, stage, contracts ...) or by derivation.
 """
 import marshmallow as ma
 
-from crm_common.money import SIGNED_PATTERN, Amount
+from crm_common.kernel.money import SIGNED_PATTERN, Amount
 from crm_common.paging import PageArgs, page_schema
 
 from . import contacts

@@ -2,6 +2,7 @@
 import marshmallow as ma
 
 from crm_common.auth import ROLES
+from crm_common.kernel.holding import DEFAULT_HOLDING_LIMIT
 from crm_common.paging import PageArgs, page_schema
 
 NAME = ma.validate.Length(min=1, max=100)
@@ -45,7 +46,7 @@ class UserIn(ma.Schema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
     department_id = ma.fields.String(**OPTIONAL_ID)
     supervisor_id = ma.fields.String(**OPTIONAL_ID)
-    holding_limit = ma.fields.Integer(load_default=200, validate=ma.validate.Range(min=0, max=100000))
+    holding_limit = ma.fields.Integer(load_default=DEFAULT_HOLDING_LIMIT, validate=ma.validate.Range(min=0, max=100000))
 
 
 class UserPatch(ma.Schema):

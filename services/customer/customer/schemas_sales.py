@@ -2,7 +2,7 @@
 milestones, follow-ups, contracts, payments and pipelines."""
 import marshmallow as ma
 
-from crm_common.money import Amount
+from crm_common.kernel.money import Amount
 from crm_common.paging import PageArgs, page_schema
 
 from . import deals, followups, milestones, qualification, stages

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import g
 
-from crm_common.auth import customer_scope
+from crm_common.kernel.scope import customer_scope
 from crm_common.queries import both, find_one
 from crm_common.errors import Problem
 from crm_common.web import runtime

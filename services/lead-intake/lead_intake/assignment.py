@@ -6,6 +6,8 @@ holding limit. The round-robin state is stored per team by the caller.
 """
 from __future__ import annotations
 
+from crm_common.kernel.holding import may_take_one_more
+
 from .companies import city_of
 
 
@@ -40,4 +42,4 @@ def pick_rep(members: list[dict], reps: dict, holding: dict, state: dict) -> tup
 
 def _eligible(rep: dict | None, held: int) -> bool:
     return bool(rep and rep.get("active") and rep.get("role", "rep") in ("rep", "manager")
-                and held < rep.get("holding_limit", 200))
+                and may_take_one_more(held, rep.get("holding_limit")))

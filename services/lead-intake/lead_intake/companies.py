@@ -14,9 +14,9 @@ and however many companies are stored (no copy per process, nothing to load at s
 from __future__ import annotations
 
 from crm_common.clock import utcnow
-from crm_common.company_names import CompanyName
-from crm_common.divisions import city_key
-from crm_common.folding import fold
+from crm_common.kernel.company_names import CompanyName
+from crm_common.kernel.divisions import city_key
+from crm_common.kernel.folding import fold
 
 from .dedup import Company, Record
 

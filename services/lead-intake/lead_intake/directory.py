@@ -6,18 +6,17 @@
 """
 from __future__ import annotations
 
-from crm_common import company_names, identity
+from crm_common.kernel import company_names, holding, identity
 
 from . import companies
 
-DEFAULT_HOLDING_LIMIT = 200
 
 
 def user_changed(rt, session, user: dict) -> None:
     rt.db.reps.update_one({"_id": user["user_id"]}, {"$set": {
         "username": user.get("username"), "role": user["role"], "active": user.get("active", True),
         "department_path": user.get("department_path", []), "team_ids": user.get("team_ids", []),
-        "holding_limit": user.get("holding_limit", DEFAULT_HOLDING_LIMIT)}}, upsert=True, session=session)
+        "holding_limit": user.get("holding_limit", holding.DEFAULT_HOLDING_LIMIT)}}, upsert=True, session=session)
 
 
 def team_changed(rt, session, team: dict) -> None:

@@ -6,7 +6,8 @@ within their scope; of any other record only that it is taken by a colleague.
 """
 from __future__ import annotations
 
-from crm_common.auth import Principal, customer_scope
+from crm_common.auth import Principal
+from crm_common.kernel.scope import customer_scope
 
 
 def lead_scope(principal: Principal) -> dict:

@@ -20,8 +20,9 @@ from datetime import timedelta
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import PyMongoError
 
-from crm_common import company_names, identity, idempotency, outbox
-from crm_common.company_names import CompanyName
+from crm_common import idempotency, outbox
+from crm_common.kernel import company_names, identity
+from crm_common.kernel.company_names import CompanyName
 from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
 

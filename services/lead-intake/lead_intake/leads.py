@@ -5,7 +5,8 @@ import marshmallow as ma
 from flask import g
 
 from crm_common import csvio, idempotency, ratelimit
-from crm_common.auth import require_user, within_subtree
+from crm_common.auth import require_user
+from crm_common.kernel.scope import within_subtree
 from crm_common.idempotency import idempotent
 from crm_common.errors import Problem, field_errors
 from crm_common.paging import page

@@ -16,8 +16,8 @@ from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from crm_common import mongo
-from crm_common.company_names import parse
-from crm_common.identity import person_name
+from crm_common.kernel.company_names import parse
+from crm_common.kernel.identity import person_name
 from crm_common.settings import Settings
 
 from . import companies

@@ -5,7 +5,7 @@ import marshmallow as ma
 
 from crm_common.paging import PageArgs, page_schema
 
-from crm_common import identity
+from crm_common.kernel import identity
 
 V = ma.validate
 MAX_CUSTOM_FIELDS = 20

@@ -7,7 +7,7 @@ may write the snapshot it carries as it is.
 """
 from __future__ import annotations
 
-from crm_common import money
+from crm_common.kernel import money
 from crm_common.events import parse_time
 
 SNAPSHOT = ("name", "owner_id", "department_path", "level", "stage")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from crm_common.auth import within_subtree
+from crm_common.kernel import holding
+from crm_common.kernel.scope import within_subtree
 from crm_common.errors import Problem
 
 from . import entries, movements, pools, rules
@@ -118,9 +119,8 @@ def _day_counter(rt, user_id: str, now) -> str:
 def _check_holding(rt, session, user_id: str, the_rules: dict) -> None:
     """The pool's limit, or the rep's own if an admin set it lower (the customer service's, from crm.org)."""
     own = (_user(rt, user_id, session) or {}).get("holding_limit")
-    limit = min(the_rules["holding_limit"], own) if own is not None else the_rules["holding_limit"]
     held = rt.db.pool_entries.count_documents({"owner_id": user_id, "status": OWNED}, session=session)
-    if held >= limit:
+    if not holding.may_take_one_more(held, own, the_rules["holding_limit"]):
         raise refuse("holding_limit", f"the rep already holds {held} customers, the limit")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from crm_common.auth import customer_scope
+from crm_common.kernel.scope import customer_scope
 
 from . import pools, rules
 from .entries import OWNED

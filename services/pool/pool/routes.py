@@ -1,7 +1,8 @@
 """Returns by the owner, the movement log, and the tracked entries (reclaim due times)."""
 from flask import g
 
-from crm_common.auth import customer_scope, require_user
+from crm_common.auth import require_user
+from crm_common.kernel.scope import customer_scope
 from crm_common.idempotency import idempotent
 from crm_common.paging import page, page_schema
 from crm_common.web import Blueprint, runtime

@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 
 import marshmallow as ma
 
+from crm_common.kernel.holding import DEFAULT_HOLDING_LIMIT
+
 LEVELS = ("A", "B", "C")
 BOUGHT = ("signed", "repeat_purchase")  # lifecycle classes of a customer who has a deal
 DEFAULTS = {
     "no_followup_days": 7, "no_deal_days": 30, "levels": list(LEVELS), "exempt_signed": True,
-    "warn_days_before": [2], "daily_claim_limit": 3, "holding_limit": 200, "first_contact_hours": 48,
+    "warn_days_before": [2], "daily_claim_limit": 3, "holding_limit": DEFAULT_HOLDING_LIMIT, "first_contact_hours": 48,
     "previous_owner_cooldown_days": 7, "reclaimed_claim_wait_hours": 0,
 }
 NO_FOLLOWUP, NO_DEAL, NO_FIRST_CONTACT = "no_followup", "no_deal", "no_first_contact"

@@ -3,7 +3,7 @@
 Amounts are kept as integers of fen (分) and shown as exact decimal strings
 ("1234.50"): events carry decimal strings (older ones JSON numbers, read through
 their decimal text), so no binary float ever enters a sum. The rule is
-crm_common.money's, shared with the customer service.
+crm_common.kernel.money's, shared with the customer service.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import os
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from crm_common.money import fen, yuan  # noqa: F401 - the reports' money, from the one shared rule
+from crm_common.kernel.money import fen, yuan  # noqa: F401 - the reports' money, from the one shared rule
 
 # DOMAIN §2: the default pipeline, in order, with expected days (low, high) and expected rate.
 STAGES = ("lead_acquired", "initial_contact", "needs_confirmed", "proposal", "negotiation",

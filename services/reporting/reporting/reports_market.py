@@ -6,7 +6,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from datetime import date
 
-from crm_common.auth import customer_scope
+from crm_common.kernel.scope import customer_scope
 
 from .basics import yuan
 from .query import View, rows

@@ -35,7 +35,7 @@ class CompanyName:
 @lru_cache(maxsize=1)
 def trade_words() -> tuple[tuple[str, ...], frozenset[str]]:
     """(Chinese trade words longest first, Latin trade words), from data/trade_words.txt."""
-    text = resources.files("crm_common").joinpath("data/trade_words.txt").read_text(encoding="utf-8")
+    text = resources.files("crm_common.kernel").joinpath("data/trade_words.txt").read_text(encoding="utf-8")
     words = [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
     latin = frozenset(w for w in words if w.isascii())
     return tuple(sorted(set(words) - latin, key=len, reverse=True)), latin

