@@ -27,7 +27,9 @@ from bson import ObjectId
 from bench.common import JWT_SECRET, servers
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
-from notify import deliveries, plan, reminders, robots
+from notify.channels import robots
+from notify.deliveries import outbound as deliveries
+from notify.reminders import plan, store as reminders
 from notify.service import SPEC
 
 REPS = 50

@@ -14,7 +14,9 @@ import pytest
 
 from crm_common.events import validate
 from crm_common.testing.events import outbox_events
-from notify import channels, deliveries, prefs, robots
+from notify.channels import robots, sending as channels
+from notify.deliveries import outbound as deliveries
+from notify.preferences import store as prefs
 
 from .conftest import iso
 from .receivers import HttpReceiver, SmtpReceiver

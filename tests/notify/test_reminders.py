@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 from crm_common.consumer import deliver
 from crm_common.events import validate
 from crm_common.testing.events import outbox_events
-from notify import prefs
+from notify.preferences import store as prefs
 
 from .conftest import inbox, iso
 

@@ -5,8 +5,9 @@ from datetime import datetime, timezone
 
 from crm_common.consumer import deliver
 from crm_common.testing.events import outbox_events
-from notify import deliveries, prefs
 from notify.app import create_app as notify_app
+from notify.deliveries import outbound as deliveries
+from notify.preferences import store as prefs
 from notify.service import SPEC
 
 from .history import EAST, History, at

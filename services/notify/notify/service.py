@@ -6,7 +6,11 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec, on_data
 
-from . import deliveries, handlers, reminders, routes, routes_admin, state
+from . import state
+from .channels import routes as routes_admin
+from .deliveries import outbound as deliveries
+from .inbox import routes
+from .reminders import handlers, store as reminders
 
 INDEXES = {
     "inbox": [IndexModel([("key", ASCENDING), ("user_id", ASCENDING)], unique=True),

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from crm_common.events import parse_time
 
-from . import config, plan, reminders, state
+from .. import state
+from . import plan, settings as config, store as reminders
 
 SNAPSHOT_ONLY = ("crm.customer.updated", "crm.customer.qualified", "crm.customer.lifecycle_changed",
                  "crm.customer.won", "crm.customer.lost", "crm.customer.payment_received")

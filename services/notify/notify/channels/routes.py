@@ -8,8 +8,10 @@ from crm_common.idempotency import idempotent
 from crm_common.paging import PageArgs, page, page_schema
 from crm_common.web import Blueprint, runtime
 
-from . import config, deliveries, robots
-from .routes import HHMM
+from ..deliveries import outbound as deliveries
+from ..inbox.routes import HHMM
+from ..reminders import settings as config
+from . import robots
 
 blp = Blueprint("notify-admin", __name__, url_prefix="/v1", description="Reminder settings, channels, deliveries")
 Days = ma.fields.Integer(validate=ma.validate.Range(min=0, max=3650))

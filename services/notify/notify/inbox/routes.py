@@ -9,7 +9,8 @@ from crm_common.errors import Problem
 from crm_common.paging import PageArgs, page, page_schema
 from crm_common.web import Blueprint, runtime
 
-from . import config, prefs
+from ..preferences import store as prefs
+from ..reminders import settings as config
 
 blp = Blueprint("inbox", __name__, url_prefix="/v1", description="The caller's in-app notifications and preferences")
 HHMM = ma.validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="HH:MM, 24-hour")

@@ -9,7 +9,7 @@ import copy
 
 from crm_common.sealed import Tampered
 
-from . import sealing
+from ..channels import sealing
 
 KINDS = ("cadence", "next_contact", "overdue", "lead_assigned", "pool_claimed", "reclaim_warning", "renewal",
          "birthday", "anniversary", "lead_resubmitted", "stage_change")

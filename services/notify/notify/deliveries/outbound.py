@@ -15,7 +15,8 @@ from datetime import timedelta
 from crm_common.mongo import find_one_and_update
 from crm_common.sealed import Tampered
 
-from . import channels, config, robots
+from ..channels import robots, sending as channels
+from ..reminders import settings as config
 
 LEASE = timedelta(seconds=60)
 RUN_SECONDS = 20.0  # one job run; the next run goes on

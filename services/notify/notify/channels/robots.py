@@ -16,7 +16,7 @@ from crm_common.mongo import find_one_and_update
 from crm_common.paging import new_id
 
 from . import sealing
-from .channels import TIMEOUT
+from .sending import TIMEOUT
 
 KINDS = ("dingtalk", "wecom", "feishu", "webhook")
 LIMITS = {"dingtalk": (20, 60), "wecom": (20, 60), "feishu": (5, 1), "webhook": None}  # (count, seconds)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from lunardate import LunarDate
 from pymongo import UpdateOne
 
-from . import config, reminders
+from . import settings as config, store as reminders
 
 PLANNED = ("cadence", "next_contact", "renewal", "birthday", "anniversary")
 COMPANY_TZ = ZoneInfo("Asia/Shanghai")  # date-based reminders are due on the company's calendar

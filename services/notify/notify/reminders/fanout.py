@@ -14,7 +14,9 @@ from datetime import timedelta
 
 from crm_common.paging import new_id
 
-from . import config, messages, prefs, state
+from .. import state
+from ..preferences import store as prefs
+from . import messages, settings as config
 
 ESCALATING = ("cadence", "next_contact", "pool_claimed", "lead_assigned")  # to-dos whose neglect goes up the chain
 
@@ -61,7 +63,7 @@ def fire(rt, session, due: list[dict]) -> int:
         rt.publish(session, *announced)
     if outbound:
         rt.db.deliveries.insert_many(outbound, ordered=False, session=session)
-    from . import reminders  # a cycle: reminders fires through here
+    from . import store as reminders  # a cycle: reminders fires through here
     reminders.insert_many(rt, session, [f for f in follow if f["kind"] == "overdue"])
     reminders.schedule_many(rt, session, [f for f in follow if f["kind"] != "overdue"])
     return len(items)

@@ -1,0 +1,1 @@
+"""The in-app inbox: a user's notifications, listed and marked read."""

@@ -1,0 +1,1 @@
+"""Per-user preferences: channels per reminder kind, email, language, time zone and quiet hours."""
