@@ -28,8 +28,9 @@ from bench.common import JWT_SECRET, servers
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
 from notify.channels import robots
-from notify.deliveries import outbound as deliveries
-from notify.reminders import plan, store as reminders
+from notify.deliveries import outbound
+from notify.reminders import rules
+from notify.reminders.due import deliver_due
 from notify.service import SPEC
 
 REPS = 50
@@ -51,11 +52,11 @@ def _customer(i: int, now: datetime) -> dict:
 
 
 def _reminder(customer: dict, due: bool, now: datetime, i: int) -> dict:
-    """A pending cadence reminder as plan.replan writes it (with the customer's snapshot)."""
+    """A pending cadence reminder as the plan writes it (with the customer's snapshot)."""
     fire = now - timedelta(minutes=1) if due else now + timedelta(days=1 + i % 30)
     return {"_id": f"cadence:{customer['_id']}:{i}", "kind": "cadence", "customer_id": customer["_id"],
             "user_id": customer["owner_id"], "to": "owner", "status": "pending", "fire_at": fire, "due_at": fire,
-            "data": {"days": 3, "since": now - timedelta(days=3)}, "customer": plan.snapshot(customer),
+            "data": {"days": 3, "since": now - timedelta(days=3)}, "customer": rules.snapshot(customer),
             "created_at": now}
 
 
@@ -88,7 +89,7 @@ def inbox_throughput(running, count: int) -> None:
     rt = runtime(running, name)
     seed(rt, count, count)
     started = time.perf_counter()
-    result = reminders.deliver_due(rt)
+    result = deliver_due(rt)
     elapsed = time.perf_counter() - started
     assert result["delivered"] == count, result
     raw = raw_insert_rate(rt, count)
@@ -131,10 +132,10 @@ def webhook_throughput(running, count: int) -> None:
     started = time.perf_counter()
     sent = 0
     while sent < count:
-        sent += deliveries.run(rt, run_seconds=60)["sent"]
+        sent += outbound.run(rt, run_seconds=60)["sent"]
     elapsed = time.perf_counter() - started
     raw = raw_insert_rate(rt, count)
-    print(f"webhook delivery ({deliveries.SENDERS} senders; claim, signed POST, recorded outcome + event): {count} "
+    print(f"webhook delivery ({outbound.SENDERS} senders; claim, signed POST, recorded outcome + event): {count} "
           f"in {elapsed:.2f} s = {count / elapsed:7.1f}/s; receiver got {_Sink.received} | raw insert_many "
           f"{raw:7.1f}/s", flush=True)
     server.shutdown()
@@ -152,7 +153,7 @@ def scheduling_pass(running, customers: int, due: int, name: str) -> tuple[float
     times = []
     for _ in range(REPEATS):  # the machine is shared: the best of a few passes over the same due set
         started = time.perf_counter()
-        result = reminders.deliver_due(rt)
+        result = deliver_due(rt)
         times.append(time.perf_counter() - started)
         assert result["delivered"] == due, result
         rt.db.inbox.delete_many({})

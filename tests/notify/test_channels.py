@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm_common.events import validate
-from crm_common.testing.events import outbox_events
-from notify.channels import robots, sending as channels
+from crm_common.testing.events import expect_events, outbox_events
+from notify.channels import robots
 from notify.deliveries import outbound as deliveries
 from notify.preferences import store as prefs
 
@@ -144,7 +144,8 @@ def test_failures_retry_on_a_growing_schedule_then_park_and_an_admin_retries(rt,
 
     again = client.post(f"/v1/deliveries/{row['_id']}/retry", headers=admin)
     assert again.status_code == 200 and again.json["status"] == "pending"
-    assert deliveries.run(rt)["sent"] == 1
+    with expect_events(rt, [("crm.notification.sent", {"subject": row["key"], "channel": "webhook", "attempts": 1})]):
+        assert deliveries.run(rt)["sent"] == 1
     assert client.post(f"/v1/deliveries/{row['_id']}/retry", headers=admin).status_code == 409
     assert client.get("/v1/deliveries?status=sent", headers=admin).json["items"][0]["id"] == row["_id"]
     ids = {r["headers"]["webhook-id"] for r in http.at("/hook")}
@@ -201,14 +202,14 @@ def busiest_second(times):
 
 def test_a_slow_send_counts_where_it_arrives_so_no_second_at_the_receiver_holds_six(rt, client, admin, feed,
                                                                                    http, monkeypatch):
-    real_send, calls = channels.send_robot, []
+    real_send, calls = robots.send, []
 
     def slow_network(*args):  # the first five take half a second to reach the receiver
         calls.append(1)
         if len(calls) <= 5:
             time.sleep(0.5)
         return real_send(*args)
-    monkeypatch.setattr(channels, "send_robot", slow_network)
+    monkeypatch.setattr(robots, "send", slow_network)
     times = feishu_arrivals(rt, client, admin, feed, http, 10)
     assert len(times) == 10
     assert busiest_second(times) <= 5
@@ -247,7 +248,8 @@ def test_a_worker_killed_mid_send_sends_no_second_robot_message(rt, client, admi
     assert deliveries.claim(rt, "dead-worker") and deliveries.claim(rt, "dead-worker")  # then it died
     assert deliveries.run(rt)["sent"] == 0  # its leases still hold
     rt.clock.set_offset(deliveries.LEASE + timedelta(seconds=1))
-    assert deliveries.run(rt) == {"sent": 1, "failed": 0, "parked": 0}
+    with expect_events(rt, [("crm.notification.sent", {"channel": "webhook", "attempts": 2})]):  # the robot: parked
+        assert deliveries.run(rt) == {"sent": 1, "failed": 0, "parked": 0}
     assert len(http.at("/hook")) == 1 and http.at("/ding") == []
     [parked] = rows(rt, channel="robot")
     assert parked["status"] == "parked" and "interrupted" in parked["last_error"]

@@ -6,11 +6,19 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec, on_data
 
-from . import state
-from .channels import routes as routes_admin
-from .deliveries import outbound as deliveries
-from .inbox import routes
-from .reminders import handlers, store as reminders
+from . import api, state
+from .deliveries import outbound
+from .reminders import due, handlers
+
+# Each capability adds its routes to the API's two blueprints as it is imported: imported here in the
+# order the OpenAPI document lists them (keep it).
+from .inbox import routes as inbox_routes
+from .preferences import routes as preference_routes
+from .reminders import routes as reminder_routes
+from .channels import routes as channel_routes
+from .deliveries import routes as delivery_routes
+
+ROUTES = (inbox_routes, preference_routes, reminder_routes, channel_routes, delivery_routes)
 
 INDEXES = {
     "inbox": [IndexModel([("key", ASCENDING), ("user_id", ASCENDING)], unique=True),
@@ -56,9 +64,9 @@ def handlers_of(rt):
 
 
 def jobs(rt):
-    return [Job("reminders-due", 30, lambda: reminders.deliver_due(rt), lease_seconds=300),
-            Job("deliveries", 1, lambda: deliveries.run(rt), lease_seconds=120)]
+    return [Job("reminders-due", 30, lambda: due.deliver_due(rt), lease_seconds=300),
+            Job("deliveries", 1, lambda: outbound.run(rt), lease_seconds=120)]
 
 
-SPEC = ServiceSpec(name="notify", package="notify", blueprints=[routes.blp, routes_admin.blp], indexes=INDEXES,
+SPEC = ServiceSpec(name="notify", package="notify", blueprints=[api.inbox, api.admin], indexes=INDEXES,
                    handlers=handlers_of, jobs=jobs)

@@ -1,4 +1,5 @@
-"""Group robots and webhooks an admin registers, and their rate limits.
+"""Group robots (DingTalk, WeCom, Feishu) and webhooks an admin registers, who each serves, their
+rate limits, and the signed message each robot kind takes.
 
 DingTalk and WeCom take 20 messages a minute per robot, Feishu 5 a second, counted where the
 message arrives. Each robot keeps the times of its last `count` sends; a send may go when fewer were
@@ -10,15 +11,21 @@ frees: queued, never dropped.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 from crm_common.mongo import find_one_and_update
 from crm_common.paging import new_id
 
-from . import sealing
-from .sending import TIMEOUT
+from . import sealing, webhooks
+from .sending import TIMEOUT, SendError, post, text_of
 
 KINDS = ("dingtalk", "wecom", "feishu", "webhook")
+GROUP_KINDS = ("dingtalk", "wecom", "feishu")
 LIMITS = {"dingtalk": (20, 60), "wecom": (20, 60), "feishu": (5, 1), "webhook": None}  # (count, seconds)
 
 
@@ -35,6 +42,14 @@ def create(rt, body: dict) -> dict:
 def for_sending(rt, robot: dict) -> dict:
     """The robot with its signing secret opened, for the one send that needs it."""
     return {**robot, "secret": sealing.unseal(rt, robot.get("secret"), "robot", robot["_id"])}
+
+
+def serving(robots: list[dict], user_id: str, path: list[str], channel: str) -> list[dict]:
+    """The registered robots (channel `robot`) or webhooks (channel `webhook`) that serve `user_id`: named
+    for them, or for a department on their path."""
+    kinds = ("webhook",) if channel == "webhook" else GROUP_KINDS
+    return [b for b in robots if b["kind"] in kinds
+            and (user_id in b.get("user_ids", []) or set(b.get("department_ids", [])) & set(path))]
 
 
 def wall_now() -> datetime:
@@ -67,3 +82,42 @@ def end_send(rt, robot: dict, stamp: datetime | None) -> None:
     """The send holding `stamp` is over: its slot now counts from this moment."""
     if stamp is not None:
         rt.db.robots.update_one({"_id": robot["_id"], "recent": stamp}, {"$set": {"recent.$": wall_now()}})
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """base64 HMAC-SHA256 over `timestamp + "\\n" + secret`, keyed with the secret, URL-encoded."""
+    mac = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    return urllib.parse.quote_plus(base64.b64encode(mac).decode())
+
+
+def feishu_sign(secret: str, timestamp_s: int) -> str:
+    """Feishu keys the HMAC with `timestamp + "\\n" + secret` and signs an empty message."""
+    return base64.b64encode(hmac.new(f"{timestamp_s}\n{secret}".encode(), b"", hashlib.sha256).digest()).decode()
+
+
+def send(robot: dict, d: dict, now_s: float) -> None:
+    """One message to a registered robot (a webhook: webhooks.send)."""
+    kind, text = robot["kind"], text_of(d)
+    url, body, headers = robot["url"], None, {"Content-Type": "application/json"}
+    if kind == "dingtalk":
+        ts = int(now_s * 1000)
+        if robot.get("secret"):
+            url += ("&" if "?" in url else "?") + f"timestamp={ts}&sign={dingtalk_sign(robot['secret'], ts)}"
+        body = {"msgtype": "markdown", "markdown": {"title": d["title"], "text": text}}
+    elif kind == "wecom":  # the robot's key is already in its URL
+        body = {"msgtype": "markdown", "markdown": {"content": text}}
+    elif kind == "feishu":
+        body = {"msg_type": "text", "content": {"text": text}}
+        if robot.get("secret"):
+            ts = int(now_s)
+            body = {"timestamp": str(ts), "sign": feishu_sign(robot["secret"], ts), **body}
+    else:
+        return webhooks.send(robot, d, now_s)
+    post(url, json.dumps(body, ensure_ascii=False).encode(), headers, _robot_ok)
+
+
+def _robot_ok(reply: dict) -> None:
+    # DingTalk and WeCom answer 200 with errcode; Feishu with code (or StatusCode)
+    code = reply.get("errcode", reply.get("code", reply.get("StatusCode", 0)))
+    if code not in (0, None):
+        raise SendError(f"robot refused: {code} {reply.get('errmsg') or reply.get('msg') or ''}".strip())

@@ -3,7 +3,8 @@
 A claim sets `sending` with a lease; the outcome is written only by the lease holder. A row whose
 lease ran out was being sent by a worker that died: email and webhooks go again under the same
 id (the receiver can drop the repeat); robots cannot de-duplicate, so such a row is parked for an
-admin instead of risking a second group message. Failures retry on a growing schedule, then park.
+admin instead of risking a second group message. Failures retry on a growing schedule, then park
+(rules.retry_after).
 """
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ import time
 import uuid
 from datetime import timedelta
 
+from crm_common.kernel.refusals import Conflict, NotFound
 from crm_common.mongo import find_one_and_update
 from crm_common.sealed import Tampered
 
-from ..channels import robots, sending as channels
-from ..reminders import settings as config
+from ..channels import robots, smtp
+from ..channels.sending import SendError
+from ..reminders import settings
+from . import rules
 
 LEASE = timedelta(seconds=60)
 RUN_SECONDS = 20.0  # one job run; the next run goes on
@@ -87,28 +91,28 @@ def send(rt, row: dict) -> dict | None:
     """None when a robot's rate limit defers the row (queued, not dropped, no attempt counted)."""
     try:
         if row["channel"] == "email":
-            smtp = config.smtp_for_sending(rt)
-            if smtp and smtp.get("unreadable"):
-                raise channels.SendError(smtp["unreadable"])
-            channels.send_email(smtp, row)
+            server = smtp.smtp_for_sending(rt)
+            if server and server.get("unreadable"):
+                raise SendError(server["unreadable"])
+            smtp.send_email(server, row)
         else:
             robot = rt.db.robots.find_one({"_id": row["robot_id"]})
             if robot is None:
-                raise channels.SendError("the robot was removed")
+                raise SendError("the robot was removed")
             try:
                 robot = robots.for_sending(rt, robot)
             except Tampered:
-                raise channels.SendError("the robot's stored secret no longer opens; register it again") from None
+                raise SendError("the robot's stored secret no longer opens; register it again") from None
             wait, stamp = robots.take_slot(rt, robot)
             if wait is not None:
                 rt.db.deliveries.update_one({"_id": row["_id"], "lease": row["lease"]}, {
                     "$set": {"status": "pending", "next_attempt_at": wait}, "$inc": {"attempts": -1}})
                 return None
             try:
-                channels.send_robot(robot, row, time.time())
+                robots.send(robot, row, time.time())
             finally:
                 robots.end_send(rt, robot, stamp)
-    except channels.SendError as exc:
+    except SendError as exc:
         return {"ok": False, "error": str(exc)[:500]}
     return {"ok": True}
 
@@ -118,12 +122,11 @@ def record(rt, row: dict, worker: str, outcome: dict) -> str:
     if outcome["ok"]:
         status, change = "sent", {"status": "sent", "sent_at": now, "last_error": None}
     else:
-        schedule = config.reminder_settings(rt)["retry_seconds"]
-        retry = row["attempts"] <= len(schedule)
-        status = "failed" if retry else "parked"
+        wait = rules.retry_after(row["attempts"], settings.reminder_settings(rt)["retry_seconds"])
+        status = "failed" if wait is not None else "parked"
         change = {"status": status, "last_error": outcome["error"], "failed_at": now}
-        if retry:
-            change["next_attempt_at"] = now + timedelta(seconds=schedule[row["attempts"] - 1])
+        if wait is not None:
+            change["next_attempt_at"] = now + wait
 
     def work(session):
         done = rt.db.deliveries.update_one({"_id": row["_id"], "lease": worker, "status": "sending"},
@@ -146,7 +149,14 @@ def _event_data(row: dict, change: dict) -> dict:
     return {**data, "error": change["last_error"], "failed_at": change["failed_at"].isoformat()}
 
 
-def retry(rt, delivery_id: str) -> dict | None:
+def retry(rt, delivery_id: str) -> dict:
     """An admin sends a parked or failed delivery again, with a fresh retry schedule."""
-    return find_one_and_update(rt.db.deliveries, {"_id": delivery_id, "status": {"$in": ["parked", "failed"]}},
-                               {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": rt.clock.now()}})
+    retried = find_one_and_update(rt.db.deliveries, {"_id": delivery_id, "status": {"$in": rules.RETRYABLE}},
+                                  {"$set": {"status": "pending", "attempts": 0, "next_attempt_at": rt.clock.now()}})
+    if retried is None:
+        known = rt.db.deliveries.find_one({"_id": delivery_id}, {"status": 1})
+        if known is None:
+            raise NotFound("no such delivery")
+        raise Conflict(f"only a parked or failed delivery can be retried; this one is {known['status']}",
+                       reason="not_retryable")
+    return retried

@@ -1,0 +1,42 @@
+"""What the preferences API reads and answers."""
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import marshmallow as ma
+
+from ..reminders.rules import EXTRA_KINDS, KINDS
+from .rules import CHANNELS
+
+HHMM = ma.validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="HH:MM, 24-hour")
+
+
+class QuietHours(ma.Schema):
+    start = ma.fields.String(required=True, validate=HHMM)
+    end = ma.fields.String(required=True, validate=HHMM)
+
+
+def _channels(value):
+    for kind, chosen in value.items():
+        if kind != "default" and kind not in KINDS + EXTRA_KINDS:
+            raise ma.ValidationError(f"unknown reminder kind {kind!r}")
+        if not isinstance(chosen, list) or any(c not in CHANNELS for c in chosen):
+            raise ma.ValidationError(f"{kind}: a list of {', '.join(CHANNELS)}")
+
+
+def _zone(value):
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ma.ValidationError("an IANA time zone, e.g. Asia/Shanghai") from exc
+
+
+class PreferencesIn(ma.Schema):
+    channels = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                              validate=_channels)
+    email = ma.fields.Email(allow_none=True)
+    language = ma.fields.String(validate=ma.validate.OneOf(["zh", "en"]))
+    timezone = ma.fields.String(validate=_zone)
+    quiet_hours = ma.fields.Nested(QuietHours, allow_none=True)
+
+
+class PreferencesOut(PreferencesIn):
+    user_id = ma.fields.String()
