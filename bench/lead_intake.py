@@ -74,7 +74,7 @@ def submitted_company(rng: random.Random) -> str:
 def seed(db, count: int, *, migrated: bool = True) -> None:
     """Stored leads with their identity keys and company records, as intake would have left them
     (or, with migrated=False, as the previous release stored them, for the migration to rewrite)."""
-    from lead_intake import companies as company_records
+    from lead_intake.dedup import companies as company_records
     rng = random.Random(7)
     for start in range(0, count, 5000):
         leads, keys, companies = [], [], []
@@ -103,7 +103,7 @@ def seed_companies(db, target: int, deadline: float) -> int:
     A thread prepares the next chunk while the server inserts this one (the server is another process).
     """
     from concurrent.futures import ThreadPoolExecutor
-    from lead_intake import companies as company_records
+    from lead_intake.dedup import companies as company_records
     from lead_intake.service import INDEXES
     rng, stored = random.Random(13), db.companies.estimated_document_count()
     names = {}  # the few thousand distinct names, parsed once
@@ -178,7 +178,7 @@ def main() -> None:
 
 
 def migrate_timed(db) -> None:
-    from lead_intake.migrate_keys import migrate
+    from lead_intake.migrations.migrate_keys import migrate
     for run in ("first", "second"):
         started = time.monotonic()
         counts = migrate(db)

@@ -2,7 +2,7 @@
 import pytest
 
 from crm_common.testing.events import outbox_events
-from lead_intake import writes
+from lead_intake.intake import writes
 
 from .test_work_leads import HOT, org
 

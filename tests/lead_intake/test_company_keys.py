@@ -1,6 +1,6 @@
 """Possible duplicates are found through blocking keys stored in MongoDB: whatever process
 stored a company a moment ago, with nothing loaded per process."""
-from lead_intake import directory
+from lead_intake.dedup import customers as directory
 from lead_intake.app import create_app
 
 SHANGHAI = "上海"

@@ -3,6 +3,7 @@ nothing, a deleted customer stays deleted, and keys a resubmission added survive
 import pytest
 
 from crm_common.consumer import deliver
+from crm_common.testing.events import data_of
 from lead_intake.service import SPEC
 
 
@@ -25,11 +26,10 @@ def customer_event(rt, kind: str, version: int, phones: list[str], emails=()) ->
 
 def verdict(client, channel, **contact):
     """The record a submission was attached to, or "new" (a channel itself is not told which)."""
-    from crm_common.testing.auth import outbox_events
     response = client.post("/v1/leads", json={"name": "Someone", **contact}, headers=channel)
     if response.status_code != 200:
         return "new"
-    return outbox_events(client.application.extensions["crm"].db, "crm.lead.resubmitted")[-1]["data"]["record_id"]
+    return data_of(client.application.extensions["crm"], "crm.lead.resubmitted")[-1]["record_id"]
 
 
 def test_an_older_customer_event_arriving_late_does_not_undo_a_newer_one(rt, handlers, client, channel):

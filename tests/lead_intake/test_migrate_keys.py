@@ -1,7 +1,8 @@
 """An existing database gets the new keys from one idempotent command."""
 from crm_common.kernel.company_names import parse
-from lead_intake import companies, intake
-from lead_intake.migrate_keys import migrate
+from lead_intake.dedup import companies
+from lead_intake.dedup import matching as intake
+from lead_intake.migrations.migrate_keys import migrate
 
 
 def old_database(db):

@@ -1,9 +1,11 @@
 """Scoring, assignment and dedup verdicts: the pure rules of DOMAIN §1."""
 from collections import Counter
 
-from lead_intake import assignment, dedup, scoring
+from lead_intake.assignment import choice as assignment
+from lead_intake.dedup import verdicts as dedup
+from lead_intake.intake import scoring
 from crm_common.kernel.company_names import parse
-from lead_intake.dedup import Record
+from lead_intake.dedup.verdicts import Record
 
 
 def test_default_scoring_points_and_buckets():

@@ -1,5 +1,5 @@
 """Issue 12 findings in lead intake: nobody acts or learns outside their scope."""
-from lead_intake import directory
+from lead_intake.dedup import customers as directory
 
 from .test_work_leads import org
 

@@ -1,5 +1,5 @@
 """Touchpoints are shown: every submission of a lead or a customer, its channel, time and payload."""
-from lead_intake import directory
+from lead_intake.dedup import customers as directory
 
 
 def test_a_leads_touchpoints_list_each_submission_to_whoever_sees_the_lead(client, channel, token_for):

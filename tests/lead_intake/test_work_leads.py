@@ -1,6 +1,6 @@
 """Idempotent retries, batches, scoring and assignment, and the life of a lead."""
-from crm_common.testing.events import outbox_events
-from lead_intake import directory
+from crm_common.testing.events import expect_events, outbox_events
+from lead_intake.assignment import reps as directory
 
 HOT = {"phone": "13800138000", "email": "a@acme.cn", "product_interest": "CRM", "budget": 500000}
 
@@ -85,17 +85,21 @@ def test_a_reps_lead_is_invisible_to_another_rep(client, channel, token_for, rt)
 def test_lead_states_and_disqualification(client, channel, token_for, rt):
     lead = client.post("/v1/leads", headers=channel, json={"name": "c", "wechat_id": "wx"}).json
     rep = token_for("r1")
-    client.post(f"/v1/leads/{lead['id']}/claim", headers=rep)
-    assert client.post(f"/v1/leads/{lead['id']}/contacted", headers=rep).json["status"] == "contacted"
-    [contacted] = outbox_events(rt.db, "crm.lead.contacted")  # subscribers see the response time end
-    assert (contacted["data"]["lead_id"], contacted["data"]["owner_id"]) == (lead["id"], "r1")
+    with expect_events(rt, [("crm.lead.assigned", {"lead_id": lead["id"], "owner_id": "r1", "by": "r1"})]):
+        client.post(f"/v1/leads/{lead['id']}/claim", headers=rep)
+    # subscribers see the response time end
+    with expect_events(rt, [("crm.lead.contacted", {"lead_id": lead["id"], "owner_id": "r1"})]) as written:
+        assert client.post(f"/v1/leads/{lead['id']}/contacted", headers=rep).json["status"] == "contacted"
+    [contacted] = written
     assert contacted["data"]["assigned_at"] <= contacted["data"]["contacted_at"]
-    bad = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "bored"}, headers=rep)
+    with expect_events(rt, []):
+        bad = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "bored"}, headers=rep)
     assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "reason"
-    done = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "competitor"}, headers=rep).json
+    with expect_events(rt, [("crm.lead.disqualified", {"reason": "competitor"})]):
+        done = client.post(f"/v1/leads/{lead['id']}/disqualify", json={"reason": "competitor"}, headers=rep).json
     assert (done["status"], done["disqualify_reason"]) == ("disqualified", "competitor")
-    assert client.post(f"/v1/leads/{lead['id']}/convert", headers=rep).status_code == 409
-    assert outbox_events(rt.db, "crm.lead.disqualified")[0]["data"]["reason"] == "competitor"
+    with expect_events(rt, []):  # a refused move writes nothing
+        assert client.post(f"/v1/leads/{lead['id']}/convert", headers=rep).status_code == 409
 
 
 def test_rules_are_validated_and_take_effect_at_once(client, channel, admin):
@@ -126,7 +130,20 @@ def test_a_conversion_carries_the_contacts_title_birthday_place_and_note(client,
         "city": "杭州", "note": "met at the expo"}).json
     rep = token_for("r1")
     client.post(f"/v1/leads/{lead['id']}/claim", headers=rep)
-    assert client.post(f"/v1/leads/{lead['id']}/convert", headers=rep).status_code == 200
-    [converted] = outbox_events(rt.db, "crm.lead.converted")
-    assert {k: converted["data"][k] for k in ("title", "birthday", "province", "note")} == {
-        "title": "CFO", "birthday": "1980-05-17", "province": "浙江", "note": "met at the expo"}
+    with expect_events(rt, [("crm.lead.converted", {"lead_id": lead["id"], "owner_id": "r1", "title": "CFO",
+                                                     "birthday": "1980-05-17", "province": "浙江",
+                                                     "note": "met at the expo"})]):
+        assert client.post(f"/v1/leads/{lead['id']}/convert", headers=rep).status_code == 200
+
+
+def test_of_two_reps_claiming_one_lead_the_second_is_told_the_first_got_there(client, channel, rt, token_for,
+                                                                                monkeypatch):
+    from lead_intake.leads import routes
+    lead = client.post("/v1/leads", headers=channel, json={"name": "c", "wechat_id": "wx"}).json
+    as_read = rt.db.leads.find_one({"_id": lead["id"]})  # the second rep read it before the first claimed it
+    assert client.post(f"/v1/leads/{lead['id']}/claim", headers=token_for("r1")).status_code == 200
+    monkeypatch.setattr(routes, "visible_lead", lambda lead_id: as_read)
+    with expect_events(rt, []):
+        late = client.post(f"/v1/leads/{lead['id']}/claim", headers=token_for("r2"))
+    assert (late.status_code, late.json["detail"]) == (409, "someone claimed the lead first")
+    assert rt.db.leads.find_one({"_id": lead["id"]})["owner_id"] == "r1"

@@ -5,14 +5,20 @@ from pymongo import ASCENDING, IndexModel
 
 from crm_common.service import ServiceSpec, on_data
 
-from . import channels, config_api, directory, leads, lookup, review, touchpoints
+from .assignment import reps
+from .channels import routes as channels
+from .dedup import customers, lookup
+from .leads import routes as leads
+from .leads import touchpoints
+from .review import routes as review
+from .rules import routes as rules
 
 INDEXES = {
     "channels": [IndexModel([("key_hash", ASCENDING)], unique=True)],
     "leads": [IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
               IndexModel([("owner_id", ASCENDING), ("status", ASCENDING)])],
     "identity_keys": [IndexModel([("record_id", ASCENDING)])],
-    # every possible-duplicate lookup is one query on the blocking keys (companies.py), whose `k:` key
+    # every possible-duplicate lookup is one query on the blocking keys (dedup/companies.py), whose `k:` key
     # is the company key: an index on company_key itself would only cost every write an entry
     "companies": [IndexModel([("blocks", ASCENDING)])],
     "customer_touchpoints": [IndexModel([("customer_id", ASCENDING)])],
@@ -29,17 +35,18 @@ CUSTOMER_EVENTS = ("created", "updated", "owner_changed", "stage_changed", "qual
 def handlers(rt):
     on = partial(on_data, rt)
     return {
-        **{f"crm.customer.{name}": on(directory.customer_changed) for name in CUSTOMER_EVENTS},
-        "crm.customer.deleted": on(directory.customer_deleted),
-        "crm.user.created": on(directory.user_changed),
-        "crm.user.updated": on(directory.user_changed),
-        "crm.team.created": on(directory.team_changed),
-        "crm.team.updated": on(directory.team_changed),
+        **{f"crm.customer.{name}": on(customers.customer_changed) for name in CUSTOMER_EVENTS},
+        "crm.customer.deleted": on(customers.customer_deleted),
+        "crm.user.created": on(reps.user_changed),
+        "crm.user.updated": on(reps.user_changed),
+        "crm.team.created": on(reps.team_changed),
+        "crm.team.updated": on(reps.team_changed),
     }
 
 
 SPEC = ServiceSpec(
     name="lead-intake", package="lead_intake",
-    blueprints=[channels.blp, leads.blp, lookup.blp, review.blp, config_api.blp, touchpoints.blp],
+    # leads.blp is opened by intake/routes.py (submitting) and continued by leads/routes.py (working)
+    blueprints=[channels.blp, leads.blp, lookup.blp, review.blp, rules.blp, touchpoints.blp],
     indexes=INDEXES, handlers=handlers,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crm_common.kernel.holding import may_take_one_more
 
-from .companies import city_of
+from ..dedup.companies import city_of
 
 
 def choose_team(lead: dict, rules: list[dict], default_team_id: str | None = None) -> str | None:

@@ -1,28 +1,13 @@
-"""What lead-intake keeps of other services' data, from their events.
+"""The customers lead intake knows, from the customer service's events (crm.customer.*).
 
-- reps and teams (crm.org) for assignment;
-- customers' owners and contact identity keys (crm.customers), so leads
-  de-duplicate against customers and a resubmission names the current owner.
+Their owners, company records and contacts' identity keys, so leads de-duplicate against every
+customer contact, whoever owns it, and a resubmission names the customer's current owner.
 """
 from __future__ import annotations
 
-from crm_common.kernel import company_names, holding, identity
+from crm_common.kernel import company_names, identity
 
 from . import companies
-
-
-
-def user_changed(rt, session, user: dict) -> None:
-    rt.db.reps.update_one({"_id": user["user_id"]}, {"$set": {
-        "username": user.get("username"), "role": user["role"], "active": user.get("active", True),
-        "department_path": user.get("department_path", []), "team_ids": user.get("team_ids", []),
-        "holding_limit": user.get("holding_limit", holding.DEFAULT_HOLDING_LIMIT)}}, upsert=True, session=session)
-
-
-def team_changed(rt, session, team: dict) -> None:
-    rt.db.teams.update_one({"_id": team["team_id"]}, {"$set": {
-        "name": team.get("name"), "members": team.get("members", []), "active": team.get("active", True)}},
-        upsert=True, session=session)
 
 
 def customer_changed(rt, session, customer: dict) -> None:
@@ -63,19 +48,3 @@ def customer_deleted(rt, session, customer: dict) -> None:
     rt.db.identity_keys.delete_many({"kind": "customer", "record_id": customer_id}, session=session)
     companies.remove(rt.db, session, "customer", customer_id)
     rt.db.customers.delete_one({"_id": customer_id}, session=session)
-
-
-def owner_of(db, kind: str, record_id: str, session=None) -> str | None:
-    collection = db.leads if kind == "lead" else db.customers
-    record = collection.find_one({"_id": record_id}, {"owner_id": 1}, session=session) or {}
-    return record.get("owner_id")
-
-
-def holding(db, user_ids: list[str], session=None) -> dict:
-    """How many open leads and customers each rep holds now."""
-    counts = dict.fromkeys(user_ids, 0)
-    for collection, query in ((db.leads, {"status": {"$in": ["assigned", "contacted"]}}), (db.customers, {})):
-        for row in collection.aggregate([{"$match": {**query, "owner_id": {"$in": user_ids}}},
-                                         {"$group": {"_id": "$owner_id", "n": {"$sum": 1}}}], session=session):
-            counts[row["_id"]] += row["n"]
-    return counts

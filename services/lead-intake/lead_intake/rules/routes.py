@@ -8,7 +8,7 @@ from crm_common.auth import require_user
 from crm_common.idempotency import idempotent
 from crm_common.web import Blueprint, runtime
 
-from . import rules
+from . import store as rules
 
 blp = Blueprint("rules", __name__, url_prefix="/v1/rules", description="Scoring, assignment and dedup rules")
 

@@ -2,21 +2,22 @@
 touchpoint and contact method, and the merge is audited."""
 from __future__ import annotations
 
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import NotFound, Refusal
 from crm_common.paging import new_id
 
-from . import companies
+from ..dedup import companies
+from ..leads import states
 
-OPEN_STATES = ("new", "assigned", "contacted")
 
-
-def merge(rt, session, merged_id: str, into_id: str, into_kind: str, actor: str) -> dict:
-    if merged_id == into_id:
-        raise Problem(409, "a lead cannot be merged into itself")
+def merge(rt, session, merged_id: str, into_id: str, into_kind: str, actor) -> dict:
+    """Merge the lead `merged_id` into `into_id`, a lead or a customer, by `actor` (who may, and which
+    leads may be merged away: leads/states.py). -> the audit record."""
     now = rt.clock.now()
-    merged = rt.db.leads.find_one({"_id": merged_id}, session=session)
-    if merged is None or merged["status"] not in OPEN_STATES:
-        raise Problem(409, "only an open lead can be merged away", errors=[{"field": "id", "message": "not open"}])
+    # a lead gone meanwhile is no open lead
+    merged = rt.db.leads.find_one({"_id": merged_id}, session=session) or {"_id": merged_id, "status": None}
+    changes = states.transition(merged, "merge", actor, now=now, into_id=into_id, into_kind=into_kind)
+    if isinstance(changes, Refusal):
+        raise changes
     touchpoints = merged.get("touchpoints", [])
     if into_kind == "lead":
         # update_one, not find_one_and_update: SecantusDB answers findAndModify with a collection scan.
@@ -30,14 +31,13 @@ def merge(rt, session, merged_id: str, into_id: str, into_kind: str, actor: str)
             rt.db.customer_touchpoints.insert_many(
                 [{"_id": new_id(), "customer_id": into_id, **t} for t in touchpoints], session=session)
     if not found:
-        raise Problem(404, f"no such {into_kind} to merge into", errors=[{"field": "into_id", "message": "unknown"}])
-    rt.db.leads.update_one({"_id": merged_id}, {"$set": {
-        "status": "merged", "merged_into": {"id": into_id, "kind": into_kind}, "updated_at": now}}, session=session)
+        raise NotFound(f"no such {into_kind} to merge into", errors=[{"field": "into_id", "message": "unknown"}])
+    rt.db.leads.update_one({"_id": merged_id}, {"$set": changes}, session=session)
     rt.db.identity_keys.update_many({"record_id": merged_id}, {"$set": {"kind": into_kind, "record_id": into_id}},
                                     session=session)
     companies.remove(rt.db, session, "lead", merged_id)
     audit = {"_id": new_id(), "merged_id": merged_id, "survivor_id": into_id, "survivor_kind": into_kind,
-             "by": actor, "touchpoints_moved": len(touchpoints), "merged_at": now}
+             "by": actor.user_id, "touchpoints_moved": len(touchpoints), "merged_at": now}
     rt.db.merges.insert_one(audit, session=session)
     rt.publish(session, rt.event("crm.lead.merged", merged_id, {
         **{k: v for k, v in audit.items() if k != "_id"}, "merged_at": now.isoformat()}))

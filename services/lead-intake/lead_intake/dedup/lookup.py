@@ -8,15 +8,15 @@ per user, so it cannot be used to walk the customer list.
 from __future__ import annotations
 
 import marshmallow as ma
-
 from flask import g
 
 from crm_common import ratelimit
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
-from . import dedup, directory, disclosure, intake
-from .schemas import Dedup, LeadIn
+from ..intake.schemas import LeadIn
+from . import disclosure, matching, verdicts
+from .schemas import Dedup
 
 CHECKS_PER_MINUTE = 30
 blp = Blueprint("lookup", __name__, url_prefix="/v1", description="Duplicate check without storing anything")
@@ -38,9 +38,16 @@ class CheckOut(Dedup):
 def check(body):
     rt = runtime()
     ratelimit.check(rt, f"check:{g.principal.user_id}", CHECKS_PER_MINUTE)
-    draft = intake.draft_of(body, {"_id": None, "name": None})
-    verdict = dedup.exact(intake.key_matches(rt.db, intake.keys_of(draft))) or intake.possible(rt, draft)
+    draft = matching.draft_of(body, {"_id": None, "name": None})
+    verdict = verdicts.exact(matching.key_matches(rt.db, matching.keys_of(draft))) or matching.possible(rt, draft)
     out = disclosure.for_user(rt.db, g.principal, verdict.explain())
     if "duplicate_of" in out:
-        out["owner_id"] = directory.owner_of(rt.db, verdict.duplicate_of.kind, verdict.duplicate_of.id)
+        out["owner_id"] = owner_of(rt.db, verdict.duplicate_of.kind, verdict.duplicate_of.id)
     return out
+
+
+def owner_of(db, kind: str, record_id: str, session=None) -> str | None:
+    """The owner of a lead or a customer (lead intake's copy)."""
+    collection = db.leads if kind == "lead" else db.customers
+    record = collection.find_one({"_id": record_id}, {"owner_id": 1}, session=session) or {}
+    return record.get("owner_id")

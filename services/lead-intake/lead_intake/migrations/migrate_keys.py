@@ -1,9 +1,9 @@
 """Recompute the de-duplication keys of an existing database after the normaliser changed.
 
-    python -m lead_intake.migrate_keys        (MONGO_URI / CRM_MONGO_PORT as the other admin commands)
+    python -m lead_intake.migrations.migrate_keys        (MONGO_URI / CRM_MONGO_PORT as the other admin commands)
 
 For every stored lead and every customer copy: the lead's `company_key`, the company record
-with its blocking keys (companies.py), and the `company_contact:` identity key (company key
+with its blocking keys (dedup/companies.py), and the `company_contact:` identity key (company key
 with contact name). It writes only what differs, so running it again changes nothing; a new
 key already held by another record stays with its holder (the older record wins, as at intake).
 """
@@ -20,7 +20,7 @@ from crm_common.kernel.company_names import parse
 from crm_common.kernel.identity import person_name
 from crm_common.settings import Settings
 
-from . import companies
+from ..dedup import companies
 
 BATCH = 1000
 _COMPARED = ("company_key", "brand", "sound", "city", "blocks")

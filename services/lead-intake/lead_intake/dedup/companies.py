@@ -18,7 +18,7 @@ from crm_common.kernel.company_names import CompanyName
 from crm_common.kernel.divisions import city_key
 from crm_common.kernel.folding import fold
 
-from .dedup import Company, Record
+from .verdicts import Company, Record
 
 MAX_FOUND = 200
 

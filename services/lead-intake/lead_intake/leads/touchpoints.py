@@ -5,32 +5,18 @@ it) are kept here in lead intake, which decided them. Both are shown to whoever 
 """
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import g
 
 from crm_common.auth import require_user
-from crm_common.errors import Problem
-from crm_common.paging import PageArgs, page, page_schema
+from crm_common.kernel.refusals import NotFound
+from crm_common.paging import page
 from crm_common.web import Blueprint, runtime
 
-from . import disclosure
-from .leads import visible_lead
+from ..dedup import disclosure
+from .routes import visible_lead
+from .schemas import CustomerTouchpointQuery, TouchpointPage
 
 blp = Blueprint("touchpoints", __name__, url_prefix="/v1", description="Every submission of a lead or customer")
-
-
-class TouchpointOut(ma.Schema):
-    channel_id = ma.fields.String(allow_none=True)
-    channel = ma.fields.String(allow_none=True)
-    at = ma.fields.DateTime()
-    payload = ma.fields.Dict(metadata={"description": "the submission as the channel sent it"})
-
-
-class CustomerTouchpointQuery(PageArgs):
-    customer_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-
-
-TouchpointPage = page_schema(TouchpointOut, "TouchpointPage")
 
 
 @blp.route("/leads/<lead_id>/touchpoints", methods=["GET"])
@@ -50,6 +36,6 @@ def customer_touchpoints(args):
     and those of leads merged into it."""
     db = runtime().db
     if not disclosure.in_scope(db, g.principal, "customer", args["customer_id"]):
-        raise Problem(404, "no such customer", errors=[{"field": "customer_id", "message": "unknown"}])
+        raise NotFound("no such customer", errors=[{"field": "customer_id", "message": "unknown"}])
     return page(db.customer_touchpoints, {"customer_id": args["customer_id"]}, limit=args["limit"],
                 cursor=args["cursor"])

@@ -8,28 +8,9 @@ from __future__ import annotations
 
 import time
 
-import marshmallow as ma
-
-from .dedup import DEFAULT_FUZZY_THRESHOLD
-from .scoring import ScoringRules
-
-
-class AssignmentRule(ma.Schema):
-    team_id = ma.fields.String(required=True)
-    region = ma.fields.List(ma.fields.String(), load_default=list, metadata={"description": "province or city"})
-    industry = ma.fields.List(ma.fields.String(), load_default=list)
-    channel = ma.fields.List(ma.fields.String(), load_default=list, metadata={"description": "channel ids or names"})
-
-
-class AssignmentRules(ma.Schema):
-    rules = ma.fields.List(ma.fields.Nested(AssignmentRule), load_default=list,
-                           metadata={"description": "the first matching rule chooses the team"})
-    default_team_id = ma.fields.String(load_default=None, allow_none=True)
-
-
-class DedupRules(ma.Schema):
-    fuzzy_threshold = ma.fields.Integer(load_default=DEFAULT_FUZZY_THRESHOLD, validate=ma.validate.Range(50, 100))
-
+from ..assignment.schemas import AssignmentRules
+from ..dedup.schemas import DedupRules
+from ..intake.scoring import ScoringRules
 
 CACHE_SECONDS = 2.0
 SCHEMAS = {"scoring": ScoringRules, "assignment": AssignmentRules, "dedup": DedupRules}

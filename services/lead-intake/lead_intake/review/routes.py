@@ -1,47 +1,19 @@
 """The review queue of possible duplicates, and the audit of merges."""
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import g
 
-from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
-from crm_common.errors import Problem
+from crm_common.idempotency import idempotent
+from crm_common.kernel.refusals import Conflict, Invalid, NotFound
 from crm_common.paging import PageArgs, page, page_schema
 from crm_common.web import Blueprint, runtime
 
-from . import disclosure, merging
-from .schemas import Candidate
+from ..dedup import disclosure
+from . import merging
+from .schemas import MergeOut, ReviewMergeIn, ReviewOut, ReviewQuery
 
 blp = Blueprint("reviews", __name__, url_prefix="/v1", description="Possible duplicates to merge or dismiss")
-
-
-class ReviewOut(ma.Schema):
-    id = ma.fields.String(attribute="_id")
-    lead_id = ma.fields.String()
-    candidates = ma.fields.List(ma.fields.Nested(Candidate))
-    status = ma.fields.String(metadata={"description": "open, merged or dismissed"})
-    decided_by = ma.fields.String(allow_none=True)
-    decided_at = ma.fields.DateTime(allow_none=True)
-    created_at = ma.fields.DateTime()
-
-
-class ReviewQuery(PageArgs):
-    status = ma.fields.String(load_default="open", validate=ma.validate.OneOf(("open", "merged", "dismissed")))
-
-
-class ReviewMergeIn(ma.Schema):
-    candidate_id = ma.fields.String(required=True)
-
-
-class MergeOut(ma.Schema):
-    id = ma.fields.String(attribute="_id")
-    merged_id = ma.fields.String()
-    survivor_id = ma.fields.String()
-    survivor_kind = ma.fields.String()
-    by = ma.fields.String()
-    touchpoints_moved = ma.fields.Integer()
-    merged_at = ma.fields.DateTime()
 
 
 @blp.route("/reviews", methods=["GET"])
@@ -74,10 +46,10 @@ def merge_review(body, review_id):
         candidate = next((c for c in review["candidates"] if c["id"] == body["candidate_id"]), None)
         if candidate is not None and not disclosure.in_scope(rt.db, g.principal, candidate["kind"], candidate["id"],
                                                              session):
-            raise Problem(404, "no such candidate", errors=[{"field": "candidate_id", "message": "unknown"}])
+            raise NotFound("no such candidate", errors=[{"field": "candidate_id", "message": "unknown"}])
         if candidate is None:
-            raise Problem(400, "not a candidate of this review", errors=[{"field": "candidate_id", "message": "unknown"}])
-        merging.merge(rt, session, review["lead_id"], candidate["id"], candidate["kind"], g.principal.user_id)
+            raise Invalid("not a candidate of this review", errors=[{"field": "candidate_id", "message": "unknown"}])
+        merging.merge(rt, session, review["lead_id"], candidate["id"], candidate["kind"], g.principal)
         _decide(session, review_id, "merged")
     rt.transaction(write)
     return rt.db.reviews.find_one({"_id": review_id})
@@ -122,9 +94,9 @@ def _open_review(session, review_id: str) -> dict:
     rt = runtime()
     review = rt.db.reviews.find_one({"_id": review_id}, session=session)
     if review is None or not disclosure.in_scope(rt.db, g.principal, "lead", review["lead_id"], session):
-        raise Problem(404, "no such review")
+        raise NotFound("no such review")
     if review["status"] != "open":
-        raise Problem(409, f"the review is already {review['status']}")
+        raise Conflict(f"the review is already {review['status']}")
     return review
 
 

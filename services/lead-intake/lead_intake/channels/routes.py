@@ -1,26 +1,19 @@
-"""Channels: every lead source has its own API key (stored hashed), quality weight and rate limit.
+"""The channels API: every lead source has its own API key (stored hashed), quality weight and rate limit.
 
-Each process remembers the channels of keys it accepted for CACHE_SECONDS, which spares
-a query on every lead. A change made through this process (revoke, rotate, edit) applies
-here at once; one made through another process applies here within CACHE_SECONDS.
+An admin creates, edits, rotates and revokes them; a change applies at once in this process and
+within keys.CACHE_SECONDS in the others (keys.py).
 """
 from __future__ import annotations
 
-import functools
-import time
-
-from flask import g, request
-
-from crm_common import ratelimit
-from crm_common.idempotency import idempotent
 from crm_common.auth import hash_api_key, new_api_key, require_user
-from crm_common.errors import Problem
+from crm_common.idempotency import idempotent
+from crm_common.kernel.refusals import Conflict, NotFound
 from crm_common.paging import new_id
 from crm_common.web import Blueprint, runtime
 
+from .keys import forget
 from .schemas import ChannelIn, ChannelOut, ChannelPatch, ChannelWithKey
 
-CACHE_SECONDS = 2.0
 blp = Blueprint("channels", __name__, url_prefix="/v1/channels", description="Lead sources and their API keys")
 
 
@@ -50,7 +43,7 @@ def list_channels():
 @blp.response(200, ChannelOut)
 def update_channel(body, channel_id):
     runtime().db.channels.update_one({"_id": channel_id}, {"$set": body})
-    _forget()
+    forget()
     return _channel(channel_id)
 
 
@@ -63,10 +56,10 @@ def rotate_key(channel_id):
     within CACHE_SECONDS through the others."""
     channel = _channel(channel_id)
     if not channel["active"]:
-        raise Problem(409, "a revoked channel has no key to rotate")
+        raise Conflict("a revoked channel has no key to rotate")
     key = new_api_key()
     runtime().db.channels.update_one({"_id": channel_id}, {"$set": {"key_hash": hash_api_key(key)}})
-    _forget()
+    forget()
     return {**channel, "api_key": key}
 
 
@@ -78,53 +71,12 @@ def revoke(channel_id):
     rt = runtime()
     rt.db.channels.update_one({"_id": channel_id, "active": True},
                               {"$set": {"active": False, "revoked_at": rt.clock.now()}})
-    _forget()
+    forget()
     return _channel(channel_id)
 
 
 def _channel(channel_id: str) -> dict:
     channel = runtime().db.channels.find_one({"_id": channel_id}, {"key_hash": 0})
     if channel is None:
-        raise Problem(404, "no such channel")
+        raise NotFound("no such channel")
     return channel
-
-
-def require_channel(view):
-    """Decorator: the caller is a channel presenting an active API key, within its rate limit."""
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        rt = runtime()
-        key = request.headers.get("X-API-Key", "")
-        channel = _active_channel(rt, hash_api_key(key)) if key else None
-        if channel is None:
-            raise Problem(401, "a valid X-API-Key header is required",
-                          headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'})
-        ratelimit.check(rt, f"channel:{channel['_id']}", channel.get("rate_limit_per_minute", 600))
-        g.channel = channel
-        return view(*args, **kwargs)
-    wrapper.__dict__.setdefault("_apidoc", {}).setdefault("manual_doc", {})["security"] = [{"apiKey": []}]
-    return wrapper
-
-
-def _active_channel(rt, key_hash: str) -> dict | None:
-    """The active channel of a key, from this process's recent answers or MongoDB."""
-    cache = _cache(rt)
-    hit = cache.get(key_hash)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    channel = rt.db.channels.find_one({"key_hash": key_hash, "active": True})
-    if channel is not None:  # unknown keys are not remembered: a key made elsewhere works at once
-        if len(cache) > 1000:
-            cache.clear()
-        cache[key_hash] = (time.monotonic() + CACHE_SECONDS, channel)
-    return channel
-
-
-def _cache(rt) -> dict:
-    if getattr(rt, "channel_cache", None) is None:
-        rt.channel_cache = {}
-    return rt.channel_cache
-
-
-def _forget() -> None:
-    _cache(runtime()).clear()

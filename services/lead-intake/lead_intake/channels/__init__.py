@@ -1,0 +1,1 @@
+"""Channels (DOMAIN §1): every lead source with its own API key, quality weight and rate limit."""

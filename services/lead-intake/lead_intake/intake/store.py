@@ -1,0 +1,127 @@
+"""A plan written (plan.py): every row's new lead or touchpoint, identity keys, company record, review and
+events, in one transaction and, where the server has one, one command (writes.send)."""
+from __future__ import annotations
+
+from pymongo import InsertOne, UpdateOne
+
+from crm_common import idempotency, outbox
+from crm_common.paging import new_id
+
+from ..assignment.assigner import Assigner
+from ..dedup.matching import CONTACT_LISTS
+from ..dedup.verdicts import Record
+from ..leads import events as lead_events
+from ..leads import states
+from . import scoring, writes
+from .plan import Row
+
+
+def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
+          keep_answer: bool = False) -> list[tuple[dict, int]]:
+    """Write the plan: every row's lead or touchpoint, keys, company, review and events, in one command."""
+    db, now = rt.db, rt.clock.now()
+    ops: dict[str, list] = {"identity_keys": [], "leads": [], "companies": [], "reviews": [],
+                            "customer_touchpoints": []}  # keys first: a key taken meanwhile fails before the rest
+    events, leads, results = [], {}, []
+    assigner = Assigner(rt, session, now_rules["assignment"])
+    owners = _owners(db, session, [row.found.duplicate_of for row in rows if not row.creates])
+    for row in rows:
+        if row.creates:
+            lead, payload = _new_lead(rt, channel, row, now, now_rules["scoring"], assigner, events)
+            leads[lead["_id"]] = lead
+            ops["identity_keys"] += [InsertOne({"_id": k, "kind": "lead", "record_id": lead["_id"]},
+                                               namespace=writes.namespace(db, "identity_keys")) for k in row.new_keys]
+            if row.company:  # a new lead's id is new (each plan draws them afresh): insert, no upsert's lookup
+                ops["companies"].append(InsertOne(row.company, namespace=writes.namespace(db, "companies")))
+            if row.verdict.verdict == "possible_duplicate":
+                ops["reviews"].append(InsertOne({"_id": new_id(), "lead_id": lead["_id"],
+                                                 "candidates": row.verdict.candidates, "status": "open",
+                                                 "created_at": now}, namespace=writes.namespace(db, "reviews")))
+            results.append((payload, 201))
+            continue
+        record = row.found.duplicate_of
+        new_here = leads.get(record.id) if record.kind == "lead" else None
+        if new_here is not None:  # a lead an earlier row of this batch creates
+            new_here["touchpoints"].append(touchpoint(rt, channel, row.body))
+            new_here["touchpoint_count"] += 1
+            for plural, _, _ in CONTACT_LISTS:
+                new_here[plural] = new_here[plural] + [v for v in row.draft[plural] if v not in new_here[plural]]
+            owner = new_here["owner_id"]
+        else:
+            ops["leads" if record.kind == "lead" else "customer_touchpoints"].append(
+                _touch(rt, record, channel, row, now))
+            owner = owners.get(record)
+        ops["identity_keys"] += [UpdateOne({"_id": k}, {"$setOnInsert": {"kind": record.kind, "record_id": record.id}},
+                                           upsert=True, namespace=writes.namespace(db, "identity_keys"))
+                                 for k in row.new_keys]  # new contact methods now point here too
+        events.append(rt.event("crm.lead.resubmitted", record.id, {
+            "record_id": record.id, "record_kind": record.kind, "owner_id": owner,
+            "channel_id": channel["_id"], "channel": channel["name"], "matched_keys": row.found.matched_keys,
+            "added_keys": row.new_keys, "campaign": campaign_of(row.body), "received_at": now.isoformat()}))
+        # no `id`: that names the lead a submission created; dedup.duplicate_of names the record it joined
+        results.append(({"dedup": row.found.explain()}, 200))
+    ops["leads"] += [InsertOne(lead, namespace=writes.namespace(db, "leads")) for lead in leads.values()]
+    fresh = {f"lead:{lead_id}" for lead_id in leads}
+    kept = idempotency.keep_with(db, *results[0]) if keep_answer else []
+    writes.send(db, session, [(name, op) for name, same in ops.items() for op in same] + assigner.writes() +
+                outbox.writes(db, session, events, now, fresh=fresh) + kept)
+    return results
+
+
+def _new_lead(rt, channel, row: Row, now, scoring_rules: dict, assigner: Assigner, events: list):
+    """A row's new lead document, its events appended to `events`, and the answer."""
+    points, bucket, parts = scoring.score(row.draft, channel.get("quality_weight", 0), scoring_rules)
+    lead = {**row.draft, "_id": row.lead_id, "status": "new", "owner_id": None, "department_path": [],
+            "collaborator_ids": [], "score": points, "bucket": bucket, "score_parts": parts,
+            "dedup": row.verdict.explain(), "touchpoints": [touchpoint(rt, channel, row.body)],
+            "touchpoint_count": 1, "created_at": now, "updated_at": now}
+    events.append(rt.event("crm.lead.received", lead["_id"], {
+        "lead_id": lead["_id"], "channel_id": channel["_id"], "channel": channel["name"], "name": lead["name"],
+        "company": lead.get("company"), "company_key": lead["company_key"] or None, "phones": lead["phones"],
+        "emails": lead["emails"], "wechat_ids": lead["wechat_ids"], "city": lead.get("city"),
+        "industry": lead.get("industry"), "campaign": campaign_of(lead), "score": points, "bucket": bucket,
+        "received_at": now.isoformat()}))
+    if row.verdict.verdict == "possible_duplicate":
+        events.append(rt.event("crm.lead.duplicate_detected", lead["_id"], {
+            "lead_id": lead["_id"], "candidates": row.verdict.candidates, "detected_at": now.isoformat()}))
+    picked = assigner.pick(lead) if bucket in ("hot", "warm") else None
+    if picked:
+        owner, department_path, team_id = picked
+        lead.update(states.assigned(owner, department_path, team_id, now))
+        events.append(lead_events.assigned(rt, lead["_id"], owner, team_id, "rules", now))
+    payload = {"id": lead["_id"], "dedup": row.verdict.explain(), "score": points, "bucket": bucket,
+               "owner_id": lead["owner_id"]}
+    return lead, payload
+
+
+def _touch(rt, record: Record, channel: dict, row: Row, now):
+    """An exact duplicate's touchpoint on the stored record it joins."""
+    if record.kind == "lead":
+        return UpdateOne({"_id": record.id}, {
+            "$push": {"touchpoints": touchpoint(rt, channel, row.body)}, "$inc": {"touchpoint_count": 1},
+            "$addToSet": {p: {"$each": row.draft[p]} for p, _, _ in CONTACT_LISTS}, "$set": {"updated_at": now}},
+            namespace=writes.namespace(rt.db, "leads"))
+    return InsertOne({"_id": new_id(), "customer_id": record.id, **touchpoint(rt, channel, row.body)},
+                     namespace=writes.namespace(rt.db, "customer_touchpoints"))
+
+
+def _owners(db, session, records: list[Record]) -> dict[Record, str | None]:
+    """The owners of the stored records the rows join, one query per kind."""
+    owners = {}
+    for kind, collection in (("lead", db.leads), ("customer", db.customers)):
+        ids = sorted({r.id for r in records if r.kind == kind})
+        if ids:
+            held = {d["_id"]: d.get("owner_id") for d in collection.find({"_id": {"$in": ids}}, {"owner_id": 1},
+                                                                          session=session)}
+            owners.update({Record(kind, i): held.get(i) for i in ids})
+    return owners
+
+
+def campaign_of(submission: dict) -> str | None:
+    """The campaign a submission came from, for the reports: its `campaign`, or the `utm_campaign` ad
+    platforms send instead."""
+    return submission.get("campaign") or submission.get("utm_campaign") or None
+
+
+def touchpoint(rt, channel: dict, body: dict) -> dict:
+    return {"channel_id": channel["_id"], "channel": channel["name"], "at": rt.clock.now(), "payload": body}

@@ -1,0 +1,1 @@
+"""The rules an admin changes at runtime: scoring, assignment and de-duplication."""
