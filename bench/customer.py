@@ -23,7 +23,7 @@ from pymongo import MongoClient
 from bench.common import JWT_SECRET, run_clients, servers, service
 from crm_common.auth import Principal, issue_token
 from crm_common.settings import Settings
-from customer import stages
+from customer.pipelines import stages
 
 STAGES = [s["key"] for s in stages.DEFAULT_PIPELINE["stages"]]
 DEPARTMENTS, REPS_PER_DEPARTMENT = 5, 10

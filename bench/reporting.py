@@ -37,7 +37,7 @@ from crm_common import consumer, events
 from crm_common.auth import Principal, issue_token
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
-from customer import customers
+from customer.customers import customers
 from reporting import handlers, store
 from reporting.basics import STAGES
 from reporting.model import contributions

@@ -1,5 +1,5 @@
 """At most contacts.MAX_PER_CUSTOMER contacts per customer: every customer event carries them all."""
-from customer.contacts import MAX_PER_CUSTOMER
+from customer.customers.contacts import MAX_PER_CUSTOMER
 
 from .conftest import new_phone
 

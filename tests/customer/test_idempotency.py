@@ -166,7 +166,7 @@ def test_a_retry_after_the_reply_was_lost_past_the_commit_writes_nothing_again(o
 def test_a_first_attempt_that_failed_before_its_commit_runs_again(org, client, monkeypatch):
     from pymongo.errors import AutoReconnect
 
-    from customer import followups
+    from customer.sales import followups
     customer, alice = org.customer(), org.headers["alice"]
     url, real_record = f"/v1/customers/{customer['id']}/followups", followups.record
 

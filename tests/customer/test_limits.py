@@ -3,8 +3,8 @@ with a 400 naming the field before any lookup."""
 import dataclasses
 
 from crm_common.clock import FixedClock
-from customer.csv_io import BULK_PER_USER_PER_MINUTE
-from customer.schemas_org import MAX_TEAM_MEMBERS
+from customer.imports.csv_io import BULK_PER_USER_PER_MINUTE
+from customer.org.schemas import MAX_TEAM_MEMBERS
 
 
 def test_a_team_has_at_most_the_member_limit(org, client, rt):

@@ -4,7 +4,7 @@ import threading
 import time
 
 from crm_common.clock import FixedClock
-from customer import login, org as org_module
+from customer.org import login, users
 
 
 def attempt(client, username, address="10.0.0.1", password="wrong-password"):
@@ -59,7 +59,7 @@ def test_without_a_trusted_proxy_a_forwarded_address_is_not_believed(app, rt, mo
 def test_password_checks_run_at_most_the_cap_at_once_and_a_burst_beyond_gets_503(app, monkeypatch):
     monkeypatch.setattr(login, "PASSWORD_CHECK_SLOTS", 1)
     running, most, lock = [0], [0], threading.Lock()
-    real_check = org_module.check_password_hash
+    real_check = users.check_password_hash
 
     def slow_check(stored, password):
         with lock:
@@ -71,7 +71,7 @@ def test_password_checks_run_at_most_the_cap_at_once_and_a_burst_beyond_gets_503
         finally:
             with lock:
                 running[0] -= 1
-    monkeypatch.setattr(org_module, "check_password_hash", slow_check)
+    monkeypatch.setattr(users, "check_password_hash", slow_check)
 
     answers = []
 

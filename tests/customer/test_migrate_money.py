@@ -1,4 +1,4 @@
-"""python -m customer.migrate_money: amounts a database holds as floats become exact, once."""
+"""python -m customer.migrations.migrate_money: amounts a database holds as floats become exact, once."""
 import os
 import subprocess
 import sys
@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from bson.decimal128 import Decimal128
 
 from crm_common.events import validate
-from crm_common.testing.events import outbox_events
-from customer.migrate_money import migrate
+from crm_common.testing.events import of, outbox_events
+from customer.migrations.migrate_money import migrate
 
 NOW = datetime(2025, 3, 1, tzinfo=timezone.utc)
 
@@ -52,7 +52,7 @@ def test_floats_become_decimal128_and_the_totals_agree_exactly(org, client, rt, 
     assert rt.db.payments.find_one({"_id": "P1"})["amount"] == Decimal128("0.10")
     assert rt.db.deleted_customers.find_one({"_id": "gone"})["outstanding"] == Decimal128("10.50")
     assert rt.db.customers.find_one({"_id": exact["id"]}) == untouched
-    [logged] = [e for e in outbox_events(rt.db, "crm.customer.contract_signed") if e["subject"] == old["id"]]
+    [logged] = of(rt, "crm.customer.contract_signed", old["id"])
     assert (logged["data"]["amount"], logged["data"]["order_total"]) == ("0.30", "0.30")
     validate(logged)  # a replay passes today's contract
 
@@ -60,8 +60,8 @@ def test_floats_become_decimal128_and_the_totals_agree_exactly(org, client, rt, 
     before = {name: list(rt.db[name].find().sort("_id", 1)) for name in ("customers", "contracts", "payments",
                                                                          "deleted_customers", "outbox")}
     env = {**os.environ, "MONGO_URI": servers.mongo_uri, "CRM_ENV": "test"}
-    run = subprocess.run([sys.executable, "-m", "customer.migrate_money"], env=env, capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run([sys.executable, "-m", "customer.migrations.migrate_money"], env=env, capture_output=True,
+                         text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "'customers': 0" in run.stderr and "'outbox': 0" in run.stderr
     assert {name: list(rt.db[name].find().sort("_id", 1)) for name in before} == before

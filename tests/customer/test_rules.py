@@ -3,7 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from customer import contacts, derived, followups, lifecycle, qualification, stages
+from customer.customers import contacts, derived
+from customer.pipelines import stages
+from customer.sales import followups, lifecycle, qualification
 
 PIPELINE = stages.DEFAULT_PIPELINE
 NOW = datetime(2025, 3, 1, tzinfo=timezone.utc)

@@ -3,7 +3,14 @@ from pymongo import ASCENDING, IndexModel
 
 from crm_common.service import ServiceSpec
 
-from . import intake, lead_keys, org, ownership, pipelines, routes_admin, routes_customers, routes_org, routes_sales
+from .customers import intake, lead_keys, ownership
+from .customers import routes as customer_routes
+from .imports import routes as import_routes
+from .org import routes as org_routes
+from .org import users
+from .pipelines import pipelines
+from .pipelines import routes as pipeline_routes  # noqa: F401 - adds the pipeline routes to import_routes.blp
+from .sales import routes as sales_routes
 
 INDEXES = {
     "users": [IndexModel([("username", ASCENDING)], unique=True),
@@ -42,13 +49,13 @@ def handlers(rt):
 
 
 def on_start(rt):
-    org.ensure_admin(rt)
+    users.ensure_admin(rt)
     pipelines.ensure_default(rt)
 
 
 SPEC = ServiceSpec(
     name="customer", package="customer",
-    blueprints=[routes_org.auth_blp, routes_org.org_blp, routes_admin.blp, routes_customers.blp, routes_sales.blp],
+    blueprints=[org_routes.auth_blp, org_routes.org_blp, import_routes.blp, customer_routes.blp, sales_routes.blp],
     indexes=INDEXES, handlers=handlers, on_start=on_start,
     token_versions="users",  # this service owns the users: a change refuses old tokens at once
 )

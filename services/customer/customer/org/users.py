@@ -1,4 +1,4 @@
-"""Users, their supervisors and login. Departments and teams have their own modules.
+"""Users, their supervisors and login. Departments and teams have their own modules; login.py throttles.
 
 Passwords are hashed with werkzeug's scrypt (a memory-hard KDF). Every change to
 a user is published on crm.org (`crm.user.created` / `crm.user.updated`) with the
@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm_common.auth import Principal
 from crm_common.kernel import holding
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Conflict, Invalid, NotFound, Refusal
 from crm_common.paging import new_id
 
 from . import departments, login
@@ -30,7 +30,7 @@ _NO_USER_HASH = generate_password_hash("no such user")
 def create_user(rt, session, *, username: str, password: str, role: str, department_id=None,
                 supervisor_id=None, holding_limit: int = holding.DEFAULT_HOLDING_LIMIT) -> dict:
     if rt.db.users.find_one({"username": username}, {"_id": 1}, session=session):
-        raise Problem(409, "this username is taken", errors=[{"field": "username", "message": "taken"}])
+        raise Conflict("this username is taken", errors=[{"field": "username", "message": "taken"}])
     user_id = new_id()
     _check_supervisor(rt, session, user_id, supervisor_id)
     user = {
@@ -49,7 +49,7 @@ def update_user(rt, session, user_id: str, changes: dict) -> tuple[dict, dict]:
     """Apply `changes`; returns (before, after). Customers follow their owner's department."""
     before = rt.db.users.find_one({"_id": user_id}, session=session)
     if before is None:
-        raise Problem(404, "no such user")
+        raise NotFound("no such user")
     after = dict(before)
     if "password" in changes:
         after["password_hash"] = generate_password_hash(changes.pop("password"))
@@ -59,10 +59,10 @@ def update_user(rt, session, user_id: str, changes: dict) -> tuple[dict, dict]:
         _check_supervisor(rt, session, user_id, changes["supervisor_id"])
     if before["role"] == "admin" and before.get("active", True) and _last_active_admin(rt, session, user_id):
         if changes.get("active") is False:
-            raise Problem(409, "the last active admin cannot be deactivated")
+            raise Conflict("the last active admin cannot be deactivated")
         if changes.get("role", "admin") != "admin":
-            raise Problem(409, "the last active admin cannot be demoted",
-                          errors=[{"field": "role", "message": "last active admin"}])
+            raise Conflict("the last active admin cannot be demoted",
+                           errors=[{"field": "role", "message": "last active admin"}])
     after.update(changes, updated_at=rt.clock.now())
     if any(before.get(f) != after.get(f) for f in REVOKING):
         # every token issued before this change is refused from now on, here and (a moment later) everywhere
@@ -89,7 +89,7 @@ def active_user(rt, user_id: str, field: str, session=None) -> dict:
     """An active user named in a request, or a 400 naming the field."""
     user = rt.db.users.find_one({"_id": user_id, "active": True}, session=session)
     if user is None:
-        raise Problem(400, "no active user with this id", errors=[{"field": field, "message": "unknown or inactive"}])
+        raise Invalid("no active user with this id", errors=[{"field": field, "message": "unknown or inactive"}])
     return user
 
 
@@ -129,7 +129,7 @@ def ensure_admin(rt) -> None:
         rt.transaction(lambda s: create_user(rt, s, username="admin", password=rt.settings.admin_password,
                                              role="admin"))
         log.info("created the admin user")
-    except (DuplicateKeyError, Problem):
+    except (DuplicateKeyError, Refusal):
         pass  # another process created it first
 
 
@@ -141,7 +141,7 @@ def _check_supervisor(rt, session, user_id: str, supervisor_id: str | None) -> N
     seen, current = set(), supervisor_id
     while current is not None and current not in seen:
         if current == user_id:
-            raise Problem(400, "a user cannot supervise themselves, directly or through their reports",
+            raise Invalid("a user cannot supervise themselves, directly or through their reports",
                           errors=[{"field": "supervisor_id", "message": "cycle"}])
         seen.add(current)
         current = (rt.db.users.find_one({"_id": current}, {"supervisor_id": 1}, session=session) or {}).get(

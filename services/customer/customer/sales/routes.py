@@ -9,10 +9,12 @@ from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
-from . import customers, deals, followups, milestones, ownership, progress, qualification, scope
-from .routes_customers import with_etag
-from .schemas import CustomerOut
-from .schemas_sales import (CollaboratorsIn, ContractIn, ContractOut, FollowupIn, FollowupOut, FollowupPage, ListArgs,
+from ..customers import customers, ownership, scope
+from ..customers.routes import with_etag
+from ..customers.schemas import CustomerOut
+from ..pipelines import progress
+from . import deals, followups, milestones, qualification
+from .schemas import (CollaboratorsIn, ContractIn, ContractOut, FollowupIn, FollowupOut, FollowupPage, ListArgs,
                             MarkIn, MilestoneIn, OwnerIn, PaymentIn, PaymentOut, QualificationIn, StageHistoryOut,
                             StageIn, TransferIn)
 

@@ -1,12 +1,12 @@
 """Request and response schemas of the sales process: owners, stages, qualification,
-milestones, follow-ups, contracts, payments and pipelines."""
+milestones, follow-ups, contracts and payments. Pipeline definitions: pipelines/schemas.py."""
 import marshmallow as ma
 
 from crm_common.kernel.money import Amount
 from crm_common.paging import PageArgs, page_schema
 
-from . import deals, followups, milestones, qualification, stages
-from .schemas import IsoDate
+from ..customers.schemas import IsoDate
+from . import deals, followups, milestones, qualification
 
 REASON = ma.fields.String(validate=ma.validate.Length(max=500), load_default=None)
 
@@ -110,34 +110,5 @@ class PaymentOut(PaymentIn):
     recorded_at = ma.fields.DateTime()
 
 
-class ActionSchema(ma.Schema):
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(stages.ACTIONS))
-    days = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=365))
-
-
-class StageSchema(ma.Schema):
-    key = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z][a-z0-9_]{0,49}$"))
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    exit_conditions = ma.fields.List(ma.fields.String(), load_default=list)
-    expected_days = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=0)), allow_none=True,
-                                   load_default=None, validate=ma.validate.Length(equal=2))
-    expected_rate = ma.fields.Float(allow_none=True, load_default=None, validate=ma.validate.Range(min=0, max=1))
-    closes = ma.fields.String(allow_none=True, load_default=None, validate=ma.validate.OneOf(stages.CLOSES))
-    actions = ma.fields.List(ma.fields.Nested(ActionSchema), load_default=list)
-    lifecycle_trigger = ma.fields.String(allow_none=True, load_default=None,
-                                         validate=ma.validate.OneOf(["demand_confirmed", "target_added", "lost",
-                                                                     "no_demand"]))
-
-
-class PipelineIn(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    stages = ma.fields.List(ma.fields.Nested(StageSchema), required=True, validate=ma.validate.Length(min=1, max=30))
-
-
-class PipelineOut(PipelineIn):
-    id = ma.fields.String(attribute="_id")
-
-
 FollowupPage = page_schema(FollowupOut, "FollowupPage")
-PipelinePage = page_schema(PipelineOut, "PipelinePage")
 ListArgs = PageArgs

@@ -6,10 +6,11 @@ updates the customer's last follow-up and next contact times.
 """
 from __future__ import annotations
 
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Invalid
 from crm_common.paging import new_id, page
 
-from . import customers, pipelines, stages
+from ..customers import customers
+from ..pipelines import pipelines, stages
 
 CHANNELS = ("phone", "wechat", "visit", "email", "sms", "event")
 
@@ -38,7 +39,7 @@ def record(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> tuple[d
         closed = stages.is_closed(pipelines.get(rt, customer["pipeline_id"], session), customer["stage"])
         errors = missing_plan(body, deal_closed=closed, now=now)
         if errors:
-            raise Problem(400, "a follow-up needs its next plan and next contact time", errors=errors)
+            raise Invalid("a follow-up needs its next plan and next contact time", errors=errors)
         followup = {**body, "_id": new_id(), "customer_id": customer["_id"], "by": by, "at": now,
                     "owner_id": customer.get("owner_id"), "department_path": customer.get("department_path", []),
                     "stage": customer["stage"]}

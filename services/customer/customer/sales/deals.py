@@ -9,15 +9,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from crm_common.kernel import money
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Conflict, Invalid
 from crm_common.paging import new_id
 
-from . import customers, lifecycle, milestones
+from ..customers import customers
+from . import lifecycle, milestones
 
 
 def sign_contract(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> tuple[dict, dict]:
     if body["end_date"] < body["start_date"]:
-        raise Problem(400, "the contract ends before it starts",
+        raise Invalid("the contract ends before it starts",
                       errors=[{"field": "end_date", "message": "must not be before start_date"}])
     contract = {**body, "_id": new_id(), "customer_id": customer_id, "amount": money.stored(body["amount"]),
                 "paid": money.stored(0), "by": by}
@@ -65,11 +66,11 @@ def receive_payment(rt, customer_id: str, body: dict, *, by: str, scope: dict) -
 def _pay_contract(rt, session, customer_id: str, payment: dict) -> None:
     contract = rt.db.contracts.find_one({"_id": payment["contract_id"], "customer_id": customer_id}, session=session)
     if contract is None:
-        raise Problem(400, "no such contract of this customer", errors=[{"field": "contract_id", "message": "unknown"}])
+        raise Invalid("no such contract of this customer", errors=[{"field": "contract_id", "message": "unknown"}])
     left = unpaid(contract)
     if money.exact(payment["amount"]) > left:
-        raise Problem(409, f"the payment is more than the {left} still unpaid on this contract",
-                      errors=[{"field": "amount", "message": f"at most {left}"}])
+        raise Conflict(f"the payment is more than the {left} still unpaid on this contract",
+                       errors=[{"field": "amount", "message": f"at most {left}"}])
     rt.db.contracts.update_one({"_id": contract["_id"]}, {"$inc": {"paid": payment["amount"]}}, session=session)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Invalid
 
 from . import stages
 
@@ -25,7 +25,7 @@ def get(rt, pipeline_id: str, session=None) -> dict:
     if pipeline is None:
         if pipeline_id == DEFAULT_ID:
             return copy.deepcopy(stages.DEFAULT_PIPELINE)  # before on_start ran in this database
-        raise Problem(400, "no such pipeline", errors=[{"field": "pipeline_id", "message": "unknown"}])
+        raise Invalid("no such pipeline", errors=[{"field": "pipeline_id", "message": "unknown"}])
     return pipeline
 
 
@@ -37,9 +37,9 @@ def put(rt, pipeline_id: str, body: dict) -> dict:
     errors += [{"field": "stages", "message": f"customers are in stage {key!r}; keep it"}
                for key in sorted(set(in_use) - keys)]
     if errors:
-        raise Problem(400, "the pipeline is not valid", errors=errors)
+        raise Invalid("the pipeline is not valid", errors=errors)
     if stages.FIRST_STAGE not in keys and pipeline_id == DEFAULT_ID:
-        raise Problem(400, "the default pipeline keeps its first stage",
+        raise Invalid("the default pipeline keeps its first stage",
                       errors=[{"field": "stages", "message": f"{stages.FIRST_STAGE} is required"}])
     document = {"_id": pipeline_id, "name": body["name"], "stages": body["stages"]}
 

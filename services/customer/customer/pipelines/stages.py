@@ -7,7 +7,7 @@ needs a contract and invoice info, `lost` only a loss reason.
 """
 from __future__ import annotations
 
-from .contacts import has_contact_method
+from ..customers.contacts import has_contact_method
 
 # condition key -> (what a user is told is missing, the check)
 CONDITIONS = {

@@ -8,11 +8,11 @@ from __future__ import annotations
 from flask import g
 
 from crm_common.kernel.scope import customer_scope
+from crm_common.kernel.refusals import NotFound
 from crm_common.queries import both, find_one
-from crm_common.errors import Problem
 from crm_common.web import runtime
 
-from . import org
+from ..org import users
 
 VIEWS = ("all", "mine", "collaborating", "subordinates")
 
@@ -23,7 +23,7 @@ def view_filter(rt, principal, view: str) -> dict:
     if view == "collaborating":
         return {"collaborator_ids": principal.user_id}
     if view == "subordinates":
-        return {"owner_id": {"$in": org.subordinate_ids(rt, principal.user_id)}}
+        return {"owner_id": {"$in": users.subordinate_ids(rt, principal.user_id)}}
     return {}
 
 
@@ -40,5 +40,5 @@ def mine() -> dict:
 def visible(customer_id: str) -> dict:
     customer = find_one(runtime().db.customers, both({"_id": customer_id}, mine()))
     if customer is None:
-        raise Problem(404, "no such customer")  # the same answer whether it exists or is out of scope
+        raise NotFound("no such customer")  # the same answer whether it exists or is out of scope
     return customer

@@ -3,12 +3,12 @@ a few scrypt password checks at once across every worker of the service.
 
 A password check is deliberately expensive (memory-hard scrypt). Without a cap, a burst of
 logins would keep every web worker busy hashing and stall the whole customer service, so a
-check first takes one of PASSWORD_CHECK_SLOTS leases in MongoDB (shared by all processes and
-replicas); with none free for a moment the answer is 503 with Retry-After.
+check first takes one of the service's slots (LOGIN_PASSWORD_CHECKS_AT_ONCE, PASSWORD_CHECK_SLOTS
+unless set) as a lease in MongoDB (shared by all processes and replicas); with none free for a
+moment the answer is 503 with Retry-After.
 """
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from contextlib import contextmanager
@@ -21,7 +21,7 @@ from crm_common.errors import Problem
 
 PER_USERNAME_PER_MINUTE = 10
 PER_ADDRESS_PER_MINUTE = 60
-PASSWORD_CHECK_SLOTS = int(os.environ.get("LOGIN_PASSWORD_CHECKS_AT_ONCE", "2"))
+PASSWORD_CHECK_SLOTS = 2     # password checks at once, unless LOGIN_PASSWORD_CHECKS_AT_ONCE says otherwise
 SLOT_WAIT_SECONDS = 0.5      # a short queue: longer would hold the web worker the cap means to free
 SLOT_LEASE_SECONDS = 10      # a process that died holding a slot gives it back after this
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -50,10 +50,15 @@ def password_check_slot(rt):
         rt.db.login_slots.update_one({"_id": slot, "holder": holder}, {"$set": {"until": _EPOCH, "holder": None}})
 
 
+def slots(rt) -> int:
+    """How many password checks the service runs at once, across all its processes."""
+    return rt.settings.value("LOGIN_PASSWORD_CHECKS_AT_ONCE", PASSWORD_CHECK_SLOTS, int)
+
+
 def _take(rt, holder: str) -> int | None:
     # Wall time, not the service clock: a lease must not outlive a dev clock moved back.
     now = datetime.now(timezone.utc)
-    for slot in range(PASSWORD_CHECK_SLOTS):
+    for slot in range(slots(rt)):
         try:
             # a free slot (lease over) matches and is taken; a missing one is created taken; a held
             # one does not match, so the upsert's insert collides with it

@@ -1,6 +1,6 @@
 """Make the amounts of an existing database exact (issue 12): floats become Decimal128.
 
-    python -m customer.migrate_money        (MONGO_URI / CRM_MONGO_PORT as the other admin commands)
+    python -m customer.migrations.migrate_money        (MONGO_URI / CRM_MONGO_PORT as the other admin commands)
 
 Stored amounts (customers' totals and expected amount, deleted customers' copies, contracts'
 amount and paid, payments' amount) that are numbers but not yet Decimal128 become

@@ -5,12 +5,13 @@ from flask import g, request
 
 from crm_common.idempotency import idempotent
 from crm_common.auth import issue_token, require_user
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import NotFound, Unauthenticated
 from crm_common.paging import PageArgs, page
 from crm_common.web import Blueprint, runtime
 
-from . import departments, login, org, ownership, teams
-from .schemas_org import (DepartmentIn, DepartmentOut, DepartmentPage, DepartmentPatch, TeamIn, TeamOut, TeamPage,
+from ..customers import ownership
+from . import departments, login, teams, users
+from .schemas import (DepartmentIn, DepartmentOut, DepartmentPage, DepartmentPatch, TeamIn, TeamOut, TeamPage,
                           TeamPatch, TokenIn, TokenOut, UserIn, UserOut, UserPage, UserPatch, UserQuery)
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/v1/auth", description="Log in")
@@ -25,9 +26,9 @@ def token(body):
     checks beyond what the service does at once gets 503 with Retry-After."""
     rt = runtime()
     login.throttle(rt, body["username"], request.remote_addr)
-    principal = org.authenticate(rt, body["username"], body["password"])
+    principal = users.authenticate(rt, body["username"], body["password"])
     if principal is None:
-        raise Problem(401, "unknown user or wrong password")
+        raise Unauthenticated("unknown user or wrong password")
     ttl = rt.settings.jwt_ttl_seconds
     return {"access_token": issue_token(rt.settings.jwt_secret, principal, ttl), "token_type": "Bearer",
             "expires_in": ttl}
@@ -68,7 +69,7 @@ def update_department(body, department_id):
 @org_blp.response(201, UserOut)
 def create_user(body):
     rt = runtime()
-    return _user_out(rt.transaction(lambda s: org.create_user(rt, s, **body)))
+    return _user_out(rt.transaction(lambda s: users.create_user(rt, s, **body)))
 
 
 @org_blp.route("/users", methods=["GET"])
@@ -89,7 +90,7 @@ def list_users(args):
 def get_user(user_id):
     user = runtime().db.users.find_one({"_id": user_id})
     if user is None:
-        raise Problem(404, "no such user")
+        raise NotFound("no such user")
     return _user_out(user)
 
 
@@ -149,7 +150,7 @@ def _change_user(user_id: str, changes: dict) -> dict:
     rt = runtime()
 
     def work(session):
-        before, after = org.update_user(rt, session, user_id, dict(changes))
+        before, after = users.update_user(rt, session, user_id, dict(changes))
         if before.get("department_path") != after.get("department_path"):
             ownership.follow_owner_department(rt, session, after, by=g.principal.user_id)
         return after
@@ -157,4 +158,4 @@ def _change_user(user_id: str, changes: dict) -> dict:
 
 
 def _user_out(user: dict) -> dict:
-    return {**user, "team_ids": org.event_data(runtime(), None, user)["team_ids"]}
+    return {**user, "team_ids": users.event_data(runtime(), None, user)["team_ids"]}

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import g
 
 from crm_common import concurrency
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import NotFound
 from crm_common.paging import page
 from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
-from . import contacts, customers, intake, scope
+from . import contacts, customers, intake, ownership_rules, scope
 from .schemas import ContactIn, CustomerIn, CustomerOut, CustomerPage, CustomerPatch, CustomerQuery, NewContactIn
 
 blp = Blueprint("customers", __name__, url_prefix="/v1/customers", description="Customers and contacts, in scope")
@@ -73,8 +73,7 @@ def update_customer(body, customer_id):
 @blp.response(204)
 def delete_customer(customer_id):
     customer = scope.visible(customer_id)
-    if g.principal.role == "rep" and customer.get("owner_id") != g.principal.user_id:
-        raise Problem(403, "only the owner, a manager or an admin can delete a customer")
+    ownership_rules.may_act_as_owner(g.principal, customer, "delete a customer")
     customers.delete(runtime(), customer_id, scope=scope.mine(), by=g.principal.user_id,
                      expected=concurrency.expected_versions(required=False))
 
@@ -120,7 +119,7 @@ def delete_contact(customer_id, contact_id):
 def _contact(customer: dict, contact_id: str) -> dict:
     found = next((c for c in customer["contacts"] if c.get("contact_id") == contact_id), None)
     if found is None:
-        raise Problem(404, "no such contact")
+        raise NotFound("no such contact")
     return found
 
 

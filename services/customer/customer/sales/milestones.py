@@ -6,7 +6,7 @@ Marks: no current demand (-> nurturing), disqualified (-> invalid).
 """
 from __future__ import annotations
 
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Invalid
 
 from . import lifecycle
 
@@ -18,7 +18,7 @@ def set_milestone(customer: dict, name: str, *, target_month: str | None = None)
     milestones = customer.setdefault("milestones", {})
     if name == "target":
         if not target_month:
-            raise Problem(400, "a target needs its expected signing month",
+            raise Invalid("a target needs its expected signing month",
                           errors=[{"field": "target_month", "message": "required for target, as YYYY-MM"}])
         milestones["target_month"] = target_month
         lifecycle.reclassify(customer, "target_added")
@@ -27,7 +27,7 @@ def set_milestone(customer: dict, name: str, *, target_month: str | None = None)
 
 def clear_milestone(customer: dict, name: str) -> None:
     if name not in SETTABLE:
-        raise Problem(400, f"the milestone {name!r} cannot be cleared by hand",
+        raise Invalid(f"the milestone {name!r} cannot be cleared by hand",
                       errors=[{"field": "milestone", "message": f"one of {', '.join(SETTABLE)}"}])
     milestones = customer.setdefault("milestones", {})
     milestones[name] = False

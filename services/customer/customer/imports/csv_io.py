@@ -12,11 +12,12 @@ from __future__ import annotations
 import marshmallow as ma
 
 from crm_common import queries
+from crm_common.errors import field_errors
 from crm_common.kernel import identity
-from crm_common.errors import Problem, field_errors
+from crm_common.kernel.refusals import Forbidden, Invalid
 
-from . import contacts, customers, lead_keys, ownership
-from .schemas import CustomerIn
+from ..customers import contacts, customers, lead_keys, ownership
+from ..customers.schemas import CustomerIn
 
 MAX_IMPORT_ROWS = 5000
 BULK_PER_USER_PER_MINUTE = 10  # imports, and exports, each
@@ -55,7 +56,7 @@ def import_rows(rt, rows: list[dict], *, owner: dict, by: str, visible: dict) ->
             continue
         try:  # one contact per row today; the cap is checked as on a manual create all the same
             contacts.check_count(body["contacts"])
-        except Problem as refused:
+        except Invalid as refused:
             results.append({"row": number, "status": refused.status, "errors": refused.errors})
             continue
         results.append({"row": number, **rt.transaction(lambda s, b=body: _import_one(rt, s, b, owner, by, visible))})
@@ -124,5 +125,5 @@ def import_owner(rt, principal, owner_id: str | None) -> dict:
         return rt.db.users.find_one({"_id": principal.user_id}) or {
             "_id": principal.user_id, "department_path": principal.department_path}
     if principal.role == "rep":
-        raise Problem(403, "only a manager or an admin imports for someone else")
+        raise Forbidden("only a manager or an admin imports for someone else")
     return rt.transaction(lambda s: ownership.new_owner(rt, s, owner_id, assigner=principal))

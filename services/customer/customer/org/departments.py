@@ -3,7 +3,7 @@ because every service's data-scope filter matches a manager's department id
 anywhere in a customer's `department_path` (crm_common.auth.customer_scope)."""
 from __future__ import annotations
 
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Conflict, Invalid, NotFound
 from crm_common.paging import new_id
 
 
@@ -13,9 +13,9 @@ def path_of(rt, department_id: str | None, session=None) -> list[str]:
         return []
     department = rt.db.departments.find_one({"_id": department_id}, session=session)
     if department is None:
-        raise Problem(400, "no such department", errors=[{"field": "department_id", "message": "unknown"}])
+        raise Invalid("no such department", errors=[{"field": "department_id", "message": "unknown"}])
     if not department.get("active", True):
-        raise Problem(400, "the department is deactivated", errors=[{"field": "department_id", "message": "inactive"}])
+        raise Invalid("the department is deactivated", errors=[{"field": "department_id", "message": "inactive"}])
     return list(department["path"])
 
 
@@ -37,9 +37,9 @@ def update(rt, session, department_id: str, changes: dict) -> dict:
     """Rename or (de)activate. Moving a department is not offered: every path below it would change."""
     department = rt.db.departments.find_one({"_id": department_id}, session=session)
     if department is None:
-        raise Problem(404, "no such department")
+        raise NotFound("no such department")
     if changes.get("active") is False and _has_active_members(rt, session, department_id):
-        raise Problem(409, "the department or one below it still has active users; move or deactivate them first")
+        raise Conflict("the department or one below it still has active users; move or deactivate them first")
     department.update(changes, updated_at=rt.clock.now())
     rt.db.departments.replace_one({"_id": department_id}, department, session=session)
     rt.publish(session, rt.event("crm.department.updated", department_id, event_data(department)))
@@ -58,9 +58,9 @@ def subtree_ids(rt, department_id: str) -> list[str]:
 def _parent_path(rt, session, parent_id: str) -> list[str]:
     parent = rt.db.departments.find_one({"_id": parent_id}, session=session)
     if parent is None:
-        raise Problem(400, "no such parent department", errors=[{"field": "parent_id", "message": "unknown"}])
+        raise Invalid("no such parent department", errors=[{"field": "parent_id", "message": "unknown"}])
     if not parent.get("active", True):
-        raise Problem(400, "the parent department is deactivated", errors=[{"field": "parent_id", "message": "inactive"}])
+        raise Invalid("the parent department is deactivated", errors=[{"field": "parent_id", "message": "inactive"}])
     return list(parent["path"])
 
 

@@ -35,8 +35,14 @@ def next_class(current: str | None, trigger: str, purchases: int = 0) -> str:
     return _PRE_SALE[trigger]
 
 
+def change(customer: dict, trigger: str) -> dict:
+    """The fields `trigger` changes on `customer`: its next class and why (for the event), or none."""
+    new = next_class(customer.get("lifecycle"), trigger, customer.get("purchases", 0))
+    if new == customer.get("lifecycle"):
+        return {}
+    return {"lifecycle": new, "lifecycle_trigger": trigger}
+
+
 def reclassify(customer: dict, trigger: str) -> None:
     """Move `customer` (a document) to its next class, remembering why for the event."""
-    new = next_class(customer.get("lifecycle"), trigger, customer.get("purchases", 0))
-    if new != customer.get("lifecycle"):
-        customer["lifecycle"], customer["lifecycle_trigger"] = new, trigger
+    customer.update(change(customer, trigger))

@@ -9,10 +9,12 @@ from __future__ import annotations
 import copy
 
 from crm_common import concurrency, queries
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Conflict, NotFound, Stale
 from crm_common.paging import new_id
 
-from . import contacts, derived, lead_keys, lifecycle, pipelines, stages
+from ..pipelines import pipelines, stages
+from ..sales import lifecycle
+from . import contacts, derived, lead_keys
 
 DEFAULT_LEVEL = "C"
 
@@ -58,7 +60,7 @@ def change(rt, customer_id: str, mutate, *, scope: dict, expected=None) -> dict:
     def work(session):
         before = queries.find_one(rt.db.customers, {"_id": customer_id, **scope}, session)
         if before is None:
-            raise Problem(404, "no such customer")  # the same answer whether it exists or is out of scope
+            raise NotFound("no such customer")  # the same answer whether it exists or is out of scope
         concurrency.check(before, expected)
         after = copy.deepcopy(before)
         events = mutate(session, after) or []
@@ -77,7 +79,7 @@ def save(rt, session, before: dict, after: dict, events: list, *, visible=None) 
     stored = rt.db.customers.replace_one({"_id": before["_id"], "version": before["version"]}, after,
                                          session=session)
     if stored.matched_count == 0:
-        raise Problem(412, "the customer changed meanwhile; read it again")
+        raise Stale("the customer changed meanwhile; read it again")
     _publish(rt, session, after, list(events) + _lifecycle_event(rt, before, after))
     return after
 
@@ -86,7 +88,7 @@ def delete(rt, customer_id: str, *, scope: dict, expected, by: str) -> None:
     def work(session):
         customer = queries.find_one(rt.db.customers, {"_id": customer_id, **scope}, session)
         if customer is None:
-            raise Problem(404, "no such customer")
+            raise NotFound("no such customer")
         concurrency.check(customer, expected)
         rt.db.customers.delete_one({"_id": customer_id}, session=session)
         rt.db.contact_keys.delete_many({"customer_id": customer_id}, session=session)
@@ -147,16 +149,16 @@ def _claim_keys(rt, session, customer: dict, old_keys: list, *, strict: bool, vi
         raise _duplicate(rt, session, taken, visible)
     leads = lead_keys.held(rt, session, added) if strict else {}
     if leads:  # a lead being worked: it is converted, or merged into this customer, not entered twice
-        raise Problem(409, "a contact method already belongs to a lead", matched_keys=sorted(leads),
-                      duplicate_of_kind="lead")
+        raise Conflict("a contact method already belongs to a lead", matched_keys=sorted(leads),
+                       duplicate_of_kind="lead")
     rows = [{"_id": k, "customer_id": customer["_id"]} for k in added if k not in held]
     if rows:
         rt.db.contact_keys.insert_many(rows, session=session)
 
 
-def _duplicate(rt, session, taken: dict, visible) -> Problem:
+def _duplicate(rt, session, taken: dict, visible) -> Conflict:
     ids = sorted(set(taken.values()))
     seen = [c["_id"] for c in rt.db.customers.find({"$and": [{"_id": {"$in": ids}}, visible or {}]}, {"_id": 1},
                                                   session=session)] if visible is not None else []
-    return Problem(409, "a contact method already belongs to another customer", matched_keys=sorted(taken),
-                   duplicate_of=seen[0] if seen else None)
+    return Conflict("a contact method already belongs to another customer", matched_keys=sorted(taken),
+                    duplicate_of=seen[0] if seen else None)

@@ -7,8 +7,8 @@ The normalisation rules are crm_common.kernel.identity (DOMAIN §1), shared with
 from __future__ import annotations
 
 from crm_common.kernel import identity
-from crm_common.errors import Problem
 from crm_common.kernel.identity import NotNormalisable
+from crm_common.kernel.refusals import Invalid
 from crm_common.paging import new_id
 
 # Every customer event carries all its contacts: the cap keeps one event far below the broker's size limit.
@@ -43,10 +43,10 @@ def normalised(contact: dict) -> dict:
 
 
 def check_count(contacts: list) -> None:
-    """A 400 naming `contacts` when a customer would hold more than MAX_PER_CUSTOMER of them (issue 12: a limit
-    is bad input, answered like every other)."""
+    """Refuse (Invalid, 400) naming `contacts` a customer who would hold more than MAX_PER_CUSTOMER of them
+    (issue 12: a limit is bad input, answered like every other)."""
     if len(contacts) > MAX_PER_CUSTOMER:
-        raise Problem(400, f"a customer has at most {MAX_PER_CUSTOMER} contacts",
+        raise Invalid(f"a customer has at most {MAX_PER_CUSTOMER} contacts",
                       errors=[{"field": "contacts", "message": f"at most {MAX_PER_CUSTOMER} per customer"}])
 
 

@@ -5,10 +5,10 @@ publishes the team and every user who joined or left it.
 """
 from __future__ import annotations
 
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Invalid, NotFound
 from crm_common.paging import new_id
 
-from . import departments, org
+from . import departments, users
 
 
 def create(rt, session, *, name: str, department_id: str | None, members: list[dict]) -> dict:
@@ -26,7 +26,7 @@ def create(rt, session, *, name: str, department_id: str | None, members: list[d
 def update(rt, session, team_id: str, changes: dict) -> dict:
     team = rt.db.teams.find_one({"_id": team_id}, session=session)
     if team is None:
-        raise Problem(404, "no such team")
+        raise NotFound("no such team")
     if "department_id" in changes:
         departments.path_of(rt, changes["department_id"], session)
     if "members" in changes:
@@ -48,13 +48,13 @@ def event_data(team: dict) -> dict:
 def _check_members(rt, session, members: list[dict]) -> None:
     ids = [m["user_id"] for m in members]
     if len(set(ids)) != len(ids):
-        raise Problem(400, "a user is listed twice", errors=[{"field": "members", "message": "duplicate user_id"}])
+        raise Invalid("a user is listed twice", errors=[{"field": "members", "message": "duplicate user_id"}])
     known = {u["_id"] for u in rt.db.users.find({"_id": {"$in": ids}}, {"_id": 1}, session=session)}
     for index, user_id in enumerate(ids):
         if user_id not in known:
-            raise Problem(400, "no such user", errors=[{"field": f"members.{index}.user_id", "message": "unknown"}])
+            raise Invalid("no such user", errors=[{"field": f"members.{index}.user_id", "message": "unknown"}])
 
 
 def _publish_members(rt, session, user_ids: set) -> None:
     for user in rt.db.users.find({"_id": {"$in": sorted(user_ids)}}, session=session):
-        org.publish_updated(rt, session, user)
+        users.publish_updated(rt, session, user)

@@ -1,0 +1,1 @@
+"""Bulk work on customers: CSV import (de-duplicated) and export (in scope)."""

@@ -1,0 +1,1 @@
+"""The organisation: users and login, the department tree, sales teams, and their API."""
