@@ -38,10 +38,10 @@ from crm_common.auth import Principal, issue_token
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
 from customer.customers import customers
-from reporting import handlers, store
-from reporting.basics import STAGES
 from reporting.model import contributions
 from reporting.model import customer as customer_model
+from reporting.model import handlers, store
+from reporting.model.days import STAGES
 from reporting.service import SPEC, live_handlers
 
 REPS, DEPARTMENTS, CHANNELS, CAMPAIGNS = 200, 10, ("web", "expo", "wechat", "partner"), ("spring", "autumn")

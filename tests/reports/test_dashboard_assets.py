@@ -4,7 +4,7 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from reporting.dashboard import CUSTOMER_URL, STATIC
+from reporting.dashboard.routes import CUSTOMER_URL, STATIC
 
 ECHARTS_SHA256 = "28515f26aa57f87eb1e4ed4eb446927eaf329b5f5e02b4bfd4b0264fea40d1da"
 

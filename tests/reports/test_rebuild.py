@@ -4,7 +4,8 @@ import threading
 from crm_common import consumer, kafka
 from crm_common.events import encode, topic_for
 from crm_common.testing import state
-from reporting import rebuild, service
+from reporting import service
+from reporting.rebuild import versions as rebuild
 
 from .history import EAST, build
 

@@ -1,8 +1,9 @@
 """The rep's workbench: due today, overdue, high intent but stalled, pinned (issue 11, must-show 8)."""
 from datetime import datetime, timedelta, timezone
 
-from reporting import store, workbench
-from reporting.basics import TIMEZONE
+from reporting.model import store
+from reporting.model.days import TIMEZONE
+from reporting.workbench import lists as workbench
 
 from .history import EAST, NOW, WEST, History, at, build
 

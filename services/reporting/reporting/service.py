@@ -2,7 +2,12 @@
 from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec
 
-from . import dashboard, handlers, rebuild, routes, routes_rebuild, store, workbench
+from .dashboard import routes as dashboard
+from .model import handlers, store
+from .rebuild import routes as routes_rebuild
+from .rebuild import versions as rebuild
+from .reports import routes
+from .workbench import lists as workbench
 
 
 def live_handlers(rt):

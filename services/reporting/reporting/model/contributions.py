@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..basics import CLOSED, advanced, day, days_between
+from .days import CLOSED, advanced, day, days_between
 from . import customer as model
 
 

@@ -8,7 +8,7 @@ duplicated or a late event changes nothing it should not.
 """
 from __future__ import annotations
 
-from ..basics import fen, parse
+from .days import fen, parse
 
 SNAPSHOT = ("name", "owner_id", "department_path", "collaborator_ids", "level", "stage", "lifecycle",
             "industry", "city", "milestones")

@@ -8,7 +8,7 @@ outcomes, so arrival order and redelivery change nothing.
 """
 from __future__ import annotations
 
-from ..basics import parse
+from .days import parse
 
 
 def record_id(data: dict) -> str:

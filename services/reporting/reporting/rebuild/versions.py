@@ -23,7 +23,7 @@ from pymongo import ReturnDocument
 from crm_common import worker
 from crm_common.consumer import ConsumerLoop
 
-from . import handlers, store
+from ..model import handlers, store
 
 log = logging.getLogger(__name__)
 REQUEST = "rebuild"
@@ -146,7 +146,7 @@ def job(rt) -> str:
 
 def main() -> None:
     from crm_common.service import bootstrap
-    from .service import SPEC
+    from ..service import SPEC
     rt = bootstrap(SPEC)
     try:
         print(run(rt, on_progress=lambda n: n % 10000 == 0 and n and log.info("%d events applied", n)))

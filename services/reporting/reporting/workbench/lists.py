@@ -12,9 +12,9 @@ from crm_common.auth import require_user
 from crm_common.errors import Problem
 from crm_common.web import Blueprint, answers, runtime
 
-from . import store
-from .basics import TIMEZONE, parse
-from .schemas import WorkbenchOut
+from ..model import store
+from ..model.days import TIMEZONE, parse
+from ..reports.schemas import WorkbenchOut
 
 blp = Blueprint("workbench", __name__, url_prefix="/v1", description="The rep's first screen")
 

@@ -5,11 +5,10 @@ import copy
 
 from crm_common import events
 
-from . import store
-from .basics import CLOSED, parse
-from .model import contributions as contrib
-from .model import customer as customer_model
-from .model import notification
+from . import contributions as contrib
+from . import customer as customer_model
+from . import notification, store
+from .days import CLOSED, parse
 
 LEAD_FIELDS = ("channel", "campaign", "received_at")
 

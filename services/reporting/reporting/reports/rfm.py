@@ -8,9 +8,9 @@ from datetime import date
 
 from crm_common.kernel.scope import customer_scope
 
-from .basics import yuan
+from ..model.days import yuan
+from .funnel import ratio, usernames
 from .query import View, rows
-from .reports_sales import ratio, usernames
 
 
 def channels(models, view: View) -> dict:

@@ -10,7 +10,7 @@ import json
 
 from pymongo import ASCENDING, IndexModel, UpdateOne
 
-from .model.contributions import dims as dims_of, loaded, stored
+from .contributions import dims as dims_of, loaded, stored
 
 POINTER = "rm_pointer"
 LEVELS = (0, 1, 2)

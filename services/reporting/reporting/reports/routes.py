@@ -8,9 +8,10 @@ from crm_common import csvio
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, answers, runtime
 
-from . import reports_market as market
-from . import reports_sales as sales
-from . import schemas, store
+from ..model import store
+from . import funnel as sales
+from . import rfm as market
+from . import schemas
 from .query import view_from
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reports within the caller's scope")

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from crm_common.auth import Principal
 from crm_common.errors import Problem
 
-from .basics import today
-from .model.contributions import loaded
+from ..model.contributions import loaded
+from ..model.days import today
 
 OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool", "delivery")
 FILTERS = ("department_id", "owner_id", "channel", "campaign")

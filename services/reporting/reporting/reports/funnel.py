@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from .basics import EXPECTED, STAGES, yuan
+from ..model.days import EXPECTED, STAGES, yuan
 from .query import View, rows
 
 WEEKLY_DAYS = 28  # the window of followups_per_week when the report names no `from`

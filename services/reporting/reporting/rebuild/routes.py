@@ -4,8 +4,8 @@ from flask import g, jsonify
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, answers, runtime
 
-from . import rebuild
-from .schemas import Rebuild
+from ..reports.schemas import Rebuild
+from . import versions as rebuild
 
 blp = Blueprint("rebuild", __name__, url_prefix="/v1", description="Rebuild the read models from the event log")
 

@@ -18,8 +18,8 @@ from crm_common.auth import require_user
 from crm_common.errors import Problem
 from crm_common.web import Blueprint, answers, runtime
 
-from . import store
-from .schemas import LoginIn, LoginOut, Options
+from ..model import store
+from ..reports.schemas import LoginIn, LoginOut, Options
 
 STATIC = Path(__file__).parent / "static"
 CUSTOMER_URL = "REPORTING_CUSTOMER_URL"  # where the customer service answers logins

@@ -1,0 +1,1 @@
+"""The rep's workbench: today, overdue, high intent but stalled, pinned."""
