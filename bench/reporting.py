@@ -41,7 +41,8 @@ from customer.customers import customers
 from reporting.model import contributions
 from reporting.model import customer as customer_model
 from reporting.model import handlers, store
-from reporting.model.days import STAGES
+from reporting.model import lead as lead_model
+from reporting.model.stages import STAGES
 from reporting.service import SPEC, live_handlers
 
 REPS, DEPARTMENTS, CHANNELS, CAMPAIGNS = 200, 10, ("web", "expo", "wechat", "partner"), ("spring", "autumn")
@@ -114,7 +115,7 @@ def customer(i: int, rng: random.Random) -> tuple[dict, dict, dict]:
             unpinned = copy.deepcopy(doc)
         doc = customer_model.apply(doc, event)
         if doc.get("source_lead_id") and not doc["lead"]:
-            doc["lead"] = handlers.lead_fields({**lead, "received_at": event["data"]["created_at"]})
+            doc["lead"] = lead_model.for_customer({**lead, "received_at": event["data"]["created_at"]})
         found = handlers.finish_customer(doc)
     doc["contrib"] = contributions.stored(found)
     if unpinned is not None:

@@ -1,5 +1,5 @@
 """Amounts in events come as JSON numbers (older events) or exact decimal strings: both give the same fen."""
-from reporting.model.days import fen, yuan
+from crm_common.kernel.money import fen, yuan
 
 
 def test_an_amount_as_a_number_or_a_decimal_string_is_the_same_exact_fen():

@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium: log in, see the JSON reports' numbers in the charts,
 switch scope and language (issue 11, must-show 7). Saves a screenshot under the run's artifacts."""
+import dataclasses
 import os
 import threading
 import time
@@ -35,7 +36,8 @@ def browser(tmp_path):
 @pytest.fixture
 def site(app, rt, app_for, at_now, monkeypatch):
     customer_server, customer_url = serve(app_for(create_customer_app, "customer"))
-    monkeypatch.setenv("REPORTING_CUSTOMER_URL", customer_url)
+    monkeypatch.setattr(rt, "settings", dataclasses.replace(rt.settings, extra={
+        **rt.settings.extra, "REPORTING_CUSTOMER_URL": customer_url}))
     handlers = service.live_handlers(rt)
     for event in build(rt):
         consumer.deliver(rt, "reporting", handlers, event)

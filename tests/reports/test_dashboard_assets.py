@@ -1,4 +1,5 @@
 """The dashboard serves every asset itself, and the vendored chart library is the pinned file."""
+import dataclasses
 import hashlib
 import re
 import threading
@@ -26,7 +27,7 @@ def test_a_login_with_no_password_is_a_400_not_a_call_to_the_customer_service(cl
     assert answer.status_code == 400 and answer.content_type == "application/problem+json"
 
 
-def test_a_throttled_login_answers_429_with_the_customer_services_retry_after(client, monkeypatch):
+def test_a_throttled_login_answers_429_with_the_customer_services_retry_after(client, rt, monkeypatch):
     class Throttled(BaseHTTPRequestHandler):  # the customer service's answer past its login limit
         def do_POST(self):
             self.rfile.read(int(self.headers["Content-Length"]))
@@ -40,7 +41,8 @@ def test_a_throttled_login_answers_429_with_the_customer_services_retry_after(cl
             pass
     server = ThreadingHTTPServer(("127.0.0.1", 0), Throttled)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv(CUSTOMER_URL, f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setattr(rt, "settings", dataclasses.replace(rt.settings, extra={
+        **rt.settings.extra, CUSTOMER_URL: f"http://127.0.0.1:{server.server_port}"}))
     try:
         answer = client.post("/dashboard/login", json={"username": "admin", "password": "guess"})
     finally:

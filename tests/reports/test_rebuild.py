@@ -5,7 +5,7 @@ from crm_common import consumer, kafka
 from crm_common.events import encode, topic_for
 from crm_common.testing import state
 from reporting import service
-from reporting.rebuild import versions as rebuild
+from reporting.rebuild import jobs as rebuild
 
 from .history import EAST, build
 

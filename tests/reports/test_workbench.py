@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 from reporting.model import store
-from reporting.model.days import TIMEZONE
+from reporting.model.days import DEFAULT_TIMEZONE as TIMEZONE
 from reporting.workbench import lists as workbench
 
 from .history import EAST, NOW, WEST, History, at, build

@@ -4,15 +4,16 @@ from crm_common.service import ServiceSpec
 
 from .dashboard import routes as dashboard
 from .model import handlers, store
-from .rebuild import routes as routes_rebuild
-from .rebuild import versions as rebuild
+from .model.days import timezone_of
+from .rebuild import jobs as rebuild
+from .rebuild import routes as rebuild_routes
 from .reports import routes
-from .workbench import lists as workbench
+from .workbench import routes as workbench
 
 
 def live_handlers(rt):
     # The live consumer group writes into whichever version the pointer names when the event comes.
-    return handlers.for_models(lambda session: store.live(rt.db, session))
+    return handlers.for_models(lambda session: store.live(rt.db, session), timezone_of(rt.settings))
 
 
 def on_start(rt):
@@ -24,4 +25,4 @@ def jobs(rt):
 
 
 SPEC = ServiceSpec(name="reporting", package="reporting", handlers=live_handlers, jobs=jobs, on_start=on_start,
-                   blueprints=[routes.blp, workbench.blp, routes_rebuild.blp, dashboard.blp])
+                   blueprints=[routes.blp, workbench.blp, rebuild_routes.blp, dashboard.blp])

@@ -7,7 +7,6 @@ the page shows comes from the JSON reports, read with that token.
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,13 +15,15 @@ from flask import g, jsonify, request, send_from_directory
 
 from crm_common.auth import require_user
 from crm_common.errors import Problem
+from crm_common.kernel.refusals import Invalid, TooMany, Unauthenticated
 from crm_common.web import Blueprint, answers, runtime
 
 from ..model import store
-from ..reports.schemas import LoginIn, LoginOut, Options
+from .schemas import LoginIn, LoginOut, Options
 
 STATIC = Path(__file__).parent / "static"
 CUSTOMER_URL = "REPORTING_CUSTOMER_URL"  # where the customer service answers logins
+DEFAULT_CUSTOMER_URL = "http://127.0.0.1:8002"
 
 blp = Blueprint("dashboard", __name__, description="The dashboard page and what it needs")
 
@@ -46,9 +47,8 @@ def login():
     """Username and password -> the customer service's token answer."""
     body = request.get_json(silent=True) or {}
     if not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
-        raise Problem(400, "username and password are required",
-                      errors=[{"field": "username", "message": "required"}])
-    base = os.environ.get(CUSTOMER_URL, "http://127.0.0.1:8002").rstrip("/")
+        raise Invalid("username and password are required", errors=[{"field": "username", "message": "required"}])
+    base = runtime().settings.value(CUSTOMER_URL, DEFAULT_CUSTOMER_URL).rstrip("/")
     forwarded = urllib.request.Request(
         # The client's address for the customer service's login throttle (believed there only when its
         # TRUSTED_PROXY_HOPS says a proxy is in front); without it every dashboard login shares ours.
@@ -60,11 +60,12 @@ def login():
             return jsonify(json.load(answer))
     except urllib.error.HTTPError as exc:
         if exc.code in (400, 401):
-            raise Problem(401, "unknown user or wrong password") from exc
+            raise Unauthenticated("unknown user or wrong password") from exc
         if exc.code in (429, 503):  # the login throttle or a busy password check: the browser waits, as told
-            raise Problem(exc.code, "too many sign-in attempts, try again later" if exc.code == 429 else
-                          "sign-in is busy, try again shortly",
-                          headers={"Retry-After": exc.headers.get("Retry-After") or "5"}) from exc
+            wait = {"Retry-After": exc.headers.get("Retry-After") or "5"}
+            if exc.code == 429:
+                raise TooMany("too many sign-in attempts, try again later", headers=wait) from exc
+            raise Problem(503, "sign-in is busy, try again shortly", headers=wait) from exc
         raise Problem(502, f"the customer service answered {exc.code}") from exc
     except (urllib.error.URLError, TimeoutError) as exc:
         raise Problem(503, "the customer service cannot be reached", headers={"Retry-After": "5"}) from exc

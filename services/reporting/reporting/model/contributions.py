@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .days import CLOSED, advanced, day, days_between
 from . import customer as model
+from .days import DEFAULT_TIMEZONE, day, days_between
+from .stages import CLOSED, advanced
 
 
-def of_customer(doc: dict) -> dict:
+def of_customer(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
+    """A customer: where it is now, and what it did on which local day (in `tz`)."""
     out: dict = defaultdict(lambda: [0, 0, 0])
     if doc["deleted"] or doc.get("stage") is None:
         return {}
@@ -30,61 +32,61 @@ def of_customer(doc: dict) -> dict:
     last = model.last_followup(doc)
     if stage != "lost" and doc.get("owner_id"):
         if last:
-            add("cold", on=day(last["at"]))  # the going-cold heatmap buckets these days at query time
+            add("cold", on=day(last["at"], tz))  # the going-cold heatmap buckets these days at query time
         else:
             add("never")
         due = model.due_at(doc)
         if due:
-            add("due", on=day(due))  # reminders now overdue: these days before today
+            add("due", on=day(due, tz))  # reminders now overdue: these days before today
     if doc.get("high_intent") and doc.get("owner_id") and doc.get("stage_since"):
-        add("high", on=day(doc["stage_since"]))  # the workbench finds its longest stalled from these days
+        add("high", on=day(doc["stage_since"], tz))  # the workbench finds its longest stalled from these days
     qual = model.qualification(doc)
     if qual.get("sign_date") and stage not in CLOSED and not doc.get("won_at"):
         add("forecast", qual["sign_date"][:7], stage, amount=qual.get("amount") or 0)
     if qual.get("first_sign_date") and qual.get("sign_date") and qual["sign_date"] > qual["first_sign_date"]:
-        add("slip", int(days_between(qual["first_sign_date"], qual["sign_date"])))
+        add("slip", int(days_between(qual["first_sign_date"], qual["sign_date"], tz)))
     if doc.get("created_at"):
-        add("new", on=day(doc["created_at"]))
+        add("new", on=day(doc["created_at"], tz))
     for stay in model.stays(doc):
-        add("entered", stay["stage"], on=day(stay["entered"]))
+        add("entered", stay["stage"], on=day(stay["entered"], tz))
         if stay["next"] and advanced(stay["stage"], stay["next"]):
-            add("advanced", stay["stage"], on=day(stay["entered"]))
+            add("advanced", stay["stage"], on=day(stay["entered"], tz))
         if stay["exited"]:
-            add("stay", stay["stage"], on=day(stay["exited"]),
-                secs=days_between(stay["entered"], stay["exited"]) * 86400)
+            add("stay", stay["stage"], on=day(stay["exited"], tz),
+                secs=days_between(stay["entered"], stay["exited"], tz) * 86400)
     if doc.get("won_at"):
-        add("won", on=day(doc["won_at"]), amount=doc.get("won_fen", 0))
+        add("won", on=day(doc["won_at"], tz), amount=doc.get("won_fen", 0))
         start = doc["lead"].get("received_at") or doc.get("created_at")
         if start:
-            add("cycle", qual.get("grade"), doc.get("industry"), max(0, int(days_between(start, doc["won_at"]))),
-                on=day(doc["won_at"]))
+            add("cycle", qual.get("grade"), doc.get("industry"), max(0, int(days_between(start, doc["won_at"], tz))),
+                on=day(doc["won_at"], tz))
     for followup in doc["followups"].values():
-        add("fu", on=day(followup["at"]))
+        add("fu", on=day(followup["at"], tz))
     return dict(out)
 
 
-def of_lead(doc: dict) -> dict:
+def of_lead(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
     """A lead: received, flagged as a possible duplicate, converted; or one resubmission (an exact duplicate)."""
     out = {}
     if doc.get("received_at"):
-        out[("lead", day(doc["received_at"]))] = [1, 0, 0]
+        out[("lead", day(doc["received_at"], tz))] = [1, 0, 0]
     if doc.get("possible_at"):
-        out[("possible", day(doc["possible_at"]))] = [1, 0, 0]
+        out[("possible", day(doc["possible_at"], tz))] = [1, 0, 0]
     if doc.get("converted_at"):
-        out[("converted", day(doc["converted_at"]))] = [1, 0, 0]
+        out[("converted", day(doc["converted_at"], tz))] = [1, 0, 0]
     if doc.get("resubmitted_at"):
-        out[("dup", day(doc["resubmitted_at"]))] = [1, 0, 0]
+        out[("dup", day(doc["resubmitted_at"], tz))] = [1, 0, 0]
     return out
 
 
-def of_move(doc: dict) -> dict:
+def of_move(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
     """A pool movement: reclaimed, claimed, returned, assigned (per pool and rep)."""
-    return {("pool", doc["kind"], doc.get("pool_id"), day(doc["at"])): [1, 0, 0]}
+    return {("pool", doc["kind"], doc.get("pool_id"), day(doc["at"], tz)): [1, 0, 0]}
 
 
-def of_delivery(doc: dict) -> dict:
+def of_delivery(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
     """A notification to a user: sent or failed, by channel and reminder kind, on its day."""
-    return {("delivery", doc["status"], doc["via"], doc["reminder"], day(doc["at"])): [1, 0, 0]}
+    return {("delivery", doc["status"], doc["via"], doc["reminder"], day(doc["at"], tz)): [1, 0, 0]}
 
 
 def dims(doc: dict) -> dict:

@@ -8,7 +8,10 @@ duplicated or a late event changes nothing it should not.
 """
 from __future__ import annotations
 
-from .days import fen, parse
+from crm_common.kernel.money import fen
+
+from .days import parse
+from .stages import CLOSED
 
 SNAPSHOT = ("name", "owner_id", "department_path", "collaborator_ids", "level", "stage", "lifecycle",
             "industry", "city", "milestones")
@@ -130,3 +133,21 @@ def stays(doc: dict) -> list[dict]:
         nxt = entries[i + 1] if i + 1 < len(entries) else (None, None)
         out.append({"stage": stage, "entered": entered, "exited": nxt[1], "next": nxt[0]})
     return out
+
+
+def derive(doc: dict) -> dict:
+    """Fields the workbench reads directly, kept on the record: the reminders still unanswered, the
+    last follow-up and the contact now due, since when the customer is in its stage, its qualification,
+    the pin (上首屏), and high intent (valuable or large, not closed); a deleted customer has none."""
+    last, entries = last_followup(doc), stays(doc)
+    qual = qualification(doc)
+    doc["reminders"] = outstanding_reminders(doc)
+    doc.update(last_followup_at=parse(last and last["at"]), next_contact_at=parse(due_at(doc)),
+               stage_since=parse(entries[-1]["entered"] if entries else doc.get("created_at")),
+               qualitative=qual.get("qualitative"), grade=qual.get("grade"),
+               pinned=bool((doc.get("milestones") or {}).get("pinned")),
+               high_intent=(qual.get("qualitative") == "valuable" or qual.get("grade") == "large")
+               and doc.get("stage") not in CLOSED)
+    if doc["deleted"]:
+        doc.update(next_contact_at=None, pinned=False, high_intent=False)
+    return doc

@@ -1,6 +1,6 @@
 """Rebuild the read models from the first event, beside the live ones, then swap them in.
 
-    python -m reporting.rebuild          # or POST /v1/reports:rebuild (admin), run by the worker
+    python -m reporting.rebuild          # or POST /v1/reports:rebuild (admin), run by the worker (jobs.py)
 
 A new consumer group reads every topic from its earliest offset into a new version of
 the collections (prefix v<n>_) while reports keep answering from the live version.
@@ -12,11 +12,9 @@ of order by construction, so an event applied by both groups counts once.
 """
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from pymongo import ReturnDocument
 
@@ -24,9 +22,7 @@ from crm_common import worker
 from crm_common.consumer import ConsumerLoop
 
 from ..model import handlers, store
-
-log = logging.getLogger(__name__)
-REQUEST = "rebuild"
+from ..model.days import timezone_of
 
 
 def run(rt, *, timeout_seconds: float | None = None, on_progress=lambda applied: None) -> dict:
@@ -40,7 +36,7 @@ def run(rt, *, timeout_seconds: float | None = None, on_progress=lambda applied:
     db[store.POINTER].replace_one({"_id": "building"}, {"_id": "building", "prefix": target.prefix, "group": group},
                                   upsert=True)
     worker.ensure_topics(rt)
-    loop = ConsumerLoop(rt, group, handlers.for_models(lambda session: target))
+    loop = ConsumerLoop(rt, group, handlers.for_models(lambda session: target, timezone_of(rt.settings)))
     loop.subscribe()
     started = time.monotonic()
     try:
@@ -91,68 +87,3 @@ def _forget_rebuild_groups(db) -> None:
     so after the swap they only take space. Anchored prefixes: the _id index serves them."""
     db.applied_versions.delete_many({"_id": {"$regex": "^reporting-rebuild-"}})
     db.processed_events.delete_many({"_id": {"$regex": "^reporting-rebuild-"}})
-
-
-def request(rt, by: str) -> dict:
-    """Ask the worker for a rebuild; one at a time, so asking again while one is pending changes nothing."""
-    db, now = rt.db, datetime.now(timezone.utc)
-    db.rebuilds.update_one({"_id": REQUEST, "state": {"$nin": ["pending", "running"]}},
-                           {"$set": {"state": "pending", "requested_by": by, "requested_at": now,
-                                     "error": None, "result": None}}, upsert=False)
-    db.rebuilds.update_one({"_id": REQUEST}, {"$setOnInsert": {"state": "pending", "requested_by": by,
-                                                               "requested_at": now}}, upsert=True)
-    return status(rt)
-
-
-def status(rt) -> dict:
-    found = rt.db.rebuilds.find_one({"_id": REQUEST}, {"_id": 0}) or {"state": "none"}
-    return {**found, "live_prefix": store.live(rt.db).prefix}
-
-
-def run_requested(rt, stale_seconds: float = 120) -> dict | None:
-    """The worker's job: run a pending rebuild (or one whose runner stopped beating)."""
-    now = datetime.now(timezone.utc)
-    claimed = rt.db.rebuilds.find_one_and_update(
-        {"_id": REQUEST, "$or": [{"state": "pending"},
-                                 {"state": "running", "beat_at": {"$lt": _ago(now, stale_seconds)}}]},
-        {"$set": {"state": "running", "started_at": now, "beat_at": now}})
-    if claimed is None:
-        return None
-
-    def beat(applied):
-        rt.db.rebuilds.update_one({"_id": REQUEST}, {"$set": {"beat_at": datetime.now(timezone.utc),
-                                                              "events_applied": applied}})
-    try:
-        result = run(rt, on_progress=beat)
-    except Exception as exc:
-        rt.db.rebuilds.update_one({"_id": REQUEST}, {"$set": {"state": "failed", "error": repr(exc)}})
-        raise
-    rt.db.rebuilds.update_one({"_id": REQUEST}, {"$set": {"state": "done", "result": result,
-                                                          "finished_at": datetime.now(timezone.utc)}})
-    return result
-
-
-def _ago(now, seconds):
-    return now - timedelta(seconds=seconds)
-
-
-def job(rt) -> str:
-    """Scheduled in the worker: a rebuild runs in a thread of its own, so the scheduler keeps ticking."""
-    if rt.db.rebuilds.find_one({"_id": REQUEST, "state": {"$in": ["pending", "running"]}}) is None:
-        return "idle"
-    threading.Thread(target=run_requested, args=(rt,), name="rebuild", daemon=True).start()
-    return "started"
-
-
-def main() -> None:
-    from crm_common.service import bootstrap
-    from ..service import SPEC
-    rt = bootstrap(SPEC)
-    try:
-        print(run(rt, on_progress=lambda n: n % 10000 == 0 and n and log.info("%d events applied", n)))
-    finally:
-        rt.close()
-
-
-if __name__ == "__main__":
-    main()

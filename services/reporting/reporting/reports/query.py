@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from crm_common.auth import Principal
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Invalid
 
 from ..model.contributions import loaded
-from ..model.days import today
+from ..model.days import DEFAULT_TIMEZONE, today
 
 OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool", "delivery")
 FILTERS = ("department_id", "owner_id", "channel", "campaign")
@@ -31,10 +32,11 @@ class View:
     owner_id: str | None = None
     channel: str | None = None
     campaign: str | None = None
+    tz: ZoneInfo = DEFAULT_TIMEZONE  # the report days' time zone
 
     @property
     def today(self) -> date:
-        return today(self.now)
+        return today(self.now, self.tz)
 
     @property
     def period_days(self) -> int | None:
@@ -44,17 +46,18 @@ class View:
         return (end - date.fromisoformat(self.start)).days + 1
 
 
-def view_from(principal: Principal, now: datetime, args) -> View:
+def view_from(principal: Principal, now: datetime, args, tz: ZoneInfo = DEFAULT_TIMEZONE) -> View:
+    """The viewer's period and filters from a request's arguments."""
     values = {k: (args.get(k) or None) for k in FILTERS}
     for name in ("from", "to"):
         if args.get(name):
             try:
                 values["start" if name == "from" else "end"] = date.fromisoformat(args[name][:10]).isoformat()
             except ValueError:
-                raise Problem(400, f"{name} is not a date", errors=[{"field": name, "message": "YYYY-MM-DD"}])
+                raise Invalid(f"{name} is not a date", errors=[{"field": name, "message": "YYYY-MM-DD"}])
     if values.get("start") and values.get("end") and values["start"] > values["end"]:
-        raise Problem(400, "from is after to", errors=[{"field": "from", "message": "on or before to"}])
-    return View(principal, now, **values)
+        raise Invalid("from is after to", errors=[{"field": "from", "message": "on or before to"}])
+    return View(principal, now, **values, tz=tz)
 
 
 def rows(models, view: View, kind: str, by=("k",), flow: bool = False) -> list[dict]:
@@ -131,3 +134,12 @@ def _from_records(models, view, kind, by, flow) -> list[dict]:
                 continue
             _add(groups, by, {"k": list(key[1:-1]), "day": on, **dims}, cell)
     return [row for row in groups.values() if row["n"]]
+
+
+def usernames(models, user_ids) -> dict:
+    return {u["_id"]: u["username"] for u in models.users.find({"_id": {"$in": list(user_ids)}})}
+
+
+def owners(*found: list[dict]) -> set:
+    """The reps named in lists of rows grouped by owner_id."""
+    return {row["owner_id"] for listed in found for row in listed if row.get("owner_id")}

@@ -9,9 +9,8 @@ from crm_common.auth import require_user
 from crm_common.web import Blueprint, answers, runtime
 
 from ..model import store
-from . import funnel as sales
-from . import rfm as market
-from . import schemas
+from ..model.days import timezone_of
+from . import reading, schemas
 from .query import view_from
 
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reports within the caller's scope")
@@ -49,9 +48,9 @@ TABLES = {
     "forecast": lambda body: body["months"],
 }
 REPORTS = {
-    "funnel": sales.funnel, "reps": sales.reps, "going-cold": sales.going_cold, "forecast": sales.forecast,
-    "channels": market.channels, "sales-cycle": market.sales_cycle, "pool": market.pool,
-    "rfm": lambda models, view: market.rfm(models, view, request.args.get("segment") or None),
+    "funnel": reading.funnel, "reps": reading.reps, "going-cold": reading.going_cold, "forecast": reading.forecast,
+    "channels": reading.channels, "sales-cycle": reading.sales_cycle, "pool": reading.pool,
+    "rfm": lambda models, view: reading.rfm(models, view, request.args.get("segment") or None),
 }
 
 
@@ -63,7 +62,8 @@ def wants_csv() -> bool:
 
 def answer(name: str):
     rt = runtime()
-    body = REPORTS[name](store.live(rt.db), view_from(g.principal, rt.clock.now(), request.args))
+    models = store.live(rt.db)
+    body = REPORTS[name](models, view_from(g.principal, rt.clock.now(), request.args, timezone_of(rt.settings)))
     if not wants_csv():
         return jsonify(body)
     rows = TABLES[name](body)
