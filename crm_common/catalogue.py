@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import json
 
-from .events import dead_letter_topic, schema_for, topic_for, contract_types
+from .events import contract_types, dead_letter_topic, schema_for, shared_defs, topic_for
+
+
+def _in_components(schema):
+    """A contract with its shared `$ref`s pointing into the catalogue's own components."""
+    if isinstance(schema, list):
+        return [_in_components(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _in_components(v) for k, v in schema.items()}
+    if "$ref" in out and out["$ref"].split("#")[0] in shared_defs():
+        out["$ref"] = "#/components/schemas/" + out["$ref"].rsplit("/", 1)[-1]
+    return out
+
+
+def _components() -> dict:
+    return {name: _in_components(shape) for doc in shared_defs().values() for name, shape in doc["$defs"].items()}
 
 
 def asyncapi() -> dict:
     channels: dict = {}
     for event_type, version in contract_types():
-        schema = schema_for(event_type, version)
+        schema = _in_components({k: v for k, v in schema_for(event_type, version).items() if k != "$schema"})
         message = {
             "name": f"{event_type}.v{version}", "title": schema.get("title", event_type),
             "summary": schema.get("description", ""), "contentType": "application/cloudevents+json",
@@ -28,7 +44,8 @@ def asyncapi() -> dict:
         channel["subscribe"]["message"]["oneOf"].append(message)
     return {"asyncapi": "2.6.0", "info": {"title": "CRM events", "version": "1",
                                           "description": "CloudEvents 1.0, JSON structured mode, at least once."},
-            "defaultContentType": "application/cloudevents+json", "channels": channels}
+            "defaultContentType": "application/cloudevents+json", "channels": channels,
+            "components": {"schemas": _components()}}
 
 
 if __name__ == "__main__":

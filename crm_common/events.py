@@ -14,10 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
+from referencing import Registry, Resource
 
 from . import tracing
 
 CONTRACTS = Path(__file__).parent / "contracts"
+DEFS = CONTRACTS / "defs"  # shapes several contracts share, referenced by `$ref: urn:crm:contracts:defs#/$defs/<name>`
 SPECVERSION = "1.0"
 
 # One topic per aggregate; the org topic carries users, departments and teams.
@@ -81,11 +83,44 @@ def schema_for(event_type: str, version: int = 1) -> dict:
 
 
 @lru_cache(maxsize=None)
+def shared_defs() -> dict:
+    """Every shared definition file, by its `$id`."""
+    docs = (json.loads(path.read_text(encoding="utf-8")) for path in sorted(DEFS.glob("*.json")))
+    return {doc["$id"]: doc for doc in docs}
+
+
+@lru_cache(maxsize=None)
+def _registry() -> Registry:
+    return Registry().with_resources((uri, Resource.from_contents(doc)) for uri, doc in shared_defs().items())
+
+
+def resolved(schema, _seen: tuple = ()):
+    """`schema` with every shared `$ref` replaced by what it names and each `allOf` of objects merged
+    into one: the contract as a reader (or a code generator without $ref support) sees it."""
+    if isinstance(schema, list):
+        return [resolved(item, _seen) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        uri, _, pointer = schema["$ref"].partition("#")
+        target = shared_defs()[uri]
+        for part in filter(None, pointer.split("/")):
+            target = target[part]
+        return resolved({**target, **{k: v for k, v in schema.items() if k != "$ref"}}, _seen + (schema["$ref"],))
+    out = {k: resolved(v, _seen) for k, v in schema.items() if k != "allOf"}
+    for part in (resolved(p, _seen) for p in schema.get("allOf", [])):
+        out["properties"] = {**part.get("properties", {}), **out.get("properties", {})}
+        out["required"] = list(dict.fromkeys(part.get("required", []) + out.get("required", [])))
+        out.update({k: v for k, v in part.items() if k not in ("properties", "required", "description") and k not in out})
+    return out
+
+
+@lru_cache(maxsize=None)
 def _validator(event_type: str, version: int):
     schema = schema_for(event_type, version)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema, format_checker=_FORMATS)
+    return cls(schema, format_checker=_FORMATS, registry=_registry())
 
 
 def contract_types() -> list[tuple[str, int]]:

@@ -1,6 +1,6 @@
 """The company key, brand and sound of DOMAIN §1, on names as lead forms write them."""
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from crm_common.kernel import divisions
@@ -130,6 +130,8 @@ def test_places_legal_forms_branches_and_script_never_change_the_key(brand, trad
 
 @given(_brands, _trades, st.sampled_from(_FORMS))
 def test_the_brand_is_the_key_less_its_trade_words(brand, trades, form):
+    # a made-up brand may itself be a place (泰安云 starts with the city 泰安), which the key drops
+    assume(parse(brand + "".join(trades)).key.startswith(brand))
     parsed = parse(brand + "".join(trades) + form)
     assert parsed.key.startswith(parsed.brand) and parsed.brand
     assert parse(parsed.brand + "物流").brand == parsed.brand

@@ -5,7 +5,7 @@ import re
 import jsonschema
 import pytest
 
-from crm_common.events import CONTRACTS, TOPIC_OF_AGGREGATE, contract_types, schema_for
+from crm_common.events import CONTRACTS, TOPIC_OF_AGGREGATE, contract_types, resolved, schema_for, shared_defs
 
 FILES = sorted(p for p in CONTRACTS.iterdir() if p.is_file())
 NAME = re.compile(r"^crm\.([a-z_]+)\.([a-z_]+)\.v([1-9][0-9]*)\.json$")
@@ -26,8 +26,27 @@ def test_each_contract_is_named_for_a_known_aggregate_and_a_version(path):
 def test_each_contract_is_a_valid_json_schema_of_an_object(path):
     schema = json.loads(path.read_text(encoding="utf-8"))
     jsonschema.validators.validator_for(schema).check_schema(schema)
-    assert schema.get("type") == "object" and schema.get("required")
-    assert set(schema["required"]) <= set(schema.get("properties", {}))
+    whole = resolved(schema)  # with the shared shapes it names
+    assert whole.get("type") == "object" and whole.get("required")
+    assert set(whole["required"]) <= set(whole.get("properties", {}))
+
+
+def test_every_shared_shape_is_a_valid_schema_and_every_reference_names_one():
+    for uri, doc in shared_defs().items():
+        jsonschema.validators.validator_for(doc).check_schema(doc)
+        assert uri.startswith("urn:crm:contracts:") and doc["$defs"]
+    names = {f"{uri}#/$defs/{name}" for uri, doc in shared_defs().items() for name in doc["$defs"]}
+    refs = set(re.findall(r'"\$ref": "([^"]+)"', "".join(p.read_text(encoding="utf-8") for p in FILES)))
+    refs |= set(re.findall(r'"\$ref": "([^"]+)"', json.dumps(list(shared_defs().values()))))
+    assert refs and refs <= names
+
+
+@pytest.mark.parametrize("event_type", sorted(t for t, _ in contract_types() if t.startswith("crm.customer.")))
+def test_every_customer_event_carries_the_one_customer_snapshot(event_type):
+    schema = schema_for(event_type)
+    assert {"$ref": "urn:crm:contracts:defs#/$defs/customer_snapshot"} in schema["allOf"]
+    snapshot = shared_defs()["urn:crm:contracts:defs"]["$defs"]["customer_snapshot"]["properties"]
+    assert not set(schema["properties"]) & set(snapshot), "a snapshot field is declared again, and may drift"
 
 
 @pytest.mark.parametrize("event_type, version", contract_types())
