@@ -1,5 +1,9 @@
 # make run: install, then start both local servers and all five services (Ctrl-C stops all).
-# make test: install, then run every test. make fuzz: a longer schemathesis run over every service.
+# make test: install, then run every test (what CI runs). The tiers on their own:
+#   make test-fast         the unit tier: pure code, no servers (seconds)
+#   make test-integration  each service and the plumbing on real MongoDB- and Kafka-protocol servers
+#   make test-system       the running system: e2e flows, security sweep and fuzzing, chaos
+# make fuzz: a longer schemathesis run over every service.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -20,7 +24,7 @@ RUN_ENV := MONGO_URI="$${MONGO_URI:-mongodb://127.0.0.1:$(CRM_MONGO_PORT)/?direc
 	KAFKA_BOOTSTRAP_SERVERS="$${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(CRM_KAFKA_PORT)}" \
 	PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: install run test fuzz bench chaos clean
+.PHONY: install run test test-fast test-integration test-system fuzz bench chaos clean
 
 install: $(STAMP)
 
@@ -37,6 +41,18 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+UNIT := tests/unit
+SYSTEM := tests/e2e tests/security tests/chaos
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q $(UNIT)
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests $(foreach t,$(UNIT) $(SYSTEM),--ignore=$(t))
+
+test-system: $(STAMP)
+	$(BIN)/python -m pytest -q $(SYSTEM)
 
 # A longer schemathesis run than make test's (CRM_FUZZ_EXAMPLES requests per operation and mode).
 fuzz: $(STAMP)
