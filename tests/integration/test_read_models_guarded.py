@@ -5,6 +5,7 @@ import importlib
 import pytest
 
 from crm_common.consumer import deliver
+from crm_common.testing.snapshots import contact, customer_snapshot
 
 # Services whose read models follow customer events (lead-intake, pool, notify, reporting).
 FOLLOWERS = ["lead-intake", "pool", "notify", "reporting"]
@@ -12,10 +13,8 @@ BOOKKEEPING = {"applied_versions", "processed_events", "outbox", "event_versions
 
 
 def customer_event(rt, kind: str, version: int, level: str, owner: str = "rep-1") -> dict:
-    data = {"customer_id": "C1", "name": "Acme", "owner_id": owner, "department_path": ["d1"],
-            "collaborator_ids": [], "level": level, "stage": "lead_acquired", "lifecycle": "potential",
-            "contacts": [{"name": "Wang", "phones": ["+8613700137001"], "emails": [], "wechat_ids": []}],
-            "version": version}
+    data = customer_snapshot("C1", name="Acme", owner_id=owner, department_path=["d1"], level=level,
+                             version=version, contacts=[contact("Wang", phones=["+8613700137001"])])
     data.update({"created": {"created_at": "2026-11-20T08:00:00Z", "source_lead_id": None},
                  "updated": {"changed_fields": ["level"], "updated_at": "2026-11-20T09:00:00Z"},
                  "deleted": {"deleted_at": "2026-11-21T08:00:00Z"}}[kind])

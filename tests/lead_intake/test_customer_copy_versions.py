@@ -4,6 +4,7 @@ import pytest
 
 from crm_common.consumer import deliver
 from crm_common.testing.events import data_of
+from crm_common.testing.snapshots import contact, customer_snapshot
 from lead_intake.service import SPEC
 
 
@@ -13,10 +14,8 @@ def handlers(rt):
 
 
 def customer_event(rt, kind: str, version: int, phones: list[str], emails=()) -> dict:
-    data = {"customer_id": "C1", "name": "Acme", "owner_id": "rep-3", "department_path": ["d1"],
-            "collaborator_ids": [], "level": "B", "stage": "lead_acquired", "lifecycle": "potential",
-            "contacts": [{"name": "Wang", "phones": phones, "emails": list(emails), "wechat_ids": []}],
-            "version": version}
+    data = customer_snapshot("C1", name="Acme", owner_id="rep-3", department_path=["d1"], version=version,
+                             contacts=[contact("Wang", phones=phones, emails=emails)])
     data.update({"updated": {"changed_fields": ["contacts"], "updated_at": "2026-11-20T08:00:00Z"},
                  "deleted": {"deleted_at": "2026-11-21T08:00:00Z"}}[kind])
     event = rt.event(f"crm.customer.{kind}", "C1", data)

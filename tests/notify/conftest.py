@@ -8,8 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crm_common.consumer import deliver
+from crm_common.testing.snapshots import SHAPE, customer_snapshot
 from notify.app import create_app
 from notify.service import SPEC
+
+SNAPSHOT_FIELDS = set(SHAPE["properties"])
 
 
 @pytest.fixture
@@ -45,9 +48,9 @@ class Events:
             "holding_limit": 100})
 
     def snapshot(self, customer_id, owner_id="rep-1", level="A", **extra):
-        return {"customer_id": customer_id, "name": extra.pop("name", f"Acme {customer_id}"), "owner_id": owner_id,
-                "department_path": ["D1"], "collaborator_ids": [], "level": level, "stage": extra.pop("stage", "new"),
-                "lifecycle": "potential", "contacts": [], "version": 1, **extra}
+        fields = {"name": f"Acme {customer_id}", "owner_id": owner_id, "department_path": ["D1"], "level": level,
+                  "stage": "new", **{k: extra.pop(k) for k in list(extra) if k in SNAPSHOT_FIELDS}}
+        return {**customer_snapshot(customer_id, **fields), **extra}
 
     def customer(self, customer_id, kind="created", owner_id="rep-1", level="A", **extra):
         data = self.snapshot(customer_id, owner_id, level, **extra)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from crm_common.testing.snapshots import customer_snapshot
+
 NOW = datetime(2026, 6, 30, 4, 0, tzinfo=timezone.utc)
 EAST, WEST = ["d-root", "d-east"], ["d-root", "d-west"]
 DEPT = {"rep-a": EAST, "rep-b": WEST, "m-east": EAST}
@@ -37,9 +39,7 @@ class History:
 
     @staticmethod
     def first_snapshot(cid):
-        return {"customer_id": cid, "name": f"Customer {cid}", "owner_id": None, "department_path": [],
-                "collaborator_ids": [], "level": "B", "stage": "lead_acquired", "lifecycle": "potential", "tags": [],
-                "city": "Hangzhou", "industry": None, "contacts": [], "version": 0}
+        return customer_snapshot(cid, owner_id=None, city="Hangzhou", version=0)
 
     def resume(self, events, *cids):
         """Continue customers' snapshots (not their last event's own fields) after `events`."""

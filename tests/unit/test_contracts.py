@@ -1,5 +1,6 @@
 """The contracts folder: one valid JSON Schema per event type and version, named after both."""
 import json
+from datetime import datetime, timezone
 import re
 
 import jsonschema
@@ -52,3 +53,16 @@ def test_every_customer_event_carries_the_one_customer_snapshot(event_type):
 @pytest.mark.parametrize("event_type, version", contract_types())
 def test_each_contract_is_found_by_its_type(event_type, version):
     assert schema_for(event_type, version)["title"]
+
+
+def test_the_test_snapshot_factory_has_every_snapshot_field_and_validates():
+    from crm_common.events import new_event
+    from crm_common.testing.snapshots import SHAPE, contact, customer_snapshot
+
+    snapshot = customer_snapshot("C9", owner_id=None, contacts=[contact(phones=["+8613800138000"])])
+    assert set(snapshot) == set(SHAPE["properties"])
+    new_event("crm.customer.updated", "C9", {**snapshot, "changed_fields": ["contacts"],
+                                            "updated_at": "2026-12-01T08:00:00Z"},
+              source="customer", time=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    with pytest.raises(TypeError, match="won_at"):
+        customer_snapshot("C9", won_at="2026-12-01T08:00:00Z")
