@@ -1,7 +1,7 @@
 """The pool: one reclaim pass at two held sizes with the same due count, and claim latency,
 each beside raw MongoDB operations on the same server in the same run.
 
-- reclaim pass: `reclaim.reclaim_due` with H customers held, 1,000 of them due, at H = 100k and
+- reclaim pass: `reclaim.job.reclaim_due` with H customers held, 1,000 of them due, at H = 100k and
   H = 1M (the same 1,000 due): the pass should cost the same, because it reads the due
   customers through the (status, next_due_at) index and writes them in batches.
   Baseline: a raw indexed `find` of the same 1,000 and one `update_many` of them.
@@ -24,7 +24,7 @@ from bench.common import JWT_SECRET, run_clients, servers, service
 from crm_common.auth import Principal, issue_token
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
-from pool import reclaim
+from pool.reclaim import job
 from pool.service import SPEC
 
 REPS = 50
@@ -85,7 +85,7 @@ def reclaim_rows(rt, db, held_sizes: list[int], due: int) -> None:
         for _ in range(PASSES):
             reset_due(db, due_ids, now)
             result = {}
-            service_runs.append(timed(lambda: result.update(reclaim.reclaim_due(rt))))
+            service_runs.append(timed(lambda: result.update(job.reclaim_due(rt))))
             assert result["reclaimed"] == due, result
             reset_due(db, due_ids, now)
             raw_runs.append(raw_pass(db, now))

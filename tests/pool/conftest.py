@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from crm_common.testing.auth import bearer
-from crm_common.testing.events import Link, outbox_events
+from crm_common.testing.events import Link
 from customer.app import create_app as create_customer_app
 from customer.service import handlers as customer_handlers
 from pool.app import create_app as create_pool_app
@@ -92,9 +92,6 @@ class World:
     def stored_customer(self, customer_id):
         return self.customer_rt.db.customers.find_one({"_id": customer_id})
 
-    def pool_events(self, event_type):
-        return outbox_events(self.pool_rt.db, event_type)
-
 
 @pytest.fixture
 def world(app, customer_app):
@@ -109,8 +106,8 @@ def world(app, customer_app):
 
 # The pool on its own: users and customers fed straight to its handlers.
 def add_user(rt, user_id, role="rep", department_path=("sales",), active=True, holding_limit=None):
-    from pool import tracking
-    rt.transaction(lambda s: tracking.user_changed(rt, s, {
+    from pool.tracking import handlers
+    rt.transaction(lambda s: handlers.user_changed(rt, s, {
         "user_id": user_id, "username": user_id, "role": role, "department_path": list(department_path),
         "active": active, "holding_limit": holding_limit}))
     return bearer(rt.settings, user_id, role, list(department_path))
@@ -118,9 +115,9 @@ def add_user(rt, user_id, role="rep", department_path=("sales",), active=True, h
 
 def add_customer(rt, customer_id, owner="old-rep", *, days_ago=0.0, level="B", lifecycle="potential",
                  department_path=("sales",)):
-    from pool import tracking
+    from pool.tracking import handlers
     created = rt.clock.now() - timedelta(days=days_ago)
-    rt.transaction(lambda s: tracking.created(rt, s, {
+    rt.transaction(lambda s: handlers.created(rt, s, {
         "customer_id": customer_id, "name": f"Customer {customer_id}", "owner_id": owner,
         "department_path": list(department_path), "collaborator_ids": [], "level": level, "lifecycle": lifecycle,
         "stage": "lead_acquired", "created_at": created.isoformat()}))
@@ -128,7 +125,7 @@ def add_customer(rt, customer_id, owner="old-rep", *, days_ago=0.0, level="B", l
 
 def in_pool(rt, *customer_ids, owner="old-rep"):
     """Customers neglected for 8 days, reclaimed into the default pool now."""
-    from pool import reclaim
+    from pool.reclaim import job
     for customer_id in customer_ids:
         add_customer(rt, customer_id, owner, days_ago=8)
-    reclaim.reclaim_due(rt)
+    job.reclaim_due(rt)

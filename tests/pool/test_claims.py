@@ -2,7 +2,7 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from pool import claims
+from pool.claims import eligibility
 
 from .conftest import add_user, in_pool
 
@@ -56,7 +56,7 @@ def test_the_fourth_claim_of_a_day_is_refused_and_returning_gives_no_quota_back(
     assert [claim(app, rep, c)[0] for c in ("C1", "C2", "C3")] == [200, 200, 200]
     status, body = claim(app, rep, "C4")
     assert (status, body["reason"]) == (409, "daily_limit")
-    assert body["retry_at"] == (claims.day_start(rt.clock.now()) + timedelta(days=1)).isoformat()
+    assert body["retry_at"] == (eligibility.day_start(rt.clock.now()) + timedelta(days=1)).isoformat()
     returned = client.post("/v1/customers/C1/return", json={"reason": "not a fit"}, headers=rep)
     assert returned.status_code == 200, returned.json
     assert claim(app, rep, "C4")[1]["reason"] == "daily_limit"

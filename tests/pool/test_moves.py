@@ -1,14 +1,15 @@
 """Movements through the API, applied by the customer service, recorded and listable."""
 from datetime import datetime, timedelta
 
-from pool import reclaim
+from crm_common.testing.events import of
+from pool.reclaim import job
 
 
 def pooled(world, owner="alice"):
     customer = world.customer(owner)
     world.settle()
     world.at_day(8)
-    reclaim.reclaim_due(world.pool_rt)
+    job.reclaim_due(world.pool_rt)
     world.settle()
     return customer["id"]
 
@@ -23,7 +24,7 @@ def test_a_claim_is_answered_at_once_and_the_customer_service_shows_the_new_owne
     assert (shown["owner_id"], shown["in_pool"], shown["pool_id"]) == (world.id("bob"), False, None)
     entry = world.entry(customer_id)
     assert (entry["status"], entry["owner_id"], entry["pending"]) == ("owned", world.id("bob"), None)
-    [claimed] = world.pool_events("crm.pool.customer_claimed")
+    [claimed] = of(world.pool_rt, "crm.pool.customer_claimed")
     assert (claimed["data"]["owner_id"], claimed["data"]["kind"]) == (world.id("bob"), "claim")
     published, answered = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (
         claimed["data"]["first_contact_due_at"], response.json["first_contact_due_at"]))
@@ -40,7 +41,7 @@ def test_a_claim_publishes_the_first_contact_deadline_of_its_pools_rules(world):
     claim = world.pool_client.post(f"/v1/pools/default/customers/{customer_id}/claim", headers=world.headers["bob"])
     assert claim.status_code == 200, claim.json
     world.settle()
-    [claimed] = world.pool_events("crm.pool.customer_claimed")
+    [claimed] = of(world.pool_rt, "crm.pool.customer_claimed")
     due, at = (datetime.fromisoformat(claimed["data"][k]) for k in ("first_contact_due_at", "claimed_at"))
     assert due - at == timedelta(hours=24)
 
@@ -104,7 +105,7 @@ def test_pools_are_created_changed_with_if_match_and_listed(world):
     stale = world.pool_client.patch(url, headers={**world.admin, "If-Match": etag}, json={"name": "again"})
     assert stale.status_code == 412
     # subscribers learn each pool as it now is (DOMAIN §6)
-    announced = [e for e in world.pool_events("crm.pool.pool_changed") if e["subject"] == pool["id"]]
+    announced = of(world.pool_rt, "crm.pool.pool_changed", pool["id"])
     assert [(e["version"], e["data"]["name"], e["data"]["rules"]["levels"]) for e in announced] == [
         (1, "VIP", ["A", "B", "C"]), (2, "VIP", ["B", "C"])]
     names = [p["name"] for p in world.pool_client.get("/v1/pools", headers=world.headers["alice"]).json["items"]]
@@ -141,7 +142,7 @@ def test_a_new_pool_takes_over_its_departments_customers_already_held(world):
     assert created.status_code == 201, created.json
     assert (world.entry(held)["pool_id"], world.entry(sales)["pool_id"]) == (created.json["id"], "default")
     world.at_day(4)  # the new pool's 3 days, not the default's 7
-    assert reclaim.reclaim_due(world.pool_rt)["reclaimed"] == 1
+    assert job.reclaim_due(world.pool_rt)["reclaimed"] == 1
     world.settle()
     assert world.stored_customer(held)["pool_id"] == created.json["id"]
     # a department a pool stops naming goes back to the default pool's rules
@@ -162,7 +163,7 @@ def test_a_pools_waiting_customers_are_shown_to_its_members_only(world):
     in_finance, in_default = world.customer("fiona")["id"], world.customer("alice")["id"]
     world.settle()
     world.at_day(8)
-    reclaim.reclaim_due(world.pool_rt)
+    job.reclaim_due(world.pool_rt)
     world.settle()
 
     def waiting(user):

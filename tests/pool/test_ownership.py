@@ -1,14 +1,15 @@
 """One authority for ownership: the pool asks, the customer service decides, both converge."""
+from crm_common.testing.events import of
 
 
 def test_a_follow_up_the_pool_has_not_heard_of_stops_the_reclaim_and_both_services_agree(world):
-    from pool import reclaim
+    from pool.reclaim import job
     customer = world.customer("alice")
     world.settle()
     world.at_day(6.99)
     world.follow_up(customer["id"])            # the pool's consumer is held back: it does not hear of this yet
     world.at_day(7.01)
-    assert reclaim.reclaim_due(world.pool_rt)["reclaimed"] == 1   # decided from the pool's stale copy
+    assert job.reclaim_due(world.pool_rt)["reclaimed"] == 1   # decided from the pool's stale copy
     world.to_customer.flow()                    # the customer service refuses: the last follow-up moved on
     stored = world.stored_customer(customer["id"])
     assert (stored["owner_id"], stored["in_pool"]) == (world.id("alice"), False)
@@ -19,31 +20,31 @@ def test_a_follow_up_the_pool_has_not_heard_of_stops_the_reclaim_and_both_servic
     assert entry["reclaim_due_at"] > world.pool_rt.clock.now()
     moves = list(world.pool_rt.db.movements.find({"customer_id": customer["id"]}))
     assert [(m["kind"], m["state"], m["refusal"]) for m in moves] == [("reclaim", "refused", "followed_up")]
-    assert world.pool_events("crm.pool.customer_reclaimed") == []   # nobody tells alice she lost it
-    assert reclaim.reclaim_due(world.pool_rt)["reclaimed"] == 0
+    assert of(world.pool_rt, "crm.pool.customer_reclaimed") == []   # nobody tells alice she lost it
+    assert job.reclaim_due(world.pool_rt)["reclaimed"] == 0
 
 
 def test_an_unchallenged_reclaim_is_applied_by_the_customer_service_and_then_published(world):
-    from pool import reclaim
+    from pool.reclaim import job
     customer = world.customer("alice")
     world.settle()
     world.at_day(8)
-    assert reclaim.reclaim_due(world.pool_rt)["reclaimed"] == 1
+    assert job.reclaim_due(world.pool_rt)["reclaimed"] == 1
     world.settle()
     stored = world.stored_customer(customer["id"])
     assert (stored["owner_id"], stored["in_pool"], stored["pool_id"]) == (None, True, "default")
     entry = world.entry(customer["id"])
     assert (entry["status"], entry["pool_id"], entry["pending"]) == ("in_pool", "default", None)
-    [told] = world.pool_events("crm.pool.customer_reclaimed")
+    [told] = of(world.pool_rt, "crm.pool.customer_reclaimed")
     assert (told["data"]["previous_owner_id"], told["data"]["reason"]) == (world.id("alice"), "no_followup")
 
 
 def test_a_manager_assigning_an_in_pool_customer_in_the_customer_service_is_tracked_by_the_pool(world):
-    from pool import reclaim
+    from pool.reclaim import job
     customer = world.customer("alice")
     world.settle()
     world.at_day(8)
-    reclaim.reclaim_due(world.pool_rt)
+    job.reclaim_due(world.pool_rt)
     world.settle()
     stored = world.customer_client.get(f"/v1/customers/{customer['id']}", headers=world.customer_admin)
     response = world.customer_client.post(f"/v1/customers/{customer['id']}/owner", headers={
@@ -58,11 +59,11 @@ def test_a_manager_assigning_an_in_pool_customer_in_the_customer_service_is_trac
 
 
 def test_a_claim_overtaken_by_a_managers_assignment_is_refused_and_uses_no_quota(world):
-    from pool import reclaim
+    from pool.reclaim import job
     customer = world.customer("alice")
     world.settle()
     world.at_day(8)
-    reclaim.reclaim_due(world.pool_rt)
+    job.reclaim_due(world.pool_rt)
     world.settle()
     claimed = world.pool_client.post(f"/v1/pools/default/customers/{customer['id']}/claim",
                                      headers=world.headers["bob"])
@@ -78,7 +79,8 @@ def test_a_claim_overtaken_by_a_managers_assignment_is_refused_and_uses_no_quota
     assert [(m["kind"], m["state"], m["user_id"]) for m in moves] == [
         ("reclaim", "done", world.id("alice")), ("claim", "refused", world.id("bob")),
         ("assign", "done", world.id("carol"))]
-    assert world.pool_events("crm.pool.customer_claimed") == []
-    from pool import claims, movements
-    today = claims.day_start(world.pool_rt.clock.now())
-    assert world.pool_rt.transaction(lambda s: movements.claims_since(world.pool_rt, s, world.id("bob"), today)) == 0
+    assert of(world.pool_rt, "crm.pool.customer_claimed") == []
+    from pool.claims import eligibility
+    from pool.movements import log
+    today = eligibility.day_start(world.pool_rt.clock.now())
+    assert world.pool_rt.transaction(lambda s: log.claims_since(world.pool_rt, s, world.id("bob"), today)) == 0

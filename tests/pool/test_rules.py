@@ -1,7 +1,9 @@
 """The pool's pure decisions: when a customer falls due, by which rule, and who may claim it now."""
 from datetime import datetime, timedelta, timezone
 
-from pool import claims, rules
+from pool.claims import eligibility
+from pool.pools import membership, rules
+from pool.reclaim import schedule
 
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -12,52 +14,52 @@ def entry(**fields):
 
 
 def test_the_earliest_rule_fires_and_warnings_come_before_it():
-    planned = rules.schedule(entry(), rules.complete({"warn_days_before": [3, 1]}))
+    planned = schedule.schedule(entry(), rules.complete({"warn_days_before": [3, 1]}))
     assert (planned.rule, planned.reclaim_due_at) == ("no_followup", T0 + timedelta(days=7))
     assert [days for days, _ in planned.warnings] == [3, 1] and planned.next_due_at == T0 + timedelta(days=4)
-    claimed = rules.schedule(entry(first_contact_due_at=T0 + timedelta(hours=48)), rules.complete(None))
+    claimed = schedule.schedule(entry(first_contact_due_at=T0 + timedelta(hours=48)), rules.complete(None))
     assert (claimed.rule, claimed.warnings) == ("no_first_contact", ())  # a warning before the claim is no use
-    worked = rules.schedule(entry(last_followup_at=T0 + timedelta(days=25)), rules.complete(None))
+    worked = schedule.schedule(entry(last_followup_at=T0 + timedelta(days=25)), rules.complete(None))
     assert (worked.rule, worked.reclaim_due_at) == ("no_deal", T0 + timedelta(days=30))
 
 
 def test_sent_warnings_are_not_planned_again_for_the_same_due_time_only():
     due = T0 + timedelta(days=7)
-    sent = rules.schedule(entry(warned=[2], warned_due_at=due), rules.complete(None))
+    sent = schedule.schedule(entry(warned=[2], warned_due_at=due), rules.complete(None))
     assert sent.warnings == () and sent.next_due_at == due
-    moved = rules.schedule(entry(warned=[2], warned_due_at=due - timedelta(days=1)), rules.complete(None))
+    moved = schedule.schedule(entry(warned=[2], warned_due_at=due - timedelta(days=1)), rules.complete(None))
     assert [days for days, _ in moved.warnings] == [2]
 
 
 def test_exempt_levels_and_signed_customers_have_no_due_time():
-    assert rules.schedule(entry(level="A"), rules.complete({"levels": ["B", "C"]})).next_due_at is None
-    assert rules.schedule(entry(lifecycle="signed"), rules.complete(None)).next_due_at is None
-    kept = rules.schedule(entry(lifecycle="signed"), rules.complete({"exempt_signed": False}))
+    assert schedule.schedule(entry(level="A"), rules.complete({"levels": ["B", "C"]})).next_due_at is None
+    assert schedule.schedule(entry(lifecycle="signed"), rules.complete(None)).next_due_at is None
+    kept = schedule.schedule(entry(lifecycle="signed"), rules.complete({"exempt_signed": False}))
     assert kept.rule == "no_followup"  # a signed customer has its deal: only the follow-up rule applies
 
 
 def test_claim_refusals_name_the_reason_and_when_to_try_again():
     the_rules = rules.complete({"reclaimed_claim_wait_hours": 2})
     pooled = {"status": "in_pool", "previous_owner_id": "rep-1", "reclaimed_at": T0}
-    assert rules.claim_refusal(pooled, user_id="rep-1", now=T0 + timedelta(days=1), rules=the_rules) == (
+    assert eligibility.claim_refusal(pooled, user_id="rep-1", now=T0 + timedelta(days=1), rules=the_rules) == (
         "cooldown", T0 + timedelta(days=7))
-    assert rules.claim_refusal(pooled, user_id="rep-2", now=T0 + timedelta(hours=1), rules=the_rules) == (
+    assert eligibility.claim_refusal(pooled, user_id="rep-2", now=T0 + timedelta(hours=1), rules=the_rules) == (
         "waiting", T0 + timedelta(hours=2))
-    assert rules.claim_refusal(pooled, user_id="rep-2", now=T0 + timedelta(hours=3), rules=the_rules) is None
-    assert rules.claim_refusal({"status": "owned"}, user_id="rep-2", now=T0, rules=the_rules) == ("taken", None)
+    assert eligibility.claim_refusal(pooled, user_id="rep-2", now=T0 + timedelta(hours=3), rules=the_rules) is None
+    assert eligibility.claim_refusal({"status": "owned"}, user_id="rep-2", now=T0, rules=the_rules) == ("taken", None)
 
 
 def test_membership_by_user_department_or_an_open_pool():
     pool = {"member_user_ids": ["u1"], "member_department_ids": ["fin"], "admin_user_ids": ["u9"]}
     user = {"_id": "u2", "role": "rep", "department_path": ["sales", "fin"], "active": True}
-    assert rules.is_member(pool, user) and rules.is_member(pool, {**user, "_id": "u1", "department_path": []})
-    assert not rules.is_member(pool, {**user, "department_path": ["sales"]})
-    assert not rules.is_member(pool, {**user, "active": False}) and not rules.is_member(pool, None)
-    assert rules.is_member({"open_to_all": True}, {**user, "department_path": []})
+    assert membership.is_member(pool, user) and membership.is_member(pool, {**user, "_id": "u1", "department_path": []})
+    assert not membership.is_member(pool, {**user, "department_path": ["sales"]})
+    assert not membership.is_member(pool, {**user, "active": False}) and not membership.is_member(pool, None)
+    assert membership.is_member({"open_to_all": True}, {**user, "department_path": []})
 
 
 def test_a_day_for_the_daily_limit_is_a_china_standard_time_day():
-    assert claims.day_start(datetime(2026, 6, 1, 15, 59, tzinfo=timezone.utc)) == datetime(2026, 5, 31, 16, 0,
+    assert eligibility.day_start(datetime(2026, 6, 1, 15, 59, tzinfo=timezone.utc)) == datetime(2026, 5, 31, 16, 0,
                                                                                           tzinfo=timezone.utc)
-    assert claims.day_start(datetime(2026, 6, 1, 16, 0, tzinfo=timezone.utc)) == datetime(2026, 6, 1, 16, 0,
+    assert eligibility.day_start(datetime(2026, 6, 1, 16, 0, tzinfo=timezone.utc)) == datetime(2026, 6, 1, 16, 0,
                                                                                          tzinfo=timezone.utc)

@@ -3,7 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pool import reclaim, tracking
+from pool.reclaim import job
+from pool.tracking import handlers
 from pool.app import create_app
 
 CREATED = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
@@ -18,7 +19,7 @@ def app(app_for):
 
 @pytest.fixture
 def entry(rt):
-    rt.transaction(lambda s: tracking.created(rt, s, CUSTOMER))
+    rt.transaction(lambda s: handlers.created(rt, s, CUSTOMER))
     return lambda: rt.db.pool_entries.find_one({"_id": "C1"})
 
 
@@ -29,10 +30,10 @@ def due(entry) -> datetime:
 def test_a_follow_up_moves_the_due_time_and_an_older_one_does_not_move_it_back(rt, entry):
     assert due(entry) == CREATED + timedelta(days=7)
     later = CREATED + timedelta(days=5)
-    rt.transaction(lambda s: tracking.followed_up(rt, s, {"customer_id": "C1", "followed_up_at": later.isoformat()}))
+    rt.transaction(lambda s: handlers.followed_up(rt, s, {"customer_id": "C1", "followed_up_at": later.isoformat()}))
     assert due(entry) == later + timedelta(days=7)
     older = CREATED + timedelta(days=2)  # redelivered late, out of order
-    rt.transaction(lambda s: tracking.followed_up(rt, s, {"customer_id": "C1", "followed_up_at": older.isoformat()}))
+    rt.transaction(lambda s: handlers.followed_up(rt, s, {"customer_id": "C1", "followed_up_at": older.isoformat()}))
     assert due(entry) == later + timedelta(days=7)
 
 
@@ -40,12 +41,12 @@ def test_a_new_owner_gets_a_full_period(rt, entry):
     changed = CREATED + timedelta(days=6)
     move = {"customer_id": "C1", "kind": "transfer", "owner_id": "rep-2", "to_owner_id": "rep-2",
             "department_path": ["d2"], "collaborator_ids": ["rep-1"], "changed_at": changed.isoformat()}
-    rt.transaction(lambda s: tracking.owner_changed(rt, s, move))
+    rt.transaction(lambda s: handlers.owner_changed(rt, s, move))
     assert (entry()["owner_id"], entry()["department_path"]) == ("rep-2", ["d2"])
     assert due(entry) == changed + timedelta(days=7)
 
 
 def test_a_deleted_customer_is_never_reclaimed(rt, entry):
-    rt.transaction(lambda s: tracking.deleted(rt, s, {"customer_id": "C1", "deleted_at": CREATED.isoformat()}))
+    rt.transaction(lambda s: handlers.deleted(rt, s, {"customer_id": "C1", "deleted_at": CREATED.isoformat()}))
     rt.clock.set_offset(timedelta(days=3650))
-    assert reclaim.reclaim_due(rt)["reclaimed"] == 0 and entry()["status"] == "deleted"
+    assert job.reclaim_due(rt)["reclaimed"] == 0 and entry()["status"] == "deleted"

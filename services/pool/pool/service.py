@@ -6,7 +6,16 @@ from pymongo import ASCENDING, IndexModel
 from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec, on_data
 
-from . import pools, reclaim, routes, routes_pools, tracking
+# The route modules in this order: the pools blueprint's routes come from four of them, and the order
+# they are imported in is the order of its paths in the OpenAPI document.
+from .pools import routes as pool_routes
+from .reclaim import routes as preview_routes  # noqa: F401 - registers its routes on the pools blueprint
+from .claims import routes as claim_routes  # noqa: F401 - the same
+from .movements import routes as movement_routes
+from .tracking import routes as entry_routes
+from .pools import pools
+from .reclaim import job
+from .tracking import handlers as tracking
 
 INDEXES = {
     "pool_entries": [IndexModel([("status", ASCENDING), ("next_due_at", ASCENDING)]),
@@ -38,8 +47,9 @@ def handlers(rt):
 
 
 def jobs(rt):
-    return [Job("reclaim-due", 60, lambda: reclaim.reclaim_due(rt), lease_seconds=600)]
+    return [Job("reclaim-due", 60, lambda: job.reclaim_due(rt), lease_seconds=600)]
 
 
-SPEC = ServiceSpec(name="pool", package="pool", blueprints=[routes.blp, routes.moves_blp, routes_pools.blp],
-                   indexes=INDEXES, handlers=handlers, jobs=jobs, on_start=pools.ensure_default)
+SPEC = ServiceSpec(name="pool", package="pool",
+                   blueprints=[entry_routes.blp, movement_routes.moves_blp, pool_routes.blp], indexes=INDEXES,
+                   handlers=handlers, jobs=jobs, on_start=pools.ensure_default)

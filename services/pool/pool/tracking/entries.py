@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pymongo import UpdateOne
 
-from . import rules
+from ..pools import rules
+from ..reclaim import schedule
 
 OWNED, IN_POOL, DELETED = "owned", "in_pool", "deleted"
 DEFAULT_POOL_ID = "default"
@@ -18,7 +19,7 @@ def plan(entry: dict, pool_rules: dict) -> dict:
     """The planned fields of an entry under its pool's rules (none unless it is owned)."""
     if entry.get("status") != OWNED or not entry.get("owned_since"):
         return {"reclaim_due_at": None, "reclaim_rule": None, "next_due_at": None}
-    planned = rules.schedule(entry, pool_rules)
+    planned = schedule.schedule(entry, pool_rules)
     return {"reclaim_due_at": planned.reclaim_due_at, "reclaim_rule": planned.rule,
             "next_due_at": planned.next_due_at}
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pymongo.errors import PyMongoError
 
 from crm_common import concurrency
-from crm_common.errors import Problem
+from crm_common.kernel.refusals import Forbidden, NotFound
 from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
 
-from . import entries, rules
+from ..tracking import entries
+from . import membership, rules, sources
 
 DEFAULT_ID = entries.DEFAULT_POOL_ID
 
@@ -51,7 +52,7 @@ def announce(rt, session, pool: dict, by: str | None) -> None:
 def get(rt, pool_id: str, session=None) -> dict:
     pool = rt.db.pools.find_one({"_id": pool_id}, session=session)
     if pool is None:
-        raise Problem(404, "no such pool")
+        raise NotFound("no such pool")
     return pool
 
 
@@ -60,21 +61,12 @@ def for_department(rt, department_path: list, session=None) -> str:
     path = list(department_path or [])
     named = list(rt.db.pools.find({"source_department_ids": {"$in": path}}, {"source_department_ids": 1},
                                   session=session)) if path else []
-    best, depth = DEFAULT_ID, -1
-    for pool in named:
-        deepest = max(path.index(d) for d in pool["source_department_ids"] if d in path)
-        if deepest > depth or (deepest == depth and pool["_id"] < best):
-            best, depth = pool["_id"], deepest
-    return best
+    return sources.nearest_pool(path, named) or DEFAULT_ID
 
 
 def rules_by_pool(rt, session=None) -> dict:
     """pool id -> its complete rules, read once for a job pass."""
     return {p["_id"]: rules.complete(p.get("rules")) for p in rt.db.pools.find({}, {"rules": 1}, session=session)}
-
-
-def may_administer(principal, pool: dict) -> bool:
-    return principal.is_admin or principal.user_id in pool.get("admin_user_ids", [])
 
 
 def member_of(rt, principal) -> list[str] | None:
@@ -83,12 +75,12 @@ def member_of(rt, principal) -> list[str] | None:
     if principal.is_admin:
         return None
     user = rt.db.users.find_one({"_id": principal.user_id})
-    return sorted(p["_id"] for p in rt.db.pools.find() if rules.is_member(p, user))
+    return sorted(p["_id"] for p in rt.db.pools.find() if membership.is_member(p, user))
 
 
 def create(rt, body: dict, principal) -> dict:
     if not principal.is_admin:
-        raise Problem(403, "only an admin creates pools")
+        raise Forbidden("only an admin creates pools")
     now = rt.clock.now()
     pool = {"member_user_ids": [], "member_department_ids": [], "admin_user_ids": [], "source_department_ids": [],
             "open_to_all": False, **body, "_id": new_id(), "rules": rules.complete(body.get("rules")),
@@ -102,8 +94,8 @@ def update(rt, pool_id: str, body: dict, principal, expected) -> dict:
     """Change a pool (If-Match); new rules re-plan its owned customers' due times at once."""
     def work(session):
         pool = get(rt, pool_id, session)
-        if not may_administer(principal, pool):
-            raise Problem(403, "only an admin or this pool's admins change it")
+        if not membership.may_administer(principal, pool):
+            raise Forbidden("only an admin or this pool's admins change it")
         concurrency.check(pool, expected)
         changes = {k: v for k, v in body.items() if k != "rules"}
         if "rules" in body:

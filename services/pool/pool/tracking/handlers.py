@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from crm_common.events import parse_time
 
-from . import entries, movements, pools
+from ..movements import log
+from ..pools import pools
+from . import entries
 from .entries import DELETED, IN_POOL, OWNED
 
 
@@ -65,7 +67,7 @@ def owner_changed(rt, session, data: dict) -> None:
     if entry.get("status") == DELETED:
         return
     request_id = data.get("request_id")
-    movements.settle(rt, session, request_id, at=at)
+    log.settle(rt, session, request_id, at=at)
     pending = entry.get("pending")
     if pending and pending["request_id"] != request_id:
         # A newer request of ours is on its way; its answer carries the truth. Keep the snapshot only.
@@ -84,7 +86,7 @@ def refused(rt, session, data: dict) -> None:
     """crm.customer.ownership_refused: the customer service kept the customer as it is; so does the pool."""
     at = parse_time(data["refused_at"])
     entry = _ensure(rt, session, data, at)
-    movements.settle(rt, session, data["request_id"], refused=data["reason"], at=at)
+    log.settle(rt, session, data["request_id"], refused=data["reason"], at=at)
     pending = entry.get("pending")
     if entry.get("status") == DELETED or (pending and pending["request_id"] != data["request_id"]):
         return
@@ -122,12 +124,12 @@ def _adopt(rt, session, entry: dict, data: dict, at, *, by, restore: bool = Fals
 
 def record_outside_assignment(rt, session, entry: dict, owner: str, by, at) -> None:
     """A manager gave an in-pool customer to a rep in the customer service: that is an assignment too."""
-    movement = movements.new(kind="assign", customer_id=entry["_id"], pool_id=entry.get("pool_id"),
-                             actor=by or "customer-service", at=at, user_id=owner, to_owner_id=owner,
-                             reason="assigned in the customer service", state=movements.DONE,
-                             departments=[entry.get("department_path")])
+    movement = log.new(kind="assign", customer_id=entry["_id"], pool_id=entry.get("pool_id"),
+                       actor=by or "customer-service", at=at, user_id=owner, to_owner_id=owner,
+                       reason="assigned in the customer service", state=log.DONE,
+                       departments=[entry.get("department_path")])
     rt.db.movements.insert_one(movement, session=session)
-    rt.publish(session, movements.fact_event(rt, movement))
+    rt.publish(session, log.fact_event(rt, movement))
 
 
 def deleted(rt, session, data: dict) -> None:

@@ -6,14 +6,17 @@ updates, one insert of movements, one outbox write), so its cost follows the
 number of customers due, not the number held. It is idempotent: an entry it has
 handled is no longer due, and a second run finds nothing. The decision is the
 pool's, from its copy; the customer service applies it only if the owner and
-the last follow-up are still what the pool saw (see customer/ownership.py).
+the last follow-up are still what the pool saw (see the customer service's ownership.py).
 """
 from __future__ import annotations
 
 from pymongo import UpdateOne
 
-from . import entries, movements, pools, rules
-from .entries import IN_POOL, OWNED
+from ..movements import log
+from ..pools import pools
+from ..tracking import entries
+from ..tracking.entries import IN_POOL, OWNED
+from . import schedule
 
 BATCH = 500
 
@@ -38,11 +41,11 @@ def _pass(rt, session, now, batch: int) -> dict:
     counts = {"seen": len(due), "reclaimed": 0, "warned": 0, "replanned": 0}
     for entry in due:
         the_rules = pool_rules.get(entry.get("pool_id")) or pool_rules[pools.DEFAULT_ID]
-        planned = rules.schedule(entry, the_rules)
-        if planned.reclaim_due_at is not None and planned.reclaim_due_at <= now:
+        planned = schedule.schedule(entry, the_rules)
+        if schedule.is_due(planned, now):
             movement, changes = _reclaim(rt, session, entry, planned.rule, now)
             moved.append(movement)
-            events.append(movements.request_event(rt, movement, _expected(entry)))
+            events.append(log.request_event(rt, movement, _expected(entry)))
             counts["reclaimed"] += 1
         else:
             changes, warning = _warn(rt, entry, the_rules, planned, now)
@@ -71,9 +74,9 @@ def _expected(entry: dict) -> dict:
 def _reclaim(rt, session, entry: dict, rule: str, now) -> tuple[dict, dict]:
     target = pools.for_department(rt, entry.get("department_path"), session) if entry.get("pool_id") is None \
         else entry["pool_id"]
-    movement = movements.new(kind="reclaim", customer_id=entry["_id"], pool_id=target, actor="system", at=now,
-                             user_id=entry["owner_id"], from_owner_id=entry["owner_id"], rule=rule,
-                             reason=f"reclaimed by the rule {rule}", departments=[entry.get("department_path")])
+    movement = log.new(kind="reclaim", customer_id=entry["_id"], pool_id=target, actor="system", at=now,
+                       user_id=entry["owner_id"], from_owner_id=entry["owner_id"], rule=rule,
+                       reason=f"reclaimed by the rule {rule}", departments=[entry.get("department_path")])
     changes = {"status": IN_POOL, "owner_id": None, "previous_owner_id": entry["owner_id"], "reclaimed_at": now,
                "pool_id": target, "pending": {"request_id": movement["request_id"], "kind": "reclaim"},
                "next_due_at": None, "reclaim_due_at": None, "reclaim_rule": None}
@@ -81,15 +84,12 @@ def _reclaim(rt, session, entry: dict, rule: str, now) -> tuple[dict, dict]:
 
 
 def _warn(rt, entry: dict, the_rules: dict, planned, now) -> tuple[dict, dict | None]:
-    """Send the most urgent warning that has come due; the earlier lead times it passed count as sent."""
-    passed = [w for w in planned.warnings if w[1] <= now]
-    sent = entry.get("warned", []) if entry.get("warned_due_at") == planned.reclaim_due_at else []
-    warned = sorted(set(sent) | {days for days, _ in passed})
+    """Send the most urgent warning that has come due (schedule.warning_to_send), and re-plan the entry."""
+    warned, days = schedule.warning_to_send(entry, planned, now)
     after = {**entry, "warned": warned, "warned_due_at": planned.reclaim_due_at}
     changes = {"warned": warned, "warned_due_at": planned.reclaim_due_at, **entries.plan(after, the_rules)}
-    if not passed:
+    if days is None:
         return changes, None
-    days = min(d for d, _ in passed)
     return changes, rt.event("crm.pool.reclaim_warning", entry["_id"], {
         "customer_id": entry["_id"], "owner_id": entry["owner_id"], "pool_id": entry.get("pool_id"),
         "rule": planned.rule, "days_before": days, "reclaim_due_at": planned.reclaim_due_at.isoformat(),
