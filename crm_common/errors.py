@@ -64,9 +64,7 @@ def field_errors(messages, prefix: str = "", *, top: bool = True) -> list[dict]:
 
 def from_refusal(refusal: Refusal) -> Problem:
     """A domain refusal as the problem it answers: its class's status, its reason and fields."""
-    extra = dict(refusal.extra)
-    if refusal.reason is not None:
-        extra["reason"] = refusal.reason
+    extra = {"reason": refusal.reason, **refusal.extra} if refusal.reason is not None else dict(refusal.extra)
     return Problem(refusal.status, refusal.detail, title=refusal.title, errors=refusal.errors,
                    headers=refusal.headers, **extra)
 

@@ -30,7 +30,7 @@ def test_fifty_concurrent_posts_of_one_person_create_one_lead(system, admin_head
 
 
 def test_concurrent_large_batches_naming_the_same_people_create_each_lead_once(system, admin_headers):
-    """Large batches write one command per collection (lead_intake/writes.py): the race is still decided
+    """Large batches write one command per collection (lead_intake/intake/writes.py): the race is still decided
     by the unique keys, and the losing batches are planned again against the winner's leads."""
     channel = requests.post(system.url("lead-intake", "/v1/channels"), json={"name": "batch race"},
                             headers=admin_headers, timeout=10).json()

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from crm_common.testing.auth import bearer
+from crm_common.testing.snapshots import customer_snapshot
 from crm_common.testing.events import Link
 from customer.app import create_app as create_customer_app
 from customer.service import handlers as customer_handlers
@@ -117,10 +118,9 @@ def add_customer(rt, customer_id, owner="old-rep", *, days_ago=0.0, level="B", l
                  department_path=("sales",)):
     from pool.tracking import handlers
     created = rt.clock.now() - timedelta(days=days_ago)
-    rt.transaction(lambda s: handlers.created(rt, s, {
-        "customer_id": customer_id, "name": f"Customer {customer_id}", "owner_id": owner,
-        "department_path": list(department_path), "collaborator_ids": [], "level": level, "lifecycle": lifecycle,
-        "stage": "lead_acquired", "created_at": created.isoformat()}))
+    snapshot = customer_snapshot(customer_id, owner_id=owner, department_path=list(department_path), level=level,
+                                 lifecycle=lifecycle)
+    rt.transaction(lambda s: handlers.created(rt, s, {**snapshot, "created_at": created.isoformat()}))
 
 
 def in_pool(rt, *customer_ids, owner="old-rep"):
