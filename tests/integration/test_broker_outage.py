@@ -3,7 +3,7 @@ from crm_common import kafka
 from crm_common.dev import localinfra
 from crm_common.outbox import Relay
 from crm_common.runtime import Runtime
-from crm_common.testing import state
+from crm_common.testing import events
 
 
 def test_events_written_while_the_broker_is_down_are_published_when_it_returns(settings_for, tmp_path):
@@ -30,9 +30,9 @@ def test_events_written_while_the_broker_is_down_are_published_when_it_returns(s
     try:
         kafka.ensure_topics(settings)
         assert relay.run_once() == 1
-        [message] = state.read_topic(f"127.0.0.1:{port}", "crm.leads", expect=1)
+        [message] = events.read_topic(f"127.0.0.1:{port}", "crm.leads", expect=1)
         assert message.key == b"L1"
-        assert state.events_of([message])[0]["data"]["lead_id"] == "L1"
+        assert events.events_of([message])[0]["data"]["lead_id"] == "L1"
         assert rt.db.outbox.count_documents({"status": "pending"}) == 0
     finally:
         broker.terminate()

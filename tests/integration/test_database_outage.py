@@ -11,10 +11,10 @@ from crm_common.consumer import ConsumerLoop
 from crm_common.events import encode
 from crm_common.testing.auth import bearer
 from crm_common.testing.events import read_topic
+from crm_common.testing.snapshots import customer_snapshot
 from pool.app import create_app
 
-CUSTOMER = {"customer_id": "C1", "name": "Acme", "owner_id": "rep-1", "department_path": ["d1"], "stage": "lead_acquired",
-            "level": "B", "contacts": [], "created_at": "2026-11-22T08:00:00Z"}
+CUSTOMER = {**customer_snapshot("C1", name="Acme", department_path=["d1"]), "created_at": "2026-11-22T08:00:00Z"}
 
 
 @pytest.fixture

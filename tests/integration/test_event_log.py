@@ -1,4 +1,5 @@
 """One order per aggregate, an outbox that cannot jam, and a log that outlives the broker."""
+import dataclasses
 import json
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from crm_common.consumer import ConsumerLoop
 from crm_common.outbox import Relay
 from crm_common.runtime import Runtime
 from crm_common.scheduler import Job, Scheduler
-from crm_common.testing import state
+from crm_common.testing import events
 from crm_common import worker as worker_module
 from crm_common.worker import Worker
 
@@ -45,7 +46,7 @@ def test_four_processes_changing_one_aggregate_are_published_in_version_order(rt
     assert rt.db.users.find_one({"_id": "u1"})["changes"] == 200
     while relay.run_once():
         pass
-    messages = [m for m in state.read_topic(servers.kafka_bootstrap, "crm.org", expect=200) if m.key == b"u1"]
+    messages = [m for m in events.read_topic(servers.kafka_bootstrap, "crm.org", expect=200) if m.key == b"u1"]
     assert len({m.partition for m in messages}) == 1
     versions = [json.loads(m.value)["version"] for m in sorted(messages, key=lambda m: m.offset)]
     assert versions == list(range(1, 201))
@@ -161,7 +162,7 @@ def test_a_broker_that_comes_back_empty_gets_the_event_log_again(settings_for, t
         broker = localinfra.spawn(localinfra.kafka_command(port), port, tmp_path / "kafka2.log")
         def republished():
             try:
-                return len(state.read_topic(f"127.0.0.1:{port}", "crm.org", expect=5, timeout=1)) == 5
+                return len(events.read_topic(f"127.0.0.1:{port}", "crm.org", expect=5, timeout=1)) == 5
             except ValueError:
                 return False  # the topic is not there yet
         wait_for(republished, timeout=90, what="the log published again")
@@ -206,7 +207,7 @@ def test_a_worker_starting_after_the_broker_came_back_empty_publishes_its_log_ag
         relay.run_once()
         worker_module.ensure_topics(rt)  # the marker is back: no second copy
         assert outbox.backlog(rt.db) == 0
-        assert len(state.read_topic(f"127.0.0.1:{port}", "crm.org", expect=5, timeout=10)) == 5
+        assert len(events.read_topic(f"127.0.0.1:{port}", "crm.org", expect=5, timeout=10)) == 5
     finally:
         broker.terminate()
         broker.wait(timeout=10)
@@ -230,7 +231,7 @@ def test_livez_answers_503_while_the_consumer_or_relay_stops_coming_round(rt):
 
 
 def test_a_worker_whose_consumer_keeps_failing_exits_for_its_orchestrator(rt, monkeypatch):
-    monkeypatch.setenv("WORKER_MAX_FAILURES", "2")
+    rt.settings = dataclasses.replace(rt.settings, worker_max_failures=2)
     worker = Worker(rt, "doomed", {"crm.user.created": lambda e, s: None}, "relay")
     broken = []
 

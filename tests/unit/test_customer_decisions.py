@@ -6,6 +6,7 @@ import pytest
 
 from crm_common.auth import Principal
 from crm_common.errors import from_refusal
+from crm_common.kernel import ownership
 from crm_common.kernel.refusals import Conflict, Forbidden, Invalid
 from customer.customers import ownership_rules as rules
 from customer.pipelines import stages, transitions
@@ -218,9 +219,9 @@ def test_collaborators_never_include_the_owner_and_a_transfer_may_keep_the_previ
 
 def test_a_pool_move_is_refused_with_the_first_expectation_that_no_longer_holds():
     followed = a_customer(last_followup_at=datetime(2025, 3, 1, 8, 0, 0, 123456, tzinfo=timezone.utc), level="B")
-    assert rules.unmet(followed, {"owner_id": ALICE.user_id, "last_followup_at": "2025-03-01T08:00:00.123Z"}) is None
-    assert rules.unmet(followed, {"owner_id": "u-bob"}) == "owner_changed"
-    assert rules.unmet(followed, {"owner_id": ALICE.user_id, "last_followup_at": None}) == "followed_up"
-    assert rules.unmet(followed, {"level": "A"}) == "level_changed"
-    assert rules.unmet(followed, {"lifecycle": "target"}) == "lifecycle_changed"
-    assert rules.unmet(followed, {"stage": "proposal"}) == "stage_changed"
+    assert ownership.unmet(followed, {"owner_id": ALICE.user_id, "last_followup_at": "2025-03-01T08:00:00.123Z"}) is None
+    assert ownership.unmet(followed, {"owner_id": "u-bob"}) == "owner_changed"
+    assert ownership.unmet(followed, {"owner_id": ALICE.user_id, "last_followup_at": None}) == "followed_up"
+    assert ownership.unmet(followed, {"level": "A"}) == "level_changed"
+    assert ownership.unmet(followed, {"lifecycle": "target"}) == "lifecycle_changed"
+    assert ownership.unmet(followed, {"stage": "proposal"}) == "stage_changed"

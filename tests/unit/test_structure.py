@@ -119,3 +119,14 @@ def test_the_environment_is_read_only_through_settings():
                         and isinstance(node.value, ast.Name) and node.value.id == "os":
                     readers.append(f"{where}:{node.lineno}")
     assert readers == []
+
+
+def test_the_kernel_is_pure():
+    """The shared domain kernel does no I/O: it imports no web framework, database or broker client
+    (BSON values, such as money's Decimal128, are data, not I/O)."""
+    plumbing = {"flask", "flask_smorest", "pymongo", "kafka", "werkzeug", "requests", "smtplib", "socket"}
+    for path in (ROOT / "crm_common" / "kernel").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+        assert not names & plumbing, f"{path.name} imports {sorted(names & plumbing)}"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from crm_common.kernel.ownership import stored_time, unmet
+
 from ..org import users
 from . import customers, ownership_rules as rules
 
@@ -82,7 +84,7 @@ def requested(rt, session, data: dict) -> None:
     if before is None:
         log.info("the pool asked to move deleted customer %s; ignored", data["customer_id"])
         return  # the pool hears of the deletion from crm.customer.deleted
-    reason = rules.unmet(before, data["expected"])
+    reason = unmet(before, data["expected"])
     owner = None
     if reason is None and data.get("to_owner_id"):
         owner = rt.db.users.find_one({"_id": data["to_owner_id"], "active": True}, session=session)
@@ -90,7 +92,7 @@ def requested(rt, session, data: dict) -> None:
     if reason:
         rt.publish(session, rt.event("crm.customer.ownership_refused", before["_id"], {
             **customers.snapshot(before), "request_id": data["request_id"], "request_kind": data["kind"],
-            "reason": reason, "last_followup_at": rules.stored_time(before.get("last_followup_at")),
+            "reason": reason, "last_followup_at": stored_time(before.get("last_followup_at")),
             "refused_at": rt.clock.now().isoformat()}))
         return
     after = {**before, "collaborator_ids": list(before.get("collaborator_ids", []))}

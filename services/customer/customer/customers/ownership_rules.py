@@ -6,9 +6,6 @@ Each check returns nothing when the rule holds and raises the refusal the caller
 """
 from __future__ import annotations
 
-from datetime import timezone
-
-from crm_common.events import parse_time
 from crm_common.kernel import holding
 from crm_common.kernel.refusals import Conflict, Forbidden
 from crm_common.kernel.scope import within_subtree
@@ -73,27 +70,3 @@ def collaborators_after_transfer(customer: dict, previous_owner: str | None, kee
 def collaborators(customer: dict, user_ids: list) -> list:
     """相关团队: the people named, once each, without the owner (who sees the customer anyway)."""
     return sorted(set(user_ids) - {customer.get("owner_id")})
-
-
-POOL_REFUSALS = {"owner_id": "owner_changed", "last_followup_at": "followed_up", "level": "level_changed",
-                 "lifecycle": "lifecycle_changed"}
-
-
-def unmet(customer: dict, expected: dict) -> str | None:
-    """Why the pool's expectation of the customer (crm.pool.ownership_requested's `expected`) no
-    longer holds, as crm.customer.ownership_refused's `reason`, or None if it does."""
-    for field, value in expected.items():
-        current = customer.get(field)
-        if field == "last_followup_at":
-            current, value = stored_time(current), stored_time(parse_time(value)) if value else None
-        if current != value:
-            return POOL_REFUSALS.get(field, f"{field}_changed")
-    return None
-
-
-def stored_time(at) -> str | None:
-    """A stored time at MongoDB's precision, so the pool's copy and ours compare equal."""
-    if at is None:
-        return None
-    at = at.replace(tzinfo=at.tzinfo or timezone.utc).astimezone(timezone.utc)
-    return at.replace(microsecond=at.microsecond // 1000 * 1000).isoformat()

@@ -8,6 +8,7 @@ refused claim uses none of the rep's daily quota.
 """
 from __future__ import annotations
 
+from crm_common.kernel import ownership
 from crm_common.paging import new_id
 
 REQUESTED, DONE, REFUSED = "requested", "done", "refused"
@@ -41,11 +42,11 @@ def visible_to(principal) -> dict:
 
 def request_event(rt, movement: dict, expected: dict) -> dict:
     """The conditional request to the customer service: apply this move only if `expected` still holds."""
-    return rt.event("crm.pool.ownership_requested", movement["customer_id"], {
-        "request_id": movement["request_id"], "customer_id": movement["customer_id"], "kind": movement["kind"],
-        "expected": expected, "to_owner_id": movement["to_owner_id"],
-        "pool_id": movement["to_pool_id"] or movement["pool_id"], "reason": movement["reason"],
-        "rule": movement["rule"], "by": movement["actor"], "requested_at": movement["at"].isoformat()})
+    m = movement
+    return rt.event("crm.pool.ownership_requested", m["customer_id"], ownership.request(
+        request_id=m["request_id"], customer_id=m["customer_id"], kind=m["kind"], expected=expected,
+        to_owner_id=m["to_owner_id"], pool_id=m["to_pool_id"] or m["pool_id"], reason=m["reason"],
+        rule=m["rule"], by=m["actor"], at=m["at"]))
 
 
 def fact_event(rt, movement: dict) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pymongo import UpdateOne
 
+from crm_common.kernel import ownership
+
 from ..movements import log
 from ..pools import pools
 from ..tracking import entries
@@ -45,7 +47,7 @@ def _pass(rt, session, now, batch: int) -> dict:
         if schedule.is_due(planned, now):
             movement, changes = _reclaim(rt, session, entry, planned.rule, now)
             moved.append(movement)
-            events.append(log.request_event(rt, movement, _expected(entry)))
+            events.append(log.request_event(rt, movement, ownership.expectation(entry)))
             counts["reclaimed"] += 1
         else:
             changes, warning = _warn(rt, entry, the_rules, planned, now)
@@ -62,13 +64,6 @@ def _pass(rt, session, now, batch: int) -> dict:
     if events:
         rt.publish(session, *events)
     return counts
-
-
-def _expected(entry: dict) -> dict:
-    """What the customer service must still see for the reclaim to apply."""
-    last = entry.get("last_followup_at")
-    return {"owner_id": entry["owner_id"], "last_followup_at": last.isoformat() if last else None,
-            "level": entry.get("level"), "lifecycle": entry.get("lifecycle")}
 
 
 def _reclaim(rt, session, entry: dict, rule: str, now) -> tuple[dict, dict]:
