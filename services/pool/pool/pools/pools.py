@@ -91,11 +91,15 @@ def create(rt, body: dict, principal) -> dict:
 
 
 def update(rt, pool_id: str, body: dict, principal, expected) -> dict:
-    """Change a pool (If-Match); new rules re-plan its owned customers' due times at once."""
+    """Change a pool (If-Match); new rules re-plan its owned customers' due times at once.
+
+    A pool's admins change its name and rules within bounds; its people and sources only an admin
+    (membership.change_refusal)."""
     def work(session):
         pool = get(rt, pool_id, session)
-        if not membership.may_administer(principal, pool):
-            raise Forbidden("only an admin or this pool's admins change it")
+        refusal = membership.change_refusal(principal, pool, body)
+        if refusal is not None:
+            raise refusal
         concurrency.check(pool, expected)
         changes = {k: v for k, v in body.items() if k != "rules"}
         if "rules" in body:

@@ -17,11 +17,12 @@ LIST_LIMIT = 500  # each list is cut here; the counts per rep cover every custom
 def preview(rt, pool_id: str, proposed: dict, principal) -> dict:
     pool = pools.get(rt, pool_id)
     administers = membership.may_administer(principal, pool)
-    # a manager previews the pools their department uses, and sees only the customers in their scope
+    # a manager previews the pools their department uses; everyone, a pool's admins too, sees only the
+    # customers in their own data scope: administering a pool is no window on other departments' customers
     if not administers and (principal.role != "manager" or not membership.is_member(
             pool, rt.db.users.find_one({"_id": principal.user_id}))):
         raise Forbidden("only an admin, this pool's admins or a manager who is its member preview its rules")
-    scope = {} if administers else customer_scope(principal)
+    scope = customer_scope(principal)
     the_rules = rules.complete({**pool.get("rules", {}), **proposed})
     now = rt.clock.now()
     owned = rt.db.pool_entries.find({"pool_id": pool_id, "status": OWNED, **scope})
