@@ -21,7 +21,9 @@ INDEXES = {
     # every possible-duplicate lookup is one query on the blocking keys (dedup/companies.py), whose `k:` key
     # is the company key: an index on company_key itself would only cost every write an entry
     "companies": [IndexModel([("blocks", ASCENDING)])],
-    "customer_touchpoints": [IndexModel([("customer_id", ASCENDING)])],
+    # a lead's and a customer's touchpoints are listed by id (paged); only a customer's carry customer_id
+    "touchpoints": [IndexModel([("lead_ids", ASCENDING), ("_id", ASCENDING)]),
+                    IndexModel([("customer_id", ASCENDING), ("_id", ASCENDING)], sparse=True)],
     "customers": [IndexModel([("owner_id", ASCENDING)])],
     "reviews": [IndexModel([("status", ASCENDING), ("_id", ASCENDING)])],
 }

@@ -20,8 +20,8 @@ def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
           keep_answer: bool = False) -> list[tuple[dict, int]]:
     """Write the plan: every row's lead or touchpoint, keys, company, review and events, in one command."""
     db, now = rt.db, rt.clock.now()
-    ops: dict[str, list] = {"identity_keys": [], "leads": [], "companies": [], "reviews": [],
-                            "customer_touchpoints": []}  # keys first: a key taken meanwhile fails before the rest
+    ops: dict[str, list] = {"identity_keys": [], "leads": [], "customers": [], "companies": [], "reviews": [],
+                            "touchpoints": []}  # keys first: a key taken meanwhile fails before the rest
     events, leads, results = [], {}, []
     assigner = Assigner(rt, session, now_rules["assignment"])
     owners = _owners(db, session, [row.found.duplicate_of for row in rows if not row.creates])
@@ -29,6 +29,7 @@ def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
         if row.creates:
             lead, payload = _new_lead(rt, channel, row, now, now_rules["scoring"], assigner, events)
             leads[lead["_id"]] = lead
+            ops["touchpoints"].append(_insert(db, "touchpoints", touchpoint(rt, channel, row.body, lead_id=lead["_id"])))
             ops["identity_keys"] += [InsertOne({"_id": k, "kind": "lead", "record_id": lead["_id"]},
                                                namespace=writes.namespace(db, "identity_keys")) for k in row.new_keys]
             if row.company:  # a new lead's id is new (each plan draws them afresh): insert, no upsert's lookup
@@ -42,14 +43,15 @@ def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
         record = row.found.duplicate_of
         new_here = leads.get(record.id) if record.kind == "lead" else None
         if new_here is not None:  # a lead an earlier row of this batch creates
-            new_here["touchpoints"].append(touchpoint(rt, channel, row.body))
+            ops["touchpoints"].append(_insert(db, "touchpoints", touchpoint(rt, channel, row.body, lead_id=record.id)))
             new_here["touchpoint_count"] += 1
             for plural, _, _ in CONTACT_LISTS:
                 new_here[plural] = new_here[plural] + [v for v in row.draft[plural] if v not in new_here[plural]]
             owner = new_here["owner_id"]
         else:
-            ops["leads" if record.kind == "lead" else "customer_touchpoints"].append(
-                _touch(rt, record, channel, row, now))
+            if record.kind == "lead":
+                ops["leads"].append(_touch(rt, record, row, now))
+            ops["touchpoints"].append(_insert(db, "touchpoints", touchpoint(rt, channel, row.body, record=record)))
             owner = owners.get(record)
         ops["identity_keys"] += [UpdateOne({"_id": k}, {"$setOnInsert": {"kind": record.kind, "record_id": record.id}},
                                            upsert=True, namespace=writes.namespace(db, "identity_keys"))
@@ -73,8 +75,7 @@ def _new_lead(rt, channel, row: Row, now, scoring_rules: dict, assigner: Assigne
     points, bucket, parts = scoring.score(row.draft, channel.get("quality_weight", 0), scoring_rules)
     lead = {**row.draft, "_id": row.lead_id, "status": "new", "owner_id": None, "department_path": [],
             "collaborator_ids": [], "score": points, "bucket": bucket, "score_parts": parts,
-            "dedup": row.verdict.explain(), "touchpoints": [touchpoint(rt, channel, row.body)],
-            "touchpoint_count": 1, "created_at": now, "updated_at": now}
+            "dedup": row.verdict.explain(), "touchpoint_count": 1, "created_at": now, "updated_at": now}
     events.append(rt.event("crm.lead.received", lead["_id"], {
         "lead_id": lead["_id"], "channel_id": channel["_id"], "channel": channel["name"], "name": lead["name"],
         "company": lead.get("company"), "company_key": lead["company_key"] or None, "phones": lead["phones"],
@@ -94,15 +95,17 @@ def _new_lead(rt, channel, row: Row, now, scoring_rules: dict, assigner: Assigne
     return lead, payload
 
 
-def _touch(rt, record: Record, channel: dict, row: Row, now):
-    """An exact duplicate's touchpoint on the stored record it joins."""
-    if record.kind == "lead":
-        return UpdateOne({"_id": record.id}, {
-            "$push": {"touchpoints": touchpoint(rt, channel, row.body)}, "$inc": {"touchpoint_count": 1},
-            "$addToSet": {p: {"$each": row.draft[p]} for p, _, _ in CONTACT_LISTS}, "$set": {"updated_at": now}},
-            namespace=writes.namespace(rt.db, "leads"))
-    return InsertOne({"_id": new_id(), "customer_id": record.id, **touchpoint(rt, channel, row.body)},
-                     namespace=writes.namespace(rt.db, "customer_touchpoints"))
+def _touch(rt, record: Record, row: Row, now):
+    """An exact duplicate counted on the stored lead it joins (its touchpoint is a document of its own:
+    the lead's document does not grow with resubmissions)."""
+    return UpdateOne({"_id": record.id}, {
+        "$inc": {"touchpoint_count": 1},
+        "$addToSet": {p: {"$each": row.draft[p]} for p, _, _ in CONTACT_LISTS}, "$set": {"updated_at": now}},
+        namespace=writes.namespace(rt.db, "leads"))
+
+
+def _insert(db, collection: str, doc: dict) -> InsertOne:
+    return InsertOne(doc, namespace=writes.namespace(db, collection))
 
 
 def _owners(db, session, records: list[Record]) -> dict[Record, str | None]:
@@ -123,5 +126,18 @@ def campaign_of(submission: dict) -> str | None:
     return submission.get("campaign") or submission.get("utm_campaign") or None
 
 
-def touchpoint(rt, channel: dict, body: dict) -> dict:
-    return {"channel_id": channel["_id"], "channel": channel["name"], "at": rt.clock.now(), "payload": body}
+def touchpoint(rt, channel: dict, body: dict, *, lead_id: str | None = None, record: Record | None = None,
+               offered: list | None = None) -> dict:
+    """A submission as it came (leads/touchpoints.py): of a lead (`lead_id`, or a lead `record`) or a customer.
+
+    `lead_ids` lists the lead it came in on and every lead that lead was merged into; `customer_id`
+    the customer it belongs to (a resubmission of a customer, or a lead merged into one)."""
+    if record is not None and record.kind == "lead":
+        lead_id = record.id
+    doc = {"_id": new_id(), "lead_ids": [lead_id] if lead_id else [], "channel_id": channel["_id"],
+           "channel": channel["name"], "at": rt.clock.now(), "payload": body}
+    if record is not None and record.kind == "customer":
+        doc["customer_id"] = record.id
+    if offered:
+        doc["offered_keys"] = list(offered)
+    return doc

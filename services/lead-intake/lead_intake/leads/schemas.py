@@ -80,6 +80,9 @@ class TouchpointOut(ma.Schema):
     channel = ma.fields.String(allow_none=True)
     at = ma.fields.DateTime()
     payload = ma.fields.Dict(metadata={"description": "the submission as the channel sent it"})
+    offered_keys = ma.fields.List(ma.fields.String(), metadata={
+        "description": "contact methods this submission brought that the record did not hold: offered, "
+                       "not identity keys until a user confirms them (contact-methods:confirm)"})
 
 
 class CustomerTouchpointQuery(PageArgs):
