@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 class HttpReceiver:
     def __init__(self):
         self.requests, self.fail = [], 0
+        self.answer = None  # (status, headers, body) to answer instead of the robots' "ok"
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,9 +29,12 @@ class HttpReceiver:
                                           "json": json.loads(raw)})
                 failing = receiver.fail > 0
                 receiver.fail -= 1
-                reply = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
-                self.send_response(500 if failing else 200)
+                status, headers, reply = receiver.answer or (
+                    500 if failing else 200, {}, json.dumps({"errcode": 0, "errmsg": "ok"}).encode())
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
@@ -69,3 +73,38 @@ class SmtpReceiver:
 
     def close(self):
         self.controller.stop()
+
+
+class TricklingReceiver:
+    """An HTTP receiver that reads the request, then answers one byte every `every` seconds, forever:
+    no single read ever times out."""
+
+    def __init__(self, every: float = 1.0):
+        self.every, self.connections, self.closed = every, 0, threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.closed.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn):
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\n" * 1000:
+                if self.closed.wait(self.every):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def close(self):
+        self.closed.set()
+        self.sock.close()

@@ -1,12 +1,13 @@
-"""The admin's channels: the SMTP server, group robots and webhooks."""
+"""The admin's channels: the SMTP server, group robots and webhooks, and which private hosts they may reach."""
+from crm_common import concurrency
 from crm_common.auth import require_user
 from crm_common.idempotency import idempotent
 from crm_common.kernel.refusals import NotFound
 from crm_common.web import runtime
 
 from ..api import admin as blp
-from . import robots, smtp
-from .schemas import RobotIn, RobotOut, SmtpIn, SmtpOut
+from . import reach, robots, smtp
+from .schemas import OutboundIn, OutboundOut, RobotIn, RobotOut, SmtpIn, SmtpOut
 
 
 def _smtp_view(stored):
@@ -29,6 +30,7 @@ def get_smtp():
 @blp.response(200, SmtpOut)
 def put_smtp(body):
     body["from"] = body.pop("from_")
+    reach.check_host(runtime(), body["host"], body["port"], "host")
     return _smtp_view(smtp.put_smtp_settings(runtime(), body))
 
 
@@ -38,6 +40,7 @@ def put_smtp(body):
 @blp.arguments(RobotIn)
 @blp.response(201, RobotOut)
 def create_robot(body):
+    reach.check_url(runtime(), body["url"])
     return robots.create(runtime(), body)
 
 
@@ -54,3 +57,23 @@ def list_robots():
 def delete_robot(robot_id):
     if not runtime().db.robots.update_one({"_id": robot_id}, {"$set": {"active": False}}).matched_count:
         raise NotFound("no such robot")
+
+
+@blp.route("/settings/outbound", methods=["GET"])
+@require_user("admin")
+@blp.response(200, OutboundOut)
+def get_outbound():
+    current = reach.view(reach.stored(runtime()))
+    return current, 200, {"ETag": concurrency.etag(current["version"])}
+
+
+@blp.route("/settings/outbound", methods=["PUT"])
+@require_user("admin")
+@blp.arguments(OutboundIn)
+@blp.response(200, OutboundOut)
+def put_outbound(body):
+    """Robot, webhook and SMTP hosts inside (loopback, private, link-local) are refused unless listed here."""
+    rt = runtime()
+    exists = reach.view(reach.stored(rt))["version"] > 0
+    saved = reach.put(rt, body["allowed_private_hosts"], concurrency.expected_versions(required=exists))
+    return saved, 200, {"ETag": concurrency.etag(saved["version"])}

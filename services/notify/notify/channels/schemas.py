@@ -29,3 +29,12 @@ class RobotIn(ma.Schema):
 class RobotOut(RobotIn):
     id = ma.fields.String(attribute="_id")
     has_secret = ma.fields.Function(lambda r: bool(r.get("secret")))
+
+
+class OutboundIn(ma.Schema):
+    allowed_private_hosts = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=255)),
+                                           required=True, validate=ma.validate.Length(max=100))
+
+
+class OutboundOut(OutboundIn):
+    pass

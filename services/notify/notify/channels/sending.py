@@ -1,5 +1,5 @@
-"""What every outbound send shares: one network call with a short timeout, the text a message shows,
-and SendError for a receiver that refused or could not be reached.
+"""What every outbound send shares: one network call under a total deadline (network.py), the text a
+message shows, header values made safe, and SendError for a receiver that refused or could not be reached.
 
 The occurrence key travels with email and webhooks (the Message-ID, `webhook-id`) so a receiver can
 drop a repeat: after a worker dies mid-send the outcome is unknown, and those two are sent again
@@ -8,13 +8,19 @@ with the same id (robots are parked).
 from __future__ import annotations
 
 import json
-import urllib.request
+import unicodedata
+from urllib.parse import urlsplit
 
-TIMEOUT = 5.0  # seconds per call: a slow receiver delays one delivery, not the queue
+from . import network
+from .network import DEADLINE, SendError
+
+TIMEOUT = DEADLINE  # seconds a whole send may take: a slow receiver delays one delivery, not the queue
 
 
-class SendError(RuntimeError):
-    """The receiver refused or could not be reached; the delivery is retried later."""
+def header_value(value) -> str:
+    """A header value with no control character or line separator (CR, LF, U+2028, ...), each made a
+    space: a customer named `Acme\u2028Co` must not make the email library refuse the message."""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in str(value)).strip()
 
 
 def text_of(d: dict) -> str:
@@ -24,14 +30,17 @@ def text_of(d: dict) -> str:
     return "\n".join(lines)
 
 
-def post(url: str, raw: bytes, headers: dict, check) -> None:
-    """POST `raw`; `check` reads the JSON reply (an empty or unreadable one as {}) and may raise SendError."""
-    request = urllib.request.Request(url, data=raw, headers=headers, method="POST")
+def post(url: str, raw: bytes, headers: dict, check, allowed: list[str]) -> None:
+    """POST `raw` to a URL whose host is checked now, at send time; `check` reads the JSON reply (an
+    empty or unreadable one as {}) and may raise SendError. Any answer but 2xx is a failure."""
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            text = response.read(65536)
+        status, text = network.http_post(urlsplit(url), raw, {k: header_value(v) for k, v in headers.items()},
+                                         allowed)
     except Exception as exc:  # noqa: BLE001 - any transport failure is a retry
-        raise SendError(f"{type(exc).__name__}: {exc}") from exc
+        raise SendError(network.failure(exc)) from None
+    if not 200 <= status < 300:
+        kind = "redirect not followed" if 300 <= status < 400 else "HTTPError"
+        raise SendError(f"{kind}: status {status}")
     try:
         reply = json.loads(text) if text.strip() else {}
     except ValueError:

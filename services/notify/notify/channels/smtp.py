@@ -7,8 +7,8 @@ from email.message import EmailMessage
 
 from crm_common.sealed import Tampered
 
-from . import sealing
-from .sending import TIMEOUT, SendError, text_of
+from . import network, sealing
+from .sending import SendError, header_value, text_of
 
 
 def smtp_settings(rt) -> dict | None:
@@ -34,20 +34,27 @@ def put_smtp_settings(rt, smtp: dict) -> dict:
     return smtp_settings(rt)
 
 
-def send_email(smtp: dict | None, d: dict) -> None:
+def send_email(smtp: dict | None, d: dict, allowed: list[str]) -> None:
+    """One email, to the server's checked address within the send's deadline. Header values are made
+    safe first (a name with a line separator is a subject like any other)."""
     if not smtp or not smtp.get("host"):
         raise SendError("SMTP is not configured")
     message = EmailMessage()
-    message["Subject"], message["From"], message["To"] = d["title"], smtp["from"], d["to"]
+    message["Subject"], message["From"] = header_value(d["title"]), header_value(smtp["from"])
+    message["To"] = header_value(d["to"])
     message["Message-ID"] = f"<{hashlib.sha256(d['key'].encode()).hexdigest()[:32]}@crm.notify>"  # same on a resend
-    message["X-CRM-Occurrence"] = d["key"]
+    message["X-CRM-Occurrence"] = header_value(d["key"])
     message.set_content(text_of(d))
+    port = int(smtp.get("port") or 25)
     try:
-        with smtplib.SMTP(smtp["host"], int(smtp.get("port") or 25), timeout=TIMEOUT) as client:
-            if smtp.get("starttls"):
-                client.starttls()
-            if smtp.get("username"):
-                client.login(smtp["username"], smtp.get("password") or "")
-            client.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise SendError(f"{type(exc).__name__}: {exc}") from exc
+        with network.Deadline() as deadline:
+            found = network.checked(smtp["host"], port, allowed, deadline)
+            with network.PinnedSMTP(found, deadline) as client:
+                client.connect(smtp["host"], port)
+                if smtp.get("starttls"):
+                    client.starttls()
+                if smtp.get("username"):
+                    client.login(smtp["username"], smtp.get("password") or "")
+                client.send_message(message)
+    except Exception as exc:  # noqa: BLE001 - any failure of this send is a retry, never the sender's end
+        raise SendError(network.failure(exc)) from None

@@ -17,13 +17,13 @@ def standard_webhook_signature(secret: str, msg_id: str, timestamp_s: int, body:
     return "v1," + base64.b64encode(mac).decode()
 
 
-def send(hook: dict, d: dict, now_s: float) -> None:
+def send(hook: dict, d: dict, now_s: float, allowed: list[str]) -> None:
     raw = json.dumps({"type": f"crm.notification.{d['kind']}", "timestamp": int(now_s),
                       "data": _webhook_data(d)}, ensure_ascii=False, default=str).encode()
     ts = int(now_s)
     headers = {"Content-Type": "application/json", "webhook-id": d["key"], "webhook-timestamp": str(ts),
                "webhook-signature": standard_webhook_signature(hook.get("secret") or "", d["key"], ts, raw)}
-    return post(hook["url"], raw, headers, lambda reply: None)
+    return post(hook["url"], raw, headers, lambda reply: None, allowed)
 
 
 def _webhook_data(d: dict) -> dict:

@@ -8,6 +8,7 @@ admin instead of risking a second group message. Failures retry on a growing sch
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -17,15 +18,17 @@ from crm_common.kernel.refusals import Conflict, NotFound
 from crm_common.mongo import find_one_and_update
 from crm_common.sealed import Tampered
 
-from ..channels import robots, smtp
-from ..channels.sending import SendError
+from ..channels import reach, robots, smtp
+from ..channels.sending import DEADLINE, SendError
 from ..reminders import settings
 from . import rules
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 RUN_SECONDS = 20.0  # one job run; the next run goes on
 SENDERS = 4  # concurrent sends within the one replica that holds the job
-PER_CLAIM = 4  # rows a sender leases at once: fewer round trips, and well inside the lease at 5 s a send
+PER_CLAIM = 4  # rows a sender leases at once: fewer round trips, and inside the lease at 10 s a send
 RESENDABLE = ["email", "webhook"]  # receivers that can drop a repeat by its id
 
 
@@ -48,8 +51,10 @@ def run(rt, *, run_seconds: float = RUN_SECONDS, senders: int = SENDERS) -> dict
     threads = [threading.Thread(target=sender, daemon=True) for _ in range(senders)]
     for t in threads:
         t.start()
+    # Each send ends within its deadline, so a sender ends within the run plus one claim's sends; the
+    # join is bounded anyway, so the job always returns and the scheduler runs it again.
     for t in threads:
-        t.join()
+        t.join(max(0.0, stop + PER_CLAIM * DEADLINE + 5 - time.monotonic()))
     return totals
 
 
@@ -94,7 +99,7 @@ def send(rt, row: dict) -> dict | None:
             server = smtp.smtp_for_sending(rt)
             if server and server.get("unreadable"):
                 raise SendError(server["unreadable"])
-            smtp.send_email(server, row)
+            smtp.send_email(server, row, reach.allowed(rt))
         else:
             robot = rt.db.robots.find_one({"_id": row["robot_id"]})
             if robot is None:
@@ -109,11 +114,14 @@ def send(rt, row: dict) -> dict | None:
                     "$set": {"status": "pending", "next_attempt_at": wait}, "$inc": {"attempts": -1}})
                 return None
             try:
-                robots.send(robot, row, time.time())
+                robots.send(robot, row, time.time(), reach.allowed(rt))
             finally:
                 robots.end_send(rt, robot, stamp)
     except SendError as exc:
         return {"ok": False, "error": str(exc)[:500]}
+    except Exception as exc:  # noqa: BLE001 - one message must not end the sender: it is retried, then parked
+        log.exception("sending delivery %s failed unexpectedly", row["_id"])
+        return {"ok": False, "error": f"send failed ({type(exc).__name__})"}
     return {"ok": True}
 
 
