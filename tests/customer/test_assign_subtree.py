@@ -20,6 +20,19 @@ def test_a_manager_reassigns_or_transfers_only_within_their_subtree(org, client)
     assert owner_move(client, org, customer, "owner", "owner_id", "carol", "boss").status_code == 200
 
 
+def test_a_rep_transfers_their_customer_only_within_their_own_subtree(org, client):
+    """Issue 21: alice (East) cannot hand her customer to carol (West), nor up to the head of Sales."""
+    customer = org.customer("alice")
+    for user in ("carol", "boss"):
+        refused = owner_move(client, org, customer, "transfer", "to_user_id", user, "alice")
+        assert refused.status_code == 403, (user, refused.json)
+        assert refused.json["errors"] == [{"field": "to_user_id", "message": "outside your department"}]
+    assert client.get(f"/v1/customers/{customer['id']}", headers=org.headers["alice"]).json["owner_id"] == org.id(
+        "alice")
+    moved = owner_move(client, org, customer, "transfer", "to_user_id", "bob", "alice")
+    assert moved.status_code == 200 and moved.json["owner_id"] == org.id("bob")
+
+
 def test_a_manager_imports_only_for_users_within_their_subtree(org, client):
     body = b"name,phone\nOutside Co,13700137000\n"
 

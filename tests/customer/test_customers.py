@@ -70,8 +70,11 @@ def test_an_owner_transfers_and_may_stay_on_as_a_collaborator(org, client):
     assert client.get(url, headers=org.headers["alice"]).status_code == 200  # still works on it
     full = client.post(f"{url}/transfer", json={"to_user_id": org.id("carol")}, headers=org.headers["alice"])
     assert full.status_code == 403  # a collaborator is not the owner
-    client.patch(f"/v1/users/{org.id('carol')}", json={"holding_limit": 0}, headers=org.admin)
-    limit = client.post(f"{url}/transfer", json={"to_user_id": org.id("carol")}, headers=org.headers["bob"])
+    elsewhere = client.post(f"{url}/transfer", json={"to_user_id": org.id("carol")}, headers=org.headers["bob"])
+    assert elsewhere.status_code == 403  # carol is in West, outside bob's East (issue 21)
+    assert elsewhere.json["errors"] == [{"field": "to_user_id", "message": "outside your department"}]
+    client.patch(f"/v1/users/{org.id('alice')}", json={"holding_limit": 0}, headers=org.admin)
+    limit = client.post(f"{url}/transfer", json={"to_user_id": org.id("alice")}, headers=org.headers["bob"])
     assert limit.status_code == 409 and limit.json["errors"][0]["field"] == "to_user_id"
 
 

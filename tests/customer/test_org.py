@@ -86,6 +86,32 @@ def test_teams_carry_members_with_weights_and_members_learn_their_teams(org, rt,
     assert zero.status_code == 400 and zero.json["errors"][0]["field"] == "members.0.weight"
 
 
+def test_a_rep_lists_only_the_users_departments_and_teams_of_their_own_subtree(org, client):
+    """Issue 21: alice (East) sees East and below it; a manager and an admin see the whole directory."""
+    north = org.department("East North", org.east["id"])
+    org.user("eve", "rep", north["id"])
+    east_team = client.post("/v1/teams", headers=org.admin, json={"name": "East inbound", "department_id": org.east["id"]})
+    west_team = client.post("/v1/teams", headers=org.admin, json={"name": "West inbound", "department_id": org.west["id"]})
+    assert east_team.status_code == west_team.status_code == 201
+
+    def names(path, as_user, key="username", **query):
+        headers = org.admin if as_user == "admin" else org.headers[as_user]
+        response = client.get(path, headers=headers, query_string=query)
+        assert response.status_code == 200, response.json
+        return sorted(item[key] for item in response.json["items"])
+    assert names("/v1/users", "alice") == ["alice", "bob", "east_manager", "eve"]
+    assert names("/v1/users", "alice", department_id=org.west["id"]) == []  # naming West does not widen it
+    assert names("/v1/departments", "alice", "name") == ["East", "East North"]
+    assert names("/v1/teams", "alice", "name") == ["East inbound"]
+    assert client.get(f"/v1/users/{org.id('carol')}", headers=org.headers["alice"]).status_code == 404
+    assert client.get(f"/v1/users/{org.id('bob')}", headers=org.headers["alice"]).status_code == 200
+    everyone = ["admin", "alice", "bob", "boss", "carol", "east_manager", "eve"]
+    for seer in ("east_manager", "admin"):  # as today
+        assert names("/v1/users", seer) == everyone
+        assert names("/v1/departments", seer, "name") == ["East", "East North", "Sales", "West"]
+        assert names("/v1/teams", seer, "name") == ["East inbound", "West inbound"]
+
+
 def test_every_org_event_matches_its_contract(org, rt):
     events = [e for e in outbox_events(rt.db) if e["type"].split(".")[1] in ("user", "department", "team")]
     assert len(events) >= 9

@@ -175,9 +175,22 @@ def test_a_manager_assigns_only_within_their_department_subtree():
     rules.may_assign_to(EAST_MANAGER, a_user("u-bob", EAST), "owner_id")
     rules.may_assign_to(BOSS, a_user("u-carol", WEST), "owner_id")  # west is below sales
     rules.may_assign_to(ADMIN, a_user("u-zed", ["elsewhere"]), "owner_id")
-    rules.may_assign_to(ALICE, a_user("u-carol", WEST), "to_user_id")  # a rep handing over their own customer
     with pytest.raises(Forbidden):
         rules.may_assign_to(Principal("u-x", "x", "manager", []), a_user(), "owner_id")  # no department: nobody
+
+
+def test_a_rep_transfers_their_customer_only_within_their_own_department_subtree():
+    """Issue 21: a rep in East cannot hand a customer to West, out of East's managers' sight."""
+    with pytest.raises(Forbidden) as refused:
+        rules.may_assign_to(ALICE, a_user("u-carol", WEST), "to_user_id")
+    assert refused.value.errors == [{"field": "to_user_id", "message": "outside your department"}]
+    assert refused.value.detail == "a rep transfers only to users of their own department or one below it"
+    with pytest.raises(Forbidden):
+        rules.may_assign_to(ALICE, a_user("u-boss", SALES), "to_user_id")  # above East is outside it too
+    rules.may_assign_to(ALICE, a_user("u-bob", EAST), "to_user_id")
+    rules.may_assign_to(ALICE, a_user("u-eve", EAST + ["east-north"]), "to_user_id")  # below East
+    with pytest.raises(Forbidden):
+        rules.may_assign_to(Principal("u-x", "x", "rep", []), a_user(), "to_user_id")  # no department: nobody
 
 
 def test_the_new_owner_must_be_below_their_holding_limit():

@@ -26,10 +26,23 @@ def may_act_as_owner(principal, customer: dict, what: str) -> None:
 
 def may_assign_to(assigner, user: dict, field: str) -> None:
     """A manager hands customers only to users of their own department or one below it; an admin to
-    anyone. A rep handing over their own customer is not limited by department."""
-    if assigner is not None and assigner.role != "rep" and not within_subtree(assigner, user.get("department_path")):
+    anyone. A rep hands over their own customer only within their own department or one below it too
+    (issue 21): a transfer into another department would move it out of their managers' sight."""
+    if assigner is None:
+        return
+    if assigner.role == "rep":
+        if not in_own_subtree(assigner, user.get("department_path")):
+            raise Forbidden("a rep transfers only to users of their own department or one below it",
+                            errors=[{"field": field, "message": "outside your department"}])
+    elif not within_subtree(assigner, user.get("department_path")):
         raise Forbidden("a manager assigns only to users of their own department or one below it",
                         errors=[{"field": field, "message": "outside your department"}])
+
+
+def in_own_subtree(principal, department_path: list | None) -> bool:
+    """Is a user of `department_path` in `principal`'s own department or one below it? Nobody is, for a
+    caller without a department."""
+    return bool(principal.department_path) and principal.department_path[-1] in (department_path or [])
 
 
 def may_hold_one_more(user: dict, held: int, field: str) -> None:

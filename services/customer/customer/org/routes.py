@@ -7,10 +7,11 @@ from crm_common.idempotency import idempotent
 from crm_common.auth import issue_token, require_user
 from crm_common.kernel.refusals import NotFound, Unauthenticated
 from crm_common.paging import PageArgs, page
+from crm_common.queries import both, find_one
 from crm_common.web import Blueprint, runtime
 
 from ..customers import ownership
-from . import departments, login, teams, users
+from . import departments, directory, login, teams, users
 from .schemas import (DepartmentIn, DepartmentOut, DepartmentPage, DepartmentPatch, TeamIn, TeamOut, TeamPage,
                           TeamPatch, TokenIn, TokenOut, UserIn, UserOut, UserPage, UserPatch, UserQuery)
 
@@ -50,7 +51,9 @@ def create_department(body):
 @org_blp.arguments(PageArgs, location="query")
 @org_blp.response(200, DepartmentPage)
 def list_departments(args):
-    return page(runtime().db.departments, {}, limit=args["limit"], cursor=args["cursor"])
+    """A rep lists their own department and those below it; a manager or an admin every one."""
+    return page(runtime().db.departments, directory.departments_filter(g.principal), limit=args["limit"],
+                cursor=args["cursor"])
 
 
 @org_blp.route("/departments/<department_id>", methods=["PATCH"])
@@ -77,10 +80,12 @@ def create_user(body):
 @org_blp.arguments(UserQuery, location="query")
 @org_blp.response(200, UserPage)
 def list_users(args):
+    """A rep lists the users of their own department and those below it; a manager or an admin everyone."""
     query = {k: args[k] for k in ("role", "active") if k in args}
     if "department_id" in args:
         query["department_path"] = args["department_id"]  # the department and every one below it
-    result = page(runtime().db.users, query, limit=args["limit"], cursor=args["cursor"])
+    result = page(runtime().db.users, both(query, directory.users_filter(g.principal)), limit=args["limit"],
+                  cursor=args["cursor"])
     return {**result, "items": [_user_out(u) for u in result["items"]]}
 
 
@@ -88,7 +93,8 @@ def list_users(args):
 @require_user()
 @org_blp.response(200, UserOut)
 def get_user(user_id):
-    user = runtime().db.users.find_one({"_id": user_id})
+    """Someone outside a rep's own subtree is not found, as a user who does not exist."""
+    user = find_one(runtime().db.users, both({"_id": user_id}, directory.users_filter(g.principal)))
     if user is None:
         raise NotFound("no such user")
     return _user_out(user)
@@ -134,7 +140,11 @@ def create_team(body):
 @org_blp.arguments(PageArgs, location="query")
 @org_blp.response(200, TeamPage)
 def list_teams(args):
-    return page(runtime().db.teams, {}, limit=args["limit"], cursor=args["cursor"])
+    """A rep lists the teams of their own subtree and those they are in; a manager or an admin every one."""
+    rt, principal = runtime(), g.principal
+    subtree = departments.subtree_ids(rt, principal.department_path[-1]) \
+        if principal.role == "rep" and principal.department_path else []
+    return page(rt.db.teams, directory.teams_filter(principal, subtree), limit=args["limit"], cursor=args["cursor"])
 
 
 @org_blp.route("/teams/<team_id>", methods=["PATCH"])
