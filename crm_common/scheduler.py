@@ -1,9 +1,16 @@
-"""Scheduled jobs that run in one replica at a time, under a lease kept in MongoDB."""
+"""Scheduled jobs that run in one replica at a time, under a lease kept in MongoDB.
+
+The worker starts each due job on a thread of its own (start_due), so a slow job delays only its own
+next run, never the others (a stuck outbound send must not stop `reminders-due`). A job is bounded by
+its lease: one still running past it is reported by `overdue`, which the worker's /livez answers 503
+for, so the orchestrator restarts a replica whose job hangs.
+"""
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,6 +42,8 @@ class Scheduler:
         self.clock = clock
         self.jobs = {job.name: job for job in jobs}
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.running: dict[str, float] = {}  # job name -> when its run started here (monotonic), for start_due
+        self._lock = threading.Lock()
 
     def _acquire(self, job: Job, *, only_if_due: bool) -> bool:
         now = self.clock.now()
@@ -71,6 +80,46 @@ class Scheduler:
                     self._run(job)
                 except Exception:  # noqa: BLE001 - one failing job must not stop the others
                     log.exception("job %s failed", job.name)
+
+    def start_due(self) -> list[threading.Thread]:
+        """Start every due job that is not already running here on a thread of its own; returns them."""
+        started = []
+        for job in self.jobs.values():
+            with self._lock:
+                if not job.on_tick or job.name in self.running:
+                    continue
+                self.running[job.name] = time.monotonic()
+            try:
+                acquired = self._acquire(job, only_if_due=True)
+            except Exception:
+                self._done(job.name)
+                raise
+            if not acquired:
+                self._done(job.name)
+                continue
+            thread = threading.Thread(target=self._run_logged, args=(job,), name=f"job:{job.name}", daemon=True)
+            thread.start()
+            started.append(thread)
+        return started
+
+    def _run_logged(self, job: Job) -> None:
+        try:
+            self._run(job)
+        except Exception:  # noqa: BLE001 - one failing job must not stop the others
+            log.exception("job %s failed", job.name)
+        finally:
+            self._done(job.name)
+
+    def _done(self, name: str) -> None:
+        with self._lock:
+            self.running.pop(name, None)
+
+    def overdue(self) -> list[str]:
+        """The jobs running here for longer than their lease: a run that long is hung, not slow."""
+        now = time.monotonic()
+        with self._lock:
+            return sorted(name for name, since in self.running.items()
+                          if now - since > self.jobs[name].lease_seconds)
 
     def hold(self, name: str) -> bool:
         """Take or keep a job's lease for a long-running loop (the relay); True while held here."""

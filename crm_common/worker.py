@@ -5,7 +5,8 @@ An unexpected error rebuilds the consumer or the producer inside the process, wi
 backoff and a log line; only a consumer that keeps failing makes the worker exit
 non-zero, for the orchestrator (under `make run`, one process exiting stops all, so
 in-process recovery is the rule). `/livez` on the worker's metrics port answers 503
-while the consumer or the relay is not making rounds.
+while the consumer, the relay or the scheduler's tick is not making rounds, or a scheduled
+job runs past its lease (each job runs on a thread of its own, so the tick never waits for one).
 """
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ class Worker:
         while not self.stop.is_set():
             self.health.beat("scheduler")
             try:
-                self.rt.scheduler.run_due()
+                self.rt.scheduler.start_due()
             except Exception as exc:  # noqa: BLE001 - e.g. MongoDB unreachable: keep ticking until it is back
                 log.warning("scheduler tick failed: %r", exc)
                 self.stop.wait(2.0)
@@ -129,7 +130,8 @@ class Worker:
 
         def app(environ, start_response):
             if environ.get("PATH_INFO") == "/livez":
-                stale = [n for n in self.health.stale() if n != "scheduler"]  # a long job is not a hang
+                scheduler = getattr(self.rt, "scheduler", None)
+                stale = self.health.stale() + [f"job:{n}" for n in (scheduler.overdue() if scheduler else [])]
                 status = "503 Service Unavailable" if stale or self.fatal.is_set() else "200 OK"
                 start_response(status, [("Content-Type", "application/json")])
                 return [('{"stale": [%s]}' % ", ".join(f'"{n}"' for n in stale)).encode()]

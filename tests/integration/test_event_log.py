@@ -10,6 +10,7 @@ import pytest
 
 from crm_common import kafka, mongo, outbox
 from crm_common.dev import localinfra
+from crm_common.scheduler import Job, Scheduler
 from crm_common.consumer import ConsumerLoop
 from crm_common.outbox import Relay
 from crm_common.runtime import Runtime
@@ -222,8 +223,14 @@ def test_livez_answers_503_while_the_consumer_or_relay_stops_coming_round(rt):
     worker.health.beat("relay")
     worker.health.beat("scheduler")
     assert requests.get(f"http://127.0.0.1:{port}/livez", timeout=5).status_code == 200
-    worker.health.beats["scheduler"] -= 3600  # a long job is not a hang
-    assert requests.get(f"http://127.0.0.1:{port}/livez", timeout=5).status_code == 200
+    worker.health.beats["scheduler"] -= 3600  # jobs run on threads of their own: a tick this late is a hang
+    assert requests.get(f"http://127.0.0.1:{port}/livez", timeout=5).json() == {"stale": ["scheduler"]}
+    worker.health.beat("scheduler")
+    job = Job("reminders-due", 30, lambda: None, lease_seconds=300)
+    rt.scheduler = Scheduler(rt.db, rt.clock, [job])
+    rt.scheduler.running[job.name] = time.monotonic() - job.lease_seconds - 1  # a run past its lease is hung
+    assert requests.get(f"http://127.0.0.1:{port}/livez", timeout=5).json() == {"stale": [f"job:{job.name}"]}
+    rt.scheduler.running.clear()
     worker.health.beats["relay"] -= 3600
     stuck = requests.get(f"http://127.0.0.1:{port}/livez", timeout=5)
     assert stuck.status_code == 503 and stuck.json() == {"stale": ["relay"]}
