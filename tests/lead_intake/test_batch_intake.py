@@ -12,13 +12,15 @@ ROWS = [
     {"name": "A", "phone": "+86 138 0013 8001"},  # row 1 again: a touchpoint on the lead row 1 creates
     {**HOT, "name": "B", "phone": "13800138002", "email": "b@b.cn", "company": "華信電子科技（上海）有限公司",
      "city": "上海"},  # the same company key as row 1: a possible duplicate of it
-    {"name": "A", "phone": "13800138001", "email": "new@a.cn"},  # a known contact with a new email: a duplicate
+    {"name": "A", "phone": "13800138001", "email": "new@a.cn"},  # a known contact with a new email: a duplicate,
+    # the email only offered to row 1's lead
     {"name": "Stored", "phone": "+8613700137000"},  # the stored lead again
     {"name": "bad", "phone": "12"},
     {**HOT, "name": "C", "phone": "13800138003", "email": "c@c.cn"},
     {"name": "D", "wechat_id": "wx-d", "company": "云帆物流", "city": "北京市"},  # a possible duplicate of the stored lead
+    {"name": "E", "email": "new@a.cn"},  # the email row 4 offered: a new lead, a possible duplicate of row 1's
 ]
-WIPED = ("leads", "identity_keys", "companies", "reviews", "outbox", "event_versions", "round_robin", "rate_windows")
+WIPED = ("leads", "touchpoints", "identity_keys", "companies", "reviews", "outbox", "event_versions", "round_robin", "rate_windows")
 
 
 def outcome(rt, results, stored_id):
@@ -29,10 +31,11 @@ def outcome(rt, results, stored_id):
         return names.get(value, value)
     rows = [(r["status"], named(r.get("id")), r.get("dedup", {}).get("verdict")) for r in results]
     leads = sorted((named(lead["_id"]), lead["status"], lead["owner_id"], lead["touchpoint_count"],
-                    sorted(lead["phones"]), sorted(lead["emails"])) for lead in rt.db.leads.find())
+                    sorted(lead["phones"]), sorted(lead["emails"]), lead.get("offered_keys", []))
+                   for lead in rt.db.leads.find())
     events = sorted((named(e["subject"]), e["version"], e["type"], named(e["data"].get("owner_id")))
                     for e in outbox_events(rt.db))
-    keys = sorted((k["_id"], named(k["record_id"])) for k in rt.db.identity_keys.find())
+    keys = sorted((k["_id"], named(k["record_id"]), bool(k.get("offered"))) for k in rt.db.identity_keys.find())
     reviews = sorted((named(r["lead_id"]), [(named(c["id"]), c["reason"]) for c in r["candidates"]])
                      for r in rt.db.reviews.find())
     return rows, leads, events, keys, reviews
@@ -65,14 +68,17 @@ def test_a_batch_ends_as_its_rows_submitted_one_at_a_time(client, channel, rt, a
     batched = run(client, channel, rt, batch=True)
     assert batched == one_by_one
     rows, leads, events, _, reviews = batched
-    assert [r[0] for r in rows] == [201, 200, 201, 200, 200, 400, 201, 201]
+    assert [r[0] for r in rows] == [201, 200, 201, 200, 200, 400, 201, 201, 201]
     assert [r[2] for r in rows] == ["new", "duplicate", "possible_duplicate", "duplicate", "duplicate",
-                                    None, "new", "possible_duplicate"]
-    assert reviews == [("row3", [("row1", "same_company_key")]), ("row8", [("stored", "same_company_key")])]
+                                    None, "new", "possible_duplicate", "possible_duplicate"]
+    assert reviews == [("row3", [("row1", "same_company_key")]), ("row8", [("stored", "same_company_key")]),
+                       ("row9", [("row1", "offered_contact")])]
     owners = {lead[0]: lead[2] for lead in leads}
     assert [owners[row] for row in ("row1", "row3", "row7")] == ["r1", "r2", "r1"]  # weighted round robin, 2:1
-    # rows 2 and 4 are touchpoints on it, and row 4's new email is its now
-    assert ("row1", "assigned", "r1", 3, ["+8613800138001"], ["a@a.cn", "new@a.cn"]) in leads
+    # rows 2 and 4 are touchpoints on it; row 4's new email was only offered to it, so row 9, who
+    # gave it as their own, holds it now
+    assert ("row1", "assigned", "r1", 3, ["+8613800138001"], ["a@a.cn"], []) in leads
+    assert ("email:new@a.cn", "row9", False) in batched[3]
     assert ("row1", 3, "crm.lead.resubmitted", "r1") in events  # received, assigned, then row 2's
     assert ("row1", 4, "crm.lead.resubmitted", "r1") in events  # and row 4's
 

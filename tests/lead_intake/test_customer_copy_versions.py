@@ -1,5 +1,6 @@
 """Lead intake's copy of customers follows versions: a late or repeated customer event changes
-nothing, a deleted customer stays deleted, and keys a resubmission added survive later snapshots."""
+nothing, a deleted customer stays deleted, and a method a resubmission offered becomes the customer's
+when the customer's own snapshot gives it."""
 import pytest
 
 from crm_common.consumer import deliver
@@ -46,13 +47,17 @@ def test_an_event_after_the_customers_deletion_does_not_bring_its_contacts_back(
     assert verdict(client, channel, phone="13700137001") == "new"
 
 
-def test_a_phone_a_resubmission_added_keeps_matching_after_the_next_customer_event(rt, handlers, client, channel,
-                                                                                   admin):
+def test_a_phone_a_resubmission_offered_is_the_customers_once_its_own_snapshot_gives_it(rt, handlers, client,
+                                                                                       channel, admin):
     deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 1, ["+8613700137001"]))
-    # the contact comes back through a form with a new email: attached to the customer, the email points at it too
+    # the contact comes back through a form with a new email: attached to the customer, the email only offered
     assert verdict(client, channel, phone="13700137001", email="wang@acme.cn") == "C1"
+    assert rt.db.customers.find_one({"_id": "C1"})["offered_keys"] == ["email:wang@acme.cn"]
+    # the customer service's own edit gives it (the rep added it to the contact): the customer's key from now on
+    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 2, ["+8613700137001"], ["wang@acme.cn"]))
     assert verdict(client, channel, email="wang@acme.cn") == "C1"
-    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 2, ["+8613700137001"]))
+    assert rt.db.customers.find_one({"_id": "C1"})["offered_keys"] == []
+    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 3, ["+8613700137001"], ["wang@acme.cn"]))
     assert verdict(client, channel, email="wang@acme.cn") == "C1"
     # a contact method the customer's own snapshot gave, then dropped, is let go
     deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 3, ["+8613700137009"]))

@@ -8,6 +8,7 @@ from crm_common.service import ServiceSpec, on_data
 from .assignment import reps
 from .channels import routes as channels
 from .dedup import customers, lookup
+from .leads import contacts as _contacts  # noqa: F401  (its route continues the leads blueprint)
 from .leads import routes as leads
 from .leads import touchpoints
 from .review import routes as review
@@ -49,6 +50,7 @@ def handlers(rt):
 SPEC = ServiceSpec(
     name="lead-intake", package="lead_intake",
     # leads.blp is opened by intake/routes.py (submitting) and continued by leads/routes.py (working)
+    # and leads/contacts.py (confirming contact methods)
     blueprints=[channels.blp, leads.blp, lookup.blp, review.blp, rules.blp, touchpoints.blp],
     indexes=INDEXES, handlers=handlers,
 )

@@ -15,8 +15,10 @@ def customer_changed(rt, session, customer: dict) -> None:
 
     The consumer loop's version guard passes only events newer than the last one applied,
     and none after the customer's deletion, so this may apply the snapshot as it is.
-    A key already held by another record stays with its holder; keys of contacts
-    the customer no longer has are let go, so the contact can become a lead again.
+    A key already held by another record stays with its holder; one only offered to a record (a
+    resubmission's new contact method) is confirmed as the customer's: the customer service's edit
+    owns the customer's contacts. Keys of contacts the customer no longer has are let go, so the
+    contact can become a lead again.
     """
     customer_id = customer["customer_id"]
     fields = {k: customer[k] for k in ("owner_id", "department_path", "name") if k in customer}
@@ -31,10 +33,11 @@ def customer_changed(rt, session, customer: dict) -> None:
     keys = sorted({key for contact in customer.get("contacts", []) for key in identity.identity_keys(
         contact.get("phones", []), contact.get("emails", []), contact.get("wechat_ids", []),
         customer.get("name", ""), contact.get("name", ""))})
-    # Only keys a snapshot gave are let go when a later snapshot lacks them: keys a merge or a
-    # resubmission added to the customer are not in its contacts, and must keep matching.
+    # Only keys a snapshot gave are let go when a later snapshot lacks them: keys a merge added to the
+    # customer are not in its contacts, and must keep matching.
     rt.db.identity_keys.delete_many({"kind": "customer", "record_id": customer_id, "from_snapshot": True,
                                      "_id": {"$nin": keys}}, session=session)
+    _confirm_offered(rt, session, customer_id, keys)
     for key in keys:
         rt.db.identity_keys.update_one({"_id": key}, {"$setOnInsert": {"kind": "customer", "record_id": customer_id}},
                                        upsert=True, session=session)
@@ -48,3 +51,15 @@ def customer_deleted(rt, session, customer: dict) -> None:
     rt.db.identity_keys.delete_many({"kind": "customer", "record_id": customer_id}, session=session)
     companies.remove(rt.db, session, "customer", customer_id)
     rt.db.customers.delete_one({"_id": customer_id}, session=session)
+
+
+def _confirm_offered(rt, session, customer_id: str, keys: list[str]) -> None:
+    """The snapshot's contact methods that were only offered (to this customer or another record) become
+    this customer's own; whoever was offered them no longer counts them among its pending offers."""
+    offered = list(rt.db.identity_keys.find({"_id": {"$in": keys}, "offered": True}, session=session))
+    for doc in offered:
+        collection = rt.db.leads if doc["kind"] == "lead" else rt.db.customers
+        collection.update_one({"_id": doc["record_id"]}, {"$pull": {"offered_keys": doc["_id"]}}, session=session)
+    if offered:
+        rt.db.identity_keys.update_many({"_id": {"$in": [d["_id"] for d in offered]}, "offered": True}, {
+            "$set": {"kind": "customer", "record_id": customer_id}, "$unset": {"offered": ""}}, session=session)

@@ -35,9 +35,20 @@ def keys_of(draft: dict) -> list[str]:
 
 
 def key_matches(db, keys: list[str], session=None) -> list[tuple[str, Record]]:
-    """(key, the record holding it) for each of `keys` some lead or customer holds."""
-    return [(m["_id"], Record(m["kind"], m["record_id"]))
-            for m in db.identity_keys.find({"_id": {"$in": keys}}, session=session)]
+    """(key, the record holding it) for each of `keys` some lead or customer holds as its own."""
+    return holders(db, keys, session)[0]
+
+
+def holders(db, keys: list[str], session=None) -> tuple[list[tuple[str, Record]], list[tuple[str, Record]]]:
+    """(the keys some record holds as its own, the keys only offered to one), each as (key, record), in one query.
+
+    An offered key is a contact method a resubmission brought and no user confirmed yet: it names
+    the record as a possible duplicate, never as an exact one (a channel's form cannot bind it)."""
+    found = db.identity_keys.find({"_id": {"$in": keys}}, session=session) if keys else []
+    held, offered = [], []
+    for m in found:
+        (offered if m.get("offered") else held).append((m["_id"], Record(m["kind"], m["record_id"])))
+    return held, offered
 
 
 def possible(rt, draft: dict, threshold: int | None = None) -> verdicts.Verdict:

@@ -1,7 +1,8 @@
 """De-duplication verdicts (DOMAIN §1), pure: storage finds the matches, this decides and explains.
 
 - exact: a shared identity key (phone, email, WeChat id, or company key with contact name);
-- possible: the same company key anywhere; or in the same city the same brand (字号), a brand
+- possible: a contact method a resubmission offered to a record and no user confirmed (offered_contact);
+  the same company key anywhere; or in the same city the same brand (字号), a brand
   that sounds the same in pinyin (tones ignored), the Latin-script name of the brand, or a fuzzy
   company-name match at or above the threshold. Brands that only share a trade word or differ
   in sound are not candidates;
@@ -61,7 +62,7 @@ class Company:
 
 
 # Rules in the order they are shown; the first that holds names a candidate.
-RULES = ("same_company_key", "same_brand_same_city", "homophone_brand_same_city", "latin_brand_same_city",
+RULES = ("offered_contact", "same_company_key", "same_brand_same_city", "homophone_brand_same_city", "latin_brand_same_city",
          "similar_company_name_same_city")
 
 
@@ -98,3 +99,23 @@ def possible(mine: Company, found: list[Company], threshold: int = DEFAULT_FUZZY
         return Verdict("new")
     candidates.sort(key=lambda c: (RULES.index(c["reason"]), -c["score"], c["id"]))
     return Verdict("possible_duplicate", candidates=candidates[:limit])
+
+
+def offered(matches: list[tuple[str, Record]]) -> list[dict]:
+    """The records the submission's contact methods were offered to (unconfirmed), as candidates."""
+    by_record: dict[Record, list[str]] = {}
+    for key, record in matches:
+        by_record.setdefault(record, []).append(key)
+    return [{"id": record.id, "kind": record.kind, "score": 100.0, "reason": "offered_contact",
+             "compared": {"offered_keys": sorted(keys)}, "scores": {}}
+            for record, keys in sorted(by_record.items(), key=lambda item: (item[0].kind, item[0].id))]
+
+
+def with_offers(verdict: Verdict, offered_candidates: list[dict], limit: int = 10) -> Verdict:
+    """A new lead's verdict with the records offered its contact methods first (a record found by both
+    rules is named once, by the offer)."""
+    if not offered_candidates:
+        return verdict
+    named = {(c["kind"], c["id"]) for c in offered_candidates}
+    others = [c for c in verdict.candidates if (c["kind"], c["id"]) not in named]
+    return Verdict("possible_duplicate", candidates=(offered_candidates + others)[:limit])

@@ -20,7 +20,9 @@ class Row:
     name: CompanyName
     found: verdicts.Verdict | None = None    # the record it is an exact duplicate of
     lead_id: str | None = None               # set when it becomes a lead of its own
-    new_keys: list = field(default_factory=list)
+    new_keys: list = field(default_factory=list)  # a new lead's keys nobody held or was offered
+    offers: list = field(default_factory=list)    # an exact duplicate's keys its record did not hold: offered
+    taken: dict = field(default_factory=dict)     # a new lead's keys offered to another record: key -> that record
     verdict: verdicts.Verdict | None = None  # a new lead's verdict: new or possible_duplicate
     company: dict | None = None              # a new lead's company record (companies.document)
 
@@ -29,21 +31,30 @@ class Row:
         return self.lead_id is not None
 
 
-def plan(rt, rows: list[Row], held: dict[str, Record], threshold: int) -> None:
-    """Decide each row: an exact duplicate of a record, or a new lead with its verdict."""
-    held = dict(held)  # the keys the batch's earlier rows take are held for the later ones
+def plan(rt, rows: list[Row], held: dict[str, Record], threshold: int,
+         offered: dict[str, Record] | None = None) -> None:
+    """Decide each row: an exact duplicate of a record, or a new lead with its verdict.
+
+    `held`: the keys records hold as their own; `offered`: the keys only offered to one (unconfirmed)."""
+    held, offered = dict(held), dict(offered or {})  # what the batch's earlier rows take holds for the later ones
     for row in rows:
         found = verdicts.exact([(k, held[k]) for k in row.keys if k in held])
         unheld = [k for k in row.keys if k not in held]
-        row.found, row.lead_id, row.new_keys, row.verdict, row.company = found, None, unheld, None, None
+        row.found, row.lead_id, row.verdict, row.company = found, None, None, None
+        row.new_keys, row.offers, row.taken = [], [], {}
         if found:
-            # An exact duplicate (DOMAIN §1) even when it brings a new phone, email or WeChat id: the
-            # new keys point to the record it joins, and its owner is told which they are (the
-            # resubmitted event's added_keys), so nothing is added unseen.
-            for key in unheld:
-                held[key] = found.duplicate_of
+            # An exact duplicate (DOMAIN §1) even when it brings a new phone, email or WeChat id. The new
+            # methods are only offered to the record it joins (kept on the touchpoint, named to its owner):
+            # a channel's form must not bind a stranger's phone to it. A user confirms them, or a later
+            # submission with one of them is a new lead flagged as a possible duplicate of this record.
+            row.offers = [k for k in unheld if k not in offered]
+            for key in row.offers:
+                offered[key] = found.duplicate_of
             continue
         row.lead_id = new_id()
+        # a method offered to another record, and submitted by this person as their own: theirs from now on
+        row.taken = {k: offered.pop(k) for k in unheld if k in offered}
+        row.new_keys = [k for k in unheld if k not in row.taken]
         for key in unheld:
             held[key] = Record("lead", row.lead_id)
         if row.name.key:
@@ -62,5 +73,6 @@ def plan(rt, rows: list[Row], held: dict[str, Record], threshold: int) -> None:
             row.verdict = verdicts.possible(mine, found, threshold)
         else:
             row.verdict = verdicts.Verdict("new")
+        row.verdict = verdicts.with_offers(row.verdict, verdicts.offered(list(row.taken.items())))
         if row.company:
             earlier.append((set(row.company["blocks"]), companies.of_document(row.company)))

@@ -8,12 +8,14 @@ from crm_common import idempotency, outbox
 from crm_common.paging import new_id
 
 from ..assignment.assigner import Assigner
-from ..dedup.matching import CONTACT_LISTS
 from ..dedup.verdicts import Record
 from ..leads import events as lead_events
 from ..leads import states
 from . import scoring, writes
 from .plan import Row
+
+
+MAX_OFFERED = 5  # pending offered contact methods a record keeps; more are kept on their touchpoints only
 
 
 def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
@@ -24,7 +26,9 @@ def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
                             "touchpoints": []}  # keys first: a key taken meanwhile fails before the rest
     events, leads, results = [], {}, []
     assigner = Assigner(rt, session, now_rules["assignment"])
-    owners = _owners(db, session, [row.found.duplicate_of for row in rows if not row.creates])
+    # the records the rows join, as they are now in this transaction: a concurrent write to one conflicts,
+    # so its offered methods stay within MAX_OFFERED
+    stored = _stored(db, session, [row.found.duplicate_of for row in rows if not row.creates])
     for row in rows:
         if row.creates:
             lead, payload = _new_lead(rt, channel, row, now, now_rules["scoring"], assigner, events)
@@ -32,6 +36,19 @@ def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
             ops["touchpoints"].append(_insert(db, "touchpoints", touchpoint(rt, channel, row.body, lead_id=lead["_id"])))
             ops["identity_keys"] += [InsertOne({"_id": k, "kind": "lead", "record_id": lead["_id"]},
                                                namespace=writes.namespace(db, "identity_keys")) for k in row.new_keys]
+            # a method only offered to another record is this lead's: taken over, unless a user confirmed it
+            # for that record meanwhile (then the upsert's insert fails on the unique id, and the row is planned again)
+            ops["identity_keys"] += [UpdateOne({"_id": k, "offered": True},
+                                               {"$set": {"kind": "lead", "record_id": lead["_id"]},
+                                                "$unset": {"offered": ""}}, upsert=True,
+                                               namespace=writes.namespace(db, "identity_keys")) for k in row.taken]
+            for record, keys in _by_record(row.taken).items():
+                if record.kind == "lead" and record.id in leads:
+                    leads[record.id]["offered_keys"] = [k for k in leads[record.id].get("offered_keys", [])
+                                                        if k not in keys]
+                else:
+                    ops[record.kind + "s"].append(UpdateOne({"_id": record.id}, {"$pull": {"offered_keys": {"$in": keys}}},
+                                                            namespace=writes.namespace(db, record.kind + "s")))
             if row.company:  # a new lead's id is new (each plan draws them afresh): insert, no upsert's lookup
                 ops["companies"].append(InsertOne(row.company, namespace=writes.namespace(db, "companies")))
             if row.verdict.verdict == "possible_duplicate":
@@ -42,32 +59,46 @@ def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
             continue
         record = row.found.duplicate_of
         new_here = leads.get(record.id) if record.kind == "lead" else None
+        held = (new_here or stored.get(record) or {}).setdefault("offered_keys", [])
+        kept = [k for k in row.offers if k not in held][:max(0, MAX_OFFERED - len(held))]
+        held += kept
+        point = touchpoint(rt, channel, row.body, record=record, offered=row.offers)
+        ops["touchpoints"].append(_insert(db, "touchpoints", point))
         if new_here is not None:  # a lead an earlier row of this batch creates
-            ops["touchpoints"].append(_insert(db, "touchpoints", touchpoint(rt, channel, row.body, lead_id=record.id)))
             new_here["touchpoint_count"] += 1
-            for plural, _, _ in CONTACT_LISTS:
-                new_here[plural] = new_here[plural] + [v for v in row.draft[plural] if v not in new_here[plural]]
-            owner = new_here["owner_id"]
-        else:
-            if record.kind == "lead":
-                ops["leads"].append(_touch(rt, record, row, now))
-            ops["touchpoints"].append(_insert(db, "touchpoints", touchpoint(rt, channel, row.body, record=record)))
-            owner = owners.get(record)
-        ops["identity_keys"] += [UpdateOne({"_id": k}, {"$setOnInsert": {"kind": record.kind, "record_id": record.id}},
+        elif record.kind == "lead":
+            ops["leads"].append(_touch(rt, record, kept, now))
+        elif kept:
+            ops["customers"].append(UpdateOne({"_id": record.id}, {"$addToSet": {"offered_keys": {"$each": kept}}},
+                                              namespace=writes.namespace(db, "customers")))
+        ops["identity_keys"] += [UpdateOne({"_id": k}, {"$setOnInsert": {"kind": record.kind, "record_id": record.id,
+                                                                         "offered": True}},
                                            upsert=True, namespace=writes.namespace(db, "identity_keys"))
-                                 for k in row.new_keys]  # new contact methods now point here too
+                                 for k in kept]  # they name this record as a possible duplicate, never an exact one
+        owner = new_here["owner_id"] if new_here is not None else (stored.get(record) or {}).get("owner_id")
         events.append(rt.event("crm.lead.resubmitted", record.id, {
             "record_id": record.id, "record_kind": record.kind, "owner_id": owner,
             "channel_id": channel["_id"], "channel": channel["name"], "matched_keys": row.found.matched_keys,
-            "added_keys": row.new_keys, "campaign": campaign_of(row.body), "received_at": now.isoformat()}))
+            "added_keys": [], "offered_keys": row.offers, "campaign": campaign_of(row.body),
+            "received_at": now.isoformat()}))
         # no `id`: that names the lead a submission created; dedup.duplicate_of names the record it joined
         results.append(({"dedup": row.found.explain()}, 200))
+    for lead in leads.values():
+        if not lead.get("offered_keys"):
+            lead.pop("offered_keys", None)
     ops["leads"] += [InsertOne(lead, namespace=writes.namespace(db, "leads")) for lead in leads.values()]
     fresh = {f"lead:{lead_id}" for lead_id in leads}
-    kept = idempotency.keep_with(db, *results[0]) if keep_answer else []
+    kept_answer = idempotency.keep_with(db, *results[0]) if keep_answer else []
     writes.send(db, session, [(name, op) for name, same in ops.items() for op in same] + assigner.writes() +
-                outbox.writes(db, session, events, now, fresh=fresh) + kept)
+                outbox.writes(db, session, events, now, fresh=fresh) + kept_answer)
     return results
+
+
+def _by_record(keys: dict) -> dict:
+    out: dict[Record, list] = {}
+    for key, record in keys.items():
+        out.setdefault(record, []).append(key)
+    return out
 
 
 def _new_lead(rt, channel, row: Row, now, scoring_rules: dict, assigner: Assigner, events: list):
@@ -95,29 +126,29 @@ def _new_lead(rt, channel, row: Row, now, scoring_rules: dict, assigner: Assigne
     return lead, payload
 
 
-def _touch(rt, record: Record, row: Row, now):
-    """An exact duplicate counted on the stored lead it joins (its touchpoint is a document of its own:
-    the lead's document does not grow with resubmissions)."""
-    return UpdateOne({"_id": record.id}, {
-        "$inc": {"touchpoint_count": 1},
-        "$addToSet": {p: {"$each": row.draft[p]} for p, _, _ in CONTACT_LISTS}, "$set": {"updated_at": now}},
-        namespace=writes.namespace(rt.db, "leads"))
+def _touch(rt, record: Record, offered: list, now):
+    """An exact duplicate counted on the stored lead it joins, with the contact methods it offered that the
+    lead keeps pending (its touchpoint is a document of its own: the lead's document does not grow)."""
+    update = {"$inc": {"touchpoint_count": 1}, "$set": {"updated_at": now}}
+    if offered:
+        update["$addToSet"] = {"offered_keys": {"$each": offered}}
+    return UpdateOne({"_id": record.id}, update, namespace=writes.namespace(rt.db, "leads"))
 
 
 def _insert(db, collection: str, doc: dict) -> InsertOne:
     return InsertOne(doc, namespace=writes.namespace(db, collection))
 
 
-def _owners(db, session, records: list[Record]) -> dict[Record, str | None]:
-    """The owners of the stored records the rows join, one query per kind."""
-    owners = {}
+def _stored(db, session, records: list[Record]) -> dict[Record, dict]:
+    """The owner and the pending offered methods of the stored records the rows join, one query per kind."""
+    found = {}
     for kind, collection in (("lead", db.leads), ("customer", db.customers)):
         ids = sorted({r.id for r in records if r.kind == kind})
         if ids:
-            held = {d["_id"]: d.get("owner_id") for d in collection.find({"_id": {"$in": ids}}, {"owner_id": 1},
-                                                                          session=session)}
-            owners.update({Record(kind, i): held.get(i) for i in ids})
-    return owners
+            held = {d["_id"]: d for d in collection.find({"_id": {"$in": ids}}, {"owner_id": 1, "offered_keys": 1},
+                                                         session=session)}
+            found.update({Record(kind, i): held.get(i, {}) for i in ids})
+    return found
 
 
 def campaign_of(submission: dict) -> str | None:

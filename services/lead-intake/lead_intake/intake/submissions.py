@@ -9,7 +9,9 @@ records sharing a blocking key with it, the writes, the commit (the rules are re
 
 Exact duplicates are decided by the unique `identity_keys._id`: a transaction that would take a
 key another record holds fails as a whole, and its rows are planned again against the keys now
-held, so of two racing submissions of one person exactly one creates a lead. A single submission
+held, so of two racing submissions of one person exactly one creates a lead. A key only offered to a
+record (a resubmission's new contact method, not yet confirmed) is stored under the same unique id,
+so a submission bringing it is planned again too, and made a new lead flagged as a possible duplicate. A single submission
 does not read the identity keys first (most are new: the unique index answers for the others);
 a batch reads all its rows' keys in one query.
 """
@@ -20,7 +22,7 @@ from pymongo.errors import PyMongoError
 from crm_common.kernel import company_names
 from crm_common.mongo import is_duplicate_key
 
-from ..dedup.matching import draft_of, key_matches, keys_of
+from ..dedup.matching import draft_of, holders, keys_of
 from ..rules import store as rules
 from . import store
 from .plan import Row, plan
@@ -42,9 +44,9 @@ def submit_many(rt, channel: dict, bodies: list[dict], keep_answer: bool = False
         rows.append(Row(body, draft, keys_of(draft), company_names.parse(body.get("company"))))
     read_keys = len(rows) > 1
     while True:
-        held = dict(key_matches(rt.db, sorted({k for row in rows for k in row.keys}))) if read_keys else {}
+        held, offered = holders(rt.db, sorted({k for row in rows for k in row.keys})) if read_keys else ([], [])
         now_rules = rules.all_recent(rt)
-        plan(rt, rows, held, now_rules["dedup"]["fuzzy_threshold"])
+        plan(rt, rows, dict(held), now_rules["dedup"]["fuzzy_threshold"], dict(offered))
         try:
             return rt.transaction(lambda s: store.write(rt, s, channel, rows, now_rules, keep_answer))
         except PyMongoError as exc:

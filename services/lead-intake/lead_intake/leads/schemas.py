@@ -25,6 +25,10 @@ class LeadOut(ma.Schema):
     phones = ma.fields.List(ma.fields.String())
     emails = ma.fields.List(ma.fields.String())
     wechat_ids = ma.fields.List(ma.fields.String())
+    offered_keys = ma.fields.List(ma.fields.String(), load_default=list, dump_default=[], metadata={
+        "description": "contact methods resubmissions offered and nobody confirmed yet (at most 5): they make a "
+                       "later submission a possible duplicate of this lead, not an exact one; "
+                       "POST /v1/leads/<id>/contact-methods:confirm makes them the lead's own"})
     channel_id = ma.fields.String()
     channel = ma.fields.String()
     campaign = ma.fields.String(allow_none=True)
