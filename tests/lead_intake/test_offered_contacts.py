@@ -1,5 +1,8 @@
 """A channel cannot poison de-duplication (issue 21): a resubmission's new contact methods are only offered
 to the record it joins, until a user who sees the record confirms them."""
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
 from crm_common.testing.events import data_of, expect_events
 
 KNOWN = "13800138000"
@@ -70,3 +73,21 @@ def test_a_user_confirms_an_offered_phone_and_it_finds_the_lead_from_then_on(cli
     assert bad.status_code == 400 and bad.json["errors"][0]["field"].startswith("phones")
     empty = client.post(url, json={}, headers=token_for("r1"))
     assert empty.status_code == 400
+
+
+def test_racing_submissions_of_one_phone_make_one_lead_whether_it_was_offered_or_not(client, new_channel, rt):
+    channel, _ = new_channel(rate_limit_per_minute=10_000)
+    submit(client, channel, name="Zhang Wei", phone=KNOWN)
+    submit(client, channel, name="Zhang Wei", phone=KNOWN, phones=["13900139111"])
+    start = Barrier(10)
+
+    def race(phone):
+        def one(_):
+            start.wait(timeout=30)
+            return submit(client, channel, name="Li Lei", phone=phone).status_code
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            return sorted(pool.map(one, range(10)))
+
+    assert race("13900139111") == [200] * 9 + [201]  # offered to the first lead: one new lead takes it
+    assert race("13700137000") == [200] * 9 + [201]  # nobody's: unchanged
+    assert rt.db.leads.count_documents({}) == 3
