@@ -43,11 +43,14 @@ def run(rt, *, run_seconds: float = RUN_SECONDS, senders: int = SENDERS) -> dict
             if not rows:
                 return
             for row in rows:
-                outcome = send(rt, row)
-                if outcome:
-                    status = record(rt, row, row["lease"], outcome)
-                    with lock:
-                        totals[status] += 1
+                try:
+                    outcome = send(rt, row)
+                    if outcome:
+                        status = record(rt, row, row["lease"], outcome)
+                        with lock:
+                            totals[status] += 1
+                except Exception:  # noqa: BLE001 - e.g. MongoDB away while recording: the lease runs out
+                    log.exception("delivery %s: the outcome was not recorded; its lease decides", row["_id"])
     threads = [threading.Thread(target=sender, daemon=True) for _ in range(senders)]
     for t in threads:
         t.start()
