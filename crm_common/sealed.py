@@ -30,3 +30,13 @@ def unseal(sealed: bytes, secret: str, *context: str) -> bytes:
         return _fernet(secret, *context).decrypt(sealed)
     except InvalidToken:
         raise Tampered("the sealed value does not match its secret, context or tag") from None
+
+
+def unseal_any(sealed: bytes, secrets: list[str], *context: str) -> bytes:
+    """Open a value sealed under any of `secrets` (key rotation: the new key first, the old ones after)."""
+    for secret in secrets:
+        try:
+            return unseal(sealed, secret, *context)
+        except Tampered:
+            continue
+    raise Tampered("the sealed value does not match any of the secrets, its context or its tag")

@@ -77,6 +77,7 @@ class Settings:
         admin_password = env.get("CRM_ADMIN_PASSWORD") or ("admin" if crm_env == "dev" else None)
         try:
             secrets_policy.check(crm_env, jwt_secret, admin_password)
+            secrets_policy.check_sealing_key(crm_env, service, env, jwt_secret)
         except secrets_policy.WeakSecret as exc:
             raise SettingsError(str(exc)) from None
         values = dict(

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from crm_common.mongo import find_one_and_update
 from crm_common.paging import new_id
 
-from . import sealing, webhooks
+from . import masking, sealing, webhooks
 from .sending import TIMEOUT, SendError, post, text_of
 
 KINDS = ("dingtalk", "wecom", "feishu", "webhook")
@@ -31,7 +31,9 @@ LIMITS = {"dingtalk": (20, 60), "wecom": (20, 60), "feishu": (5, 1), "webhook": 
 
 def create(rt, body: dict) -> dict:
     robot_id = new_id()
-    robot = {"_id": robot_id, "name": body["name"], "kind": body["kind"], "url": body["url"],
+    # The URL is a credential too (WeCom's key, DingTalk's access_token): sealed, and shown masked.
+    robot = {"_id": robot_id, "name": body["name"], "kind": body["kind"],
+             "url": sealing.seal(rt, body["url"], "robot-url", robot_id), "url_shown": masking.masked_url(body["url"]),
              "secret": sealing.seal(rt, body.get("secret"), "robot", robot_id), "user_ids": body.get("user_ids", []),
              "department_ids": body.get("department_ids", []), "active": True, "recent": [],
              "created_at": rt.clock.now()}
@@ -40,8 +42,15 @@ def create(rt, body: dict) -> dict:
 
 
 def for_sending(rt, robot: dict) -> dict:
-    """The robot with its signing secret opened, for the one send that needs it."""
-    return {**robot, "secret": sealing.unseal(rt, robot.get("secret"), "robot", robot["_id"])}
+    """The robot with its URL and signing secret opened, for the one send that needs them."""
+    return {**robot, "url": sealing.unseal(rt, robot["url"], "robot-url", robot["_id"]),
+            "secret": sealing.unseal(rt, robot.get("secret"), "robot", robot["_id"])}
+
+
+def shown_url(robot: dict) -> str:
+    """The URL an admin sees: masked (a robot stored before sealing keeps its URL as a str)."""
+    stored = robot.get("url")
+    return robot.get("url_shown") or (masking.masked_url(stored) if isinstance(stored, str) else "")
 
 
 def serving(robots: list[dict], user_id: str, path: list[str], channel: str) -> list[dict]:

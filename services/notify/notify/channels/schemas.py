@@ -1,7 +1,7 @@
 """What the SMTP and robot API reads and answers (secrets are read, never answered)."""
 import marshmallow as ma
 
-from .robots import KINDS
+from .robots import KINDS, shown_url
 
 
 class SmtpIn(ma.Schema):
@@ -28,6 +28,7 @@ class RobotIn(ma.Schema):
 
 class RobotOut(RobotIn):
     id = ma.fields.String(attribute="_id")
+    url = ma.fields.Function(shown_url)  # its credential query parameters masked
     has_secret = ma.fields.Function(lambda r: bool(r.get("secret")))
 
 

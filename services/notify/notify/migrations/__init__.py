@@ -1,0 +1,1 @@
+"""One-off data migrations, each runnable as python -m notify.migrations.<name>."""
