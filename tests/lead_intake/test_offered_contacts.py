@@ -91,3 +91,11 @@ def test_racing_submissions_of_one_phone_make_one_lead_whether_it_was_offered_or
     assert race("13900139111") == [200] * 9 + [201]  # offered to the first lead: one new lead takes it
     assert race("13700137000") == [200] * 9 + [201]  # nobody's: unchanged
     assert rt.db.leads.count_documents({}) == 3
+
+
+def test_the_check_before_a_call_names_the_record_a_phone_was_offered_to(client, channel, admin):
+    first = submit(client, channel, name="Zhang Wei", phone=KNOWN).json
+    submit(client, channel, name="Zhang Wei", phone=KNOWN, phones=["13900139111"])
+    checked = client.post("/v1/leads:check", json={"phone": "13900139111"}, headers=admin).json
+    assert checked["verdict"] == "possible_duplicate"
+    assert [(c["id"], c["reason"]) for c in checked["candidates"]] == [(first["id"], "offered_contact")]

@@ -39,7 +39,9 @@ def check(body):
     rt = runtime()
     ratelimit.check(rt, f"check:{g.principal.user_id}", CHECKS_PER_MINUTE)
     draft = matching.draft_of(body, {"_id": None, "name": None})
-    verdict = verdicts.exact(matching.key_matches(rt.db, matching.keys_of(draft))) or matching.possible(rt, draft)
+    held, offered = matching.holders(rt.db, matching.keys_of(draft))
+    # a method only offered to a record (not confirmed) names it as a possible duplicate, as intake would
+    verdict = verdicts.exact(held) or verdicts.with_offers(matching.possible(rt, draft), verdicts.offered(offered))
     out = disclosure.for_user(rt.db, g.principal, verdict.explain())
     if "duplicate_of" in out:
         out["owner_id"] = owner_of(rt.db, verdict.duplicate_of.kind, verdict.duplicate_of.id)
