@@ -99,3 +99,12 @@ def test_the_check_before_a_call_names_the_record_a_phone_was_offered_to(client,
     checked = client.post("/v1/leads:check", json={"phone": "13900139111"}, headers=admin).json
     assert checked["verdict"] == "possible_duplicate"
     assert [(c["id"], c["reason"]) for c in checked["candidates"]] == [(first["id"], "offered_contact")]
+
+
+def test_a_merged_leads_methods_are_confirmed_on_its_survivor(client, channel, admin):
+    first = submit(client, channel, name="Zhao", email="zhao@a.cn").json
+    second = submit(client, channel, name="Qian", email="qian@a.cn").json
+    client.post(f"/v1/leads/{second['id']}/merge", json={"into_id": first["id"]}, headers=admin)
+    refused = client.post(f"/v1/leads/{second['id']}/contact-methods:confirm", json={"phones": ["13900139111"]},
+                          headers=admin)
+    assert refused.status_code == 409

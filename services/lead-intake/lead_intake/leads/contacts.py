@@ -73,7 +73,9 @@ def confirmation(lead_id: str, wanted: dict[str, tuple[str, str]], held: dict[st
 def confirm_contact_methods(body, lead_id):
     """Make phones, emails or WeChat ids the lead's own (offered by a resubmission, or learnt on a call):
     from then on a submission with one is an exact duplicate of this lead."""
-    visible_lead(lead_id)
+    lead = visible_lead(lead_id)
+    if lead["status"] in ("converted", "merged"):  # its contact methods are its customer's or survivor's now
+        raise Conflict(f"the lead is {lead['status']}: confirm the methods on the record it became")
     if not idempotency.kept_answer():
         rt = runtime()
         wanted = keys_of(body)
