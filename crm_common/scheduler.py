@@ -43,6 +43,7 @@ class Scheduler:
         self.jobs = {job.name: job for job in jobs}
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.running: dict[str, float] = {}  # job name -> when its run started here (monotonic), for start_due
+        self.threads: dict[str, threading.Thread] = {}  # the run each job started last, for a clean stop
         self._lock = threading.Lock()
 
     def _acquire(self, job: Job, *, only_if_due: bool) -> bool:
@@ -98,6 +99,7 @@ class Scheduler:
                 self._done(job.name)
                 continue
             thread = threading.Thread(target=self._run_logged, args=(job,), name=f"job:{job.name}", daemon=True)
+            self.threads[job.name] = thread
             thread.start()
             started.append(thread)
         return started

@@ -166,7 +166,7 @@ def run(rt, spec_name: str, handlers: dict, relay_job: str) -> int:
     # Stopping: under `make run` the broker stops at the same moment, so kafka-python's connection
     # errors while the consumer and producer close are expected, not worth a traceback.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    for thread in threads:
+    for thread in threads + list(getattr(rt.scheduler, "threads", {}).values()):  # a job's run ends too
         thread.join(timeout=15)
     worker._quietly(rt.close, "closing")
     log.info("worker stopped")
