@@ -27,7 +27,7 @@ from bson import ObjectId
 from bench.common import JWT_SECRET, servers
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
-from notify.channels import robots
+from notify.channels import reach, robots
 from notify.deliveries import outbound
 from notify.reminders import rules
 from notify.reminders.due import deliver_due
@@ -120,6 +120,7 @@ def webhook_throughput(running, count: int) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     secret = "whsec_" + base64.b64encode(b"bench-secret-0123456789abcdef").decode()
+    reach.put(rt, ["127.0.0.1"], None)  # the sink is loopback: allowed, as an admin would
     hook = robots.create(rt, {"name": "bench", "kind": "webhook", "secret": secret,
                               "url": f"http://127.0.0.1:{server.server_address[1]}/"})
     now = datetime.now(timezone.utc)
