@@ -86,3 +86,21 @@ def test_a_failing_job_frees_its_lease_and_waits_for_its_next_turn(db, clock):
     scheduler.run_due()  # logged, not raised: other jobs still run
     lease = db.job_leases.find_one({"_id": "reclaim-due"})
     assert lease["expires_at"] == clock.now() and lease["next_run_at"] == clock.now() + timedelta(hours=1)
+
+
+def test_a_slow_job_holds_only_itself_and_shows_as_overdue_past_its_lease(db, clock):
+    """The worker's tick starts each due job on a thread of its own (issue 21, point 5)."""
+    import threading
+    import time
+    release, quick_ran = threading.Event(), threading.Event()
+    scheduler = Scheduler(db, clock, [Job("deliveries", 1, lambda: release.wait(10), lease_seconds=0.3),
+                                      Job("reminders-due", 30, quick_ran.set)])
+    started = {t.name: t for t in scheduler.start_due()}
+    assert set(started) == {"job:deliveries", "job:reminders-due"}
+    assert quick_ran.wait(5)  # while the slow one still runs
+    assert scheduler.start_due() == []  # not started twice here, nor is the quick one due again yet
+    time.sleep(0.4)
+    assert scheduler.overdue() == ["deliveries"]  # what /livez reports as job:deliveries
+    release.set()
+    started["job:deliveries"].join(5)
+    assert scheduler.overdue() == [] and scheduler.running == {}
