@@ -11,10 +11,12 @@ class Candidate(ma.Schema):
     id = ma.fields.String()
     kind = ma.fields.String()
     score = ma.fields.Float()
-    reason = ma.fields.String(metadata={"description": "the rule that matched (DOMAIN §1): same_company_key, "
+    reason = ma.fields.String(metadata={"description": "the rule that matched (DOMAIN §1): offered_contact (a "
+                                        "contact method a resubmission offered the candidate, unconfirmed), same_company_key, "
                                         "same_brand_same_city, homophone_brand_same_city, latin_brand_same_city, "
                                         "similar_company_name_same_city"})
-    compared = ma.fields.Dict(metadata={"description": "company_key, brand and sound as [submitted, candidate]; city"})
+    compared = ma.fields.Dict(metadata={"description": "company_key, brand and sound as [submitted, candidate]; city; "
+                                        "for offered_contact, offered_keys"})
     scores = ma.fields.Dict(metadata={"description": "fuzzy ratios of company name and brand, and the threshold"})
 
 
