@@ -138,3 +138,22 @@ def test_a_robot_refusal_shows_its_code_not_its_text(rt, client, admin, feed, ht
     deliveries.run(rt)
     [row] = rows(rt)
     assert row["status"] == "failed" and row["last_error"] == "robot refused: code 93000"
+
+
+def test_an_smtp_host_no_longer_allowed_is_not_reached_at_send_time(rt, client, admin, feed):
+    from .receivers import SmtpReceiver
+    smtp = SmtpReceiver()
+    try:
+        client.put("/v1/settings/outbound", headers=admin, json={"allowed_private_hosts": ["127.0.0.1"]})
+        assert client.put("/v1/settings/smtp", headers=admin, json={
+            "host": "127.0.0.1", "port": smtp.port, "from": "crm@example.cn"}).status_code == 200
+        assert client.put("/v1/settings/outbound", headers={**admin, "If-Match": '"1"'},
+                          json={"allowed_private_hosts": []}).status_code == 200  # the admin takes it back
+        feed.user("rep-1")
+        prefs.put(rt, "rep-1", {"channels": {"default": ["email"]}, "email": "rep1@example.cn"})
+        assign_lead(feed)
+        assert deliveries.run(rt)["sent"] == 0
+        [row] = rows(rt, channel="email")
+        assert smtp.messages == [] and row["last_error"].startswith("blocked: 127.0.0.1 resolves to a loopback")
+    finally:
+        smtp.close()
