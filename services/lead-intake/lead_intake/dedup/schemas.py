@@ -12,7 +12,8 @@ class Candidate(ma.Schema):
     kind = ma.fields.String()
     score = ma.fields.Float()
     reason = ma.fields.String(metadata={"description": "the rule that matched (DOMAIN §1): offered_contact (a "
-                                        "contact method a resubmission offered the candidate, unconfirmed), same_company_key, "
+                                        "contact method a resubmission offered the candidate, unconfirmed), "
+                                        "same_company_key, "
                                         "same_brand_same_city, homophone_brand_same_city, latin_brand_same_city, "
                                         "similar_company_name_same_city"})
     compared = ma.fields.Dict(metadata={"description": "company_key, brand and sound as [submitted, candidate]; city; "

@@ -62,8 +62,8 @@ class Company:
 
 
 # Rules in the order they are shown; the first that holds names a candidate.
-RULES = ("offered_contact", "same_company_key", "same_brand_same_city", "homophone_brand_same_city", "latin_brand_same_city",
-         "similar_company_name_same_city")
+RULES = ("offered_contact", "same_company_key", "same_brand_same_city", "homophone_brand_same_city",
+         "latin_brand_same_city", "similar_company_name_same_city")
 
 
 def rule_of(mine: Company, other: Company, threshold: int) -> tuple[str, float] | None:

@@ -33,7 +33,8 @@ def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
         if row.creates:
             lead, payload = _new_lead(rt, channel, row, now, now_rules["scoring"], assigner, events)
             leads[lead["_id"]] = lead
-            ops["touchpoints"].append(_insert(db, "touchpoints", touchpoint(rt, channel, row.body, lead_id=lead["_id"])))
+            ops["touchpoints"].append(_insert(db, "touchpoints",
+                                              touchpoint(rt, channel, row.body, lead_id=lead["_id"])))
             ops["identity_keys"] += [InsertOne({"_id": k, "kind": "lead", "record_id": lead["_id"]},
                                                namespace=writes.namespace(db, "identity_keys")) for k in row.new_keys]
             # a method only offered to another record is this lead's: taken over, unless a user confirmed it
@@ -47,8 +48,9 @@ def write(rt, session, channel: dict, rows: list[Row], now_rules: dict,
                     leads[record.id]["offered_keys"] = [k for k in leads[record.id].get("offered_keys", [])
                                                         if k not in keys]
                 else:
-                    ops[record.kind + "s"].append(UpdateOne({"_id": record.id}, {"$pull": {"offered_keys": {"$in": keys}}},
-                                                            namespace=writes.namespace(db, record.kind + "s")))
+                    ops[record.kind + "s"].append(UpdateOne(
+                        {"_id": record.id}, {"$pull": {"offered_keys": {"$in": keys}}},
+                        namespace=writes.namespace(db, record.kind + "s")))
             if row.company:  # a new lead's id is new (each plan draws them afresh): insert, no upsert's lookup
                 ops["companies"].append(InsertOne(row.company, namespace=writes.namespace(db, "companies")))
             if row.verdict.verdict == "possible_duplicate":

@@ -11,8 +11,8 @@ Exact duplicates are decided by the unique `identity_keys._id`: a transaction th
 key another record holds fails as a whole, and its rows are planned again against the keys now
 held, so of two racing submissions of one person exactly one creates a lead. A key only offered to a
 record (a resubmission's new contact method, not yet confirmed) is stored under the same unique id,
-so a submission bringing it is planned again too, and made a new lead flagged as a possible duplicate. A single submission
-does not read the identity keys first (most are new: the unique index answers for the others);
+so a submission bringing it is planned again too, and made a new lead flagged as a possible duplicate.
+A single submission does not read the identity keys first (most are new: the unique index answers for the others);
 a batch reads all its rows' keys in one query.
 """
 from __future__ import annotations
