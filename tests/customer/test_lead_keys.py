@@ -82,3 +82,14 @@ def test_a_replayed_receipt_of_a_lead_converted_since_holds_nothing(org, client,
     event["version"] = 1
     assert not deliver(rt, "customer", handlers(rt), event)  # older than the conversion: dropped
     assert rt.db.lead_keys.count_documents({"lead_id": "L6"}) == 0
+
+
+def test_a_method_confirmed_on_a_lead_keeps_a_customer_with_it_from_being_entered(org, client, rt):
+    received(rt, "L7", phones=["+8613600136007"])
+    body = {"name": "Acme", "contacts": [{"name": "Zhao", "emails": ["zhao7@acme.cn"]}]}
+    lead_event(rt, "crm.lead.contact_methods_confirmed", "L7", 2, {
+        "lead_id": "L7", "owner_id": None, "added_keys": ["email:zhao7@acme.cn"], "by": "u1",
+        "confirmed_at": rt.clock.now().isoformat()})
+    refused = client.post("/v1/customers", headers=org.headers["alice"], json=body)
+    assert refused.status_code == 409 and refused.json["duplicate_of_kind"] == "lead"
+    assert refused.json["matched_keys"] == ["email:zhao7@acme.cn"]

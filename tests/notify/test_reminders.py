@@ -216,7 +216,7 @@ def test_event_driven_kinds_reach_the_right_person_at_once(rt, feed):
                                                  "reclaim_due_at": iso(feed.now() + timedelta(days=3))})
     feed.send("crm.lead.resubmitted", "L2", {"record_id": "C1", "record_kind": "customer", "owner_id": "rep-1",
                                              "channel_id": "CH1", "channel": "wechat", "matched_keys": ["phone:+861"],
-                                             "added_keys": ["email:wang@acme.cn", "company_contact:acme/wang"],
+                                             "added_keys": [], "offered_keys": ["email:wang@acme.cn", "company_contact:acme/wang"],
                                              "received_at": now})
     feed.stage_changed("C1", "proposal", grade="normal", level="B")
     feed.stage_changed("C1", "negotiation", grade="large", level="B")
@@ -226,7 +226,7 @@ def test_event_driven_kinds_reach_the_right_person_at_once(rt, feed):
     assert got["lead_assigned"]["due_at"] - feed.now() > timedelta(hours=23, minutes=59)
     assert got["pool_claimed"]["due_at"] - feed.now() > timedelta(hours=47, minutes=59)
     assert got["reclaim_warning"]["customer_id"] == "C1"
-    assert got["lead_resubmitted"]["facts"]["new_contacts"] == ["email:wang@acme.cn"]  # the owner sees the new email
+    assert got["lead_resubmitted"]["facts"]["new_contacts"] == ["email:wang@acme.cn"]  # the owner sees the email offered
     [stage] = inbox(rt, "boss-1")  # the grade-large change only, to the owner's supervisor
     assert stage["kind"] == "stage_change" and stage["facts"]["to_stage"] == "negotiation"
 

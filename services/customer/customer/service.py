@@ -42,6 +42,7 @@ def handlers(rt):
     return {
         "crm.lead.received": lambda event, session: lead_keys.received(rt, session, event["data"]),
         "crm.lead.resubmitted": lambda event, session: lead_keys.resubmitted(rt, session, event["data"]),
+        "crm.lead.contact_methods_confirmed": lambda event, session: lead_keys.confirmed(rt, session, event["data"]),
         "crm.lead.merged": lambda event, session: lead_keys.merged(rt, session, event["data"]),
         "crm.lead.converted": lambda event, session: intake.create_from_lead(rt, session, event["data"]),
         "crm.pool.ownership_requested": lambda event, session: ownership.requested(rt, session, event["data"]),

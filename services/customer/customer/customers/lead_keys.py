@@ -22,6 +22,11 @@ def resubmitted(rt, session, data: dict) -> None:
         _hold(rt, session, data["record_id"], data.get("added_keys", []))
 
 
+def confirmed(rt, session, data: dict) -> None:
+    """A user confirmed methods a resubmission only offered: they are the lead's from now on."""
+    _hold(rt, session, data["lead_id"], data.get("added_keys", []))
+
+
 def merged(rt, session, data: dict) -> None:
     if data["survivor_kind"] == "lead":
         rt.db.lead_keys.update_many({"lead_id": data["merged_id"]}, {"$set": {"lead_id": data["survivor_id"]}},

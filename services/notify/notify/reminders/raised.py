@@ -86,7 +86,7 @@ def lead_assigned(data: dict, hours: int) -> dict:
 
 def lead_resubmitted(data: dict) -> dict | None:
     """crm.lead.resubmitted: the owner of the lead or customer hears they came back, with any new way
-    to reach them; an unassigned lead has nobody to tell yet."""
+    to reach them they offered (the owner is the one to confirm it); an unassigned lead has nobody to tell yet."""
     if not data.get("owner_id"):
         return None
     customer = data["record_kind"] == "customer"
@@ -94,7 +94,8 @@ def lead_resubmitted(data: dict) -> dict | None:
             "to": "user", "customer_id": data["record_id"] if customer else None,
             "lead_id": None if customer else data["record_id"], "user_id": data["owner_id"],
             "data": {"record": data["record_kind"], "channel": data.get("channel") or data.get("channel_id"),
-                     "new_contacts": [k for k in data.get("added_keys", []) if k.startswith(NEW_CONTACT_KEYS)]}}
+                     "new_contacts": [k for k in data.get("offered_keys", []) + data.get("added_keys", [])
+                                      if k.startswith(NEW_CONTACT_KEYS)]}}
 
 
 def _hours(span: timedelta) -> float | int:
