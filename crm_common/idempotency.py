@@ -2,7 +2,14 @@
 
 The key is reserved before the work and the response stored after it; a request
 with a reused key but another body is refused, and a retry that arrives while
-the first is still running is told to try again. Keys are scoped per caller
+the first is still running is told to try again.
+
+What each transaction of the request returns is kept with its work, in the same
+transaction (Runtime.transaction calls `keep_result`). A retry whose first attempt
+committed but never stored its answer (the reply was lost past the commit) runs the
+route again with those transactions answered from the store instead of run again,
+so it answers as the first would have: the same new id, nothing written twice. A
+route therefore builds its answer from what its transactions return. Keys are scoped per caller
 (user or channel), so two callers choosing the same key never meet.
 
 A route takes the header with one decorator, under its auth decorator (which
@@ -24,6 +31,9 @@ import hashlib
 import json
 from datetime import timedelta
 
+import bson
+import bson.errors
+
 from flask import Response, current_app, g, has_request_context, make_response, request
 from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
@@ -41,8 +51,8 @@ PARAMETER = {  # the OpenAPI description every idempotent operation shares
     "description": "Any unique string (e.g. a UUID) per intended write. A retry with the same key gets the first "
                    f"answer (status and body, with `{REPLAYED}: true`) and writes nothing; the same key with another "
                    "request is a 422; a retry while the first is still running is a 409; a retry of a first attempt "
-                   "whose write was carried out but whose answer was lost is a 409 with `reason: answer_lost` "
-                   "(nothing is written twice). Keys are per caller and kept 7 days."}
+                   "whose write was carried out but whose answer was lost gets that first answer too (nothing is "
+                   "written twice). Keys are per caller and kept 7 days."}
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -71,18 +81,25 @@ def replay_or_run(rt, scope: str, key: str | None, body, run):
         if "kept" in first:  # the work committed but its answer was lost: answer as it would have
             g.idempotency_kept = (first["kept"]["payload"], first["kept"]["status"])
         elif first.get("created_at") and first["created_at"] > now - STALE_AFTER and first.get("state") != LOST:
-            raise Problem(409, "a request with this Idempotency-Key is still being processed",
-                          headers={"Retry-After": "1"}) from None
+            raise _still_running() from None
+        elif first.get("results") and all("value" in r or "sealed" in r for r in first["results"]):
+            # the first attempt's transactions committed (all, or the first few): they are answered, not run again
+            g.idempotency_replay = [_opened(r) for r in first["results"]]
+            g.idempotency_replayed = True
         elif first.get("committed"):
             raise Problem(409, "the first request with this Idempotency-Key wrote its changes (an import: some of "
                                "them), but its answer was lost; it is not run again: read the records to see the "
                                "result, and send a new key to try again", reason="answer_lost") from None
-        store.update_one({"_id": doc_id}, {"$set": {"created_at": now}})
+        # one retry takes the first attempt over: two at once would both carry out what it left undone
+        taken = store.update_one({"_id": doc_id, "created_at": first.get("created_at"), "state": first.get("state")},
+                                 {"$set": {"created_at": now, "state": "running"}})
+        if not taken.matched_count:
+            raise _still_running() from None
     g.idempotency_running = doc_id
     try:
         payload, status = run()
     except Exception:
-        # a failed first attempt may be retried, unless its work committed (keep_with, mark_committed)
+        # a failed first attempt may be retried, unless its work committed (keep_with, keep_result)
         running = {"_id": doc_id, "state": "running", "kept": {"$exists": False}}
         if not store.delete_one({**running, "committed": {"$exists": False}}).deleted_count:
             store.update_one({**running, "committed": True}, {"$set": {"state": LOST}})
@@ -103,14 +120,51 @@ def keep_with(db, payload, status: int) -> list[tuple[str, UpdateOne]]:
     return [("idempotency_keys", UpdateOne(*kept, namespace=f"{db.name}.idempotency_keys"))] if kept else []
 
 
-def mark_committed(db, session) -> None:
-    """In a transaction of an idempotent request: note with the work that it committed (Runtime.transaction
-    calls this last), unless the route kept its answer with it. A retry after a reply lost past the
-    commit is then told so (409, reason `answer_lost`) instead of carrying the work out twice."""
+def _still_running() -> Problem:
+    return Problem(409, "a request with this Idempotency-Key is still being processed", headers={"Retry-After": "1"})
+
+
+NOT_KEPT = object()  # no result kept for this transaction: run it
+
+
+def replayed_result():
+    """What the next transaction of a retried request returned in its first attempt, which committed
+    it (`keep_result`); `NOT_KEPT` when it must run (no retry, or the first attempt stopped before it)."""
+    replay = g.get("idempotency_replay") if has_request_context() else None
+    return replay.pop(0) if replay else NOT_KEPT
+
+
+def keep_result(db, session, result) -> None:
+    """In a transaction of an idempotent request: keep what the work returns with the work (Runtime.transaction
+    calls this last), unless the route kept its whole answer with it (keep_with). A retry after a reply lost
+    past the commit gets it back from `replayed_result` instead of carrying the work out twice. A result the
+    database cannot hold (a driver's result object) is noted as committed only: such a retry is told so
+    (409, reason `answer_lost`)."""
     doc_id = _running()
-    if doc_id and not g.get("idempotency_answer_kept"):
-        db.idempotency_keys.update_one({"_id": doc_id, "state": "running"}, {"$set": {"committed": True}},
-                                       session=session)
+    if not doc_id or g.get("idempotency_answer_kept"):
+        return
+    db.idempotency_keys.update_one({"_id": doc_id, "state": "running"},
+                                   {"$set": {"committed": True}, "$push": {"results": _storable(db, result)}},
+                                   session=session)
+
+
+def _storable(db, result) -> dict:
+    try:
+        encoded = bson.encode({"value": result}, codec_options=db.codec_options)
+    except (bson.errors.InvalidDocument, TypeError, OverflowError):
+        return {"opaque": type(result).__name__}
+    if g.get("idempotency_secret"):  # e.g. a new API key: kept sealed, as the stored answer is
+        return {"sealed": sealed.seal(encoded, current_app.extensions["crm"].settings.jwt_secret,
+                                      *g.idempotency_secret)}
+    return {"value": result}
+
+
+def _opened(kept: dict):
+    if "value" in kept:
+        return kept["value"]
+    rt = current_app.extensions["crm"]
+    opened = sealed.unseal(kept["sealed"], rt.settings.jwt_secret, *g.idempotency_secret)
+    return bson.decode(opened, codec_options=rt.db.codec_options)["value"]
 
 
 def keep(db, session, payload, status: int) -> None:
@@ -172,13 +226,15 @@ def idempotent(view=None, *, secret: bool = False):
                 else response.get_data(as_text=True)
             return {"body": body, "headers": headers}, response.status_code
         rt, scope = current_app.extensions["crm"], caller_scope()
+        if secret:
+            g.idempotency_secret = (scope, key)
         try:
             stored, status = replay_or_run(rt, scope, key, request_summary(), run)
         except _NotKept as refused:
             return refused.response
         body = sealed.unseal(stored["body"], rt.settings.jwt_secret, scope, key) if secret else stored["body"]
         response = Response(body, status=status, headers=stored["headers"])
-        if not ran or kept_answer():
+        if not ran or kept_answer() or g.get("idempotency_replayed"):
             response.headers[REPLAYED] = "true"
         return response
     # flask-smorest documents the parameters it finds here; the deep copy leaves the inner view's doc alone.

@@ -44,18 +44,28 @@ class Runtime:
         return new_event(event_type, subject, data, source=self.settings.service, time=self.clock.now())
 
     def transaction(self, work):
-        """Run `work(session)` in one MongoDB transaction (marked, in an idempotent request, as committed
-        with the work: crm_common.idempotency.mark_committed)."""
-        def marked(session):
-            result = work(session)
-            idempotency.mark_committed(self.db, session)
-            return result
-        return mongo.in_transaction(self.client, marked)
+        """Run `work(session)` in one MongoDB transaction; what it returns.
 
-    def insert(self, collection: str, document: dict) -> None:
-        """Create one document, in a transaction: a retry of an idempotent request whose reply was lost
-        past the commit then finds it marked and creates no second one (idempotency.mark_committed)."""
-        self.transaction(lambda session: self.db[collection].insert_one(document, session=session))
+        In an idempotent request its result is kept with the work (crm_common.idempotency.keep_result),
+        and a retry whose first attempt committed it gets that result back without running `work` again:
+        the route answers as the first attempt would have."""
+        replayed = idempotency.replayed_result()
+        if replayed is not idempotency.NOT_KEPT:
+            return replayed
+
+        def kept(session):
+            result = work(session)
+            idempotency.keep_result(self.db, session, result)
+            return result
+        return mongo.in_transaction(self.client, kept)
+
+    def insert(self, collection: str, document: dict) -> dict:
+        """Create one document, in a transaction; the document (in a retry of an idempotent request whose
+        reply was lost past the commit: the one created then, and no second one)."""
+        def work(session):
+            self.db[collection].insert_one(document, session=session)
+            return document
+        return self.transaction(work)
 
     def publish(self, session, *events: dict) -> None:
         """Queue events in the caller's transaction; the outbox relay sends them."""

@@ -2,6 +2,8 @@
 import io
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from crm_common.testing.events import of, outbox_events
 
 from .conftest import new_phone
@@ -139,28 +141,67 @@ CALL = {"channel": "phone", "content": "called", "goal_met": True, "next_plan": 
         "next_contact_at": "2030-01-01T09:00:00+00:00"}
 
 
-def test_a_retry_after_the_reply_was_lost_past_the_commit_writes_nothing_again(org, client, rt, monkeypatch):
-    """The follow-up commits, then the connection drops before the answer is stored: the retry is told
-    the work was carried out (409 answer_lost) and does not record a second follow-up."""
+def reply_lost_once(monkeypatch):
+    """The work commits, then the connection drops before the answer is stored: every route of this
+    family reads the customer's ETag (concurrency.etag_headers) only after its transaction."""
     from pymongo.errors import AutoReconnect
 
     from crm_common import concurrency
-    customer, alice = org.customer(), org.headers["alice"]
-    url, real_etag = f"/v1/customers/{customer['id']}/followups", concurrency.etag_headers
+    real_etag = concurrency.etag_headers
 
     def reply_lost(*args):
         monkeypatch.setattr(concurrency, "etag_headers", real_etag)
         raise AutoReconnect("connection closed")
     monkeypatch.setattr(concurrency, "etag_headers", reply_lost)
-    headers, body = {**alice, "Idempotency-Key": "lost-call-1"}, CALL
+
+
+# (family, url below the customer, body, the collection a second write would add to)
+LOST_REPLIES = [
+    ("customer", None, {"name": "Lost Reply Co", "contacts": [{"name": "Li", "phones": ["13900139123"]}]},
+     "customers"),
+    ("contact", "contacts", {"name": "Wu", "phones": ["13900139124"]}, None),
+    ("follow-up", "followups", CALL, "followups"),
+    ("contract", "contracts", {"amount": 5000, "start_date": "2025-01-01", "end_date": "2025-12-31"}, "contracts"),
+    ("payment", "payments", {"amount": 700, "received_on": "2025-02-01"}, "payments"),
+]
+
+
+@pytest.mark.parametrize("family,suffix,body,collection", LOST_REPLIES, ids=[f[0] for f in LOST_REPLIES])
+def test_a_retry_after_the_reply_was_lost_past_the_commit_gets_the_first_answer(org, client, rt, monkeypatch,
+                                                                               family, suffix, body, collection):
+    """The client never heard of the new record: its retry gets the first status and body (the same
+    new id, ETag included), and nothing is written twice."""
+    customer, alice = org.customer(), org.headers["alice"]
+    url = f"/v1/customers/{customer['id']}/{suffix}" if suffix else "/v1/customers"
+    before = rt.db[collection].count_documents({}) if collection else None
+    reply_lost_once(monkeypatch)
+    headers = {**alice, "Idempotency-Key": f"lost-{family}"}
     assert client.post(url, json=body, headers=headers).status_code == 503
-    for _ in range(2):
-        retry = client.post(url, json=body, headers=headers)
-        assert (retry.status_code, retry.json.get("reason")) == (409, "answer_lost"), retry.json
+    retry = client.post(url, json=body, headers=headers)
+    assert retry.status_code == 201 and retry.headers.get("Idempotent-Replayed") == "true", retry.json
+    again = client.post(url, json=body, headers=headers)
+    assert (again.status_code, again.json, again.headers["ETag"]) == (201, retry.json, retry.headers["ETag"])
+    if collection:
+        assert rt.db[collection].count_documents({}) == before + 1
+        assert rt.db[collection].find_one({"_id": retry.json["id"]}) is not None  # the id the client now holds
+    else:
+        assert len(client.get(f"/v1/customers/{customer['id']}", headers=alice).json["contacts"]) == 2
+    fresh = client.post(url, json={**body, "name": "Other"} if family == "customer" else body,
+                        headers={**alice, "Idempotency-Key": f"lost-{family}-2"})
+    assert fresh.status_code in (201, 409)  # another key is another request (a second customer may be a duplicate)
+
+
+def test_a_retried_follow_up_whose_reply_was_lost_is_recorded_and_published_once(org, client, rt, monkeypatch):
+    customer, alice = org.customer(), org.headers["alice"]
+    url = f"/v1/customers/{customer['id']}/followups"
+    reply_lost_once(monkeypatch)
+    headers = {**alice, "Idempotency-Key": "lost-call-1"}
+    assert client.post(url, json=CALL, headers=headers).status_code == 503
+    retry = client.post(url, json=CALL, headers=headers)
+    assert retry.status_code == 201
+    assert [f["id"] for f in client.get(url, headers=alice).json["items"]] == [retry.json["id"]]
     assert client.get(f"/v1/customers/{customer['id']}", headers=alice).json["followup_count"] == 1
     assert len(of(rt, "crm.customer.followed_up", customer["id"])) == 1
-    fresh = client.post(url, json=body, headers={**alice, "Idempotency-Key": "lost-call-2"})
-    assert fresh.status_code == 201  # another key is another request
 
 
 def test_a_first_attempt_that_failed_before_its_commit_runs_again(org, client, monkeypatch):

@@ -55,8 +55,11 @@ def insert(rt, session, customer: dict, *, by: str, strict_keys: bool = True, vi
     return customer
 
 
-def change(rt, customer_id: str, mutate, *, scope: dict, expected=None) -> dict:
-    """Load the customer in `scope`, let `mutate(session, customer)` change it and return its events, save."""
+def change(rt, customer_id: str, mutate, *, scope: dict, expected=None, made: dict | None = None) -> dict:
+    """Load the customer in `scope`, let `mutate(session, customer)` change it and return its events, save.
+
+    `made` is a record `mutate` fills in (a follow-up, a contract): it is kept with the change, so a
+    retried request whose first reply was lost answers with the one made then (idempotency.keep_result)."""
     def work(session):
         before = queries.find_one(rt.db.customers, {"_id": customer_id, **scope}, session)
         if before is None:
@@ -65,9 +68,12 @@ def change(rt, customer_id: str, mutate, *, scope: dict, expected=None) -> dict:
         after = copy.deepcopy(before)
         events = mutate(session, after) or []
         if after == before and all(name == "crm.customer.updated" for name, _ in events):
-            return before  # an edit that changes nothing keeps the version, so other editors' ETags stay good
-        return save(rt, session, before, after, events, visible=scope)
-    return rt.transaction(work)
+            return before, made  # an edit that changes nothing keeps the version: other editors' ETags stay good
+        return save(rt, session, before, after, events, visible=scope), made
+    customer, kept = rt.transaction(work)
+    if made is not None:
+        made.update(kept)  # the same, or in a retry the one the first attempt made
+    return customer
 
 
 def save(rt, session, before: dict, after: dict, events: list, *, visible=None) -> dict:

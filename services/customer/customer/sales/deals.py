@@ -36,7 +36,8 @@ def sign_contract(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> 
             "by": by, "signed_at": now.isoformat()})]
         _purchase(customer)
         return events
-    return contract, customers.change(rt, customer_id, mutate, scope=scope)
+    customer = customers.change(rt, customer_id, mutate, scope=scope, made=contract)
+    return contract, customer
 
 
 def receive_payment(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> tuple[dict, dict]:
@@ -60,7 +61,8 @@ def receive_payment(rt, customer_id: str, body: dict, *, by: str, scope: dict) -
             "outstanding": money.text(money.total(customer.get("order_total")) - money.total(customer["paid_total"])),
             "by": by,
             "recorded_at": now.isoformat()})]
-    return payment, customers.change(rt, customer_id, mutate, scope=scope)
+    customer = customers.change(rt, customer_id, mutate, scope=scope, made=payment)
+    return payment, customer
 
 
 def _pay_contract(rt, session, customer_id: str, payment: dict) -> None:

@@ -52,7 +52,7 @@ def record(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> tuple[d
             "goal": body.get("goal"), "goal_met": body["goal_met"], "next_plan": body.get("next_plan"),
             "next_contact_at": body["next_contact_at"].isoformat() if body.get("next_contact_at") else None,
             "by": by, "followed_up_at": now.isoformat()})]
-    customer = customers.change(rt, customer_id, mutate, scope=scope)
+    customer = customers.change(rt, customer_id, mutate, scope=scope, made=saved)
     return saved, customer
 
 
