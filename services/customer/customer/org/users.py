@@ -57,6 +57,12 @@ def update_user(rt, session, user_id: str, changes: dict) -> tuple[dict, dict]:
         after["department_path"] = departments.path_of(rt, changes["department_id"], session)
     if "supervisor_id" in changes:
         _check_supervisor(rt, session, user_id, changes["supervisor_id"])
+    if before["role"] == "admin" and before.get("active", True) and _ends_admin(changes):
+        # Two admins leaving at once would each see the other still active on their own snapshot and
+        # both commit (issue 21). Both write this one document, so the second waits for the first and
+        # then checks again, seeing it gone.
+        rt.db.org_guards.update_one({"_id": "active-admins"}, {"$inc": {"changes": 1}}, upsert=True,
+                                    session=session)
     if before["role"] == "admin" and before.get("active", True) and _last_active_admin(rt, session, user_id):
         if changes.get("active") is False:
             raise Conflict("the last active admin cannot be deactivated")
@@ -146,6 +152,10 @@ def _check_supervisor(rt, session, user_id: str, supervisor_id: str | None) -> N
         seen.add(current)
         current = (rt.db.users.find_one({"_id": current}, {"supervisor_id": 1}, session=session) or {}).get(
             "supervisor_id")
+
+
+def _ends_admin(changes: dict) -> bool:
+    return changes.get("active") is False or changes.get("role", "admin") != "admin"
 
 
 def _last_active_admin(rt, session, user_id: str) -> bool:
