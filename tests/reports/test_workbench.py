@@ -56,3 +56,16 @@ def test_overdue_lists_every_past_date_and_no_customer_without_a_next_contact(rt
         {**base, "_id": "Z-later", "name": "later", "next_contact_at": NOW + timedelta(days=3)}])
     overdue = workbench.lists(models, "rep-z", NOW, TIMEZONE)["overdue"]
     assert [e["customer_id"] for e in overdue] == ["Z-old", "Z-late"]
+
+
+def test_out_of_range_or_malformed_workbench_parameters_are_a_400_naming_them(client, token_for):
+    """Issue 21, point 9: `stalled_days=999999999` answered 500 (a date that far back does not exist)."""
+    rep = token_for("rep-a", "rep")
+    for query, field in (("stalled_days=999999999", "stalled_days"), ("stalled_days=0", "stalled_days"),
+                         ("stalled_days=-3", "stalled_days"), ("stalled_days=two", "stalled_days"),
+                         ("tz=Mars/Olympus", "tz"), ("tz=" + "x" * 65, "tz")):
+        refused = client.get(f"/v1/workbench?{query}", headers=rep)
+        assert refused.status_code == 400, (query, refused.status_code)
+        assert refused.mimetype == "application/problem+json"
+        assert [e["field"] for e in refused.json["errors"]] == [field], query
+    assert client.get("/v1/workbench?stalled_days=3650&tz=Asia/Shanghai", headers=rep).status_code == 200

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from crm_common.auth import require_user
 from crm_common.kernel.refusals import Invalid
@@ -13,28 +13,28 @@ from ..model import store
 from ..model.days import timezone_of
 from . import rules
 from .lists import lists
-from .schemas import WorkbenchOut
+from .schemas import WorkbenchOut, WorkbenchQuery
 
 blp = Blueprint("workbench", __name__, url_prefix="/v1", description="The rep's first screen")
 
 
 @blp.route("/workbench", methods=["GET"])
 @require_user()
+@blp.arguments(WorkbenchQuery, location="query", as_kwargs=True)
 @blp.doc(**answers(200, WorkbenchOut))
-def get_workbench():
+def get_workbench(owner_id=None, tz=None, stalled_days=None):
     """today, overdue, stalled_high_intent and pinned for the caller (a manager may pass owner_id in scope)."""
     rt, me = runtime(), g.principal
     models = store.live(rt.db)
-    owner_id = request.args.get("owner_id") or me.user_id
+    owner_id = owner_id or me.user_id
     if owner_id != me.user_id and not me.is_admin:
         rules.check_scope(me, models.users.find_one({"_id": owner_id}))
     days_tz = timezone_of(rt.settings)
     try:
-        tz = ZoneInfo(request.args["tz"]) if request.args.get("tz") else days_tz
+        zone = ZoneInfo(tz) if tz else days_tz
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid("unknown time zone", errors=[{"field": "tz", "message": "an IANA name, e.g. Asia/Shanghai"}])
-    days = request.args.get("stalled_days", rt.settings.value("REPORTING_STALLED_DAYS", rules.DEFAULT_STALLED_DAYS, int))
-    if not str(days).isdigit():
-        raise Invalid("stalled_days is a whole number", errors=[{"field": "stalled_days", "message": "digits"}])
+    if stalled_days is None:
+        stalled_days = rt.settings.value("REPORTING_STALLED_DAYS", rules.DEFAULT_STALLED_DAYS, int)
     limit = rt.settings.value("REPORTING_WORKBENCH_LIMIT", rules.DEFAULT_LIMIT, int)
-    return jsonify({"owner_id": owner_id, **lists(models, owner_id, rt.clock.now(), tz, int(days), limit, days_tz)})
+    return jsonify({"owner_id": owner_id, **lists(models, owner_id, rt.clock.now(), zone, stalled_days, limit, days_tz)})
