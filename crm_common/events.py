@@ -31,6 +31,7 @@ TOPIC_OF_AGGREGATE = {
     "department": "crm.org",
     "team": "crm.org",
     "pipeline": "crm.org",  # organisation configuration, as the org's users and teams
+    "config": "crm.org",  # every service's configuration changes (crm.config.changed, the audit log)
     "notification": "crm.notifications",
 }
 TOPICS = tuple(sorted(set(TOPIC_OF_AGGREGATE.values())))

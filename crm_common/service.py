@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import logs, mongo, tokens, worker
+from . import audit, logs, mongo, tokens, worker
 from .dev import timetravel as devtools
 from .clock import Clock
 from .outbox import Relay
@@ -42,7 +42,7 @@ def on_data(rt: Runtime, handle: Callable) -> Callable:
 def bootstrap(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwargs) -> Runtime:
     settings = settings or Settings.from_env(spec.name)
     logs.configure(spec.name, settings.log_level)
-    rt = Runtime(settings, [spec.indexes], **runtime_kwargs)
+    rt = Runtime(settings, [spec.indexes, audit.INDEXES], **runtime_kwargs)
     rt.token_versions = spec.token_versions
     # Leases, job cadence and outbox bookkeeping run on wall time: moving the business
     # clock back after a time-travel demo must not leave the relay waiting for days.
@@ -60,6 +60,7 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, **runtime_kwa
     api = app.extensions["crm_api"]
     for blp in spec.blueprints:
         api.register_blueprint(blp)
+    api.register_blueprint(audit.blp)  # every service keeps its configuration changes (audit.py)
     if rt.settings.is_dev:
         api.register_blueprint(devtools.blp)
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from crm_common import audit
 from crm_common.kernel.refusals import Invalid
 
 from . import stages
@@ -44,7 +45,9 @@ def put(rt, pipeline_id: str, body: dict) -> dict:
     document = {"_id": pipeline_id, "name": body["name"], "stages": body["stages"]}
 
     def write(session):
+        before = rt.db.pipelines.find_one({"_id": pipeline_id}, session=session)
         rt.db.pipelines.replace_one({"_id": pipeline_id}, document, upsert=True, session=session)
+        audit.record(rt, session, "pipeline", pipeline_id, before, document)
         # reporting compares its funnel and forecast with these expectations
         rt.publish(session, rt.event("crm.pipeline.changed", pipeline_id, {
             "pipeline_id": pipeline_id, "name": body["name"], "changed_at": rt.clock.now().isoformat(),

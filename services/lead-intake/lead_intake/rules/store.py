@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+from crm_common import audit
+
 from ..assignment.schemas import AssignmentRules
 from ..dedup.schemas import DedupRules
 from ..intake.scoring import ScoringRules
@@ -38,6 +40,10 @@ def all_recent(rt) -> dict:
 
 
 def replace(rt, name: str, values: dict) -> dict:
-    rt.db.config.replace_one({"_id": name}, values, upsert=True)
+    def work(session):  # the change and its audit row commit together
+        before = current(rt.db, name, session)
+        rt.db.config.replace_one({"_id": name}, values, upsert=True, session=session)
+        audit.record(rt, session, f"rules.{name}", name, before, current(rt.db, name, session))
+    rt.transaction(work)
     rt.rules_cache = None  # at once in this process
     return current(rt.db, name)

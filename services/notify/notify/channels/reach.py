@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pymongo.errors import DuplicateKeyError
 
-from crm_common import concurrency
+from crm_common import audit, concurrency
 from crm_common.kernel.refusals import Stale
 
 from . import addresses, network
@@ -35,12 +35,18 @@ def put(rt, hosts: list[str], expected: frozenset[int] | None) -> dict:
     current = view(stored(rt))
     concurrency.check(current, expected)
     change = {"$set": {"allowed_private_hosts": hosts, "updated_at": rt.clock.now()}, "$inc": {"version": 1}}
-    try:
+
+    def write(session):  # the change and its audit row commit together
         if current["version"] == 0:
             rt.db.settings.insert_one({"_id": ID, "allowed_private_hosts": hosts, "version": 1,
-                                       "updated_at": rt.clock.now()})
-        elif not rt.db.settings.update_one({"_id": ID, "version": current["version"]}, change).modified_count:
+                                       "updated_at": rt.clock.now()}, session=session)
+        elif not rt.db.settings.update_one({"_id": ID, "version": current["version"]}, change,
+                                           session=session).modified_count:
             raise DuplicateKeyError("changed meanwhile")
+        audit.record(rt, session, ID, ID, current if current["version"] else None,
+                     {"allowed_private_hosts": hosts, "version": current["version"] + 1})
+    try:
+        rt.transaction(write)
     except DuplicateKeyError:
         raise Stale("the setting changed since you read it; read it again and reapply your change",
                     reason="stale") from None

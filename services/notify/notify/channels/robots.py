@@ -18,6 +18,7 @@ import json
 import urllib.parse
 from datetime import datetime, timedelta, timezone
 
+from crm_common import audit
 from crm_common.mongo import find_one_and_update
 from crm_common.paging import new_id
 
@@ -37,8 +38,10 @@ def create(rt, body: dict) -> dict:
              "secret": sealing.seal(rt, body.get("secret"), "robot", robot_id), "user_ids": body.get("user_ids", []),
              "department_ids": body.get("department_ids", []), "active": True, "recent": [],
              "created_at": rt.clock.now()}
-    rt.insert("robots", robot)
-    return robot
+    def write(session):
+        rt.db.robots.insert_one(robot, session=session)
+        return robot  # a retry whose reply was lost answers with the robot made then
+    return audit.recorded(rt, "robot", robot_id, None, robot, write)  # its URL and secret masked
 
 
 def for_sending(rt, robot: dict) -> dict:

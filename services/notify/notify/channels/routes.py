@@ -1,5 +1,5 @@
 """The admin's channels: the SMTP server, group robots and webhooks, and which private hosts they may reach."""
-from crm_common import concurrency
+from crm_common import audit, concurrency
 from crm_common.auth import require_user
 from crm_common.idempotency import idempotent
 from crm_common.kernel.refusals import NotFound
@@ -55,8 +55,14 @@ def list_robots():
 @require_user("admin")
 @blp.response(204)
 def delete_robot(robot_id):
-    if not runtime().db.robots.update_one({"_id": robot_id}, {"$set": {"active": False}}).matched_count:
+    rt = runtime()
+    robot = rt.db.robots.find_one({"_id": robot_id})
+    if robot is None:
         raise NotFound("no such robot")
+    if robot.get("active"):  # deleting it again changes nothing, and leaves no second trace
+        audit.recorded(rt, "robot", robot_id, robot, None,
+                       lambda session: rt.db.robots.update_one({"_id": robot_id}, {"$set": {"active": False}},
+                                                               session=session))
 
 
 @blp.route("/settings/outbound", methods=["GET"])

@@ -5,6 +5,7 @@ import hashlib
 import smtplib
 from email.message import EmailMessage
 
+from crm_common import audit
 from crm_common.sealed import Tampered
 
 from . import network, sealing
@@ -30,7 +31,12 @@ def put_smtp_settings(rt, smtp: dict) -> dict:
     fields = {k: smtp.get(k) for k in ("host", "port", "from", "username", "starttls")}
     if "password" in smtp:  # left out: the stored one stays, so an admin need not type it again
         fields["password"] = sealing.seal(rt, smtp["password"], "smtp")
-    rt.db.settings.update_one({"_id": "smtp"}, {"$set": fields}, upsert=True)
+
+    def work(session):  # the change and its audit row (the password masked) commit together
+        before = rt.db.settings.find_one({"_id": "smtp"}, session=session)
+        rt.db.settings.update_one({"_id": "smtp"}, {"$set": fields}, upsert=True, session=session)
+        audit.record(rt, session, "smtp", "smtp", before, rt.db.settings.find_one({"_id": "smtp"}, session=session))
+    rt.transaction(work)
     return smtp_settings(rt)
 
 

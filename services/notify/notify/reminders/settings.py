@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 
+from crm_common import audit
+
 from .rules import DEFAULTS
 
 PLANNING = {"cadence_days", "overdue_after_days", "escalation_second_step_days", "renewal_days_before",
@@ -28,5 +30,9 @@ def put_reminder_settings(rt, changes: dict) -> dict:
     fields = {k: v for k, v in changes.items() if k != "cadence_days"}
     # one level's cadence changes alone: the others keep what an earlier PUT gave them
     fields.update({f"cadence_days.{level}": days for level, days in (changes.get("cadence_days") or {}).items()})
-    rt.db.settings.update_one({"_id": "reminders"}, {"$set": fields, **bump}, upsert=True)
+    def work(session):  # the change and its audit row commit together
+        before = reminder_settings(rt, session)
+        rt.db.settings.update_one({"_id": "reminders"}, {"$set": fields, **bump}, upsert=True, session=session)
+        audit.record(rt, session, "reminders", "reminders", before, reminder_settings(rt, session))
+    rt.transaction(work)
     return reminder_settings(rt)
