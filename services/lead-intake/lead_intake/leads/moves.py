@@ -8,14 +8,14 @@ from crm_common.kernel.refusals import Refusal
 from . import events, states
 
 
-def move(rt, lead: dict, action: str, actor, *, keep_answer: bool = True, **given) -> None:
+def move(rt, lead: dict, action: str, actor, **given) -> None:
     """Make `action` on `lead` (as the caller read it) or raise the refusal.
 
     A move the lead as read refuses is refused at once. The transaction judges the lead again as it
     is now: a concurrent move in between makes the write conflict and the transaction retry, and
-    a refusal only then is answered as a lost race where the state machine names one. `keep_answer`
-    keeps "moved" with the work, so a retry whose reply was lost past the commit answers 200 (the
-    route checks idempotency.kept_answer())."""
+    a refusal only then is answered as a lost race where the state machine names one. "moved" is kept
+    with the work, so a retry whose reply was lost past the commit answers 200 with the lead as it is
+    (the route checks idempotency.kept_answer(): judged again, the lead as read would refuse the move)."""
     refused = states.transition(lead, action, actor, now=rt.clock.now(), **given)
     if isinstance(refused, Refusal):
         raise refused
@@ -29,6 +29,5 @@ def move(rt, lead: dict, action: str, actor, *, keep_answer: bool = True, **give
         rt.db.leads.update_one({"_id": lead["_id"], "status": current["status"]}, {"$set": outcome},
                                session=session)
         rt.publish(session, events.of_move(rt, action, current, outcome, actor))
-        if keep_answer:
-            idempotency.keep(rt.db, session, {"moved": lead["_id"]}, 200)
+        idempotency.keep(rt.db, session, {"moved": lead["_id"]}, 200)
     rt.transaction(write)

@@ -61,8 +61,7 @@ def assign_lead(body, lead_id):
 @blp.response(200, LeadOut)
 def claim_lead(lead_id):
     """A rep takes an unassigned lead from the lead pool."""
-    # nothing kept with the claim: a retry whose reply was lost past the commit is told so (answer_lost)
-    return _move(lead_id, "claim", keep_answer=False)
+    return _move(lead_id, "claim")
 
 
 @blp.route("/leads/<lead_id>/contacted", methods=["POST"])
