@@ -92,6 +92,34 @@ def test_a_retried_csv_import_creates_each_customer_once(org, client, rt):
     assert changed.status_code == 422
 
 
+def test_an_import_cut_off_midway_is_finished_by_its_retry_and_reports_every_row(org, client, rt, monkeypatch):
+    """The first row commits, then the connection drops: the retry does not import the first row again
+    (nor call it a duplicate of itself), imports the rest, and reports both as created."""
+    from pymongo.errors import AutoReconnect
+
+    from crm_common.runtime import Runtime
+    real, calls = Runtime.transaction, []
+
+    def cut_off_at_the_second_row(self, work):
+        calls.append(work)
+        if len(calls) == 2:
+            monkeypatch.setattr(Runtime, "transaction", real)
+            raise AutoReconnect("connection closed")
+        return real(self, work)
+    monkeypatch.setattr(Runtime, "transaction", cut_off_at_the_second_row)
+    headers = {**org.headers["alice"], "Idempotency-Key": "import-cut-1"}
+    csv = b"name,contact_name,phone\nAlpha Cut,Li,13912340011\nBeta Cut,Wu,13912340012\n"
+    post = lambda: client.post("/v1/customers:import", data={"file": (io.BytesIO(csv), "a.csv")},  # noqa: E731
+                               headers=headers)
+    assert post().status_code == 503
+    assert rt.db.customers.count_documents({"name": {"$in": ["Alpha Cut", "Beta Cut"]}}) == 1
+    retry = post()
+    assert retry.status_code == 200 and retry.headers.get("Idempotent-Replayed") == "true", retry.json
+    assert (retry.json["created"], retry.json["duplicates"]) == (2, 0)
+    made = {c["_id"] for c in rt.db.customers.find({"name": {"$in": ["Alpha Cut", "Beta Cut"]}})}
+    assert {r["id"] for r in retry.json["results"]} == made and len(made) == 2
+
+
 def test_a_refused_first_attempt_is_not_remembered(org, client):
     customer, alice = org.customer(), org.headers["alice"]
     headers = {**alice, "Idempotency-Key": "pay-1"}
