@@ -124,6 +124,7 @@ def _still_running() -> Problem:
     return Problem(409, "a request with this Idempotency-Key is still being processed", headers={"Retry-After": "1"})
 
 
+MAX_KEPT_BYTES = 1024 * 1024  # a larger result is noted as committed only (answer_lost on a lost reply)
 NOT_KEPT = object()  # no result kept for this transaction: run it
 
 
@@ -153,6 +154,8 @@ def _storable(db, result) -> dict:
         encoded = bson.encode({"value": result}, codec_options=db.codec_options)
     except (bson.errors.InvalidDocument, TypeError, OverflowError):
         return {"opaque": type(result).__name__}
+    if len(encoded) > MAX_KEPT_BYTES:  # the reservation is one document: it must stay far below 16 MB
+        return {"opaque": f"{len(encoded)} bytes"}
     if g.get("idempotency_secret"):  # e.g. a new API key: kept sealed, as the stored answer is
         return {"sealed": sealed.seal(encoded, current_app.extensions["crm"].settings.jwt_secret,
                                       *g.idempotency_secret)}
