@@ -60,6 +60,29 @@ def fingerprint(body) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def on_retry(first: dict, digest: str, now) -> str:
+    """What a request does with the reservation `first` of its key, as found (pure):
+
+    `other_request` (another body: 422), `answered` (the stored answer), `running` (the first attempt
+    may still be at work: 409, try again), `kept` (the route kept its whole answer with its work),
+    `replay` (its transactions' results were kept: run again, answered from them), `answer_lost`
+    (it committed something that could not be kept: 409), `run` (it failed before any commit, or died
+    long ago having committed nothing: run it now)."""
+    if first.get("fingerprint") != digest:
+        return "other_request"
+    if first.get("state") == "done":
+        return "answered"
+    if "kept" in first:
+        return "kept"
+    if first.get("created_at") and first["created_at"] > now - STALE_AFTER and first.get("state") != LOST:
+        return "running"
+    if first.get("results") and all("value" in r or "sealed" in r for r in first["results"]):
+        return "replay"
+    if first.get("committed"):
+        return "answer_lost"
+    return "run"
+
+
 def replay_or_run(rt, scope: str, key: str | None, body, run):
     """`run()` -> (payload, status) once per (scope, key); later calls replay it."""
     if not key:
@@ -73,23 +96,23 @@ def replay_or_run(rt, scope: str, key: str | None, body, run):
         store.insert_one({"_id": doc_id, "fingerprint": digest, "state": "running", "created_at": now})
     except DuplicateKeyError:
         first = store.find_one({"_id": doc_id}) or {}
-        if first.get("fingerprint") != digest:
+        verdict = on_retry(first, digest, now)
+        if verdict == "other_request":
             raise Problem(422, "this Idempotency-Key was used with a different request",
                           errors=[{"field": HEADER, "message": "reused with another body"}]) from None
-        if first.get("state") == "done":
+        if verdict == "answered":
             return first["payload"], first["status"]
-        if "kept" in first:  # the work committed but its answer was lost: answer as it would have
-            g.idempotency_kept = (first["kept"]["payload"], first["kept"]["status"])
-        elif first.get("created_at") and first["created_at"] > now - STALE_AFTER and first.get("state") != LOST:
+        if verdict == "running":
             raise _still_running() from None
-        elif first.get("results") and all("value" in r or "sealed" in r for r in first["results"]):
-            # the first attempt's transactions committed (all, or the first few): they are answered, not run again
-            g.idempotency_replay = [_opened(r) for r in first["results"]]
-            g.idempotency_replayed = True
-        elif first.get("committed"):
+        if verdict == "answer_lost":
             raise Problem(409, "the first request with this Idempotency-Key wrote its changes (an import: some of "
                                "them), but its answer was lost; it is not run again: read the records to see the "
                                "result, and send a new key to try again", reason="answer_lost") from None
+        if verdict == "kept":  # the work committed but its answer was lost: answer as it would have
+            g.idempotency_kept = (first["kept"]["payload"], first["kept"]["status"])
+        elif verdict == "replay":  # its transactions committed (all, or the first few): answered, not run again
+            g.idempotency_replay = [_opened(r) for r in first["results"]]
+            g.idempotency_replayed = True
         # one retry takes the first attempt over: two at once would both carry out what it left undone
         taken = store.update_one({"_id": doc_id, "created_at": first.get("created_at"), "state": first.get("state")},
                                  {"$set": {"created_at": now, "state": "running"}})
