@@ -13,6 +13,7 @@ from pathlib import Path
 
 import requests
 
+from crm_common import tokens
 from crm_common.dev import localinfra
 from crm_common.testing import servers as test_servers
 
@@ -87,3 +88,11 @@ def print_row(label: str, measured: dict, baseline: dict) -> None:
     print(f"{label:<34} {measured['rate']:>9.1f}/s  p50 {measured['p50_ms']:>7.2f} ms  p99 {measured['p99_ms']:>7.2f} ms"
           f"  | baseline {baseline['rate']:>9.1f}/s  p99 {baseline['p99_ms']:>6.2f} ms"
           f"  | ratio {measured['rate'] / baseline['rate']:.2f}", flush=True)
+
+
+def known_users(db, *user_ids: str) -> None:
+    """The service whose database is `db` has learnt of these made-up users, as crm.user.created
+    would have told it: a service refuses a token of a user it has not (crm_common/tokens.py)."""
+    for user_id in user_ids:
+        db[tokens.COLLECTION].update_one({"_id": user_id}, {"$setOnInsert": {"token_version": 0, "active": True}},
+                                         upsert=True)

@@ -28,7 +28,7 @@ from pymongo import MongoClient
 
 from pymongo import monitoring
 
-from bench.common import JWT_SECRET, print_row, run_clients, servers, service
+from bench.common import JWT_SECRET, known_users, print_row, run_clients, servers, service
 
 from crm_common.auth import Principal, issue_token
 from crm_common.kernel.company_names import parse
@@ -162,7 +162,7 @@ def main() -> None:
             round_trips(running)
             results = {}
             with service(running, "lead_intake", workers=args.workers) as url:
-                key = new_channel(url)
+                key = new_channel(url, running.mongo_uri)
                 measure(url, key, db, client, running.kind, results, quick=args.quick)
             print_targets(results)
         if args.no_rss:
@@ -208,6 +208,7 @@ def round_trips(running, leads: int = 50) -> None:
                                                  "KAFKA_BOOTSTRAP_SERVERS": running.kafka_bootstrap})
     app = create_app(settings)
     web = app.test_client()
+    known_users(app.extensions["crm"].db, "b")
     admin = {"Authorization": "Bearer " + issue_token(settings.jwt_secret, Principal("b", "b", "admin"), 3600)}
     key = {"X-API-Key": web.post("/v1/channels", json={"name": "rt", "rate_limit_per_minute": 100000},
                                  headers=admin).json["api_key"]}
@@ -235,7 +236,8 @@ def print_commands(label: str, counted: collections.Counter, leads: int) -> None
           flush=True)
 
 
-def new_channel(url: str) -> dict:
+def new_channel(url: str, mongo_uri: str) -> dict:
+    known_users(MongoClient(mongo_uri).crm_lead_intake, "bench")
     settings = Settings.from_env("lead-intake", {"CRM_ENV": "prod", "JWT_SECRET": JWT_SECRET})
     admin = {"Authorization": "Bearer " + issue_token(settings.jwt_secret, Principal("bench", "bench", "admin"), 3600)}
     return {"X-API-Key": requests.post(url + "/v1/channels", json={"name": "bench", "rate_limit_per_minute": 100_000},
@@ -355,7 +357,7 @@ def _met(ok: bool) -> str:
 def rss_after_load(running) -> float:
     """A fresh service, the same load each time, then the largest RSS among its web workers."""
     with service(running, "lead_intake", workers=WEB_WORKERS) as url:
-        run_clients(*RSS_LOAD, intake_clients(url, new_channel(url), random.Random(17)))
+        run_clients(*RSS_LOAD, intake_clients(url, new_channel(url, running.mongo_uri), random.Random(17)))
         return max(worker_rss(url))
 
 

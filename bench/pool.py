@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 from pymongo import MongoClient
 
-from bench.common import JWT_SECRET, run_clients, servers, service
+from bench.common import JWT_SECRET, known_users, run_clients, servers, service
 from crm_common.auth import Principal, issue_token
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
@@ -102,6 +102,7 @@ def claim_rows(running, db) -> None:
                                                       "rules.holding_limit": 1000000}})
     db.users.insert_many([{"_id": f"claimer-{n}", "username": f"claimer-{n}", "role": "rep",
                            "department_path": ["sales"], "active": True} for n in range(CLAIMERS)])
+    known_users(db, *(f"claimer-{n}" for n in range(CLAIMERS)))
     pooled = [{**entry(10**7 + i, now, due=False), "status": "in_pool", "owner_id": None, "next_due_at": None,
                "previous_owner_id": "someone", "reclaimed_at": now - timedelta(days=1)}
               for i in range(CLAIMERS * CLAIMS_EACH)]

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 from pymongo import MongoClient, monitoring
 
-from bench.common import JWT_SECRET, run_clients, servers, service
+from bench.common import JWT_SECRET, known_users, run_clients, servers, service
 from crm_common import consumer, events
 from crm_common.auth import Principal, issue_token
 from crm_common.service import bootstrap
@@ -259,6 +259,7 @@ def ingestion(running, count: int) -> None:
 def latency(url, db, size: int) -> dict:
     settings = Settings.from_env("reporting", {"CRM_ENV": "prod", "JWT_SECRET": JWT_SECRET})
     bearer = lambda p: {"Authorization": "Bearer " + issue_token(settings.jwt_secret, p, 3600)}  # noqa: E731
+    known_users(db, "u-admin", "m-3", "rep-3")
     admin = bearer(Principal("u-admin", "admin", "admin", []))
     manager = bearer(Principal("m-3", "m-3", "manager", ["root", "d3"]))
     rep_3 = bearer(Principal("rep-3", "rep-3", "rep", ["root", "d3"]))

@@ -2,6 +2,8 @@
 version and active flag from crm.user.* events, and `require_user` refuses a token whose
 version is older, or whose user is inactive.
 
+A user a service has not learnt of yet is refused there until crm.org brings them.
+
 The customer service bumps `token_version` on a role, department, password or active change
 and carries it in the JWT (claim `tv`) and on crm.user.* events (data.token_version). It reads
 its own `users` collection, which has the same two fields; every other service keeps
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 COLLECTION = "user_tokens"
 USER_EVENTS = ("crm.user.created", "crm.user.updated")
+UNKNOWN = "this service has not learnt of the user yet; retry in a few seconds"
 
 
 def user_changed(rt, session, event: dict) -> None:
@@ -34,11 +37,14 @@ def with_user_tokens(rt, handlers: dict) -> dict:
 
 
 def refusal(db, user_id: str, token_version: int, collection: str = COLLECTION) -> str | None:
-    """Why a token of this user and version is no longer good, or None. Unknown users pass:
-    a service that has not heard of a user yet cannot know better than the signature."""
+    """Why a token of this user and version is not good here, or None.
+
+    A user this service has not learnt of yet is refused too (issue 21): it cannot tell whether
+    they were deactivated a moment after being created. crm.org brings a new user within seconds,
+    and the customer service, which owns the users, knows each one from the start."""
     known = db[collection].find_one({"_id": user_id}, {"active": 1, "token_version": 1})
     if known is None:
-        return None
+        return UNKNOWN
     if not known.get("active", True):
         return "the user is deactivated"
     if token_version < known.get("token_version", 0):

@@ -12,7 +12,7 @@ import pytest
 from crm_common.settings import Settings
 from crm_common.testing import servers as test_servers
 from crm_common.testing import state
-from crm_common.testing.auth import bearer
+from crm_common.testing.auth import signed_in
 
 # Tests drive many writes through one token, often on a stopped clock (one rate window); the
 # per-user write limit has its own test (tests/customer/test_limits.py), which lowers it again.
@@ -68,5 +68,6 @@ def client(app):
 
 @pytest.fixture
 def token_for(rt):
-    """A signed token without a stored user: `token_for(user_id, role, department_path)`."""
-    return lambda user_id, role="rep", department_path=(): bearer(rt.settings, user_id, role, department_path)
+    """`token_for(user_id, role, department_path)`: a signed token of a user made up for the test,
+    whom the service has learnt of as from crm.org (crm_common.testing.auth.known)."""
+    return lambda user_id, role="rep", department_path=(): signed_in(rt, user_id, role, department_path)

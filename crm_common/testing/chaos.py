@@ -24,6 +24,7 @@ import requests
 from pymongo import MongoClient
 
 from crm_common.dev import localinfra
+from crm_common.testing.system import known_everywhere
 
 SERVICES = {"lead-intake": "lead_intake", "customer": "customer", "pool": "pool", "notify": "notify",
             "reporting": "reporting"}
@@ -119,7 +120,7 @@ def call(method: str, url: str, **kwargs) -> requests.Response:
 def load(stack: Stack, leads: int, clients: int, on_progress) -> tuple[set, set]:
     token = call("POST", stack.url("customer", "/v1/auth/token"),
                  json={"username": "admin", "password": ADMIN_PASSWORD}).json()["access_token"]
-    admin = {"Authorization": f"Bearer {token}"}
+    admin = known_everywhere(stack, {"Authorization": f"Bearer {token}"})
     key = {"X-API-Key": call("POST", stack.url("lead-intake", "/v1/channels"), json={"name": "chaos"},
                              headers=admin).json()["api_key"]}
     accepted, converted, lock, done = set(), set(), threading.Lock(), [0]

@@ -14,6 +14,9 @@ import requests
 from crm_common.dev import localinfra
 
 SERVICES = ("lead-intake", "customer", "pool", "notify", "reporting")
+# One read each service answers to any signed-in user.
+READS = {"customer": "/v1/customers", "lead-intake": "/v1/leads", "pool": "/v1/pool-entries",
+         "notify": "/v1/inbox", "reporting": "/v1/workbench"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -87,3 +90,16 @@ def eventually(fetch, *, timeout: float = 5.0, interval: float = 0.1):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+def known_everywhere(system, headers: dict, *, timeout: float = 15.0) -> dict:
+    """`headers` of a fresh login, once every service has learnt of its user from crm.org: until
+    crm.user.created reaches it (a second or so), a service refuses the token (crm_common/tokens.py)."""
+    def let_in(service):
+        try:
+            return requests.get(system.url(service, READS[service]), headers=headers, timeout=10).status_code != 401
+        except requests.RequestException:
+            return False
+    for service in READS:
+        eventually(lambda: let_in(service), timeout=timeout)  # noqa: B023 - called before the loop moves on
+    return headers

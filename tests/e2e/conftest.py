@@ -22,7 +22,7 @@ def admin_headers(system):
     response = requests.post(system.url("customer", "/v1/auth/token"),
                              json={"username": "admin", "password": ADMIN_PASSWORD}, timeout=10)
     assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return running_system.known_everywhere(system, {"Authorization": f"Bearer {response.json()['access_token']}"})
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from crm_common.testing.system import eventually
+from crm_common.testing.system import eventually, known_everywhere
 
 _numbers = itertools.count(13900139000)
 HOT = {"product_interest": "CRM", "budget": 500000, "company": "Hot Prospect"}
@@ -27,11 +27,12 @@ def rep(system, admin_headers):
     team = call(system, "POST", "customer", "/v1/teams", admin_headers, json={
         "name": "Inbound", "department_id": department["id"], "members": [{"user_id": user.json()["id"], "weight": 1}]})
     assert team.status_code == 201, team.text
-    rules = call(system, "PUT", "lead-intake", "/v1/rules/assignment", admin_headers,
+    rules = call(system, "PUT", "lead-intake", "/v1/rules/assignment", {**admin_headers, "If-Match": "*"},
                  json={"rules": [], "default_team_id": team.json()["id"]})
     assert rules.status_code == 200, rules.text
     token = call(system, "POST", "customer", "/v1/auth/token", {}, json={"username": "rita", "password": "rita-secret-pw"})
-    return {"id": user.json()["id"], "headers": {"Authorization": f"Bearer {token.json()['access_token']}"}}
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    return {"id": user.json()["id"], "headers": known_everywhere(system, headers)}
 
 
 @pytest.fixture

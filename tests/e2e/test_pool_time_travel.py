@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 import requests
 
-from crm_common.testing.system import SERVICES, eventually
+from crm_common.testing.system import SERVICES, eventually, known_everywhere
 
 _numbers = itertools.count(13600136000)
 SLOW = 20  # seconds: a move crosses pool -> customer -> pool over Kafka
@@ -28,7 +28,7 @@ def team(system, admin_headers):
         assert user.status_code == 201, user.text
         token = call(system, "POST", "customer", "/v1/auth/token", {},
                      json={"username": name, "password": f"{name}-secret-pw"}).json()["access_token"]
-        out[name] = {"id": user.json()["id"], "headers": {"Authorization": f"Bearer {token}"}}
+        out[name] = {"id": user.json()["id"], "headers": known_everywhere(system, {"Authorization": f"Bearer {token}"})}
     pool = call(system, "POST", "pool", "/v1/pools", admin_headers, json={
         "name": "VIP", "source_department_ids": [vip["id"]], "member_department_ids": [vip["id"]],
         "rules": {"levels": ["B", "C"]}})
@@ -164,7 +164,8 @@ def test_twenty_reps_claiming_one_customer_over_http_make_one_owner(system, admi
             "username": name, "password": f"{name}-secret-pw", "role": "rep", "department_id": department["id"]})
         token = call(system, "POST", "customer", "/v1/auth/token", {},
                      json={"username": name, "password": f"{name}-secret-pw"}).json()["access_token"]
-        racers.append({"id": user.json()["id"], "headers": {"Authorization": f"Bearer {token}"}})
+        headers = known_everywhere(system, {"Authorization": f"Bearer {token}"})
+        racers.append({"id": user.json()["id"], "headers": headers})
     customer_id = new_customer(system, team["pia"])
     tracked(system, admin_headers, customer_id)
     days(8)

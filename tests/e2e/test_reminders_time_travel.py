@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from crm_common.testing.system import eventually
+from crm_common.testing.system import eventually, known_everywhere
 
 SERVICES = ("lead-intake", "customer", "pool", "notify", "reporting")
 
@@ -21,7 +21,7 @@ def call(system, method, service, path, headers, **kwargs):
 def login(system, username, password):
     token = call(system, "POST", "customer", "/v1/auth/token", {}, json={"username": username, "password": password})
     assert token.status_code == 200, token.text
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+    return known_everywhere(system, {"Authorization": f"Bearer {token.json()['access_token']}"})
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from crm_common import kafka
 from crm_common.dev import localinfra
 from crm_common.consumer import ConsumerLoop
 from crm_common.events import encode
-from crm_common.testing.auth import bearer
+from crm_common.testing.auth import signed_in
 from crm_common.testing.events import read_topic
 from crm_common.testing.snapshots import customer_snapshot
 from pool.app import create_app
@@ -46,7 +46,7 @@ def app(app_for, database):
 
 def test_requests_answer_503_while_the_database_is_down_and_data_survives_its_restart(app, database):
     rt = app.extensions["crm"]
-    client, admin = app.test_client(), bearer(rt.settings)
+    client, admin = app.test_client(), signed_in(rt)
     rt.db.pool_entries.insert_one({"_id": "C1", "customer_id": "C1", "owner_id": "rep-1", "status": "owned",
                                    "department_path": ["d1"], "collaborator_ids": []})
     database.stop()

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crm_common.testing.auth import bearer
+from crm_common.testing.auth import signed_in
 from pool.app import create_app
 
 PROD_SECRET = "a-production-secret-of-enough-length"
@@ -21,7 +21,7 @@ def app(make_app):
 
 @pytest.fixture
 def admin(app):
-    return bearer(app.extensions["crm"].settings)
+    return signed_in(app.extensions["crm"])
 
 
 def test_an_admin_moves_the_clock_and_reads_it_back(app, admin, make_app):
@@ -37,8 +37,8 @@ def test_an_admin_moves_the_clock_and_reads_it_back(app, admin, make_app):
 
 
 def test_only_an_admin_may_move_the_clock(app):
-    client, settings = app.test_client(), app.extensions["crm"].settings
-    rep = client.post("/v1/dev/clock", json={"offset_days": 3}, headers=bearer(settings, "u1", "rep"))
+    client = app.test_client()
+    rep = client.post("/v1/dev/clock", json={"offset_days": 3}, headers=signed_in(app.extensions["crm"], "u1", "rep"))
     assert rep.status_code == 403 and rep.mimetype == "application/problem+json"
     assert client.post("/v1/dev/clock", json={"offset_days": 3}).status_code == 401
     assert app.extensions["crm"].clock.offset() == timedelta(0)
@@ -60,7 +60,7 @@ def test_an_admin_runs_a_job_by_name(app, admin):
 
 def test_production_has_no_dev_routes(make_app):
     app = make_app(CRM_ENV="prod", JWT_SECRET=PROD_SECRET)
-    client, admin = app.test_client(), bearer(app.extensions["crm"].settings)
+    client, admin = app.test_client(), signed_in(app.extensions["crm"])
     assert client.get("/v1/dev/clock", headers=admin).status_code == 404
     assert client.post("/v1/dev/clock", json={"offset_days": 3}, headers=admin).status_code == 404
     assert client.post("/v1/dev/jobs/reclaim-due/run", headers=admin).status_code == 404

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from crm_common import outbox
-from crm_common.testing.auth import bearer
+from crm_common.testing.auth import signed_in
 from pool.app import create_app
 
 PROBLEM = "application/problem+json"
@@ -67,7 +67,7 @@ def test_routing_errors_are_problem_json(client, method, path, status, title):
 
 
 def test_a_bad_query_parameter_is_400_naming_the_field(client, app):
-    response = client.get("/v1/pool-entries?limit=0&status=lost", headers=bearer(app.extensions["crm"].settings))
+    response = client.get("/v1/pool-entries?limit=0&status=lost", headers=signed_in(app.extensions["crm"]))
     assert response.status_code == 400 and response.mimetype == PROBLEM
     assert response.json["status"] == 400
     assert {e["field"] for e in response.json["errors"]} == {"limit", "status"}

@@ -1,6 +1,6 @@
 import pytest
 
-from crm_common.testing.auth import bearer
+from crm_common.testing.auth import signed_in
 from lead_intake.app import create_app
 
 
@@ -11,7 +11,7 @@ def app(app_for):
 
 @pytest.fixture
 def admin(rt):
-    return bearer(rt.settings)
+    return signed_in(rt)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Idempotency-Key on lead intake's creating writes: channels, keys, batches, imports, merges."""
-from crm_common.testing.auth import bearer
+from crm_common.testing.auth import signed_in
 from crm_common.testing.events import of
 
 
@@ -56,7 +56,7 @@ def test_two_channels_with_the_same_key_do_not_collide(client, new_channel, rt):
 def test_two_users_with_the_same_key_do_not_collide(client, rt):
     for user in ("admin-a", "admin-b"):
         response = client.post("/v1/channels", json={"name": user},
-                               headers={**bearer(rt.settings, user, "admin"), "Idempotency-Key": "same"})
+                               headers={**signed_in(rt, user, "admin"), "Idempotency-Key": "same"})
         assert response.status_code == 201 and response.json["name"] == user
     assert rt.db.channels.count_documents({}) == 2
 

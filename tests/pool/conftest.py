@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from crm_common.testing.auth import bearer
+from crm_common import tokens
+from crm_common.testing.auth import bearer, signed_in
 from crm_common.testing.snapshots import customer_snapshot
 from crm_common.testing.events import Link
 from customer.app import create_app as create_customer_app
@@ -52,7 +53,7 @@ class World:
         return response.json
 
     def headers_of(self, user_id, role="rep", path=()):
-        return bearer(self.pool_rt.settings, user_id, role, list(path))
+        return signed_in(self.pool_rt, user_id, role, list(path))
 
     def user(self, username, role="rep", department=None):
         user = self._post("/v1/users", {"username": username, "password": f"{username}-secret-pw", "role": role,
@@ -108,9 +109,10 @@ def world(app, customer_app):
 # The pool on its own: users and customers fed straight to its handlers.
 def add_user(rt, user_id, role="rep", department_path=("sales",), active=True, holding_limit=None):
     from pool.tracking import handlers
-    rt.transaction(lambda s: handlers.user_changed(rt, s, {
-        "user_id": user_id, "username": user_id, "role": role, "department_path": list(department_path),
-        "active": active, "holding_limit": holding_limit}))
+    data = {"user_id": user_id, "username": user_id, "role": role, "department_path": list(department_path),
+            "active": active, "holding_limit": holding_limit}
+    # both handlers of crm.user.created: the pool's own and the token versions every service keeps
+    rt.transaction(lambda s: (handlers.user_changed(rt, s, data), tokens.user_changed(rt, s, {"data": data})))
     return bearer(rt.settings, user_id, role, list(department_path))
 
 

@@ -11,6 +11,8 @@ import requests
 from werkzeug.serving import make_server
 
 from crm_common import consumer
+from crm_common.service import worker_handlers
+from crm_common.testing.events import Link
 from customer.app import create_app as create_customer_app
 from reporting import service
 
@@ -35,7 +37,10 @@ def browser(tmp_path):
 
 @pytest.fixture
 def site(app, rt, app_for, at_now, monkeypatch):
-    customer_server, customer_url = serve(app_for(create_customer_app, "customer"))
+    customers = app_for(create_customer_app, "customer")
+    # reporting lets the admin in once crm.org has brought them (crm.user.created), as its worker would
+    Link(customers.extensions["crm"], rt, "reporting", worker_handlers(service.SPEC, rt)).flow("crm.user.created")
+    customer_server, customer_url = serve(customers)
     monkeypatch.setattr(rt, "settings", dataclasses.replace(rt.settings, extra={
         **rt.settings.extra, "REPORTING_CUSTOMER_URL": customer_url}))
     handlers = service.live_handlers(rt)

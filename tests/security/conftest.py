@@ -44,7 +44,7 @@ def _ok(response, *statuses):
 def _login(system, username, password):
     response = requests.post(system.url("customer", "/v1/auth/token"),
                              json={"username": username, "password": password}, timeout=10)
-    return {"Authorization": f"Bearer {_ok(response, 200)['access_token']}"}
+    return running_system.known_everywhere(system, {"Authorization": f"Bearer {_ok(response, 200)['access_token']}"})
 
 
 @pytest.fixture(scope="package")
