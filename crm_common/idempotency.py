@@ -35,7 +35,7 @@ import bson
 import bson.errors
 
 from flask import Response, current_app, g, has_request_context, make_response, request
-from pymongo import UpdateOne
+from pymongo import UpdateOne, results
 from pymongo.errors import DuplicateKeyError
 
 from . import sealed
@@ -162,7 +162,7 @@ def keep_result(db, session, result) -> None:
     """In a transaction of an idempotent request: keep what the work returns with the work (Runtime.transaction
     calls this last), unless the route kept its whole answer with it (keep_with). A retry after a reply lost
     past the commit gets it back from `replayed_result` instead of carrying the work out twice. A result the
-    database cannot hold (a driver's result object) is noted as committed only: such a retry is told so
+    database cannot hold (a set, a result over MAX_KEPT_BYTES) is noted as committed only: such a retry is told so
     (409, reason `answer_lost`)."""
     doc_id = _running()
     if not doc_id or g.get("idempotency_answer_kept"):
@@ -172,7 +172,21 @@ def keep_result(db, session, result) -> None:
                                    session=session)
 
 
+# A write's own result (what `insert_one` or `update_one` returned), kept by what rebuilds it.
+_DRIVER_RESULTS = {
+    "InsertOneResult": (results.InsertOneResult, lambda r: r.inserted_id),
+    "InsertManyResult": (results.InsertManyResult, lambda r: r.inserted_ids),
+    "UpdateResult": (results.UpdateResult, lambda r: r.raw_result),
+    "DeleteResult": (results.DeleteResult, lambda r: r.raw_result),
+    "BulkWriteResult": (results.BulkWriteResult, lambda r: r.bulk_api_result),
+}
+
+
 def _storable(db, result) -> dict:
+    driver = _DRIVER_RESULTS.get(type(result).__name__)
+    if driver and isinstance(result, driver[0]):
+        return {"value": {"driver_result": type(result).__name__, "of": driver[1](result),
+                          "acknowledged": result.acknowledged}}
     try:
         encoded = bson.encode({"value": result}, codec_options=db.codec_options)
     except (bson.errors.InvalidDocument, TypeError, OverflowError):
@@ -186,8 +200,11 @@ def _storable(db, result) -> dict:
 
 
 def _opened(kept: dict):
+    value = kept.get("value")
+    if isinstance(value, dict) and value.get("driver_result") in _DRIVER_RESULTS:
+        return _DRIVER_RESULTS[value["driver_result"]][0](value["of"], value["acknowledged"])
     if "value" in kept:
-        return kept["value"]
+        return value
     rt = current_app.extensions["crm"]
     opened = sealed.unseal(kept["sealed"], rt.settings.jwt_secret, *g.idempotency_secret)
     return bson.decode(opened, codec_options=rt.db.codec_options)["value"]

@@ -28,3 +28,13 @@ FRESH, OLD = NOW - timedelta(seconds=5), NOW - timedelta(seconds=61)
 ])
 def test_a_retry_is_answered_replayed_refused_or_run(first, verdict):
     assert on_retry({"fingerprint": "same", **first} if "fingerprint" not in first else first, "same", NOW) == verdict
+
+
+def test_a_writes_own_result_is_kept_and_rebuilt_for_a_replay():
+    """A route that returns what update_one returned still answers a lost reply from it."""
+    from pymongo.results import UpdateResult
+
+    from crm_common import idempotency
+    kept = idempotency._storable(None, UpdateResult({"n": 1, "nModified": 1}, True))
+    rebuilt = idempotency._opened(kept)
+    assert isinstance(rebuilt, UpdateResult) and (rebuilt.matched_count, rebuilt.modified_count) == (1, 1)
