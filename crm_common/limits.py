@@ -7,7 +7,7 @@ the stack), with a 400 naming the field before any route's code runs.
 """
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 
 from .errors import Problem
 
@@ -23,13 +23,24 @@ def check_request() -> None:
     for name, value in request.args.items(multi=True):
         if len(value) > MAX_QUERY_VALUE_CHARS:
             raise _too_big(name, f"at most {MAX_QUERY_VALUE_CHARS} characters")
-    if not request.is_json or not request.content_length:
+    if request.content_length is None:
+        _check_chunked_size()
+    if not request.is_json or not request.get_data(cache=True):
         return
     try:
         body = request.get_json(silent=True)  # cached: the route's parser reads the same object
     except RecursionError:
         raise _too_big(None, f"nested deeper than {MAX_DEPTH} levels") from None
     _check_value(body)
+
+
+def _check_chunked_size() -> None:
+    """A chunked body declares no length: the server stops reading it at the body limit, which would
+    hand a route the body cut short. One that reaches the limit is refused as too large (413, as one
+    that declares its length); the body is kept, so the route reads the same bytes (JSON, CSV, form)."""
+    most = current_app.config.get("MAX_CONTENT_LENGTH")
+    if most is not None and len(request.get_data(cache=True)) >= most:
+        raise Problem(413, f"the body is larger than {most} bytes")
 
 
 def _check_value(body) -> None:
