@@ -6,11 +6,26 @@ it as the ETag; a write must send it back in If-Match. Missing -> 428, stale ->
 """
 from __future__ import annotations
 
+import copy
+
 from flask import request
 
 from .errors import Problem
 
 HEADER = "If-Match"
+
+
+def documented(*, required: bool = True, when: str = ""):
+    """Name the If-Match header in a route's OpenAPI (as `idempotent` names its own); `when` says when it is
+    needed if not always."""
+    def mark(view):
+        view._apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
+        view._apidoc.setdefault("arguments", {}).setdefault("parameters", []).append({
+            "in": "header", "name": HEADER, "required": required, "schema": {"type": "string"},
+            "description": f"{when}The ETag of the version you last read (or `*` to overwrite whatever is there): "
+                           "428 without it, 412 when it changed since."})
+        return view
+    return mark
 
 
 def etag(version: int) -> str:

@@ -206,14 +206,17 @@ def test_contracts_and_payments_drive_totals_and_repeat_purchase(org, client, rt
 
 
 def test_an_admin_reconfigures_a_pipeline_at_runtime(org, client, rt):
-    pipeline = client.get("/v1/pipelines/default", headers=org.headers["alice"]).json
+    read = client.get("/v1/pipelines/default", headers=org.headers["alice"])
+    pipeline, replacing = read.json, {**org.admin, "If-Match": read.headers["ETag"]}
     assert [s["key"] for s in pipeline["stages"]][:2] == ["lead_acquired", "initial_contact"]
     assert pipeline["stages"][3]["expected_days"] == [14, 21] and pipeline["stages"][3]["expected_rate"] == 0.35
     stages = pipeline["stages"]
     stages[1]["exit_conditions"] = ["interest_expressed", "proposal_attached"]
     assert client.put("/v1/pipelines/default", json={"name": "Stricter", "stages": stages},
                       headers=org.headers["alice"]).status_code == 403
-    changed = client.put("/v1/pipelines/default", json={"name": "Stricter", "stages": stages}, headers=org.admin)
+    missing = client.put("/v1/pipelines/default", json={"name": "Stricter", "stages": stages}, headers=org.admin)
+    assert missing.status_code == 428  # the default pipeline exists: replacing it needs the ETag last read
+    changed = client.put("/v1/pipelines/default", json={"name": "Stricter", "stages": stages}, headers=replacing)
     assert changed.status_code == 200, changed.json
     # reporting learns the stages and expectations it compares against
     [event] = outbox_events(rt.db, "crm.pipeline.changed")
@@ -222,7 +225,7 @@ def test_an_admin_reconfigures_a_pipeline_at_runtime(org, client, rt):
     deal = Deal(org, client, interest_expressed=True)
     refused = deal.stage("needs_confirmed")
     assert [m["condition"] for m in refused.json["missing_conditions"]] == ["proposal_attached"]
-    broken = client.put("/v1/pipelines/default", headers=org.admin, json={"name": "x", "stages": [
+    broken = client.put("/v1/pipelines/default", headers={**org.admin, "If-Match": "*"}, json={"name": "x", "stages": [
         {"key": "lead_acquired", "name": "a", "exit_conditions": ["telepathy"]}]})
     assert broken.status_code == 400  # unknown condition, and customers are in stages it drops
 

@@ -57,7 +57,8 @@ def team(system, admin_headers, names):
 
 
 def test_cadence_then_escalation_to_the_supervisor_and_the_manager(system, admin_headers, clocks):
-    settings = call(system, "PUT", "notify", "/v1/settings/reminders", admin_headers,
+    changing = {**admin_headers, "If-Match": "*"}  # the reminder settings exist (their defaults)
+    settings = call(system, "PUT", "notify", "/v1/settings/reminders", changing,
                     json={"escalation_second_step_days": 1})  # before the pool's own reclaim rules act
     assert settings.status_code == 200, settings.text
     department = call(system, "POST", "customer", "/v1/departments", admin_headers,
@@ -84,18 +85,19 @@ def test_cadence_then_escalation_to_the_supervisor_and_the_manager(system, admin
         clocks(timedelta(days=5, hours=3))
         assert kinds(system, heads["meg"]) == [("overdue", cid)]
     finally:
-        call(system, "PUT", "notify", "/v1/settings/reminders", admin_headers, json={"escalation_second_step_days": 3})
+        call(system, "PUT", "notify", "/v1/settings/reminders", changing, json={"escalation_second_step_days": 3})
 
 
 def test_every_timed_kind_quiet_hours_and_a_parked_delivery_with_all_clocks_moved(system, admin_headers, clocks):
+    changing = {**admin_headers, "If-Match": "*"}  # the reminder settings exist (their defaults)
     from tests.notify.receivers import HttpReceiver
     receiver = HttpReceiver()
-    settings = call(system, "PUT", "notify", "/v1/settings/reminders", admin_headers, json={"retry_seconds": [1, 1]})
+    settings = call(system, "PUT", "notify", "/v1/settings/reminders", changing, json={"retry_seconds": [1, 1]})
     assert settings.status_code == 200, settings.text
     try:
         _every_timed_kind(system, admin_headers, clocks, receiver)
     finally:
-        call(system, "PUT", "notify", "/v1/settings/reminders", admin_headers,
+        call(system, "PUT", "notify", "/v1/settings/reminders", changing,
              json={"retry_seconds": [5, 300, 1800, 7200]})
         receiver.close()
 

@@ -63,7 +63,7 @@ def test_a_batch_ends_as_its_rows_submitted_one_at_a_time(client, channel, rt, a
                                                           per_collection_from):
     monkeypatch.setattr(writes, "PER_COLLECTION_FROM", per_collection_from)
     org(rt, [("r1", 2), ("r2", 1)])
-    client.put("/v1/rules/assignment", json={"default_team_id": "t1"}, headers=admin)
+    client.put("/v1/rules/assignment", json={"default_team_id": "t1"}, headers={**admin, "If-Match": "*"})
     one_by_one = run(client, channel, rt, batch=False)
     batched = run(client, channel, rt, batch=True)
     assert batched == one_by_one

@@ -42,7 +42,7 @@ def test_a_batch_reports_each_row_and_deduplicates_within_itself(client, channel
 
 def test_hot_leads_are_assigned_by_weighted_round_robin_cold_ones_wait(client, channel, rt, admin):
     org(rt, [("r1", 2), ("r2", 1)])
-    client.put("/v1/rules/assignment", json={"rules": [], "default_team_id": "t1"}, headers=admin)
+    client.put("/v1/rules/assignment", json={"rules": [], "default_team_id": "t1"}, headers={**admin, "If-Match": "*"})
     owners = [client.post("/v1/leads", headers=channel, json={**HOT, "name": f"n{i}", "phone": f"1380013800{i}",
                                                              "email": f"{i}@a.cn"}).json["owner_id"]
               for i in range(6)]
@@ -56,7 +56,7 @@ def test_hot_leads_are_assigned_by_weighted_round_robin_cold_ones_wait(client, c
 def test_assignment_skips_inactive_reps_and_reps_at_their_limit(client, channel, rt, admin):
     org(rt, [("r1", 1), ("r2", 1), ("r3", 1)],
         reps={"r1": {"active": False}, "r2": {"holding_limit": 0}, "r3": {}})
-    client.put("/v1/rules/assignment", json={"default_team_id": "t1"}, headers=admin)
+    client.put("/v1/rules/assignment", json={"default_team_id": "t1"}, headers={**admin, "If-Match": "*"})
     assert client.post("/v1/leads", headers=channel, json={**HOT, "name": "x"}).json["owner_id"] == "r3"
 
 
@@ -103,9 +103,9 @@ def test_lead_states_and_disqualification(client, channel, token_for, rt):
 
 
 def test_rules_are_validated_and_take_effect_at_once(client, channel, admin):
-    bad = client.put("/v1/rules/scoring", json={"hot_at": 30, "warm_at": 50}, headers=admin)
+    bad = client.put("/v1/rules/scoring", json={"hot_at": 30, "warm_at": 50}, headers={**admin, "If-Match": "*"})
     assert bad.status_code == 400 and bad.json["errors"][0]["field"] == "warm_at"
-    client.put("/v1/rules/scoring", json={"hot_at": 20, "warm_at": 10}, headers=admin)
+    client.put("/v1/rules/scoring", json={"hot_at": 20, "warm_at": 10}, headers={**admin, "If-Match": "*"})
     assert client.post("/v1/leads", headers=channel, json={"name": "a", "phone": "13800138000"}).json[
         "bucket"] == "hot"
     assert client.get("/v1/rules/nope", headers=admin).status_code == 404

@@ -172,7 +172,7 @@ def test_quiet_hours_delay_a_robot_message_unless_the_kind_is_critical(rt, clien
     deliveries.run(rt)
     assert len(http.at("/wecom")) == 1
 
-    client.put("/v1/settings/reminders", headers=admin, json={"critical_kinds": ["lead_assigned"]})
+    client.put("/v1/settings/reminders", headers={**admin, "If-Match": "*"}, json={"critical_kinds": ["lead_assigned"]})
     rt.clock.set_offset(timedelta(0))
     assign_lead(feed, "L2")
     deliveries.run(rt)

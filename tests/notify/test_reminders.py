@@ -113,7 +113,7 @@ def test_overdue_escalates_to_the_supervisor_after_1_day_and_the_manager_after_3
 def test_the_second_escalation_step_is_configurable(rt, feed, travel, client, token_for):
     org(feed)
     put = client.put("/v1/settings/reminders", json={"escalation_second_step_days": None, "cadence_days": {"A": 2}},
-                     headers=token_for("u-admin", "admin"))
+                     headers={**token_for("u-admin", "admin"), "If-Match": "*"})
     assert put.status_code == 200 and put.json["cadence_days"] == {"A": 2, "B": 7, "C": 30}
     feed.customer("C1", level="A")
     travel(days=2, minutes=1)
@@ -249,7 +249,7 @@ def test_a_settings_change_re_plans_the_pending_reminders(rt, feed, travel, clie
     feed.customer("C2", level="C")
     end = (feed.now() + timedelta(days=100)).date()
     feed.contract("C2", "K1", end.isoformat(), level="C")
-    put = client.put("/v1/settings/reminders", headers=admin, json={"cadence_days": {"A": 5},
+    put = client.put("/v1/settings/reminders", headers={**admin, "If-Match": "*"}, json={"cadence_days": {"A": 5},
                                                                      "renewal_days_before": [45]})
     assert put.status_code == 200
     travel(days=3, minutes=1)
@@ -257,7 +257,8 @@ def test_a_settings_change_re_plans_the_pending_reminders(rt, feed, travel, clie
     travel(days=5, minutes=1)
     assert kinds(rt) == [("cadence", "C1")]
     # the escalation of that cadence is pending for day 6; it moves when the offset changes
-    assert client.put("/v1/settings/reminders", headers=admin, json={"overdue_after_days": 2}).status_code == 200
+    assert client.put("/v1/settings/reminders", headers={**admin, "If-Match": "*"},
+                      json={"overdue_after_days": 2}).status_code == 200
     travel(days=6, minutes=2)
     assert kinds(rt, "boss-1") == []
     travel(days=7, minutes=2)
@@ -278,7 +279,7 @@ def test_pool_first_contact_follows_the_events_deadline_or_the_setting(rt, feed,
     feed.send("crm.pool.customer_claimed", "C1", {"customer_id": "C1", "owner_id": "rep-1", "previous_owner_id": None,
                                                   "kind": "claim", "claimed_at": iso(now),
                                                   "first_contact_due_at": iso(now + timedelta(hours=12))})
-    assert client.put("/v1/settings/reminders", headers=token_for("u-admin", "admin"),
+    assert client.put("/v1/settings/reminders", headers={**token_for("u-admin", "admin"), "If-Match": "*"},
                       json={"pool_first_contact_hours": 24}).status_code == 200
     # a claim from a release whose events carried no deadline: notify's setting
     feed.send("crm.pool.customer_claimed", "C2", {"customer_id": "C2", "owner_id": "rep-1", "previous_owner_id": None,
@@ -310,7 +311,7 @@ def test_a_lunar_birthday_comes_on_this_years_lunar_date(rt, feed, travel, clien
                 if _valid_lunar(year, lunar.month, lunar.day)
                 and LunarDate(year, lunar.month, lunar.day).to_solar_date().replace(year=target.year) != target)
     days = (target - today).days  # born on the same lunar month and day, a different solar one
-    assert client.put("/v1/settings/reminders", headers=token_for("u-admin", "admin"),
+    assert client.put("/v1/settings/reminders", headers={**token_for("u-admin", "admin"), "If-Match": "*"},
                       json={"birthday_calendar": "lunar"}).status_code == 200
     feed.customer("C1", level="C", birthdays=[{"contact_id": "P1", "name": "Wang Fang", "birthday": born.isoformat()}])
     travel(days=days - 1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 
-from crm_common import audit
+from crm_common import audit, concurrency
 from crm_common.kernel.refusals import Invalid
 
 from . import stages
@@ -30,8 +30,19 @@ def get(rt, pipeline_id: str, session=None) -> dict:
     return pipeline
 
 
-def put(rt, pipeline_id: str, body: dict) -> dict:
-    """Create or replace a pipeline. Stages that customers are in now must stay."""
+def version_of(pipeline: dict | None) -> int:
+    """A pipeline's version, the ETag's number: 0 for one that does not exist yet (the default one, made at
+    the first start, is version 1 until it is first replaced)."""
+    return pipeline.get("version", 1) if pipeline else 0
+
+
+def exists(rt, pipeline_id: str) -> bool:
+    return pipeline_id == DEFAULT_ID or rt.db.pipelines.find_one({"_id": pipeline_id}, {"_id": 1}) is not None
+
+
+def put(rt, pipeline_id: str, body: dict, expected: frozenset[int] | None = None) -> dict:
+    """Create or replace a pipeline, if its version is one of `expected` (If-Match; None: any). Stages that
+    customers are in now must stay."""
     errors = stages.validate_pipeline(body["stages"])
     keys = {s["key"] for s in body["stages"]}
     in_use = rt.db.customers.distinct("stage", {"pipeline_id": pipeline_id})
@@ -46,6 +57,8 @@ def put(rt, pipeline_id: str, body: dict) -> dict:
 
     def write(session):
         before = rt.db.pipelines.find_one({"_id": pipeline_id}, session=session)
+        concurrency.check({"version": version_of(before)}, expected)
+        document["version"] = version_of(before) + 1
         rt.db.pipelines.replace_one({"_id": pipeline_id}, document, upsert=True, session=session)
         audit.record(rt, session, "pipeline", pipeline_id, before, document)
         # reporting compares its funnel and forecast with these expectations
@@ -53,5 +66,5 @@ def put(rt, pipeline_id: str, body: dict) -> dict:
             "pipeline_id": pipeline_id, "name": body["name"], "changed_at": rt.clock.now().isoformat(),
             "stages": [{k: stage.get(k) for k in ("key", "name", "expected_days", "expected_rate", "closes")}
                        for stage in body["stages"]]}))
-    rt.transaction(write)
-    return document
+        return document
+    return rt.transaction(write)  # in a retry whose reply was lost: the pipeline as that first attempt wrote it

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from crm_common import audit
+from crm_common import audit, concurrency
 
 from ..assignment.schemas import AssignmentRules
 from ..dedup.schemas import DedupRules
@@ -20,14 +20,23 @@ SCHEMAS = {"scoring": ScoringRules, "assignment": AssignmentRules, "dedup": Dedu
 
 def current(db, name: str, session=None) -> dict:
     """The stored rules, with defaults for whatever was never set."""
+    return versioned(db, name, session)[0]
+
+
+def versioned(db, name: str, session=None) -> tuple[dict, int]:
+    """The rules in force and their version, the ETag's number: 0 while the defaults were never replaced
+    (they are a configuration too, so replacing them needs If-Match as well)."""
     stored = db.config.find_one({"_id": name}, session=session) or {}
     stored.pop("_id", None)
-    return SCHEMAS[name]().load(stored)
+    version = stored.pop("version", 0)
+    return SCHEMAS[name]().load(stored), version
 
 
 def all_current(db) -> dict:
     """Every set of rules by name, read in one query (intake needs several on every lead)."""
     stored = {doc.pop("_id"): doc for doc in db.config.find({"_id": {"$in": list(SCHEMAS)}})}
+    for doc in stored.values():
+        doc.pop("version", None)
     return {name: schema().load(stored.get(name, {})) for name, schema in SCHEMAS.items()}
 
 
@@ -39,11 +48,16 @@ def all_recent(rt) -> dict:
     return held[1]
 
 
-def replace(rt, name: str, values: dict) -> dict:
+def replace(rt, name: str, values: dict, expected: frozenset[int] | None) -> tuple[dict, int]:
+    """Replace a set of rules, if its version is one of `expected` (If-Match; None: any); the rules and
+    their new version."""
     def work(session):  # the change and its audit row commit together
-        before = current(rt.db, name, session)
-        rt.db.config.replace_one({"_id": name}, values, upsert=True, session=session)
-        audit.record(rt, session, f"rules.{name}", name, before, current(rt.db, name, session))
-    rt.transaction(work)
+        before, version = versioned(rt.db, name, session)
+        concurrency.check({"version": version}, expected)
+        rt.db.config.replace_one({"_id": name}, {**values, "version": version + 1}, upsert=True, session=session)
+        after = current(rt.db, name, session)
+        audit.record(rt, session, f"rules.{name}", name, before, after)
+        return after, version + 1
+    after, version = rt.transaction(work)
     rt.rules_cache = None  # at once in this process
-    return current(rt.db, name)
+    return after, version

@@ -21,17 +21,25 @@ def _smtp_view(stored):
 @require_user("admin")
 @blp.response(200, SmtpOut)
 def get_smtp():
-    return _smtp_view(smtp.smtp_settings(runtime()))
+    return _with_etag(_smtp_view(smtp.smtp_settings(runtime())))
 
 
 @blp.route("/settings/smtp", methods=["PUT"])
 @require_user("admin")
+@concurrency.documented(required=False, when="Needed once SMTP is set. ")
 @blp.arguments(SmtpIn)
 @blp.response(200, SmtpOut)
 def put_smtp(body):
+    """The first PUT needs no If-Match; every later one needs the ETag last read."""
+    rt = runtime()
+    expected = concurrency.expected_versions(required=smtp.smtp_settings(rt) is not None)
     body["from"] = body.pop("from_")
-    reach.check_host(runtime(), body["host"], body["port"], "host")
-    return _smtp_view(smtp.put_smtp_settings(runtime(), body))
+    reach.check_host(rt, body["host"], body["port"], "host")
+    return _with_etag(_smtp_view(smtp.put_smtp_settings(rt, body, expected)))
+
+
+def _with_etag(view: dict):
+    return view, 200, {"ETag": concurrency.etag(view.get("version", 0))}
 
 
 @blp.route("/robots", methods=["POST"])

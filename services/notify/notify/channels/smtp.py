@@ -5,7 +5,7 @@ import hashlib
 import smtplib
 from email.message import EmailMessage
 
-from crm_common import audit
+from crm_common import audit, concurrency
 from crm_common.sealed import Tampered
 
 from . import network, sealing
@@ -27,14 +27,17 @@ def smtp_for_sending(rt) -> dict | None:
         return {**stored, "password": None, "unreadable": "the stored SMTP password no longer opens; set it again"}
 
 
-def put_smtp_settings(rt, smtp: dict) -> dict:
+def put_smtp_settings(rt, smtp: dict, expected: frozenset[int] | None = None) -> dict:
+    """Set the server if the stored settings' version is one of `expected` (If-Match; None: any)."""
     fields = {k: smtp.get(k) for k in ("host", "port", "from", "username", "starttls")}
     if "password" in smtp:  # left out: the stored one stays, so an admin need not type it again
         fields["password"] = sealing.seal(rt, smtp["password"], "smtp")
 
     def work(session):  # the change and its audit row (the password masked) commit together
         before = rt.db.settings.find_one({"_id": "smtp"}, session=session)
-        rt.db.settings.update_one({"_id": "smtp"}, {"$set": fields}, upsert=True, session=session)
+        concurrency.check({"version": (before or {}).get("version", 0)}, expected)
+        rt.db.settings.update_one({"_id": "smtp"}, {"$set": fields, "$inc": {"version": 1}}, upsert=True,
+                                  session=session)
         audit.record(rt, session, "smtp", "smtp", before, rt.db.settings.find_one({"_id": "smtp"}, session=session))
     rt.transaction(work)
     return smtp_settings(rt)

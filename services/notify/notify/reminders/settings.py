@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from crm_common import audit
+from crm_common import audit, concurrency
 
 from .rules import DEFAULTS
 
@@ -23,15 +23,25 @@ def reminder_settings(rt, session=None) -> dict:
     return merged
 
 
-def put_reminder_settings(rt, changes: dict) -> dict:
+def version(rt) -> int:
+    """The settings' version, the ETag's number: 0 while they are DOMAIN §4's defaults (which count: an
+    admin replacing them needs If-Match too)."""
+    stored = rt.db.settings.find_one({"_id": "reminders"}, {"version": 1}) or {}
+    return stored.get("version", 0)
+
+
+def put_reminder_settings(rt, changes: dict, expected: frozenset[int] | None = None) -> dict:
+    """Change the settings if their version is one of `expected` (If-Match; None: any)."""
     # a change of what plans depend on is a new generation: the scheduling job re-plans every pending
     # reminder to it (plan.follow_settings)
-    bump = {"$inc": {"generation": 1}} if set(changes) & PLANNING else {}
+    bump = {"$inc": {"version": 1, **({"generation": 1} if set(changes) & PLANNING else {})}}
     fields = {k: v for k, v in changes.items() if k != "cadence_days"}
     # one level's cadence changes alone: the others keep what an earlier PUT gave them
     fields.update({f"cadence_days.{level}": days for level, days in (changes.get("cadence_days") or {}).items()})
     def work(session):  # the change and its audit row commit together
         before = reminder_settings(rt, session)
+        stored = rt.db.settings.find_one({"_id": "reminders"}, {"version": 1}, session=session) or {}
+        concurrency.check({"version": stored.get("version", 0)}, expected)
         rt.db.settings.update_one({"_id": "reminders"}, {"$set": fields, **bump}, upsert=True, session=session)
         audit.record(rt, session, "reminders", "reminders", before, reminder_settings(rt, session))
     rt.transaction(work)
