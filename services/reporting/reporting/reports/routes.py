@@ -1,6 +1,8 @@
 """The reports' HTTP API: JSON by default, CSV with ?format=csv or Accept: text/csv."""
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from flask import g, jsonify, request
 
@@ -13,14 +15,20 @@ from ..model.days import timezone_of
 from . import reading, schemas
 from .query import view_from
 
+EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)
+
 blp = Blueprint("reports", __name__, url_prefix="/v1/reports", description="Reports within the caller's scope")
 
 
 class Filters(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
-    from_ = ma.fields.Date(data_key="from", metadata={"description": "first day of the period (local, inclusive)"})
-    to = ma.fields.Date(metadata={"description": "last day of the period (local, inclusive)"})
+    # Periods hold business days: far enough either way for any CRM, and clear of the calendar's
+    # ends, where a week counted back from `to=0001-01-01` answered 500 (issue 21).
+    from_ = ma.fields.Date(data_key="from", validate=ma.validate.Range(min=EARLIEST, max=LATEST),
+                           metadata={"description": "first day of the period (local, inclusive)"})
+    to = ma.fields.Date(validate=ma.validate.Range(min=EARLIEST, max=LATEST),
+                        metadata={"description": "last day of the period (local, inclusive)"})
     department_id = ma.fields.String()
     owner_id = ma.fields.String()
     channel = ma.fields.String()
