@@ -31,8 +31,9 @@ def test_a_deactivated_users_token_is_refused_everywhere_within_seconds(system, 
 
 
 def test_a_user_deactivated_right_after_being_created_is_refused_everywhere(system, admin_headers):
-    """Issue 21, point 7: a service that has not learnt of a user yet refuses them, so a deactivation
-    that beats crm.user.created to a service still locks the user out there."""
+    """Issue 21, point 7: a service that has not learnt of a user yet refuses them (tests/integration/
+    test_revocation_everywhere.py holds crm.org back to see it), so a deactivation right after the user's
+    creation locks them out everywhere within seconds, whichever event reaches a service first."""
     user = requests.post(system.url("customer", "/v1/users"), headers=admin_headers, timeout=10, json={
         "username": "brief", "password": "brief-secret-pw", "role": "rep"})
     assert user.status_code == 201, user.text
@@ -43,9 +44,7 @@ def test_a_user_deactivated_right_after_being_created_is_refused_everywhere(syst
                                 headers=admin_headers, timeout=10)
     assert deactivated.status_code == 200, deactivated.text
     started = time.monotonic()
-    answers = {s: status(system, s, headers) for s in READS}  # at once: refused, known or not
-    assert answers == {s: 401 for s in READS}, answers
-    for service in READS:  # and once crm.org has brought both events, for good
+    for service in READS:
         def refused_as_deactivated():
             answer = requests.get(system.url(service, READS[service]), headers=headers, timeout=10)
             return answer.status_code == 401 and "deactivated" in answer.json()["detail"]
