@@ -1,4 +1,4 @@
-"""Confirming a lead's contact methods (issue 21): what a channel's resubmission only offered becomes the lead's own.
+"""Confirming a lead's contact methods: what a channel's resubmission only offered becomes the lead's own.
 
 A resubmission's new phone, email or WeChat id is kept on its touchpoint and offered to the lead
 (intake/store.py), never bound by the channel alone: a public form must not make a stranger's phone
@@ -32,11 +32,6 @@ class ConfirmIn(ma.Schema):
     emails = ma.fields.List(_email, validate=ma.validate.Length(max=5))
     wechat_ids = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=64)),
                                 validate=ma.validate.Length(max=5))
-
-    @ma.validates_schema
-    def _something(self, data, **_):
-        if not any(data.get(k) for k in PREFIXES):
-            raise ma.ValidationError("at least one of phones, emails or wechat_ids is required", "phones")
 
 
 def keys_of(body: dict) -> dict[str, tuple[str, str]]:
@@ -73,7 +68,10 @@ def confirmation(lead_id: str, wanted: dict[str, tuple[str, str]], held: dict[st
 def confirm_contact_methods(body, lead_id):
     """Make phones, emails or WeChat ids the lead's own (offered by a resubmission, or learnt on a call):
     from then on a submission with one is an exact duplicate of this lead."""
-    lead = visible_lead(lead_id)
+    lead = visible_lead(lead_id)  # an unknown lead is a 404 whatever the body says
+    if not any(body.get(k) for k in PREFIXES):
+        raise Invalid("the request has invalid fields", errors=[
+            {"field": "phones", "message": "at least one of phones, emails or wechat_ids is required"}])
     if lead["status"] in ("converted", "merged"):  # its contact methods are its customer's or survivor's now
         raise Conflict(f"the lead is {lead['status']}: confirm the methods on the record it became")
     if not idempotency.kept_answer():
