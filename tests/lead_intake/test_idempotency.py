@@ -119,19 +119,86 @@ def test_a_retried_convert_whose_reply_was_lost_answers_200_not_409(client, chan
     assert len(of(rt, "crm.lead.converted")) == 1
 
 
-def test_a_channel_whose_creation_reply_was_lost_is_not_created_twice(client, admin, rt, monkeypatch):
+def commit_then_lose_the_reply(monkeypatch):
+    """The request's transaction commits, then the connection drops before the answer is stored."""
     from pymongo.errors import AutoReconnect
 
     from crm_common.runtime import Runtime
-    real_insert = Runtime.insert
+    real = Runtime.transaction
 
-    def reply_lost(self, collection, document):  # the channel commits, then the connection drops
-        monkeypatch.setattr(Runtime, "insert", real_insert)
-        real_insert(self, collection, document)
+    def lost(self, work):
+        monkeypatch.setattr(Runtime, "transaction", real)
+        real(self, work)
         raise AutoReconnect("connection closed")
-    monkeypatch.setattr(Runtime, "insert", reply_lost)
+    monkeypatch.setattr(Runtime, "transaction", lost)
+
+
+def test_a_channel_whose_creation_reply_was_lost_is_created_once_and_its_key_answered(client, admin, rt, monkeypatch):
     headers = {**admin, "Idempotency-Key": "channel-1"}
+    commit_then_lose_the_reply(monkeypatch)
     assert client.post("/v1/channels", json={"name": "Expo"}, headers=headers).status_code == 503
     retry = client.post("/v1/channels", json={"name": "Expo"}, headers=headers)
-    assert (retry.status_code, retry.json["reason"]) == (409, "answer_lost")
-    assert rt.db.channels.count_documents({"name": "Expo"}) == 1
+    assert retry.status_code == 201 and retry.headers.get("Idempotent-Replayed") == "true", retry.json
+    [made] = list(rt.db.channels.find({"name": "Expo"}))
+    assert retry.json["id"] == made["_id"]
+    # the key the client now holds is the one stored, and the idempotency store keeps it sealed only
+    lead = client.post("/v1/leads", json={"name": "Qian", "phone": "13500135001"},
+                       headers={"X-API-Key": retry.json["api_key"]})
+    assert lead.status_code == 201, lead.json
+    assert retry.json["api_key"] not in str(rt.db.idempotency_keys.find_one({"_id": {"$regex": "channel-1$"}}))
+
+
+def test_a_rotation_whose_reply_was_lost_rotates_once_even_when_retried_a_minute_later(client, admin, rt,
+                                                                                      monkeypatch):
+    from datetime import timedelta
+    channel = client.post("/v1/channels", json={"name": "Web form"}, headers=admin).json
+    url, headers = f"/v1/channels/{channel['id']}/rotate-key", {**admin, "Idempotency-Key": "rotate-1"}
+    commit_then_lose_the_reply(monkeypatch)
+    assert client.post(url, headers=headers).status_code == 503
+    stored = rt.db.channels.find_one({"_id": channel["id"]})["key_hash"]
+    # as a process that died there would leave it: still "running", reserved over a minute ago
+    rt.db.idempotency_keys.update_one({"_id": {"$regex": "rotate-1$"}}, {"$set": {
+        "state": "running", "created_at": rt.clock.now() - timedelta(seconds=61)}})
+    retry = client.post(url, headers=headers)
+    assert retry.status_code == 200 and retry.headers.get("Idempotent-Replayed") == "true", retry.json
+    assert rt.db.channels.find_one({"_id": channel["id"]})["key_hash"] == stored  # not rotated again
+    lead = client.post("/v1/leads", json={"name": "Sun", "phone": "13500135002"},
+                       headers={"X-API-Key": retry.json["api_key"]})
+    assert lead.status_code == 201, lead.json
+    old = client.post("/v1/leads", json={"name": "Sun", "phone": "13500135003"},
+                      headers={"X-API-Key": channel["api_key"]})
+    assert old.status_code == 401
+
+
+def test_a_claim_whose_reply_was_lost_answers_the_claimed_lead(client, channel, rt, token_for, monkeypatch):
+    lead_id = client.post("/v1/leads", json={"name": "Zhou", "phone": "13600136001"}, headers=channel).json["id"]
+    headers = {**token_for("r2", "rep", ["d1"]), "Idempotency-Key": "claim-1"}
+    commit_then_lose_the_reply(monkeypatch)
+    assert client.post(f"/v1/leads/{lead_id}/claim", headers=headers).status_code == 503
+    retry = client.post(f"/v1/leads/{lead_id}/claim", headers=headers)
+    assert retry.status_code == 200 and retry.json["owner_id"] == "r2", retry.json  # not 409 answer_lost
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    assert len(of(rt, "crm.lead.assigned", lead_id)) == 1
+
+
+def test_a_batch_whose_reply_was_lost_reports_the_leads_it_made(client, channel, rt, monkeypatch):
+    body = {"leads": [{"name": "Feng", "phone": "13600136011"}, {"name": "Chen", "phone": "13600136012"},
+                      {"name": "no phone or email"}]}
+    headers = {**channel, "Idempotency-Key": "batch-1"}
+    commit_then_lose_the_reply(monkeypatch)
+    assert client.post("/v1/leads:batch", json=body, headers=headers).status_code == 503
+    retry = client.post("/v1/leads:batch", json=body, headers=headers)
+    assert retry.status_code == 200 and retry.headers.get("Idempotent-Replayed") == "true", retry.json
+    assert (retry.json["created"], retry.json["duplicates"]) == (2, 0)  # not duplicates of themselves
+    assert sorted(r["id"] for r in retry.json["results"] if "id" in r) == sorted(
+        lead["_id"] for lead in rt.db.leads.find())
+
+
+def test_a_revocation_whose_reply_was_lost_answers_the_revoked_channel(client, admin, rt, monkeypatch):
+    channel = client.post("/v1/channels", json={"name": "Old form"}, headers=admin).json
+    url, headers = f"/v1/channels/{channel['id']}/revoke", {**admin, "Idempotency-Key": "revoke-1"}
+    commit_then_lose_the_reply(monkeypatch)
+    assert client.post(url, headers=headers).status_code == 503
+    retry = client.post(url, headers=headers)
+    assert retry.status_code == 200 and retry.json["active"] is False, retry.json
+    assert retry.headers.get("Idempotent-Replayed") == "true"

@@ -26,8 +26,11 @@ def create_channel(body):
     rt = runtime()
     key = new_api_key()
     channel = {"_id": new_id(), **body, "key_hash": hash_api_key(key), "active": True, "created_at": rt.clock.now()}
-    rt.insert("channels", channel)
-    return {**channel, "api_key": key}
+
+    def write(session):  # the answer is kept (sealed) with the channel: a retried request gets this channel and key
+        rt.db.channels.insert_one(channel, session=session)
+        return {**channel, "api_key": key}
+    return rt.transaction(write)
 
 
 @blp.route("", methods=["GET"])
@@ -57,10 +60,14 @@ def rotate_key(channel_id):
     channel = _channel(channel_id)
     if not channel["active"]:
         raise Conflict("a revoked channel has no key to rotate")
-    key = new_api_key()
-    runtime().db.channels.update_one({"_id": channel_id}, {"$set": {"key_hash": hash_api_key(key)}})
+    rt, key = runtime(), new_api_key()
+
+    def write(session):  # one transaction, its answer kept with it: a retry, even a minute later, rotates nothing
+        rt.db.channels.update_one({"_id": channel_id}, {"$set": {"key_hash": hash_api_key(key)}}, session=session)
+        return {**channel, "api_key": key}
+    rotated = rt.transaction(write)
     forget()
-    return {**channel, "api_key": key}
+    return rotated
 
 
 @blp.route("/<channel_id>/revoke", methods=["POST"])
@@ -68,9 +75,9 @@ def rotate_key(channel_id):
 @idempotent
 @blp.response(200, ChannelOut)
 def revoke(channel_id):
-    rt = runtime()
-    rt.db.channels.update_one({"_id": channel_id, "active": True},
-                              {"$set": {"active": False, "revoked_at": rt.clock.now()}})
+    rt, now = runtime(), runtime().clock.now()
+    rt.transaction(lambda session: rt.db.channels.update_one(
+        {"_id": channel_id, "active": True}, {"$set": {"active": False, "revoked_at": now}}, session=session))
     forget()
     return _channel(channel_id)
 

@@ -33,12 +33,13 @@ def ensure_default(rt) -> None:
             raise  # else another process started at the same moment and wrote it
 
 
-def _insert(rt, pool: dict, by: str | None) -> None:
-    """A new pool, announced in the same transaction."""
+def _insert(rt, pool: dict, by: str | None) -> dict:
+    """A new pool, announced in the same transaction; the pool (in a retried request, the one made first)."""
     def write(session):
         rt.db.pools.insert_one(pool, session=session)
         announce(rt, session, pool, by)
-    rt.transaction(write)
+        return pool
+    return rt.transaction(write)
 
 
 def announce(rt, session, pool: dict, by: str | None) -> None:
@@ -85,7 +86,7 @@ def create(rt, body: dict, principal) -> dict:
     pool = {"member_user_ids": [], "member_department_ids": [], "admin_user_ids": [], "source_department_ids": [],
             "open_to_all": False, **body, "_id": new_id(), "rules": rules.complete(body.get("rules")),
             "version": 1, "created_at": now, "updated_at": now, "created_by": principal.user_id}
-    _insert(rt, pool, principal.user_id)
+    pool = _insert(rt, pool, principal.user_id)
     rehome(rt, pool["source_department_ids"])
     return pool
 
@@ -134,9 +135,9 @@ def rehome(rt, department_ids: list[str], batch: int = 500) -> int:
                 if pool_id != entry.get("pool_id"):
                     entries.save(rt, session, entry["_id"], {"pool_id": pool_id})
                     changed += 1
-            return found, changed
-        found, changed = rt.transaction(work)
+            # counts and the last id, not the entries: what a transaction returns is kept for a retry
+            return len(found), found[-1]["_id"] if found else after, changed
+        seen, after, changed = rt.transaction(work)
         moved += changed
-        if len(found) < batch:
+        if seen < batch:
             return moved
-        after = found[-1]["_id"]
