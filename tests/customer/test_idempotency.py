@@ -120,6 +120,29 @@ def test_an_import_cut_off_midway_is_finished_by_its_retry_and_reports_every_row
     assert {r["id"] for r in retry.json["results"]} == made and len(made) == 2
 
 
+@pytest.mark.parametrize("kind", ["departments", "users"])
+def test_a_new_department_or_user_whose_reply_was_lost_is_named_on_retry(client, admin, rt, monkeypatch, kind):
+    from pymongo.errors import AutoReconnect
+
+    from crm_common.runtime import Runtime
+    real = Runtime.transaction
+
+    def lost(self, work):  # it commits, then the connection drops before the answer is stored
+        monkeypatch.setattr(Runtime, "transaction", real)
+        real(self, work)
+        raise AutoReconnect("connection closed")
+    body = {"name": "Lost Reply Dept", "parent_id": None} if kind == "departments" else {
+        "username": "lost.reply", "password": "a-long-passphrase-1", "role": "rep"}
+    headers = {**admin, "Idempotency-Key": f"lost-{kind}"}
+    monkeypatch.setattr(Runtime, "transaction", lost)
+    assert client.post(f"/v1/{kind}", json=body, headers=headers).status_code == 503
+    retry = client.post(f"/v1/{kind}", json=body, headers=headers)
+    assert retry.status_code == 201 and retry.headers.get("Idempotent-Replayed") == "true", retry.json
+    [made] = list(rt.db[kind].find({"name": body["name"]} if kind == "departments" else {"username": "lost.reply"}))
+    assert retry.json["id"] == made["_id"]
+    assert "password_hash" not in str(rt.db.idempotency_keys.find_one({"_id": {"$regex": f"lost-{kind}$"}}))
+
+
 def test_a_refused_first_attempt_is_not_remembered(org, client):
     customer, alice = org.customer(), org.headers["alice"]
     headers = {**alice, "Idempotency-Key": "pay-1"}

@@ -72,7 +72,7 @@ def update_department(body, department_id):
 @org_blp.response(201, UserOut)
 def create_user(body):
     rt = runtime()
-    return _user_out(rt.transaction(lambda s: users.create_user(rt, s, **body)))
+    return _user_out(rt.transaction(lambda s: _without_hash(users.create_user(rt, s, **body))))
 
 
 @org_blp.route("/users", methods=["GET"])
@@ -163,8 +163,13 @@ def _change_user(user_id: str, changes: dict) -> dict:
         before, after = users.update_user(rt, session, user_id, dict(changes))
         if before.get("department_path") != after.get("department_path"):
             ownership.follow_owner_department(rt, session, after, by=g.principal.user_id)
-        return after
+        return _without_hash(after)
     return _user_out(rt.transaction(work))
+
+
+def _without_hash(user: dict) -> dict:
+    """The user as answered: what a transaction returns is kept for a retried request, never a password hash."""
+    return {k: v for k, v in user.items() if k != "password_hash"}
 
 
 def _user_out(user: dict) -> dict:
