@@ -59,14 +59,6 @@ class Runtime:
             return result
         return mongo.in_transaction(self.client, kept)
 
-    def insert(self, collection: str, document: dict) -> dict:
-        """Create one document, in a transaction; the document (in a retry of an idempotent request whose
-        reply was lost past the commit: the one created then, and no second one)."""
-        def work(session):
-            self.db[collection].insert_one(document, session=session)
-            return document
-        return self.transaction(work)
-
     def publish(self, session, *events: dict) -> None:
         """Queue events in the caller's transaction; the outbox relay sends them."""
         outbox.add(self.db, session, events, self.clock.now())
