@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pymongo.errors import PyMongoError
 
-from crm_common import concurrency
+from crm_common import audit, concurrency
 from crm_common.kernel.refusals import Forbidden, NotFound
 from crm_common.mongo import is_duplicate_key
 from crm_common.paging import new_id
@@ -38,6 +38,8 @@ def _insert(rt, pool: dict, by: str | None) -> dict:
     def write(session):
         rt.db.pools.insert_one(pool, session=session)
         announce(rt, session, pool, by)
+        if by is not None:  # the default pool, made at the first start, is nobody's change
+            audit.record(rt, session, "pool", pool["_id"], None, pool, actor=by)
         return pool
     return rt.transaction(write)
 
@@ -108,6 +110,7 @@ def update(rt, pool_id: str, body: dict, principal, expected) -> dict:
         after = {**pool, **changes, "version": pool["version"] + 1, "updated_at": rt.clock.now()}
         rt.db.pools.replace_one({"_id": pool_id, "version": pool["version"]}, after, session=session)
         announce(rt, session, after, principal.user_id)
+        audit.record(rt, session, "pool", pool_id, pool, after, actor=principal.user_id)
         return pool, after
     before, after = rt.transaction(work)
     if after["rules"] != before["rules"]:
