@@ -17,15 +17,12 @@ beside the running service, changes nothing more.
 """
 from __future__ import annotations
 
-import sys
-import time
 
 from bson.decimal128 import Decimal128
 from pymongo import UpdateOne
 
-from crm_common import mongo
+from crm_common import migration
 from crm_common.kernel import money
-from crm_common.settings import Settings
 
 BATCH = 1000
 NOT_EXACT = ["double", "int", "long"]  # what an amount was written as before Decimal128
@@ -96,14 +93,7 @@ def _at(doc: dict, path: str):
 
 
 def main() -> None:
-    settings = Settings.for_tool("customer")
-    client = mongo.connect(settings.mongo_uri, wait_seconds=5)
-    started = time.monotonic()
-    try:
-        counts = migrate(client[settings.mongo_db])
-    finally:
-        client.close()
-    print(f"{counts} rewritten in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    migration.run("customer", migrate)
 
 
 if __name__ == "__main__":

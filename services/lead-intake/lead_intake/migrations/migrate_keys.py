@@ -9,16 +9,13 @@ key already held by another record stays with its holder (the older record wins,
 """
 from __future__ import annotations
 
-import sys
-import time
 
 from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
-from crm_common import mongo
+from crm_common import migration
 from crm_common.kernel.company_names import parse
 from crm_common.kernel.identity import person_name
-from crm_common.settings import Settings
 
 from ..dedup import companies
 
@@ -28,18 +25,19 @@ _COMPARED = ("company_key", "brand", "sound", "city", "blocks")
 
 def migrate(db) -> dict:
     counts = {"leads": 0, "companies": 0, "company_contact_keys": 0}
-    for batch in _batches(db.leads.find({}, {"company": 1, "company_key": 1, "city": 1, "status": 1})):
+    leads = db.leads.find({}, {"company": 1, "company_key": 1, "city": 1, "status": 1})
+    for batch in migration.batches(leads, BATCH):
         counts["leads"] += _write(db.leads, [UpdateOne({"_id": lead["_id"]}, {"$set": {"company_key": key}})
                                              for lead in batch
                                              if (key := parse(lead.get("company")).key) != lead.get("company_key")])
         counts["companies"] += _companies(db, "lead", {lead["_id"]: (lead.get("company"), lead.get("city"))
                                                        for lead in batch if lead.get("status") != "merged"})
-    for batch in _batches(db.customers.find({}, {"name": 1})):
+    for batch in migration.batches(db.customers.find({}, {"name": 1}), BATCH):
         cities = {c["record_id"]: c.get("city") for c in db.companies.find(
             {"_id": {"$in": [f"customer:{c['_id']}" for c in batch]}}, {"record_id": 1, "city": 1})}
         counts["companies"] += _companies(db, "customer", {c["_id"]: (c.get("name"), cities.get(c["_id"]))
                                                            for c in batch if c.get("name")})
-    for batch in _batches(db.identity_keys.find({"_id": {"$regex": "^company_contact:"}})):
+    for batch in migration.batches(db.identity_keys.find({"_id": {"$regex": "^company_contact:"}}), BATCH):
         counts["company_contact_keys"] += _contact_keys(db, batch)
     return counts
 
@@ -88,23 +86,8 @@ def _write(collection, writes: list) -> int:
     return result.inserted_count + result.modified_count + result.upserted_count + result.deleted_count
 
 
-def _batches(cursor):
-    batch = []
-    for doc in cursor:
-        batch.append(doc)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def main() -> None:
-    settings = Settings.for_tool("lead-intake")
-    db = mongo.connect(settings.mongo_uri, wait_seconds=5)[settings.mongo_db]
-    started = time.monotonic()
-    counts = migrate(db)
-    print(f"{counts} rewritten in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    migration.run("lead-intake", migrate)
 
 
 if __name__ == "__main__":

@@ -12,23 +12,21 @@ touchpoints are all in `touchpoints`.
 from __future__ import annotations
 
 import hashlib
-import sys
-import time
 from datetime import timezone
 
 from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
-from crm_common import mongo
-from crm_common.settings import Settings
+from crm_common import migration
 
 BATCH = 200  # leads a batch: one may hold about 1,000 payloads of up to 15 KB
 
 
 def migrate(db) -> dict:
     counts = {"leads": 0, "touchpoints": 0, "customer_touchpoints": 0}
-    for batch in _batches(db.leads.find({"touchpoints": {"$exists": True}}, {"touchpoints": 1, "touchpoint_count": 1})):
+    moving = db.leads.find({"touchpoints": {"$exists": True}}, {"touchpoints": 1, "touchpoint_count": 1})
+    for batch in migration.batches(moving, BATCH):
         docs = [{"_id": touchpoint_id(lead["_id"], i, t.get("at")), "lead_ids": [lead["_id"]], **t}
                 for lead in batch for i, t in enumerate(lead.get("touchpoints") or [])]
         counts["touchpoints"] += _insert(db.touchpoints, docs)
@@ -37,7 +35,7 @@ def migrate(db) -> dict:
             "$set": {"touchpoint_count": max(lead.get("touchpoint_count") or 0, len(lead.get("touchpoints") or []))}})
             for lead in batch], ordered=False)
         counts["leads"] += result.modified_count
-    for batch in _batches(db.customer_touchpoints.find()):
+    for batch in migration.batches(db.customer_touchpoints.find(), BATCH):
         counts["customer_touchpoints"] += _insert(db.touchpoints, [{"lead_ids": [], **t} for t in batch])
         db.customer_touchpoints.delete_many({"_id": {"$in": [t["_id"] for t in batch]}})
     return counts
@@ -61,23 +59,8 @@ def _insert(collection, docs: list) -> int:
         return exc.details.get("nInserted", 0)
 
 
-def _batches(cursor):
-    batch = []
-    for doc in cursor:
-        batch.append(doc)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def main() -> None:
-    settings = Settings.for_tool("lead-intake")
-    db = mongo.connect(settings.mongo_uri, wait_seconds=5)[settings.mongo_db]
-    started = time.monotonic()
-    counts = migrate(db)
-    print(f"{counts} moved in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    migration.run("lead-intake", migrate, verb="moved")
 
 
 if __name__ == "__main__":
