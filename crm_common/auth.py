@@ -21,7 +21,7 @@ from .errors import Problem
 ROLES = ("admin", "manager", "rep")
 ALGORITHM = "HS256"
 ISSUER = "crm-customer"
-# Every user's writes share one budget across replicas (issue 12, limits); reads stay uncounted,
+# Every user's writes share one budget across replicas; reads stay uncounted,
 # so a dashboard or a list cannot be locked out. Far above a person's pace, well below a script's.
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

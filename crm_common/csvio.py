@@ -76,7 +76,7 @@ def cell(value) -> str:
 def _cell(value) -> str:
     if value is None:
         return ""
-    # a joined list is one cell too, and escaped like any other (issue 12)
+    # a joined list is one cell too, and escaped like any other
     text = ";".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
     # A cell starting with = + - @, a tab or a carriage return would run as a formula in a spreadsheet.
     return "'" + text if text[:1] in FORMULA_STARTS else text

@@ -1,4 +1,4 @@
-"""Security headers on every response (issue 12), and the docs page's assets served locally.
+"""Security headers on every response, and the docs page's assets served locally.
 
 Wiring (crm_common/web.py, create_base_app): `app.after_request(headers.secure)` and
 `headers.serve_docs_assets(app)` before the Api is built.

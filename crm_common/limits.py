@@ -1,4 +1,4 @@
-"""A backstop on every request of every service (issue 12, point 6): no string, list, object or
+"""A backstop on every request of every service: no string, list, object or
 nesting in a JSON body, and no query value, past a size no field of any API needs.
 
 Fields keep their own, tighter limits in their schemas (README, "Limits"); this catches the ones

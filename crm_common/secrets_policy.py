@@ -1,4 +1,4 @@
-"""Secrets must be real outside dev and test (issue 12).
+"""Secrets must be real outside dev and test.
 
 Called by Settings.from_env once the environment is read: a short JWT secret can be
 brute-forced from one token, and a placeholder copied from deploy/ is public.
@@ -11,7 +11,7 @@ PLACEHOLDERS = ("replace-with", "change-me", "changeme", "dev-only-secret", "...
 
 
 # A service's own sealing key, required outside dev and test: sealed with the JWT secret that every
-# service shares, one service's environment would open another's stored secrets (issue 21).
+# service shares, one service's environment would open another's stored secrets.
 SEALING_KEYS = {"notify": "NOTIFY_SEALING_KEY"}
 
 

@@ -1,4 +1,4 @@
-"""Access is withdrawn within seconds (issue 12): each service keeps every user's token
+"""Access is withdrawn within seconds: each service keeps every user's token
 version and active flag from crm.user.* events, and `require_user` refuses a token whose
 version is older, or whose user is inactive.
 
@@ -39,7 +39,7 @@ def with_user_tokens(rt, handlers: dict) -> dict:
 def refusal(db, user_id: str, token_version: int, collection: str = COLLECTION) -> str | None:
     """Why a token of this user and version is not good here, or None.
 
-    A user this service has not learnt of yet is refused too (issue 21): it cannot tell whether
+    A user this service has not learnt of yet is refused too: it cannot tell whether
     they were deactivated a moment after being created. crm.org brings a new user within seconds,
     and the customer service, which owns the users, knows each one from the start."""
     known = db[collection].find_one({"_id": user_id}, {"active": 1, "token_version": 1})

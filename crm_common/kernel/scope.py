@@ -8,7 +8,7 @@ from __future__ import annotations
 
 def within_subtree(principal, department_path: list) -> bool:
     """May `principal` hand work to a user of `department_path`? An admin anyone; a manager only
-    users of their own department or one below it (issue 12); a rep nobody but through their own rules."""
+    users of their own department or one below it; a rep nobody but through their own rules."""
     if principal.is_admin:
         return True
     return principal.role == "manager" and bool(principal.department_path) and \

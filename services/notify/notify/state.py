@@ -1,4 +1,4 @@
-"""Notify's own copy of what reminders need, built from events only (issue 10, point 2).
+"""Notify's own copy of what reminders need, built from events only.
 
 Users (supervisor chain, role, department) come from crm.org; customers (owner, level, grade,
 stage, last follow-up, next contact, birthdays, founding date) and their contracts from

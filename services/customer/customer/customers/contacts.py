@@ -44,7 +44,7 @@ def normalised(contact: dict) -> dict:
 
 def check_count(contacts: list) -> None:
     """Refuse (Invalid, 400) naming `contacts` a customer who would hold more than MAX_PER_CUSTOMER of them
-    (issue 12: a limit is bad input, answered like every other)."""
+    (a limit is bad input, answered like every other)."""
     if len(contacts) > MAX_PER_CUSTOMER:
         raise Invalid(f"a customer has at most {MAX_PER_CUSTOMER} contacts",
                       errors=[{"field": "contacts", "message": f"at most {MAX_PER_CUSTOMER} per customer"}])

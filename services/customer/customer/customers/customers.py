@@ -119,7 +119,7 @@ def snapshot(customer: dict) -> dict:
             "stage": customer["stage"], "lifecycle": customer["lifecycle"], "tags": customer.get("tags", []),
             "city": customer.get("city"), "industry": customer.get("industry"),
             "contacts": [contacts.identity_view(c) for c in customer.get("contacts", [])],
-            # what notify's reminders need (issue 10): grade for high-value alerts, dates for greetings
+            # what notify's reminders need: grade for high-value alerts, dates for greetings
             "grade": (customer.get("qualification") or {}).get("grade"), "founded_on": customer.get("founded_on"),
             "birthdays": [{"contact_id": c.get("contact_id", ""), "name": c.get("name") or "", "birthday": c["birthday"]}
                           for c in customer.get("contacts", []) if c.get("birthday")],

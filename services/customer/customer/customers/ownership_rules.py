@@ -26,8 +26,8 @@ def may_act_as_owner(principal, customer: dict, what: str) -> None:
 
 def may_assign_to(assigner, user: dict, field: str) -> None:
     """A manager hands customers only to users of their own department or one below it; an admin to
-    anyone. A rep hands over their own customer only within their own department or one below it too
-    (issue 21): a transfer into another department would move it out of their managers' sight."""
+    anyone. A rep hands over their own customer only within their own department or one below it too:
+    a transfer into another department would move it out of their managers' sight."""
     if assigner is None:
         return
     if assigner.role == "rep":

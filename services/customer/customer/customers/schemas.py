@@ -55,7 +55,7 @@ class ContactIn(ma.Schema):
     emails = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=200)), validate=ma.validate.Length(max=10))
     wechat_ids = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=100)),
                                 validate=ma.validate.Length(max=10))
-    # One shape for a contact everywhere (issue 12): one phone, email or WeChat id, as a lead takes them.
+    # One shape for a contact everywhere: one phone, email or WeChat id, as a lead takes them.
     phone = ma.fields.String(load_only=True, validate=ma.validate.Length(max=40),
                              metadata={"description": "one phone, added to phones"})
     email = ma.fields.String(load_only=True, validate=ma.validate.Length(max=200),

@@ -61,7 +61,7 @@ def import_customers(args):
 @blp.doc(**answers(200, None, "text/csv"))
 def export_customers(args):
     """The customers in the caller's scope and view, as CSV (same filters as the list)."""
-    # the whole customer list in a few calls: limited per user, like any bulk read (issue 12)
+    # the whole customer list in a few calls: limited per user, like any bulk read
     ratelimit.check(runtime(), f"customers:export:{g.principal.user_id}", csv_io.BULK_PER_USER_PER_MINUTE)
     cursor = runtime().db.customers.find(customer_filter(args)).sort("_id", 1)
     return csvio.download((csv_io.export_row(c) for c in cursor), csv_io.EXPORT_COLUMNS, "customers.csv")

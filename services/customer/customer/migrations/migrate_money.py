@@ -1,4 +1,4 @@
-"""Make the amounts of an existing database exact (issue 12): floats become Decimal128.
+"""Make the amounts of an existing database exact: floats become Decimal128.
 
     python -m customer.migrations.migrate_money        (MONGO_URI / CRM_MONGO_PORT as the other admin commands)
 
@@ -16,7 +16,6 @@ made meanwhile by the service is already exact and is left alone), so a second r
 beside the running service, changes nothing more.
 """
 from __future__ import annotations
-
 
 from bson.decimal128 import Decimal128
 from pymongo import UpdateOne

@@ -1,4 +1,4 @@
-"""Who sees which part of the organisation (issue 21): a rep sees the users, departments and teams of their
+"""Who sees which part of the organisation: a rep sees the users, departments and teams of their
 own department and those below it, which is whom they may hand a customer to; a manager and an admin see
 the whole directory, as they always have. Pure: each function answers a MongoDB filter, no I/O."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Login throttling (issue 12): attempts limited per username and per client address, and at most
+"""Login throttling: attempts limited per username and per client address, and at most
 a few scrypt password checks at once across every worker of the service.
 
 A password check is deliberately expensive (memory-hard scrypt). Without a cap, a burst of

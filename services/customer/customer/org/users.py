@@ -21,7 +21,7 @@ from . import departments, login
 log = logging.getLogger(__name__)
 
 # A change to any of these ends the user's sessions: tokens carry role and department, and a
-# deactivated user or a reset password must not keep working on an old token (issue 12).
+# deactivated user or a reset password must not keep working on an old token.
 REVOKING = ("role", "department_path", "active", "password_hash")
 # A fixed hash to compare against when the user does not exist, so timing does not tell.
 _NO_USER_HASH = generate_password_hash("no such user")
@@ -59,7 +59,7 @@ def update_user(rt, session, user_id: str, changes: dict) -> tuple[dict, dict]:
         _check_supervisor(rt, session, user_id, changes["supervisor_id"])
     if before["role"] == "admin" and before.get("active", True) and _ends_admin(changes):
         # Two admins leaving at once would each see the other still active on their own snapshot and
-        # both commit (issue 21). Both write this one document, so the second waits for the first and
+        # both commit. Both write this one document, so the second waits for the first and
         # then checks again, seeing it gone.
         rt.db.org_guards.update_one({"_id": "active-admins"}, {"$inc": {"changes": 1}}, upsert=True,
                                     session=session)

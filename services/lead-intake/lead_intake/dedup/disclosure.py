@@ -1,4 +1,4 @@
-"""What a caller may learn about records that already exist (issue 12).
+"""What a caller may learn about records that already exist.
 
 A channel key may sit in a public web form, so a channel gets the verdict only:
 never which record, whose, or by which keys. A user sees the details of records

@@ -47,7 +47,7 @@ class LeadIn(ma.Schema):
     utm_campaign = ma.fields.String(validate=V.Length(max=200))
     utm_term = ma.fields.String(validate=V.Length(max=200))
     utm_content = ma.fields.String(validate=V.Length(max=200))
-    # keys become MongoDB field names: no dots, no $ (issue 12)
+    # keys become MongoDB field names: no dots, no $
     custom = ma.fields.Dict(keys=ma.fields.String(validate=V.Regexp(r"^[A-Za-z0-9_-]{1,64}$",
                                                                    error="letters, digits, _ or -, at most 64")),
                             values=ma.fields.String(validate=V.Length(max=500)),

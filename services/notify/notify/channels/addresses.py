@@ -1,4 +1,4 @@
-"""Which addresses an outbound send may reach (issue 21, point 4). Pure: the caller resolves.
+"""Which addresses an outbound send may reach. Pure: the caller resolves.
 
 A robot, webhook or SMTP host an admin types must be somewhere on the internet. Loopback, private,
 link-local, multicast, reserved and cloud-metadata addresses are inside: a URL naming one would let

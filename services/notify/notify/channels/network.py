@@ -1,4 +1,4 @@
-"""The network side of one send, under a total deadline of 10 s, DNS included (issue 21, points 4, 5).
+"""The network side of one send, under a total deadline of 10 s, DNS included.
 
 A per-read timeout does not bound a send: a receiver that trickles a byte every few seconds never
 lets one read time out. So each send has a Deadline whose watchdog shuts its socket when the time is

@@ -1,5 +1,5 @@
 """Where outbound sends may go: the admin's `allowed_private_hosts` (stored, versioned, If-Match once
-it exists) and the check of a URL or host when an admin registers it (issue 21, point 4). The same
+it exists) and the check of a URL or host when an admin registers it. The same
 check is made again at every send (network.checked), so a name that later resolves inside is refused."""
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Channel secrets (robot URLs, which carry their credential, robot and webhook signing secrets, the SMTP
 password) are kept sealed at rest with crm_common.sealed, under notify's own key and a context naming
 what they belong to: reading the database alone gives none of them, the API never returns them, and
-the JWT secret every service shares does not open them (issue 21, point 6).
+the JWT secret every service shares does not open them.
 
 `NOTIFY_SEALING_KEY` holds one key or several, comma-separated: the first seals every new value,
 each opens. To rotate, put the new key first and keep the old after it; run

@@ -1,5 +1,5 @@
 """What a reminder says, in Chinese (the default) or English: the customer, the last follow-up,
-key facts and a suggested next step (issue 10, point 3)."""
+key facts and a suggested next step."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -22,7 +22,7 @@ def may_administer(principal, pool: dict) -> bool:
 
 
 # What only an admin changes: who runs a pool, who is in it, and whose customers it takes. A pool admin who
-# could change these would widen their own reach (issue 21: a rep made pool admin named another department
+# could change these would widen their own reach (a rep made pool admin named another department
 # as a source and took its customers).
 ADMIN_ONLY = ("admin_user_ids", "member_user_ids", "member_department_ids", "source_department_ids", "open_to_all")
 # The least a pool admin may set: below a day, a pool admin could reclaim the other reps' customers at once

@@ -24,7 +24,7 @@ class Filters(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
     # Periods hold business days: far enough either way for any CRM, and clear of the calendar's
-    # ends, where a week counted back from `to=0001-01-01` answered 500 (issue 21).
+    # ends, where a week counted back from `to=0001-01-01` answered 500.
     from_ = ma.fields.Date(data_key="from", validate=ma.validate.Range(min=EARLIEST, max=LATEST),
                            metadata={"description": "first day of the period (local, inclusive)"})
     to = ma.fields.Date(validate=ma.validate.Range(min=EARLIEST, max=LATEST),
