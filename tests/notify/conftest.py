@@ -12,6 +12,8 @@ from crm_common.testing.snapshots import SHAPE, customer_snapshot
 from notify.app import create_app
 from notify.service import SPEC
 
+from .receivers import HttpReceiver, SmtpReceiver
+
 SNAPSHOT_FIELDS = set(SHAPE["properties"])
 
 
@@ -122,3 +124,26 @@ def travel(rt):
 def inbox(rt, user_id="rep-1", kind=None):
     query = {"user_id": user_id, **({"kind": kind} if kind else {})}
     return list(rt.db.inbox.find(query).sort("_id", 1))
+
+
+@pytest.fixture
+def http():
+    """A local HTTP receiver (robots, webhooks), closed after the test."""
+    receiver = HttpReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def smtp():
+    """A local SMTP receiver, closed after the test."""
+    receiver = SmtpReceiver()
+    yield receiver
+    receiver.close()
+
+
+def allow_local_receivers(client, headers) -> dict:
+    """The local receivers listen on loopback, which notify refuses unless an admin allows it."""
+    assert client.put("/v1/settings/outbound", headers=headers,
+                      json={"allowed_private_hosts": ["127.0.0.1"]}).status_code == 200
+    return headers

@@ -18,33 +18,15 @@ from notify.channels import robots
 from notify.deliveries import outbound as deliveries
 from notify.preferences import store as prefs
 
-from .conftest import iso
-from .receivers import HttpReceiver, SmtpReceiver
+from .conftest import allow_local_receivers, iso
 
 WHSEC = "whsec_" + base64.b64encode(b"webhook-secret-bytes-0123456789").decode()
 
 
 @pytest.fixture
-def http():
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
 def admin(client, token_for):
-    """An admin's headers, with the local receivers' host allowed (it is loopback: refused otherwise)."""
-    headers = token_for("u-admin", "admin")
-    assert client.put("/v1/settings/outbound", headers=headers,
-                      json={"allowed_private_hosts": ["127.0.0.1"]}).status_code == 200
-    return headers
+    """An admin's headers, with the local receivers' host allowed."""
+    return allow_local_receivers(client, token_for("u-admin", "admin"))
 
 
 def robot(client, admin, http, kind, path, secret=None, **extra):

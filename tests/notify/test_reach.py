@@ -8,15 +8,7 @@ import pytest
 from notify.deliveries import outbound as deliveries
 from notify.preferences import store as prefs
 
-from .receivers import HttpReceiver
 from .test_channels import assign_lead, rows
-
-
-@pytest.fixture
-def http():
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.close()
 
 
 @pytest.fixture

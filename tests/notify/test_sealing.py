@@ -10,7 +10,8 @@ from notify.deliveries import outbound as deliveries
 from notify.migrations.reseal import reseal
 from notify.preferences import store as prefs
 
-from .receivers import HttpReceiver, SmtpReceiver
+from .conftest import allow_local_receivers
+from .receivers import SmtpReceiver
 from .test_channels import assign_lead
 
 K1 = "first-sealing-key-of-notify-0123456789"
@@ -23,17 +24,8 @@ def app(app_for):
 
 
 @pytest.fixture
-def http():
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
 def admin(client, token_for):
-    headers = token_for("u-admin", "admin")
-    client.put("/v1/settings/outbound", headers=headers, json={"allowed_private_hosts": ["127.0.0.1"]})
-    return headers
+    return allow_local_receivers(client, token_for("u-admin", "admin"))
 
 
 def register(client, admin, url, kind="wecom", secret=None):
