@@ -102,10 +102,11 @@ def test_sales_cycle_rfm_pool_and_forecast(history, get):
     assert cycle["by_grade"] == [{"grade": "normal", "count": 1, "median_days": 15, "mean_days": 15.0}]
     assert cycle["by_industry"] == [{"industry": "manufacturing", "count": 1, "median_days": 15, "mean_days": 15.0}]
     segments = {s["segment"]: s["count"] for s in get("/v1/reports/rfm")["segments"]}
-    assert len(segments) == 11 and {s: n for s, n in segments.items() if n} == {"at_risk": 1, "about_to_sleep": 1}
-    listed = get("/v1/reports/rfm", segment="at_risk")["items"]
-    assert [(c["customer_id"], c["recency_days"], c["frequency"], c["monetary"]) for c in listed] == [
-        ("C3", 5, 2, "50000.10")]
+    # two payers: recency by days (C3 paid 5 days ago: never at risk), frequency by thresholds
+    assert len(segments) == 11 and {s: n for s, n in segments.items() if n} == {"potential_loyalist": 1, "new": 1}
+    listed = get("/v1/reports/rfm", segment="potential_loyalist")["items"]
+    assert [(c["customer_id"], c["recency_days"], c["frequency"], c["monetary"], c["r"], c["f"]) for c in listed] == [
+        ("C3", 5, 2, "50000.10", 5, 2)]
     pool = get("/v1/reports/pool")  # warnings and requests are no moves; an assignment is the assignee's
     none = {"reclaimed": 0, "claimed": 0, "returned": 0, "assigned": 0}
     assert pool["reps"] == [{"user_id": "rep-a", "username": "REP-A", **none, "reclaimed": 1, "assigned": 1},

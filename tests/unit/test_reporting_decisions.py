@@ -94,16 +94,45 @@ PAYERS = [customer("A", *[("2026-06-29", 10_000)] * 3),                        #
           customer("E", *[("2026-01-01", 1_000)] * 5, ("2026-07-05", 9_999))]   # the July payment is after `to`
 
 
-def test_rfm_scores_by_quintile_of_the_customers_in_scope_and_segments_by_recency_and_frequency():
+def test_rfm_scores_recency_by_days_and_few_payers_by_thresholds():
     counts = {s["segment"]: s["count"] for s in rfm(PAYERS, date(2026, 6, 30))["segments"]}
-    assert {s: n for s, n in counts.items() if n} == {"champions": 1, "promising": 1, "about_to_sleep": 1,
-                                                      "at_risk": 1, "cant_lose": 1}
+    assert {s: n for s, n in counts.items() if n} == {"potential_loyalist": 2, "new": 2, "at_risk": 1}
     assert len(counts) == 11  # every segment is listed, with 0 where none fall
-    [d] = rfm(PAYERS, date(2026, 6, 30), only="at_risk")["items"]
+    [d, a] = sorted(rfm(PAYERS, date(2026, 6, 30), only="potential_loyalist")["items"], key=lambda c: c["r"])
     assert (d["customer_id"], d["recency_days"], d["frequency"], d["monetary"], d["r"], d["f"], d["m"]) == (
-        "D", 60, 2, "1000.00", 2, 3, 5)
-    [e] = rfm(PAYERS, date(2026, 6, 30), only="cant_lose")["items"]
-    assert (e["recency_days"], e["frequency"], e["monetary"]) == (180, 5, "50.00")  # not the July payment
+        "D", 60, 2, "1000.00", 4, 2, 1)  # 60 days is within the second threshold
+    assert (a["customer_id"], a["r"], a["f"]) == ("A", 5, 3)
+    [e] = rfm(PAYERS, date(2026, 6, 30), only="at_risk")["items"]
+    assert (e["recency_days"], e["frequency"], e["monetary"], e["r"], e["f"]) == (180, 5, "50.00", 2, 4)
+
+
+def test_a_customer_who_paid_today_is_never_lost_whoever_else_paid():
+    alone = rfm([customer("T", ("2026-06-30", 100))], date(2026, 6, 30))["segments"]
+    assert {s["segment"]: s["count"] for s in alone if s["count"]} == {"new": 1}
+    with_others = rfm(PAYERS + [customer("T", ("2026-06-30", 100))], date(2026, 6, 30), only="new")["items"]
+    assert "T" in [c["customer_id"] for c in with_others]
+    for c in rfm([customer("T", ("2026-06-30", 100))], date(2026, 6, 30), only="new")["items"]:
+        assert c["r"] == 5
+
+
+def test_from_twenty_payers_frequency_and_money_are_scored_by_quintile():
+    many = [customer(f"P{i:02}", *[("2026-06-29", 1_000 * (i + 1))] * (i + 1)) for i in range(20)]
+    scored = {c["customer_id"]: c for c in rfm(many, date(2026, 6, 30), only="champions")["items"]}
+    assert sorted(scored) == [f"P{i:02}" for i in range(12, 20)]  # the top two fifths by payments
+    assert {scored["P19"]["f"], scored["P19"]["m"]} == {5}
+    least = rfm(many, date(2026, 6, 30), only="new")["items"]
+    assert [(c["customer_id"], c["f"], c["m"]) for c in least] == [(f"P0{i}", 1, 1) for i in range(4)]
+
+
+def test_an_admin_s_thresholds_move_the_scores():
+    strict = {"recency_days": [1, 2, 3, 4]}
+    [d] = [c for c in rfm(PAYERS, date(2026, 6, 30), only="hibernating", thresholds=strict)["items"]
+           if c["customer_id"] == "D"]
+    assert d["r"] == 1 and d["f"] == 2
+    generous = {"frequency_at_least": [1, 2, 3, 4]}
+    [b] = rfm([customer("B", ("2026-06-25", 20_000))], date(2026, 6, 30), only="potential_loyalist",
+              thresholds=generous)["items"]
+    assert (b["r"], b["f"]) == (5, 2)
 
 
 def test_rfm_counts_only_the_payments_of_the_period_and_the_source_channel_asked_for():

@@ -7,7 +7,7 @@ from .model import handlers, store
 from .model.days import timezone_of
 from .rebuild import jobs as rebuild
 from .rebuild import routes as rebuild_routes
-from .reports import routes
+from .reports import rfm_settings, routes
 from .workbench import routes as workbench
 
 
@@ -25,4 +25,4 @@ def jobs(rt):
 
 
 SPEC = ServiceSpec(name="reporting", package="reporting", handlers=live_handlers, jobs=jobs, on_start=on_start,
-                   blueprints=[routes.blp, workbench.blp, rebuild_routes.blp, dashboard.blp])
+                   blueprints=[routes.blp, rfm_settings.blp, workbench.blp, rebuild_routes.blp, dashboard.blp])

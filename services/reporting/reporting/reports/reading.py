@@ -51,7 +51,7 @@ def sales_cycle(models, view: View) -> dict:
     return sales_cycle_report.sales_cycle(rows(models, view, "cycle", by=("k",), flow=True))
 
 
-def rfm(models, view: View, only: str | None = None) -> dict:
+def rfm(models, view: View, only: str | None = None, thresholds: dict | None = None) -> dict:
     """The customers in scope who paid (a sparse index holds only those), by owner and department."""
     conditions = [{"paid": True}, customer_scope(view.principal)]
     for name, field in (("owner_id", "owner_id"), ("department_id", "department_path")):
@@ -59,7 +59,8 @@ def rfm(models, view: View, only: str | None = None) -> dict:
             conditions.append({field: getattr(view, name)})
     paid = models.customers.find({"$and": conditions}, {"contrib": 0, "moves": 0, "followups": 0})
     return rfm_report.rfm(list(paid), date.fromisoformat(view.end) if view.end else view.today, start=view.start,
-                          channel=view.channel, campaign=view.campaign, only=only)
+                          channel=view.channel, campaign=view.campaign, only=only,
+                          thresholds=thresholds)
 
 
 def pool(models, view: View) -> dict:

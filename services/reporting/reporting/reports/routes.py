@@ -12,7 +12,7 @@ from crm_common.web import Blueprint, answers, runtime
 
 from ..model import store
 from ..model.days import timezone_of
-from . import reading, schemas
+from . import reading, rfm_settings, schemas
 from .query import view_from
 
 EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)
@@ -58,7 +58,8 @@ TABLES = {
 REPORTS = {
     "funnel": reading.funnel, "reps": reading.reps, "going-cold": reading.going_cold, "forecast": reading.forecast,
     "channels": reading.channels, "sales-cycle": reading.sales_cycle, "pool": reading.pool,
-    "rfm": lambda models, view: reading.rfm(models, view, request.args.get("segment") or None),
+    "rfm": lambda models, view: reading.rfm(models, view, request.args.get("segment") or None,
+                                            rfm_settings.thresholds(runtime())),
 }
 
 
