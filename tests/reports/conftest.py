@@ -7,7 +7,7 @@ from crm_common import consumer
 from reporting import service
 from reporting.app import create_app
 
-from .history import NOW
+from .history import NOW, build, delivery
 
 
 @pytest.fixture
@@ -30,6 +30,14 @@ def feed(request, rt):
                 rt.transaction(lambda session: handlers[event["type"]](event, session))
     deliver.guarded = request.param == "guarded"
     return deliver
+
+
+@pytest.fixture
+def history(rt, feed, at_now):
+    """The known history of history.py, delivered as `feed` delivers (late and repeated when guarded)."""
+    events = build(rt)
+    feed(delivery(events, in_version_order=feed.guarded))
+    return events
 
 
 @pytest.fixture

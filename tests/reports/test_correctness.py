@@ -3,16 +3,7 @@ out of order, redelivered and duplicated (issue 11, must-show 6)."""
 import csv
 import io
 
-import pytest
-
-from .history import EAST, HAND, build, delivery
-
-
-@pytest.fixture
-def history(rt, feed, at_now):
-    events = build(rt)
-    feed(delivery(events, in_version_order=feed.guarded))
-    return events
+from .history import EAST, HAND
 
 
 def funnel_table(body):

@@ -1,14 +1,6 @@
 """RFM as a new user meets it: a customer who paid today is never lost, and an admin sets the thresholds."""
-import pytest
 
-from .history import EAST, History, build, delivery
-
-
-@pytest.fixture
-def history(rt, feed, at_now):
-    events = build(rt)
-    feed(delivery(events, in_version_order=feed.guarded))
-    return events
+from .history import EAST, History
 
 
 def test_a_single_customer_who_paid_today_is_new_not_lost(rt, feed, at_now, get):
