@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel
+
+from crm_common import batching
 
 from .contributions import dims as dims_of, loaded, stored
 
@@ -81,9 +83,11 @@ def save(models: Models, collection: str, before: dict | None, after: dict, cont
         if any(cell):
             for level in levels_of(key[0]):
                 _bump(updates, level, dims, key, cell)
-    if updates:
-        models.tallies.bulk_write([UpdateOne({"_id": ident}, update, upsert=True) for ident, update in updates.items()],
-                                  ordered=False, session=session)
+    # Folded: one write per tally document for this record, or for the consumer's whole batch.
+    with batching.folding(models.db, session):
+        for ident, update in updates.items():
+            batching.inc(models.db, session, models.prefix + "tallies", ident, update["$inc"],
+                         set_on_insert=update["$setOnInsert"])
 
 
 def rollup(dims: dict, level: int) -> dict:
