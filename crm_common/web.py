@@ -66,7 +66,7 @@ class _ProblemApi(flask_smorest.Api):
         errors = field_errors(messages) if messages else None
         detail = "the request has invalid fields" if errors else error.description
         if status == 413:
-            detail = f"the body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes"
+            detail = f"the body is larger than {request.max_content_length} bytes"
         return problem_response(Problem(status, detail, errors=errors, headers=data.get("headers")))
 
 

@@ -37,6 +37,7 @@ class ExportQuery(CustomerQuery):
 
 
 @blp.route("/customers:import", methods=["POST"])
+@csvio.upload
 @require_user()
 @idempotent
 @blp.arguments(ImportQuery, location="query")

@@ -54,6 +54,7 @@ def submit_batch(body):
 
 
 @blp.route("/leads:import", methods=["POST"])
+@csvio.upload
 @require_user("admin", "manager")
 @idempotent
 @blp.arguments(ImportQuery, location="query")
