@@ -81,6 +81,32 @@ def member_of(rt, principal) -> list[str] | None:
     return sorted(p["_id"] for p in rt.db.pools.find() if membership.is_member(p, user))
 
 
+def visible_to(rt, principal) -> list[str] | None:
+    """The pools `principal` may list and read (None for an admin: every pool): those they are a member or
+    an admin of (a pool open to all takes everyone), and those that take the reclaimed customers of their
+    own department or, for a manager, of a department below theirs (the pool for_department names)."""
+    if principal.is_admin:
+        return None
+    user = rt.db.users.find_one({"_id": principal.user_id})
+    every = list(rt.db.pools.find({}, {"source_department_ids": 1, "open_to_all": 1, "admin_user_ids": 1,
+                                       "member_user_ids": 1, "member_department_ids": 1}))
+    own = list((user or {}).get("department_path") or principal.department_path or [])
+    paths = [own]
+    if principal.role == "manager" and own:  # departments below theirs, as their users' paths show them
+        paths += [u.get("department_path") or [] for u in rt.db.users.find({"department_path": own[-1]},
+                                                                            {"department_path": 1})]
+    taking = {sources.nearest_pool(path, every) or DEFAULT_ID for path in paths}
+    return sorted(p["_id"] for p in every if p["_id"] in taking or membership.is_member(p, user))
+
+
+def get_visible(rt, pool_id: str, principal) -> dict:
+    """A pool the caller may see; one they may not is answered as one that does not exist."""
+    visible = visible_to(rt, principal)
+    if visible is not None and pool_id not in visible:
+        raise NotFound("no such pool")
+    return get(rt, pool_id)
+
+
 def create(rt, body: dict, principal) -> dict:
     if not principal.is_admin:
         raise Forbidden("only an admin creates pools")

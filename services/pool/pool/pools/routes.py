@@ -1,4 +1,4 @@
-"""Pools: created by admins, changed by their admins (If-Match), read by everyone.
+"""Pools: created by admins, changed by their admins (If-Match), read by those who may use them.
 
 The blueprint `blp` (/v1/pools) also carries the routes of the other capabilities that act on
 one pool: rule previews (reclaim/routes.py), its customers, claims and assignments
@@ -38,14 +38,17 @@ def create_pool(body):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(PoolOut, "PoolPage"))
 def list_pools(args):
-    return page(runtime().db.pools, {}, limit=args["limit"], cursor=args["cursor"])
+    """Every pool to an admin; to anyone else the pools they may use (pools.visible_to)."""
+    visible = pools.visible_to(runtime(), g.principal)
+    query = {} if visible is None else {"_id": {"$in": visible}}
+    return page(runtime().db.pools, query, limit=args["limit"], cursor=args["cursor"])
 
 
 @blp.route("/<pool_id>", methods=["GET"])
 @require_user()
 @blp.response(200, PoolOut)
 def get_pool(pool_id):
-    return with_etag(pools.get(runtime(), pool_id))
+    return with_etag(pools.get_visible(runtime(), pool_id, g.principal))
 
 
 @blp.route("/<pool_id>", methods=["PATCH"])
