@@ -30,6 +30,7 @@ TOPIC_OF_AGGREGATE = {
     "user": "crm.org",
     "department": "crm.org",
     "team": "crm.org",
+    "opportunity": "crm.customers",  # a customer's deals: on its topic, keyed by the customer id (new_event key=)
     "pipeline": "crm.org",  # organisation configuration, as the org's users and teams
     "config": "crm.org",  # every service's configuration changes (crm.config.changed, the audit log)
     "notification": "crm.notifications",
@@ -57,6 +58,11 @@ def _is_rfc3339(value) -> bool:
 
 class InvalidEvent(ValueError):
     """The event does not match its contract."""
+
+
+def message_key(event: dict) -> bytes:
+    """The Kafka message key of an event: its partition key if it names one, else its subject."""
+    return (event.get("partitionkey") or event["subject"]).encode()
 
 
 def dead_letter_topic(topic: str) -> str:
@@ -146,8 +152,9 @@ def validate(event: dict) -> None:
 
 
 def new_event(event_type: str, subject: str, data: dict, *, source: str, time: datetime,
-              version: int = 1) -> dict:
-    """Build and validate one event. `subject` is the aggregate id and the message key."""
+              version: int = 1, key: str | None = None) -> dict:
+    """Build and validate one event. `subject` is the aggregate id and the message key, unless `key` names
+    another: an opportunity's events are keyed by their customer's id, so they share its partition."""
     topic_for(event_type)
     event = {
         "specversion": SPECVERSION,
@@ -161,6 +168,8 @@ def new_event(event_type: str, subject: str, data: dict, *, source: str, time: d
         "traceparent": tracing.current_traceparent(),
         "data": data,
     }
+    if key is not None:
+        event["partitionkey"] = str(key)  # CloudEvents' partitioning extension: the Kafka message key
     validate(event)
     return event
 
@@ -186,6 +195,8 @@ def decode(raw: bytes) -> dict:
     for name in ("id", "source", "type", "subject"):
         if not isinstance(event[name], str) or not event[name]:
             raise InvalidEvent(f"attribute {name} must be a non-empty string")
+    if not isinstance(event.get("partitionkey", ""), str):
+        raise InvalidEvent("attribute partitionkey must be a string")
     if not isinstance(event.get("traceparent", ""), (str, type(None))):
         raise InvalidEvent("attribute traceparent must be a string")
     version = event.get("version")
