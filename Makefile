@@ -17,11 +17,13 @@ export CRM_BIND ?= 127.0.0.1
 export CRM_MONGO_PORT ?= 27217
 export CRM_KAFKA_PORT ?= 19092
 
-# Local servers only for what the environment does not already point at.
+# Local servers only for what the environment does not already point at. The local broker is a
+# single one: its topics get one replica (a cluster's default is three).
 LOCAL_SERVERS := $(if $(MONGO_URI),,mongo) $(if $(KAFKA_BOOTSTRAP_SERVERS),,kafka)
 PROCESSES := $(LOCAL_SERVERS) $(foreach s,$(SERVICES),$(s) $(s)-worker)
 RUN_ENV := MONGO_URI="$${MONGO_URI:-mongodb://127.0.0.1:$(CRM_MONGO_PORT)/?directConnection=true}" \
 	KAFKA_BOOTSTRAP_SERVERS="$${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$(CRM_KAFKA_PORT)}" \
+	$(if $(KAFKA_BOOTSTRAP_SERVERS),,KAFKA_REPLICATION_FACTOR=1) \
 	PATH="$(CURDIR)/$(BIN):$$PATH"
 
 .PHONY: install run test test-fast test-integration test-system fuzz bench chaos clean

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .events import contract_types, dead_letter_topic, schema_for, shared_defs, topic_for
+from .outbox import CONTENT_TYPE
 
 
 def _in_components(schema):
@@ -30,7 +31,9 @@ def asyncapi() -> dict:
         message = {
             "name": f"{event_type}.v{version}", "title": schema.get("title", event_type),
             "summary": schema.get("description", ""), "contentType": "application/cloudevents+json",
-            "headers": {"type": "object", "properties": {"ce_type": {"const": event_type}}},
+            # Structured mode of the CloudEvents Kafka binding: the one header says so; no `ce_` headers.
+            "headers": {"type": "object", "required": ["content-type"],
+                        "properties": {"content-type": {"const": CONTENT_TYPE}}},
             "payload": {"type": "object", "required": ["specversion", "id", "source", "type", "subject", "time",
                                                        "data"],
                         "properties": {"type": {"const": event_type}, "subject": {"type": "string"},

@@ -6,7 +6,7 @@ import time
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaConfigurationError, KafkaError, TopicAlreadyExistsError
 
 from .events import TOPICS, dead_letter_topic
 
@@ -20,11 +20,16 @@ def producer(settings) -> KafkaProducer:
     """The idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
     # Short timeouts: while the broker is down the outbox keeps the events, and the relay's
     # next run tries again, so waiting long here would only stall the worker's other jobs.
-    return KafkaProducer(
-        bootstrap_servers=settings.kafka_servers, acks="all", enable_idempotence=True,
-        linger_ms=5, retries=5, allow_auto_create_topics=False, max_in_flight_requests_per_connection=5,
-        bootstrap_timeout_ms=5000, max_block_ms=10000, request_timeout_ms=10000, delivery_timeout_ms=20000,
-    )
+    common = dict(bootstrap_servers=settings.kafka_servers, acks="all", linger_ms=5, retries=5,
+                  allow_auto_create_topics=False, bootstrap_timeout_ms=5000, max_block_ms=10000,
+                  request_timeout_ms=10000, delivery_timeout_ms=20000)
+    try:
+        return KafkaProducer(enable_idempotence=True, max_in_flight_requests_per_connection=5, **common)
+    except KafkaConfigurationError as exc:  # a broker older than 0.11 has no producer ids
+        # One request in flight keeps each partition's order through retries; a retry may then
+        # duplicate an event, which the consumers' version guard drops.
+        log.warning("the broker refuses an idempotent producer (%s); publishing without idempotence", exc)
+        return KafkaProducer(enable_idempotence=False, max_in_flight_requests_per_connection=1, **common)
 
 
 def admin(settings, *, wait_seconds: float = 30.0) -> KafkaAdminClient:
@@ -43,6 +48,20 @@ def admin(settings, *, wait_seconds: float = 30.0) -> KafkaAdminClient:
 # Topics keep their events forever: with each service's event log (the outbox) this is what
 # lets a new consumer group, or a rebuilt read model, start from the first event.
 TOPIC_CONFIG = {"retention.ms": "-1"}
+
+
+def topic_config(settings) -> dict:
+    """What a created topic is configured with. With replicas, an ack (acks=all) needs
+    `min.insync.replicas` of them, so an acked event survives a broker lost; a single
+    broker could never satisfy more than one, so it gets none."""
+    if settings.kafka_replication_factor <= 1:
+        return dict(TOPIC_CONFIG)
+    return {**TOPIC_CONFIG, "min.insync.replicas": str(settings.kafka_min_insync_replicas)}
+
+
+def new_topic(settings, name: str) -> NewTopic:
+    partitions = 1 if name == marker_topic(settings.service) else settings.kafka_topic_partitions
+    return NewTopic(name, partitions, settings.kafka_replication_factor, topic_configs=topic_config(settings))
 
 
 def marker_topic(service: str) -> str:
@@ -72,9 +91,7 @@ def ensure_topics(settings, topics=TOPICS, client=None, with_marker: bool = True
             if name in existing:
                 continue
             try:
-                client.create_topics([NewTopic(name, 1 if name == marker_topic(settings.service) else
-                                               settings.kafka_topic_partitions, settings.kafka_replication_factor,
-                                               topic_configs=TOPIC_CONFIG)])
+                client.create_topics([new_topic(settings, name)])
                 created.append(name)
             except TopicAlreadyExistsError:
                 pass  # another replica won the race

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
 from pymongo import ASCENDING, IndexModel, MongoClient
@@ -151,6 +152,15 @@ def find_one_and_update(collection, query: dict, update: dict, *, session=None, 
         if collection.update_one({**query, "_id": found["_id"]}, update, session=session).matched_count:
             return collection.find_one({"_id": found["_id"]}, projection, session=session)
     return None
+
+
+def server_time(db) -> datetime:
+    """The database's clock: what every replica judges leases by, whatever its own host's clock says.
+
+    From `hello` (every MongoDB answers it with `localTime`) rather than `$$NOW` in a query: SecantusDB
+    evaluates `$$NOW` inside a query's `$expr` wrongly, while it answers `hello` as MongoDB does."""
+    local = db.command("hello")["localTime"]
+    return local if local.tzinfo else local.replace(tzinfo=timezone.utc)
 
 
 def is_duplicate_key(exc: Exception) -> bool:

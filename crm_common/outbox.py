@@ -7,18 +7,23 @@ The relay publishes each aggregate's pending events in version order with
 acks='all', then marks them sent. Sent rows are never deleted: they are the
 event log a broker that lost its messages, or a new read model, is fed from.
 
-A row that keeps failing on a healthy broker is marked failed after MAX_ATTEMPTS;
-it holds back only its own aggregate's later events, until an admin retries it.
+A row that keeps failing by its own fault (too large, rejected as invalid) is marked
+failed after MAX_ATTEMPTS; it holds back only its own aggregate's later events, until
+an admin retries it. The broker's errors (down, one partition away, a timeout) count
+no attempt: the aggregates they hit wait a few seconds and are sent again.
 """
 from __future__ import annotations
 
 import logging
+import time
 from typing import Iterable
 
 from bson import ObjectId
-from kafka.errors import MessageSizeTooLargeError
+from kafka.errors import (CorruptRecordError, InvalidRecordError, InvalidTimestampError, KafkaTimeoutError,
+                          MessageSizeTooLargeError, RecordListTooLargeError)
 from pymongo import InsertOne, UpdateOne
 
+from . import scheduler
 from .errors import Problem
 from .events import encode, stream_of, topic_for
 
@@ -37,8 +42,36 @@ class EventTooLarge(Problem):
                          errors=[{"field": None, "message": "the record is too large to publish"}])
 
 
+# Structured mode of the CloudEvents Kafka binding: the value is the whole event. No `ce_` header:
+# those mean binary mode, and a CloudEvents SDK would then look for the event in the headers.
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+HEADERS = [("content-type", CONTENT_TYPE.encode())]
+
+# The faults of a row itself: it fails so however often it is sent, so each send counts as an attempt.
+# Any other error (broker down, a partition without a leader, a timeout) is the broker's: it burns none.
+ROW_ERRORS = (MessageSizeTooLargeError, RecordListTooLargeError, InvalidRecordError, CorruptRecordError,
+              InvalidTimestampError)
+
+
 class BrokerUnavailable(RuntimeError):
     """Nothing could be published: the broker or the producer is at fault, not a row."""
+
+
+class NotAcked(KafkaTimeoutError):
+    """The broker had not acked the row when the relay's flush ran out: it is sent again next round."""
+
+
+def is_row_error(exc: Exception) -> bool:
+    """Whether a failed send is the row's own fault (counted, at last marked failed) or the broker's."""
+    return isinstance(exc, ROW_ERRORS)
+
+
+def _outcome(future) -> Exception | None:
+    if isinstance(future, Exception):
+        return future  # refused before it was sent
+    if not future.is_done:
+        return NotAcked("not acked before the relay's flush ran out")
+    return future.exception if future.failed() else None
 
 
 def add(db, session, events: Iterable[dict], now) -> None:
@@ -110,64 +143,92 @@ def retry_failed(db, event_id: str | None = None) -> int:
 
 
 class Relay:
-    """Publishes pending outbox rows. Run by one worker at a time (a lease)."""
+    """Publishes pending outbox rows. Run by one worker at a time (a lease).
 
-    def __init__(self, db, clock, get_producer, *, batch_size: int = 200, max_attempts: int = MAX_ATTEMPTS):
+    Rows go out in waves: wave k carries the k-th pending row of every aggregate in the batch, and an
+    aggregate takes part in the next wave only if its row of this one was acked. So a later event of
+    an aggregate never reaches the topic before an earlier one (a consumer would drop the earlier one
+    as old), and the usual batch, one row per aggregate, is one wave and one flush.
+    """
+
+    def __init__(self, db, clock, get_producer, *, batch_size: int = 200, max_attempts: int = MAX_ATTEMPTS,
+                 flush_seconds: float = 5.0, retry_seconds: float = 5.0):
         # The producer is fetched on first use: an app that never relays never connects to Kafka.
         self.db, self.clock, self.get_producer = db, clock, get_producer
         self.batch_size, self.max_attempts = batch_size, max_attempts
+        # A flush is bounded, and below what is left of the relay's lease: a row not acked by then is
+        # sent again next round (the idempotent producer and the consumers' version guard make that harmless).
+        self.flush_seconds, self.retry_seconds = flush_seconds, retry_seconds
+        self.waiting: dict[str, float] = {}  # aggregate -> when to try again, after its partition refused it
 
-    def _next_rows(self) -> list[dict]:
+    def _next_rows(self) -> dict[str, list[dict]]:
         """Pending rows of the aggregates first in line, all of each one's pending rows, in version order."""
-        head = list(self.db.outbox.find({"status": PENDING}, {"key": 1}).sort("seq", 1).limit(self.batch_size))
-        if not head:
-            return []  # the usual case when idle: one indexed read
-        held = set(self.db.outbox.distinct("key", {"status": FAILED}))
-        keys = sorted({row["key"] for row in head} - held)
-        if held and not keys:
-            more = self.db.outbox.find({"status": PENDING, "key": {"$nin": sorted(held)}}, {"key": 1})
-            keys = sorted({row["key"] for row in more.sort("seq", 1).limit(self.batch_size)})
-        if not keys:
-            return []
-        return list(self.db.outbox.find({"status": PENDING, "key": {"$in": keys}}).sort([("key", 1), ("version", 1)]))
+        now = time.monotonic()
+        self.waiting = {key: at for key, at in self.waiting.items() if at > now}
+        if not self.db.outbox.find_one({"status": PENDING}, {"_id": 1}):
+            return {}  # the usual case when idle: one indexed read
+        skip = set(self.db.outbox.distinct("key", {"status": FAILED})) | set(self.waiting)
+        query = {"status": PENDING, **({"key": {"$nin": sorted(skip)}} if skip else {})}
+        keys = sorted({row["key"] for row in self.db.outbox.find(query, {"key": 1}).sort("seq", 1)
+                       .limit(self.batch_size)})
+        rows: dict[str, list[dict]] = {}
+        if keys:
+            for row in self.db.outbox.find({"status": PENDING, "key": {"$in": keys}}).sort([("key", 1), ("version", 1)]):
+                rows.setdefault(row["key"], []).append(row)
+        return rows
 
     def run_once(self) -> int:
-        rows = self._next_rows()
-        if not rows:
+        queues = self._next_rows()
+        if not queues:
             return 0
         producer = self.get_producer()
-        sends = []
-        for row in rows:
+        sent, broker_errors = 0, []
+        while queues:
+            held_for = scheduler.check()  # LeaseLost: another replica relays now, this one sends no more
+            wave = [rows.pop(0) for rows in queues.values()]
+            acked = []
+            for row, error in self._send(producer, wave, min(self.flush_seconds, held_for / 2)):
+                if error is None:
+                    acked.append(row["_id"])
+                    continue
+                del queues[row["key"]]  # its later rows wait for this one
+                if is_row_error(error):
+                    self._count_attempt(row, error)
+                else:
+                    broker_errors.append(error)
+                    self.waiting[row["key"]] = time.monotonic() + self.retry_seconds
+            if acked:
+                self.db.outbox.update_many({"_id": {"$in": acked}},
+                                           {"$set": {"status": SENT, "sent_at": self.clock.now()}})
+                sent += len(acked)
+            queues = {key: rows for key, rows in queues.items() if rows}
+        if broker_errors and not sent:
+            # Nothing got through: the broker is down, not one partition. Every aggregate is tried as
+            # soon as it is back, with a new producer.
+            self.waiting.clear()
+            raise BrokerUnavailable(f"{len(broker_errors)} events not published: {broker_errors[0]!r}")
+        return sent
+
+    def _send(self, producer, wave: list[dict], flush_seconds: float) -> list[tuple[dict, Exception | None]]:
+        """Each row of the wave with what became of it: None when acked, else the error."""
+        sends, refused = [], {}
+        for row in wave:
+            if row["topic"] in refused:  # its metadata did not come: the topic's other rows would wait as long
+                sends.append((row, refused[row["topic"]]))
+                continue
             try:
-                future = producer.send(
-                    row["topic"], key=row["event"]["subject"].encode(), value=encode(row["event"]),
-                    headers=[("ce_type", row["type"].encode()), ("ce_id", row["_id"].encode())])
-            except Exception as exc:  # noqa: BLE001 - a refused send is judged with the others below
-                future = exc
-            sends.append((row, future))
-        producer.flush(timeout=30)
-        sent, failures, blocked = [], [], set()
-        for row, future in sends:
-            if row["key"] in blocked:
-                continue  # an earlier event of this aggregate failed: keep the order, send later
-            try:
-                if isinstance(future, Exception):
-                    raise future
-                future.get(timeout=10)
-                sent.append(row["_id"])
-            except Exception as exc:  # noqa: BLE001 - any failure leaves the row pending
-                blocked.add(row["key"])
-                failures.append((row, exc))
-        if sent:
-            self.db.outbox.update_many({"_id": {"$in": sent}},
-                                       {"$set": {"status": SENT, "sent_at": self.clock.now()}})
-        for row, exc in failures:
-            # When nothing got through, blame the broker, not the rows: an outage burns no attempts.
-            if sent or isinstance(exc, MessageSizeTooLargeError):
-                self._count_attempt(row, exc)
-        if failures and not sent:
-            raise BrokerUnavailable(f"{len(failures)} events not published: {failures[0][1]!r}")
-        return len(sent)
+                sends.append((row, producer.send(row["topic"], key=row["event"]["subject"].encode(),
+                                                 value=encode(row["event"]), headers=HEADERS)))
+            except KafkaTimeoutError as exc:
+                refused[row["topic"]] = exc
+                sends.append((row, exc))
+            except Exception as exc:  # noqa: BLE001 - judged by is_row_error, with the others
+                sends.append((row, exc))
+        try:
+            producer.flush(timeout=flush_seconds)
+        except KafkaTimeoutError:
+            pass  # what was not acked by then counts as not sent, below
+        return [(row, _outcome(future)) for row, future in sends]
 
     def _count_attempt(self, row: dict, exc: Exception) -> None:
         failed = row["attempts"] + 1 >= self.max_attempts

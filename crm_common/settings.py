@@ -23,7 +23,8 @@ class Settings:
     mongo_db: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_partitions: int = 6
-    kafka_replication_factor: int = 1
+    kafka_replication_factor: int = 3  # a real cluster's; the local single broker sets 1
+    kafka_min_insync_replicas: int = 2  # replicas that must have an event before it is acked (replication > 1)
     jwt_secret: str = ""
     jwt_ttl_seconds: int = 8 * 3600
     admin_password: str | None = None
@@ -62,7 +63,9 @@ class Settings:
         env = dict(os.environ if environ is None else environ)
         env.setdefault("CRM_ENV", "dev")
         env.setdefault("MONGO_URI", f"mongodb://127.0.0.1:{env.get('CRM_MONGO_PORT', '27217')}/?directConnection=true")
-        env.setdefault("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{env.get('CRM_KAFKA_PORT', '19092')}")
+        if "KAFKA_BOOTSTRAP_SERVERS" not in env:  # the local single broker
+            env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{env.get('CRM_KAFKA_PORT', '19092')}"
+            env.setdefault("KAFKA_REPLICATION_FACTOR", "1")
         env.setdefault("JWT_SECRET", "unused-by-admin-commands")
         return cls.from_env(service, env)
 
@@ -80,6 +83,7 @@ class Settings:
             secrets_policy.check_sealing_key(crm_env, service, env, jwt_secret)
         except secrets_policy.WeakSecret as exc:
             raise SettingsError(str(exc)) from None
+        replication = _int(env, "KAFKA_REPLICATION_FACTOR", cls.kafka_replication_factor)
         values = dict(
             service=service,
             env=crm_env,
@@ -87,7 +91,8 @@ class Settings:
             mongo_db=env.get("MONGO_DB") or "crm_" + service.replace("-", "_"),
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap_servers),
             kafka_topic_partitions=_int(env, "KAFKA_TOPIC_PARTITIONS", cls.kafka_topic_partitions),
-            kafka_replication_factor=_int(env, "KAFKA_REPLICATION_FACTOR", cls.kafka_replication_factor),
+            kafka_replication_factor=replication,
+            kafka_min_insync_replicas=_min_insync(env, replication),
             jwt_secret=jwt_secret,
             jwt_ttl_seconds=_int(env, "JWT_TTL_SECONDS", cls.jwt_ttl_seconds),
             admin_password=admin_password,
@@ -102,6 +107,18 @@ class Settings:
         )
         values.update(overrides)
         return cls(**values)
+
+
+def _min_insync(env: dict, replication: int) -> int:
+    """2 by default, so an acked event is on two brokers; 1 where there are not three replicas to
+    lose one of and still take writes."""
+    if replication < 1:
+        raise SettingsError(f"KAFKA_REPLICATION_FACTOR must be at least 1, got {replication}")
+    wanted = _int(env, "KAFKA_MIN_INSYNC_REPLICAS", 2 if replication >= 3 else 1)
+    if not 1 <= wanted <= replication:
+        raise SettingsError(f"KAFKA_MIN_INSYNC_REPLICAS must be between 1 and KAFKA_REPLICATION_FACTOR "
+                            f"({replication}), got {wanted}")
+    return wanted
 
 
 def _int(env: dict, name: str, default: int | None) -> int | None:

@@ -37,7 +37,8 @@ def settings_for(servers):
     """Settings of a service pointed at the test servers, as the environment would give them."""
     def make(service: str, **environ) -> Settings:
         env = {"CRM_ENV": "test", "MONGO_URI": servers.mongo_uri, "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
-               "KAFKA_TOPIC_PARTITIONS": "3", "CRM_ADMIN_PASSWORD": "admin-test-password", **environ}
+               "KAFKA_TOPIC_PARTITIONS": "3", "KAFKA_REPLICATION_FACTOR": "1",
+               "CRM_ADMIN_PASSWORD": "admin-test-password", **environ}
         return Settings.from_env(service, env)
     return make
 

@@ -41,7 +41,7 @@ class Stack:
         self.env = dict(os.environ, CRM_ENV="test", CRM_ADMIN_PASSWORD=ADMIN_PASSWORD, CRM_BIND="127.0.0.1",
                         MONGO_URI=f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true",
                         KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{self.kafka_port}", KAFKA_TOPIC_PARTITIONS="3",
-                        WEB_CONCURRENCY="2", LOG_LEVEL="WARNING",
+                        KAFKA_REPLICATION_FACTOR="1", WEB_CONCURRENCY="2", LOG_LEVEL="WARNING",
                         PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
 

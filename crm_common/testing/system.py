@@ -36,7 +36,7 @@ class System:
 def start(servers, workdir: Path, *, admin_password: str, timeout: float = 90.0) -> System:
     env = dict(os.environ, CRM_ENV="test", MONGO_URI=servers.mongo_uri,
                KAFKA_BOOTSTRAP_SERVERS=servers.kafka_bootstrap, KAFKA_TOPIC_PARTITIONS="3",
-               CRM_ADMIN_PASSWORD=admin_password, CRM_VAR_DIR=str(workdir), CRM_BIND="127.0.0.1",
+               KAFKA_REPLICATION_FACTOR="1", CRM_ADMIN_PASSWORD=admin_password, CRM_VAR_DIR=str(workdir), CRM_BIND="127.0.0.1",
                WEB_CONCURRENCY="2", PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
     urls = {}
     for service in SERVICES:

@@ -1,17 +1,25 @@
-"""Scheduled jobs run in one replica at a time, when due, and survive a crashed holder."""
-from datetime import datetime, timedelta, timezone
+"""Scheduled jobs run in one replica at a time, when due by the database's clock, and survive a crashed holder."""
+import threading
+import time
+from datetime import timedelta
 
 import pytest
 
-from crm_common.clock import FixedClock
+from crm_common.clock import Clock
+from crm_common.mongo import server_time
 from crm_common.scheduler import Job, JobBusy, Scheduler
 
-START = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+
+def skewed(seconds: float) -> Clock:
+    """A host clock `seconds` off the true time."""
+    clock = Clock()
+    clock.set_offset(timedelta(seconds=seconds))
+    return clock
 
 
 @pytest.fixture
 def clock():
-    return FixedClock(START)
+    return Clock()
 
 
 @pytest.fixture
@@ -27,12 +35,12 @@ def runs():
 @pytest.fixture
 def replica(db, clock, runs):
     """A scheduler of one replica with the reclaim job, every hour; `during` runs inside the job."""
-    def make(name: str, during=lambda: None) -> Scheduler:
+    def make(name: str, during=lambda: None, *, every: float = 3600, host_clock=None) -> Scheduler:
         def reclaim_due():
             runs.append(name)
             during()
             return f"done by {name}"
-        return Scheduler(db, clock, [Job("reclaim-due", 3600, reclaim_due, lease_seconds=60)])
+        return Scheduler(db, host_clock or clock, [Job("reclaim-due", every, reclaim_due, lease_seconds=60)])
     return make
 
 
@@ -47,16 +55,21 @@ def test_a_job_runs_in_only_one_replica_while_its_lease_is_held(replica, runs):
     assert runs == ["first"]
 
 
-def test_a_job_that_is_not_due_does_not_run(replica, runs, clock):
-    one, two = replica("one"), replica("two")
+def test_a_job_that_is_not_due_does_not_run(replica, runs):
+    one, two = replica("one", every=1), replica("two", every=1)
     one.run_due()
-    clock.advance(minutes=59)
     one.run_due()
     two.run_due()
     assert runs == ["one"]
-    clock.advance(minutes=1)
+    time.sleep(1.1)
     two.run_due()
     assert runs == ["one", "two"]
+
+
+def test_a_replica_whose_clock_runs_ahead_waits_for_the_databases_turn(replica, runs):
+    replica("on time").run_due()
+    replica("an hour ahead", host_clock=skewed(3601)).run_due()
+    assert runs == ["on time"]
 
 
 def test_run_now_runs_a_job_at_once_even_when_it_is_not_due(replica, runs):
@@ -66,17 +79,17 @@ def test_run_now_runs_a_job_at_once_even_when_it_is_not_due(replica, runs):
     assert runs == ["one", "one"]
 
 
-def test_the_lease_of_a_crashed_holder_is_taken_once_it_expires(replica, runs, db, clock):
-    db.job_leases.insert_one({"_id": "reclaim-due", "owner": "crashed-host:1:abc",
-                              "expires_at": clock.now() + timedelta(seconds=30), "next_run_at": clock.now()})
-    survivor = replica("survivor")
+def test_the_lease_of_a_crashed_holder_is_taken_once_it_expires(replica, runs, db):
+    db.job_leases.insert_one({"_id": "reclaim-due", "owner": "crashed-host:1:abc", "run": "r1",
+                              "expires_at": server_time(db) + timedelta(seconds=1), "next_run_at": server_time(db)})
+    survivor = replica("survivor", host_clock=skewed(3600))  # a host clock far ahead changes nothing
     survivor.run_due()
     assert runs == []  # the holder may still be running
-    clock.advance(seconds=31)
+    time.sleep(1.1)
     survivor.run_due()
     assert runs == ["survivor"]
     lease = db.job_leases.find_one({"_id": "reclaim-due"})
-    assert lease["owner"] != "crashed-host:1:abc" and lease["next_run_at"] == clock.now() + timedelta(hours=1)
+    assert lease["owner"] != "crashed-host:1:abc" and lease["next_run_at"] == lease["last_run_at"] + timedelta(hours=1)
 
 
 def test_a_failing_job_frees_its_lease_and_waits_for_its_next_turn(db, clock):
@@ -85,13 +98,12 @@ def test_a_failing_job_frees_its_lease_and_waits_for_its_next_turn(db, clock):
     scheduler = Scheduler(db, clock, [Job("reclaim-due", 3600, broken)])
     scheduler.run_due()  # logged, not raised: other jobs still run
     lease = db.job_leases.find_one({"_id": "reclaim-due"})
-    assert lease["expires_at"] == clock.now() and lease["next_run_at"] == clock.now() + timedelta(hours=1)
+    assert lease["expires_at"] == lease["last_run_at"] <= server_time(db)
+    assert lease["next_run_at"] == lease["last_run_at"] + timedelta(hours=1)
 
 
 def test_a_slow_job_holds_only_itself_and_shows_as_overdue_past_its_lease(db, clock):
-    """The worker's tick starts each due job on a thread of its own (issue 21, point 5)."""
-    import threading
-    import time
+    """The worker's tick starts each due job on a thread of its own."""
     release, quick_ran = threading.Event(), threading.Event()
     scheduler = Scheduler(db, clock, [Job("deliveries", 1, lambda: release.wait(10), lease_seconds=0.3),
                                       Job("reminders-due", 30, quick_ran.set)])

@@ -12,7 +12,9 @@ def test_defaults_for_a_dev_machine():
     assert settings.mongo_db == "crm_lead_intake"
     assert settings.mongo_uri == "mongodb://127.0.0.1:27017/?directConnection=true"
     assert settings.kafka_servers == ["127.0.0.1:9092"]
-    assert settings.kafka_topic_partitions == 6 and settings.kafka_replication_factor == 1
+    assert settings.kafka_topic_partitions == 6
+    # A real cluster's durability unless told otherwise: the local single broker is set to 1 where it is started.
+    assert (settings.kafka_replication_factor, settings.kafka_min_insync_replicas) == (3, 2)
     assert settings.jwt_ttl_seconds == 8 * 3600 and settings.log_level == "INFO"
     assert settings.jwt_secret and settings.worker_metrics_port is None
 
@@ -29,6 +31,30 @@ def test_values_are_taken_from_the_environment():
     assert (settings.mongo_uri, settings.mongo_db) == ("mongodb://db:27017", "pool_x")
     assert settings.kafka_servers == ["k1:9092", "k2:9092"]
     assert (settings.kafka_topic_partitions, settings.log_level, settings.worker_metrics_port) == (12, "DEBUG", 9100)
+
+
+@pytest.mark.parametrize("replication, min_insync, expected", [
+    ("1", "", 1), ("2", "", 1), ("3", "", 2), ("5", "", 2), ("5", "3", 3), ("3", "3", 3)])
+def test_acks_need_two_in_sync_replicas_where_there_are_three(replication, min_insync, expected):
+    settings = Settings.from_env("pool", {"CRM_ENV": "dev", "KAFKA_REPLICATION_FACTOR": replication,
+                                          "KAFKA_MIN_INSYNC_REPLICAS": min_insync})
+    assert (settings.kafka_replication_factor, settings.kafka_min_insync_replicas) == (int(replication), expected)
+
+
+@pytest.mark.parametrize("replication, min_insync, named", [
+    ("0", "", "KAFKA_REPLICATION_FACTOR"), ("1", "2", "KAFKA_MIN_INSYNC_REPLICAS"),
+    ("3", "0", "KAFKA_MIN_INSYNC_REPLICAS"), ("3", "two", "KAFKA_MIN_INSYNC_REPLICAS")])
+def test_in_sync_replicas_that_no_cluster_could_give_are_refused_at_start(replication, min_insync, named):
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env("pool", {"CRM_ENV": "dev", "KAFKA_REPLICATION_FACTOR": replication,
+                                   "KAFKA_MIN_INSYNC_REPLICAS": min_insync})
+
+
+def test_admin_commands_on_the_local_broker_create_topics_it_can_hold():
+    local = Settings.for_tool("pool", {})
+    assert local.kafka_servers == ["127.0.0.1:19092"] and local.kafka_replication_factor == 1
+    cluster = Settings.for_tool("pool", {"KAFKA_BOOTSTRAP_SERVERS": "k1:9092"})
+    assert (cluster.kafka_replication_factor, cluster.kafka_min_insync_replicas) == (3, 2)
 
 
 def test_the_environment_is_read_once(monkeypatch):

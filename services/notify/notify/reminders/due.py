@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pymongo import UpdateOne
 
+from crm_common import scheduler
+
 from . import fanout, plan, store
 from .store import PENDING, SENT
 
@@ -34,6 +36,7 @@ def deliver_due(rt, batch: int = BATCH, max_batches: int = 1000) -> dict:
     plan.follow_settings(rt)
     delivered = fired = 0
     for _ in range(max_batches):
+        scheduler.check()  # a replica that lost the job's lease takes no more reminders
         taken, items = rt.transaction(lambda s: _take_and_fire(rt, s, batch))
         if not taken:
             break

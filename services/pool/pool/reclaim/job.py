@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pymongo import UpdateOne
 
+from crm_common import scheduler
 from crm_common.kernel import ownership
 
 from ..movements import log
@@ -28,6 +29,7 @@ def reclaim_due(rt, *, batch: int = BATCH) -> dict:
     now = rt.clock.now()
     totals = {"reclaimed": 0, "warned": 0, "replanned": 0}
     while True:
+        scheduler.check()  # a replica that lost the job's lease reclaims no more
         counts = rt.transaction(lambda session: _pass(rt, session, now, batch))
         for key in totals:
             totals[key] += counts[key]
