@@ -21,6 +21,7 @@ from prometheus_client import make_wsgi_app
 from . import outbox
 from .consumer import ConsumerLoop
 from .kafka import BrokerWatch
+from .scheduler import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ class Worker:
                 sent = job.run()
                 backoff = 0.1
                 self.stop.wait(0.01 if sent else 0.1)
+            except LeaseLost:
+                held_until = 0.0  # another replica relays now; the producer is fine
             except Exception as exc:  # noqa: BLE001 - broker down, fatal producer: new producer, try again
                 log.warning("outbox relay: %r; new producer, retry in %.1fs", exc, backoff)
                 self.rt.reset_producer()
