@@ -1,39 +1,67 @@
-"""Counters folded over a batch of events: each counter document is written once per batch.
+"""Read-model writes folded over a batch of events: each document is written once per batch.
 
-A read model's tallies are upserts that add to counters. Inside `folding(db, session)` every
-`inc(...)` is kept in memory, summed per document, and written when the block ends (one
-bulk write per collection, in the same session), so a poll of a hundred events that touch the
-same day's counters costs one write per counter document instead of one per event. A block
-that raises writes nothing: its transaction is abandoned anyway.
+Inside `folding(db, session)` (the consumer loop opens one around a poll's events of a partition):
+- `inc(...)` adds to a counter document (a tally); the sums are kept in memory per document;
+- `replace(...)` stores a record (a customer, a lead) as it now is; the last one wins;
+- `get(...)` and `find(...)` read records as the batch left them: the ones it replaced from
+  memory (as MongoDB would return them: through BSON), the others from the database, once.
+When the block ends every collection gets one bulk write, in the same session, so a poll of a
+hundred events about a few customers and days costs a write per document touched, not one per
+event. A block that raises writes nothing: its transaction is abandoned anyway. An inner block
+joins the outer one; outside any block each call goes to the database at once.
 
-The pending sums are not readable in the database until they are written: code that reads
-a counter it incremented in the same batch calls `flush` first. Records read back by later
-events (a customer, a lead) are written at once as before; only counters are folded.
+Counters are never read back inside a batch (reports read them, handlers do not); code that would
+must `flush` first.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
 
-from pymongo import UpdateOne
+import bson
+from pymongo import ReplaceOne, UpdateOne
 
 _active: contextvars.ContextVar["_Fold | None"] = contextvars.ContextVar("crm_folding", default=None)
+
+
+class _Pending:
+    """One collection's share of a batch."""
+
+    def __init__(self, target):
+        self.target = target
+        self.sums: dict = {}     # _id -> its folded update
+        self.records: dict = {}  # _id -> (BSON of the record or None, replaced in this batch?)
+
+    def encoded(self, doc):
+        return bson.encode(doc, codec_options=self.target.codec_options) if doc is not None else None
+
+    def decoded(self, raw):
+        return bson.decode(raw, codec_options=self.target.codec_options) if raw is not None else None
+
+    def requests(self) -> list:
+        return ([ReplaceOne({"_id": _id}, self.decoded(raw), upsert=True)
+                 for _id, (raw, replaced) in self.records.items() if replaced]
+                + [UpdateOne({"_id": _id}, _update(_id, update), upsert=True) for _id, update in self.sums.items()])
 
 
 class _Fold:
     def __init__(self, session):
         self.session = session
-        self.pending: dict = {}  # (database, collection) -> (the collection, {_id: its folded update})
+        self.pending: dict = {}  # (database, collection) -> _Pending
 
-    def add(self, db, collection: str, _id, inc: dict, set_on_insert: dict | None, set: dict | None) -> None:
-        _, docs = self.pending.setdefault((db.name, collection), (db[collection], {}))
-        _merge(docs.setdefault(_id, _empty()), inc, set_on_insert, set)
+    def of(self, db, collection: str) -> _Pending:
+        key = (db.name, collection)
+        if key not in self.pending:
+            self.pending[key] = _Pending(db[collection])
+        return self.pending[key]
 
     def flush(self) -> None:
-        pending, self.pending = self.pending, {}
-        for target, docs in pending.values():
-            target.bulk_write([UpdateOne({"_id": _id}, _update(_id, update), upsert=True)
-                               for _id, update in docs.items()], ordered=False, session=self.session)
+        for pending in self.pending.values():
+            requests = pending.requests()
+            if requests:
+                pending.target.bulk_write(requests, ordered=False, session=self.session)
+            pending.sums = {}
+            pending.records = {_id: (raw, False) for _id, (raw, _) in pending.records.items()}  # now stored
 
 
 def _empty() -> dict:
@@ -88,11 +116,47 @@ def inc(db, session, collection: str, _id, inc: dict, *, set_on_insert: dict | N
     """Add to a counter document (upserted): folded inside `folding`, written at once outside it."""
     fold = _joined(session)
     if fold is not None:
-        fold.add(db, collection, _id, inc, set_on_insert, set)
+        sums = fold.of(db, collection).sums
+        _merge(sums.setdefault(_id, _empty()), inc, set_on_insert, set)
         return
     update = _empty()
     _merge(update, inc, set_on_insert, set)
     db[collection].update_one({"_id": _id}, _update(_id, update), upsert=True, session=session)
+
+
+def replace(db, session, collection: str, doc: dict) -> None:
+    """Store a record whole (upserted): held to the end of the batch inside `folding`."""
+    fold = _joined(session)
+    if fold is None:
+        db[collection].replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
+        return
+    pending = fold.of(db, collection)
+    pending.records[doc["_id"]] = (pending.encoded(doc), True)
+
+
+def get(db, session, collection: str, _id) -> dict | None:
+    """A record by _id as the batch left it (a fresh copy each time: the caller may change it)."""
+    fold = _joined(session)
+    if fold is None:
+        return db[collection].find_one({"_id": _id}, session=session)
+    pending = fold.of(db, collection)
+    if _id not in pending.records:
+        found = pending.target.find_one({"_id": _id}, session=session)
+        pending.records[_id] = (pending.encoded(found), False)  # read once a batch
+        return found
+    return pending.decoded(pending.records[_id][0])
+
+
+def find(db, session, collection: str, field: str, value) -> list[dict]:
+    """The records whose (single-valued) `field` equals `value`, as the batch left them."""
+    fold = _joined(session)
+    found = list(db[collection].find({field: value}, session=session))
+    if fold is None:
+        return found
+    pending = fold.of(db, collection)
+    replaced = {_id: pending.decoded(raw) for _id, (raw, was) in pending.records.items() if was}
+    return [doc for doc in found if doc["_id"] not in replaced] + [
+        doc for doc in replaced.values() if doc.get(field) == value]
 
 
 def flush(db, session) -> None:

@@ -1,12 +1,26 @@
-"""Counters folded over a batch: what reaches the database, and when (a recording stand-in for it)."""
+"""Writes folded over a batch: what reaches the database, and when (a recording stand-in for it)."""
+from datetime import datetime, timezone
+
 import pytest
+from bson.codec_options import CodecOptions
 
 from crm_common import batching
 
 
 class Collection:
-    def __init__(self, name, log):
-        self.name, self.log = name, log
+    codec_options = CodecOptions(tz_aware=True, tzinfo=timezone.utc)
+
+    def __init__(self, name, log, stored=None):
+        self.name, self.log, self.stored = name, log, stored if stored is not None else {}
+
+    def find_one(self, query, session):
+        self.log.append(("find_one", self.name, query["_id"], session))
+        return self.stored.get(query["_id"])
+
+    def find(self, query, session):
+        (field, value), = query.items()
+        self.log.append(("find", self.name, query, session))
+        return [doc for doc in self.stored.values() if doc.get(field) == value]
 
     def bulk_write(self, requests, ordered, session):
         self.log.append(("bulk_write", self.name, [(r._filter["_id"], r._doc) for r in requests], session))
@@ -18,11 +32,11 @@ class Collection:
 class Database:
     name = "crm_reporting"
 
-    def __init__(self):
-        self.log = []
+    def __init__(self, stored=None):
+        self.log, self.stored = [], stored or {}
 
     def __getitem__(self, name):
-        return Collection(name, self.log)
+        return Collection(name, self.log, self.stored.get(name))
 
 
 SESSION = object()
@@ -102,3 +116,30 @@ def test_flush_writes_what_is_pending_and_the_batch_goes_on():
         assert len(db.log) == 1
         batching.inc(db, SESSION, "tallies", "a", {"n": 1})
     assert [docs for _, _, docs, _ in db.log] == [[("a", {"$inc": {"n": 1}})], [("a", {"$inc": {"n": 1}})]]
+
+
+def test_a_record_replaced_in_a_batch_is_read_back_from_memory_as_the_database_would_return_it():
+    db = Database({"customers": {"C1": {"_id": "C1", "stage": "lead_acquired", "owner_id": "rep-a"}}})
+    at = datetime(2026, 6, 1, 10, 0, 0, 123456, tzinfo=timezone.utc)
+    with batching.folding(db, SESSION):
+        first = batching.get(db, SESSION, "customers", "C1")
+        batching.replace(db, SESSION, "customers", {**first, "stage": "proposal", "at": at, "path": ("d1",)})
+        again = batching.get(db, SESSION, "customers", "C1")
+        again["stage"] = "changed by the caller"  # a copy: the batch's record stays as replaced
+        last = batching.get(db, SESSION, "customers", "C1")
+        assert [entry[0] for entry in db.log] == ["find_one"]  # read once, the rest from memory
+    # as BSON keeps it: milliseconds, a list
+    expected = {"_id": "C1", "stage": "proposal", "owner_id": "rep-a", "at": at.replace(microsecond=123000),
+                "path": ["d1"]}
+    assert last == expected
+    assert db.log[1:] == [("bulk_write", "customers", [("C1", expected)], SESSION)]  # written once, whole
+
+
+def test_find_sees_the_batch_s_records_over_the_database_s():
+    db = Database({"others": {"lead:1": {"_id": "lead:1", "owner_id": "rep-a"},
+                              "lead:2": {"_id": "lead:2", "owner_id": "rep-a"}}})
+    with batching.folding(db, SESSION):
+        batching.replace(db, SESSION, "others", {"_id": "lead:2", "owner_id": "rep-b"})  # moved away
+        batching.replace(db, SESSION, "others", {"_id": "lead:3", "owner_id": "rep-a"})  # new in this batch
+        found = batching.find(db, SESSION, "others", "owner_id", "rep-a")
+    assert sorted(doc["_id"] for doc in found) == ["lead:1", "lead:3"]

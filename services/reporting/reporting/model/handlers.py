@@ -20,11 +20,10 @@ def customer_event(models, session, event: dict, tz) -> None:
 
 
 def _change_customer(models, session, customer_id: str, change, tz) -> None:
-    before = models.customers.find_one({"_id": customer_id}, session=session)
+    before = models.get("customers", customer_id, session)
     doc = change(_copy(before) or customer_model.new(customer_id))
     if doc.get("source_lead_id") and not doc["lead"]:
-        doc["lead"] = lead_model.for_customer(models.others.find_one({"_id": "lead:" + doc["source_lead_id"]},
-                                                                     session=session))
+        doc["lead"] = lead_model.for_customer(models.get("others", "lead:" + doc["source_lead_id"], session))
     store.save(models, "customers", before, doc, finish_customer(doc, tz), session)
 
 
@@ -43,7 +42,7 @@ def lead_event(models, session, event: dict, tz) -> None:
     if kind == "resubmitted":  # an exact duplicate: a fact of its own, under the channel it came through
         _save_other(models, session, lead_model.resubmission(event), data.get("owner_id"), contrib.of_lead, tz)
         return
-    before = models.others.find_one({"_id": lead_model.record_id(data)}, session=session)
+    before = models.get("others", lead_model.record_id(data), session)
     if kind not in lead_model.COUNTED:
         return
     doc = _copy(before) or lead_model.new(data)
@@ -56,8 +55,7 @@ def lead_event(models, session, event: dict, tz) -> None:
 def pool_event(models, session, event: dict, tz) -> None:
     data = event["data"]
     if event["type"].endswith(".pool_changed"):  # the pool's name, for the pool report
-        models.pools.replace_one({"_id": data["pool_id"]}, {"_id": data["pool_id"], "name": data["name"]},
-                                 upsert=True, session=session)
+        models.replace("pools", {"_id": data["pool_id"], "name": data["name"]}, session)
         return
     moved = movement.of_event(event)
     if moved:
@@ -76,7 +74,7 @@ def notification_event(models, session, event: dict, tz) -> None:
     data, status = event["data"], event["type"].rsplit(".", 1)[1]
     at, version = data.get("sent_at") or data["failed_at"], int(event.get("version") or 0)
     record = notification.record_id(data)
-    before = models.others.find_one({"_id": record}, session=session)
+    before = models.get("others", record, session)
     doc = notification.apply(_copy(before) or notification.new(record), data, status, at, version)
     _save_other(models, session, doc, data["user_id"], contrib.of_delivery, tz, before)
     if status == "sent" and data.get("customer_id") and data["kind"] in CONTACT_REMINDERS:
@@ -86,32 +84,31 @@ def notification_event(models, session, event: dict, tz) -> None:
 
 def user_event(models, session, event: dict, tz) -> None:
     data = event["data"]
-    before = models.users.find_one({"_id": data["user_id"]}, session=session)
-    models.users.replace_one({"_id": data["user_id"]}, {
+    before = models.get("users", data["user_id"], session)
+    models.replace("users", {
         "_id": data["user_id"], "username": data["username"], "role": data.get("role"),
-        "department_path": data.get("department_path", []), "active": data.get("active", True)},
-        upsert=True, session=session)
+        "department_path": data.get("department_path", []), "active": data.get("active", True)}, session)
     if before and before.get("department_path") == data.get("department_path", []):
         return
-    for other in list(models.others.find({"owner_id": data["user_id"]}, session=session)):
+    for other in models.find_by("others", "owner_id", data["user_id"], session):
         _save_other(models, session, _copy(other), data["user_id"], OTHER_RULES[other["_id"].split(":")[0]], tz,
                     other)
 
 
 def department_event(models, session, event: dict, tz) -> None:
     data = event["data"]
-    models.departments.replace_one({"_id": data["department_id"]}, {
+    models.replace("departments", {
         "_id": data["department_id"], "name": data["name"], "path": data.get("path", []),
-        "active": data.get("active", True)}, upsert=True, session=session)
+        "active": data.get("active", True)}, session)
 
 
 def pipeline_event(models, session, event: dict, tz) -> None:
     """A pipeline's stages with their expectations, which the funnel and forecast compare against."""
     data = event["data"]
-    models.pipelines.replace_one({"_id": data["pipeline_id"]}, {
+    models.replace("pipelines", {
         "_id": data["pipeline_id"], "name": data["name"],
         "stages": [{k: stage.get(k) for k in ("key", "expected_days", "expected_rate")} for stage in data["stages"]]},
-        upsert=True, session=session)
+        session)
 
 
 OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contrib.of_move,
@@ -120,15 +117,15 @@ OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contri
 
 def _save_other(models, session, doc, owner_id, rule, tz, before=None) -> None:
     """Leads, resubmissions and pool moves are filed under their rep and the rep's department now."""
-    user = models.users.find_one({"_id": owner_id}, session=session) if owner_id else None
+    user = models.get("users", owner_id, session) if owner_id else None
     doc.update(owner_id=owner_id, department_path=(user or {}).get("department_path", []))
     if before is None:
-        before = models.others.find_one({"_id": doc["_id"]}, session=session)
+        before = models.get("others", doc["_id"], session)
     store.save(models, "others", before, doc, rule(doc, tz), session)
 
 
 def _refresh_customers_of_lead(models, session, lead: dict, tz) -> None:
-    for before in list(models.customers.find({"source_lead_id": lead["lead_id"]}, session=session)):
+    for before in models.find_by("customers", "source_lead_id", lead["lead_id"], session):
         doc = _copy(before)
         doc["lead"] = lead_model.for_customer(lead)
         store.save(models, "customers", before, doc, contrib.of_customer(doc, tz), session)

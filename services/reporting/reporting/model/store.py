@@ -47,6 +47,17 @@ class Models:
     def __getattr__(self, name):
         return self.db[self.prefix + name]
 
+    # Records are read and written through crm_common.batching: inside the consumer's batch a
+    # record read again comes from memory, and each is written once, when the batch ends.
+    def get(self, name: str, _id, session) -> dict | None:
+        return batching.get(self.db, session, self.prefix + name, _id)
+
+    def find_by(self, name: str, field: str, value, session) -> list[dict]:
+        return batching.find(self.db, session, self.prefix + name, field, value)
+
+    def replace(self, name: str, doc: dict, session) -> None:
+        batching.replace(self.db, session, self.prefix + name, doc)
+
     def ensure_indexes(self) -> None:
         for name, indexes in INDEXES.items():
             self.db[self.prefix + name].create_indexes(indexes)
@@ -57,12 +68,12 @@ class Models:
 
 
 def live(db, session=None) -> Models:
-    pointer = db[POINTER].find_one({"_id": "live"}, session=session)
+    pointer = batching.get(db, session, POINTER, "live")  # read once a batch
     return Models(db, pointer["prefix"] if pointer else FIRST_PREFIX)
 
 
 def building(db, session=None) -> Models | None:
-    pointer = db[POINTER].find_one({"_id": "building"}, session=session)
+    pointer = batching.get(db, session, POINTER, "building")
     return Models(db, pointer["prefix"]) if pointer else None
 
 
@@ -71,7 +82,6 @@ def save(models: Models, collection: str, before: dict | None, after: dict, cont
     old = loaded(before.get("contrib")) if before else {}
     old_dims, new_dims = (dims_of(before) if before else None), dims_of(after)
     after["contrib"] = stored(contributions)
-    models.db[models.prefix + collection].replace_one({"_id": after["_id"]}, after, upsert=True, session=session)
     if old_dims == new_dims:
         changes = [(new_dims, key, _minus(contributions.get(key, [0, 0, 0]), old.get(key, [0, 0, 0])))
                    for key in set(old) | set(contributions)]
@@ -83,8 +93,9 @@ def save(models: Models, collection: str, before: dict | None, after: dict, cont
         if any(cell):
             for level in levels_of(key[0]):
                 _bump(updates, level, dims, key, cell)
-    # Folded: one write per tally document for this record, or for the consumer's whole batch.
+    # Folded: one write per document for this record, or for the consumer's whole batch.
     with batching.folding(models.db, session):
+        models.replace(collection, after, session)
         for ident, update in updates.items():
             batching.inc(models.db, session, models.prefix + "tallies", ident, update["$inc"],
                          set_on_insert=update["$setOnInsert"])
