@@ -1,25 +1,33 @@
-"""Dead letters, held partitions and failed outbox rows of one service, for an admin.
+"""Dead letters, held partitions and aggregates, parked events and failed outbox rows of one service, for an admin.
 
     python -m crm_common.dlq list <service>        # dead letters of the service's consumer group
     python -m crm_common.dlq redrive <service>     # hand them to the group again, in order
-    python -m crm_common.dlq held <service>        # partitions held by an event that keeps failing
-    python -m crm_common.dlq skip <service> <topic> <partition>   # move the holding event to the DLQ
+    python -m crm_common.dlq held <service>        # partitions held by an event being retried, aggregates
+                                                   # held by a dead letter, events parked behind a gap
+    python -m crm_common.dlq skip <service> <topic> <partition>   # move the retried event to the DLQ now
+    python -m crm_common.dlq skip <service> <aggregate>           # e.g. customer:C1: go on without its dead letter
+    python -m crm_common.dlq skip-gap <service> <aggregate>       # apply its parked events without the missing ones
     python -m crm_common.dlq outbox <service>      # outbox events that failed to publish
     python -m crm_common.dlq outbox-retry <service> [event id]
 
-A re-driven event goes back on its topic addressed to that group only; the version
-guard still applies, so one its aggregate has since moved past changes nothing.
+A re-driven event goes back on its topic addressed to that group only, under the version guard's
+rules: a fact (a payment, a follow-up) its aggregate has moved past is applied still, once; a
+snapshot older than the aggregate changes nothing. A dead letter that ran out of retries holds its
+aggregate: its later events are parked until it is redriven and applied (then they follow, in
+order) or skipped. The worker acts on `skip` and `skip-gap` within a second or so.
 Defaults reach `make run`'s servers; MONGO_URI and KAFKA_BOOTSTRAP_SERVERS override.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
+from datetime import datetime, timezone
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from . import mongo, outbox
-from .consumer import REDRIVE_HEADER
+from .consumer import REDRIVE_HEADER, RELEASES
 from .events import TOPICS, dead_letter_topic
 from .settings import Settings
 
@@ -60,9 +68,30 @@ def redrive(settings, group: str) -> int:
         producer.close()
 
 
+def waiting(db, group: str) -> list[dict]:
+    """Aggregates of `group` held by a dead letter or with events parked behind a gap."""
+    rows = db.applied_versions.find({"_id": {"$regex": f"^{re.escape(group)}\\|"},
+                                     "$or": [{"held": {"$exists": True}}, {"parked.0": {"$exists": True}}]})
+    return [{"aggregate": row["_id"].split("|", 1)[1], "version": row["version"], "held": row.get("held"),
+             "parked": row.get("parked", [])} for row in rows]
+
+
+def release(db, group: str, aggregate: str, action: str) -> str:
+    """Ask the group's worker to let `aggregate` go on: without its dead letter (`skip`) or its gap (`gap`)."""
+    row = db.applied_versions.find_one({"_id": f"{group}|{aggregate}"}) or {}
+    if action == "skip" and not row.get("held"):
+        return f"{aggregate} is not held for {group}"
+    if action == "gap" and (row.get("held") or not row.get("parked")):
+        return (f"{aggregate} is held by a dead letter: redrive or skip it" if row.get("held")
+                else f"no event of {aggregate} waits for {group}")
+    db[RELEASES].replace_one({"_id": f"{group}|{aggregate}"}, {
+        "group": group, "stream": aggregate, "action": action, "at": datetime.now(timezone.utc)}, upsert=True)
+    return f"the worker lets {aggregate} go on ({len(row.get('parked', []))} parked events follow)"
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["list", "redrive", "held", "skip", "outbox", "outbox-retry"])
+    parser.add_argument("command", choices=["list", "redrive", "held", "skip", "skip-gap", "outbox", "outbox-retry"])
     parser.add_argument("service", help="the consumer group is the service's name, e.g. pool")
     parser.add_argument("args", nargs="*")
     args = parser.parse_args(argv)
@@ -82,6 +111,10 @@ def main(argv=None) -> None:
         if args.command == "held":
             for row in db.consumer_held.find({"group": args.service}, {"_id": 0}):
                 print(json.dumps(row, default=str, ensure_ascii=False))
+            for row in waiting(db, args.service):
+                print(json.dumps(row, default=str, ensure_ascii=False))
+        elif args.command in ("skip", "skip-gap") and len(args.args) == 1:
+            print(release(db, args.service, args.args[0], "skip" if args.command == "skip" else "gap"))
         elif args.command == "skip":
             topic, partition = args.args[0], int(args.args[1])
             done = db.consumer_held.update_one({"group": args.service, "topic": topic, "partition": partition},

@@ -37,6 +37,24 @@ TOPIC_OF_AGGREGATE = {
 }
 TOPICS = tuple(sorted(set(TOPIC_OF_AGGREGATE.values())))
 
+# Facts: something happened that a read model keeps or adds up (a payment, a follow-up, a claim,
+# a delivery). A late one still counts, once (crm_common.guard). Every other event says how its
+# aggregate is now (its snapshot, its stage, its settings): only a newer one has any effect.
+FACT_TYPES = frozenset({
+    "crm.customer.created", "crm.customer.followed_up", "crm.customer.followup_scheduled",
+    "crm.customer.contract_signed", "crm.customer.payment_received", "crm.customer.ownership_refused",
+    "crm.lead.received", "crm.lead.resubmitted", "crm.lead.duplicate_detected",
+    "crm.pool.customer_assigned", "crm.pool.customer_claimed", "crm.pool.customer_reclaimed",
+    "crm.pool.customer_returned", "crm.pool.customer_transferred", "crm.pool.ownership_requested",
+    "crm.pool.reclaim_warning",
+    "crm.notification.sent", "crm.notification.failed",
+    "crm.config.changed",
+})
+
+
+def is_fact(event_type: str) -> bool:
+    return event_type in FACT_TYPES
+
 
 # jsonschema checks "date-time" only with an optional package installed; check it here so a
 # contract's timestamps are always enforced (RFC 3339: a full date, time and offset).

@@ -20,6 +20,9 @@ class Metrics:
         self.events_handled = Counter("events_handled_total", "Events handled", ["type"], registry=r)
         self.events_failed = Counter(
             "events_failed_total", "Failed attempts to handle an event", ["type"], registry=r)
+        self.events_dead_lettered = Counter(
+            "events_dead_lettered_total", "Events moved to the dead-letter topic: invalid, failing past "
+            "the retry bound, or moved by an admin", ["type", "reason"], registry=r)
         self.consumer_lag = Gauge(
             "consumer_lag", "Messages not yet consumed", ["topic", "partition"], registry=r,
             multiprocess_mode="max")

@@ -33,6 +33,8 @@ class Settings:
     trusted_proxy_hops: int = 0  # proxies in front whose X-Forwarded-For is believed (an ingress: 1)
     bind: str = "0.0.0.0"  # where a worker serves its metrics
     worker_max_failures: int = 40  # a worker thread failing more often in a row than this ends the process
+    consumer_max_attempts: int = 10  # a handler failing this often on one event: it is dead-lettered
+    consumer_max_retry_seconds: int = 15 * 60  # ... or failing for this long, whichever comes first
     user_writes_per_minute: int = 600  # every user's writes, across replicas
     prometheus_multiproc_dir: str | None = None
     extra: dict = field(default_factory=dict)  # a service's own settings, read by `value`
@@ -101,6 +103,8 @@ class Settings:
             trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
             bind=env.get("CRM_BIND") or cls.bind,
             worker_max_failures=_int(env, "WORKER_MAX_FAILURES", cls.worker_max_failures),
+            consumer_max_attempts=_int(env, "CONSUMER_MAX_ATTEMPTS", cls.consumer_max_attempts),
+            consumer_max_retry_seconds=_int(env, "CONSUMER_MAX_RETRY_SECONDS", cls.consumer_max_retry_seconds),
             user_writes_per_minute=_int(env, "USER_WRITES_PER_MINUTE", cls.user_writes_per_minute),
             prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             extra={k: v for k, v in env.items() if k.startswith(SERVICE_PREFIXES)},

@@ -79,14 +79,19 @@ def held_rows(rt, group):
     return list(rt.db.consumer_held.find({"group": group}))
 
 
+def held_attempts(rt, group) -> int:
+    """Attempts counted on the held partition (a batch that failed is tried again one event at a time)."""
+    return max([row["attempts"] for row in held_rows(rt, group)], default=0)
+
+
 def test_a_failing_event_holds_its_partition_and_is_retried_until_it_succeeds(
         rt, loops, drive, welcome, attempts, user_created, group):
     poison = send(rt, encode(user_created("u1", "poison")))
     after = send(rt, encode(user_created("u2", "bob")))           # same key: same partition, must wait
     elsewhere = send(rt, encode(user_created("u3", "cy")), key="another-key")
     loop = loops({TYPE: welcome})
-    drive(loop, lambda: attempts.count("poison") >= 4 and welcomed(rt, "u3") == (1 if elsewhere.partition != poison.partition
-                                                                           else None))
+    drive(loop, lambda: held_attempts(rt, group) >= 4 and welcomed(rt, "u3") == (
+        1 if elsewhere.partition != poison.partition else None))
     assert welcomed(rt, "u2") is None, "a later event of a held partition was applied before the failing one"
     assert "bob" not in attempts
     [row] = held_rows(rt, group)
