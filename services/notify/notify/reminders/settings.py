@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from crm_common import audit, concurrency
+from crm_common import audit, batching, concurrency
 
 from .rules import DEFAULTS
 
@@ -15,7 +15,7 @@ PLANNING = {"cadence_days", "overdue_after_days", "escalation_second_step_days",
 
 
 def reminder_settings(rt, session=None) -> dict:
-    stored = rt.db.settings.find_one({"_id": "reminders"}, session=session) or {}
+    stored = batching.get(rt.db, session, "settings", "reminders") or {}  # once for a consumer's batch
     merged = copy.deepcopy(DEFAULTS)
     merged.update({k: v for k, v in stored.items() if k in DEFAULTS})
     merged["generation"] = stored.get("generation", 0)
