@@ -83,12 +83,15 @@ def test_every_transition_is_recorded_with_actor_and_time(org, client, rt):
 
 def test_entering_proposal_schedules_a_follow_up_in_seven_days(org, client, rt):
     deal = Deal(org, client, interest_expressed=True, needs="CRM", needs_matched=True, proposal_url="https://q/1.pdf")
-    with expect_events(rt, [("crm.customer.stage_changed", {"subject": deal.id, "to": "proposal"}),
+    # the customer's first deal is opened by the stage call, and moves
+    with expect_events(rt, [("crm.opportunity.created", {"customer_id": deal.id, "stage": "lead_acquired"}),
+                            ("crm.opportunity.stage_changed", {"customer_id": deal.id, "to": "proposal"}),
+                            ("crm.customer.stage_changed", {"subject": deal.id, "to": "proposal"}),
                             ("crm.customer.followup_scheduled", {"subject": deal.id, "stage": "proposal"}),
                             ("crm.customer.lifecycle_changed", {"to": "has_demand"})]) as written:
         entered = deal.stage("proposal")
     assert entered.status_code == 200, entered.json
-    due = datetime.fromisoformat(written[1]["data"]["due_at"])
+    due = datetime.fromisoformat(written[3]["data"]["due_at"])
     assert timedelta(days=6, hours=23) < due - datetime.now(timezone.utc) <= timedelta(days=7)
     assert datetime.fromisoformat(entered.json["next_contact_at"]) == due
 
@@ -127,7 +130,10 @@ def test_losing_needs_a_reason(org, client, rt):
     deal = Deal(org, client)
     assert deal.stage("lost").json["missing_conditions"] == [{"condition": "loss_reason",
                                                               "message": "a loss reason"}]
-    with expect_events(rt, [("crm.customer.stage_changed", {"subject": deal.id, "to": "lost"}),
+    with expect_events(rt, [("crm.opportunity.created", {"customer_id": deal.id}),
+                            ("crm.opportunity.stage_changed", {"customer_id": deal.id, "to": "lost"}),
+                            ("crm.opportunity.lost", {"customer_id": deal.id, "reason": "price"}),
+                            ("crm.customer.stage_changed", {"subject": deal.id, "to": "lost"}),
                             ("crm.customer.lost", {"subject": deal.id, "reason": "price"}),
                             ("crm.customer.lifecycle_changed", {"to": "lost", "trigger": "lost"})]):
         lost = deal.stage("lost", loss_reason="price")

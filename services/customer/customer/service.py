@@ -6,6 +6,7 @@ from crm_common.service import ServiceSpec
 from .customers import intake, lead_keys, ownership
 from .customers import routes as customer_routes
 from .imports import routes as import_routes
+from .opportunities import routes as opportunity_routes
 from .org import routes as org_routes
 from .org import users
 from .pipelines import pipelines
@@ -31,9 +32,19 @@ INDEXES = {
     ],
     "contact_keys": [IndexModel([("customer_id", ASCENDING)])],
     "lead_keys": [IndexModel([("lead_id", ASCENDING)])],
-    "stage_history": [IndexModel([("customer_id", ASCENDING), ("at", ASCENDING)])],
+    "opportunities": [
+        IndexModel([("customer_id", ASCENDING)]),
+        IndexModel([("owner_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("department_path", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("collaborator_ids", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("stage", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    "stage_history": [IndexModel([("customer_id", ASCENDING), ("at", ASCENDING)]),
+                      IndexModel([("opportunity_id", ASCENDING), ("at", ASCENDING)])],
     "followups": [IndexModel([("customer_id", ASCENDING), ("_id", ASCENDING)])],
-    "contracts": [IndexModel([("customer_id", ASCENDING)]), IndexModel([("end_date", ASCENDING)])],
+    "contracts": [IndexModel([("customer_id", ASCENDING)]), IndexModel([("opportunity_id", ASCENDING)]),
+                  IndexModel([("end_date", ASCENDING)])],
     "payments": [IndexModel([("customer_id", ASCENDING)])],
 }
 
@@ -56,7 +67,8 @@ def on_start(rt):
 
 SPEC = ServiceSpec(
     name="customer", package="customer",
-    blueprints=[org_routes.auth_blp, org_routes.org_blp, import_routes.blp, customer_routes.blp, sales_routes.blp],
+    blueprints=[org_routes.auth_blp, org_routes.org_blp, import_routes.blp, customer_routes.blp, sales_routes.blp,
+                opportunity_routes.blp],
     indexes=INDEXES, handlers=handlers, on_start=on_start,
     token_versions="users",  # this service owns the users: a change refuses old tokens at once
 )

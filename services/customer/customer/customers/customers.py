@@ -12,6 +12,7 @@ from crm_common import concurrency, queries
 from crm_common.kernel.refusals import Conflict, NotFound, Stale
 from crm_common.paging import new_id
 
+from ..opportunities import rules as deals
 from ..pipelines import pipelines, stages
 from ..sales import lifecycle
 from . import contacts, derived, lead_keys
@@ -38,6 +39,7 @@ def new_customer(rt, session, fields: dict, owner: dict, *, source_lead_id: str 
         "claim_count": 0, "followup_count": 0, "last_followup_at": None, "next_contact_at": None,
         "contract_count": 0, "purchases": 0, "order_total": 0, "paid_total": 0,
         "source_lead_id": source_lead_id, "in_pool": False, "created_at": at, "updated_at": at, "version": 1,
+        **deals.customer_fields([]),
     }
     lifecycle.reclassify(customer, "created")
     return customer
@@ -86,8 +88,20 @@ def save(rt, session, before: dict, after: dict, events: list, *, visible=None) 
                                          session=session)
     if stored.matched_count == 0:
         raise Stale("the customer changed meanwhile; read it again")
+    _deals_follow(rt, session, before, after)
     _publish(rt, session, after, list(events) + _lifecycle_event(rt, before, after))
     return after
+
+
+def _deals_follow(rt, session, before: dict, after: dict) -> None:
+    """A customer's deals are seen as the customer is; its open deals that its owner held go to the new owner."""
+    if after.get("owner_id") != before.get("owner_id"):
+        rt.db.opportunities.update_many({"customer_id": after["_id"], "owner_id": before.get("owner_id"),
+                                         "status": "open"}, {"$set": {"owner_id": after.get("owner_id")}},
+                                        session=session)
+    if deals.scope_of(after) != deals.scope_of(before):
+        rt.db.opportunities.update_many({"customer_id": after["_id"]}, {"$set": deals.scope_of(after)},
+                                        session=session)
 
 
 def delete(rt, customer_id: str, *, scope: dict, expected, by: str) -> None:
@@ -96,6 +110,11 @@ def delete(rt, customer_id: str, *, scope: dict, expected, by: str) -> None:
         if customer is None:
             raise NotFound("no such customer")
         concurrency.check(customer, expected)
+        gone = {"by": by, "deleted_at": now(rt).isoformat()}
+        rt.publish(session, *[rt.event("crm.opportunity.deleted", deal["_id"], {**deals.snapshot(deal), **gone},
+                                       key=customer_id)
+                              for deal in rt.db.opportunities.find({"customer_id": customer_id}, session=session)])
+        rt.db.opportunities.delete_many({"customer_id": customer_id}, session=session)
         rt.db.customers.delete_one({"_id": customer_id}, session=session)
         rt.db.contact_keys.delete_many({"customer_id": customer_id}, session=session)
         rt.db.deleted_customers.insert_one({**customer, "deleted_by": by, "deleted_at": now(rt)},

@@ -1,6 +1,7 @@
 """New customers: entered by a rep, imported, or created from a converted lead."""
 from __future__ import annotations
 
+from ..opportunities import store as opportunities
 from . import customers, lead_keys
 
 
@@ -32,4 +33,8 @@ def create_from_lead(rt, session, lead: dict) -> None:
               **{k: lead[k] for k in ("province", "note") if lead.get(k)}}
     fields["kind"] = "company" if lead.get("company") else "person"
     customer = customers.new_customer(rt, session, fields, owner, source_lead_id=lead["lead_id"])
-    customers.insert(rt, session, customer, by=lead.get("converted_by") or "system", strict_keys=False)
+    by = lead.get("converted_by") or "system"
+    deal = opportunities.new(rt, session, customer, {"source_lead_id": lead["lead_id"]})  # and its first deal
+    customer.update(opportunities.rules.customer_fields([deal]))
+    customers.insert(rt, session, customer, by=by, strict_keys=False)
+    opportunities.write(rt, session, None, deal, [opportunities.created(deal, by)])

@@ -10,6 +10,7 @@ from crm_common.idempotency import idempotent
 from crm_common.auth import require_user
 from crm_common.web import Blueprint, runtime
 
+from ..opportunities import legacy
 from . import contacts, customers, intake, ownership_rules, scope
 from .schemas import ContactIn, CustomerIn, CustomerOut, CustomerPage, CustomerPatch, CustomerQuery, NewContactIn
 
@@ -64,7 +65,9 @@ def update_customer(body, customer_id):
     def mutate(session, customer):
         changed = sorted(k for k, v in body.items() if customer.get(k) != v)
         customer.update(body)
-        return [customers.updated(runtime(), g.principal.user_id, *changed)] if changed else []
+        # the deal facts old clients set here belong to the customer's primary opportunity
+        deal_events = legacy.learnt(runtime(), session, customer, body, by=g.principal.user_id)
+        return ([customers.updated(runtime(), g.principal.user_id, *changed)] if changed else []) + deal_events
     return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=expected))
 
 

@@ -17,7 +17,8 @@ SERVER_OWNED = {
     "stage_entered_at", "lifecycle", "milestones", "qualification", "last_followup_at", "next_contact_at",
     "claim_count", "followup_count", "completeness", "opportunity_total", "order_total", "paid_total",
     "outstanding", "contract_count", "purchases", "version", "created_at", "updated_at", "source_lead_id",
-    "in_pool", "pool_id", "loss_reason",
+    "in_pool", "pool_id", "loss_reason", *(
+        "open_opportunities", "pipeline_amount", "won_amount", "primary_opportunity_id"),
 }
 TEXT = ma.validate.Length(max=500)
 LONG_TEXT = ma.validate.Length(max=5000)
@@ -163,6 +164,12 @@ class CustomerOut(CustomerFields):
     paid_total = Amount(dump_only=True)
     outstanding = Amount(dump_only=True, metadata={"pattern": SIGNED_PATTERN})
     contract_count = ma.fields.Integer()
+    # what its opportunities add up to
+    open_opportunities = ma.fields.Integer(dump_default=0)
+    pipeline_amount = Amount(dump_only=True, metadata={"description": "商机总额: the open opportunities' amounts"})
+    won_amount = Amount(dump_only=True, metadata={"description": "the won opportunities' amounts"})
+    primary_opportunity_id = ma.fields.String(allow_none=True, metadata={
+        "description": "the most recently active open opportunity, whose stage `stage` shows"})
     in_pool = ma.fields.Boolean()
     pool_id = ma.fields.String(allow_none=True, metadata={"description": "the pool it waits in, while it has no owner"})
     source_lead_id = ma.fields.String(allow_none=True)

@@ -45,8 +45,9 @@ def put(rt, pipeline_id: str, body: dict, expected: frozenset[int] | None = None
     customers are in now must stay."""
     errors = stages.validate_pipeline(body["stages"])
     keys = {s["key"] for s in body["stages"]}
-    in_use = rt.db.customers.distinct("stage", {"pipeline_id": pipeline_id})
-    errors += [{"field": "stages", "message": f"customers are in stage {key!r}; keep it"}
+    in_use = set(rt.db.customers.distinct("stage", {"pipeline_id": pipeline_id})) | set(
+        rt.db.opportunities.distinct("stage", {"pipeline_id": pipeline_id}))
+    errors += [{"field": "stages", "message": f"customers or opportunities are in stage {key!r}; keep it"}
                for key in sorted(set(in_use) - keys)]
     if errors:
         raise Invalid("the pipeline is not valid", errors=errors)

@@ -13,7 +13,8 @@ from crm_common.kernel.refusals import Conflict, Invalid
 from crm_common.paging import new_id
 
 from ..customers import customers
-from . import lifecycle, milestones
+from ..opportunities import store as opportunities
+from . import lifecycle
 
 
 def sign_contract(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> tuple[dict, dict]:
@@ -26,6 +27,7 @@ def sign_contract(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> 
     def mutate(session, customer):
         now = customers.now(rt)
         contract.update(signed_at=now, owner_id=customer.get("owner_id"))
+        opportunities.attach_contract(rt, session, customer, contract, by=by)
         rt.db.contracts.insert_one(contract, session=session)
         customer["contract_count"] = customer.get("contract_count", 0) + 1
         customer["order_total"] = money.stored(money.total(customer.get("order_total"), body["amount"]))
@@ -34,7 +36,7 @@ def sign_contract(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> 
             "start_date": body["start_date"], "end_date": body["end_date"],
             "order_total": money.text(customer["order_total"]),
             "by": by, "signed_at": now.isoformat()})]
-        _purchase(customer)
+        lifecycle.purchase(customer)
         return events
     customer = customers.change(rt, customer_id, mutate, scope=scope, made=contract)
     return contract, customer
@@ -49,7 +51,7 @@ def receive_payment(rt, customer_id: str, body: dict, *, by: str, scope: dict) -
         if payment["contract_id"]:
             _pay_contract(rt, session, customer_id, payment)
         else:
-            _purchase(customer)  # paid without a contract: a purchase of its own
+            lifecycle.purchase(customer)  # paid without a contract: a purchase of its own
         payment["recorded_at"] = now
         rt.db.payments.insert_one(payment, session=session)
         customer["paid_total"] = money.stored(money.total(customer.get("paid_total"), body["amount"]))
@@ -79,12 +81,6 @@ def _pay_contract(rt, session, customer_id: str, payment: dict) -> None:
 def unpaid(contract: dict) -> Decimal:
     """What is still to be paid on a contract, exactly."""
     return money.exact(contract["amount"]) - money.total(contract.get("paid"))
-
-
-def _purchase(customer: dict) -> None:
-    customer["purchases"] = customer.get("purchases", 0) + 1
-    milestones.signed(customer)
-    lifecycle.reclassify(customer, "purchase")
 
 
 def listing(rt, collection: str, customer_id: str) -> list[dict]:

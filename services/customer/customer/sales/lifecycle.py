@@ -1,8 +1,8 @@
 """Automatic lifecycle classes (自动客户池, DOMAIN §2): the class changes by itself on events.
 
 new customer -> potential; marked no current demand -> nurturing; needs confirmed
--> has demand; added as target -> target; first contract or payment -> signed;
-a second -> repeat purchase; lost -> lost; disqualified -> invalid.
+-> has demand; added as target -> target; first contract, payment or deal won without
+one -> signed; a second -> repeat purchase; lost -> lost; disqualified -> invalid.
 """
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ def change(customer: dict, trigger: str) -> dict:
     if new == customer.get("lifecycle"):
         return {}
     return {"lifecycle": new, "lifecycle_trigger": trigger}
+
+
+def purchase(customer: dict) -> None:
+    """A purchase (a contract, a payment outside any contract, a deal won without a contract): counted,
+    the customer is signed, and its class moves (the first signed, a second repeat purchase)."""
+    customer["purchases"] = customer.get("purchases", 0) + 1
+    customer["milestones"] = {**(customer.get("milestones") or {}), "signed": True}
+    reclassify(customer, "purchase")
 
 
 def reclassify(customer: dict, trigger: str) -> None:

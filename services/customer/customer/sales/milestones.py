@@ -1,7 +1,7 @@
 """Milestones (里程碑) and the marks that move the lifecycle class by hand (DOMAIN §2).
 
 Milestones: valuable, pinned to the rep's workbench (上首屏), target of the month
-(加目标, with an expected signing month), signed (set only by a contract or payment).
+(加目标, with an expected signing month), signed (set only by a purchase: sales/lifecycle.purchase).
 Marks: no current demand (-> nurturing), disqualified (-> invalid).
 """
 from __future__ import annotations
@@ -38,7 +38,3 @@ def clear_milestone(customer: dict, name: str) -> None:
 def mark(customer: dict, name: str, reason: str | None) -> None:
     customer["lifecycle_note"] = reason
     lifecycle.reclassify(customer, MARKS[name])
-
-
-def signed(customer: dict) -> None:
-    customer.setdefault("milestones", {})["signed"] = True

@@ -2,7 +2,7 @@
 milestones, lifecycle marks, follow-ups, contracts and payments."""
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 
 from crm_common import concurrency
 from crm_common.idempotency import idempotent
@@ -12,8 +12,9 @@ from crm_common.web import Blueprint, runtime
 from ..customers import customers, ownership, scope
 from ..customers.routes import with_etag
 from ..customers.schemas import CustomerOut
+from ..opportunities import legacy
 from ..pipelines import progress
-from . import deals, followups, milestones, qualification
+from . import deals, followups, milestones
 from .schemas import (CollaboratorsIn, ContractIn, ContractOut, FollowupIn, FollowupOut, FollowupPage, ListArgs,
                             MarkIn, MilestoneIn, OwnerIn, PaymentIn, PaymentOut, QualificationIn, StageHistoryOut,
                             StageIn, TransferIn)
@@ -23,6 +24,22 @@ blp = Blueprint("sales", __name__, url_prefix="/v1/customers", description="Work
 
 def _if_match():
     return concurrency.expected_versions(required=False)
+
+
+SUPERSEDED = {"sales.enter_stage", "sales.qualify"}  # they act on the customer's primary opportunity
+
+
+@blp.after_request
+def name_the_successor(response):
+    """The customer's stage and qualification belong to its opportunities now: say so (RFC 9745), and name
+    the opportunity the call acted on, or where to find the customer's."""
+    if request.endpoint in SUPERSEDED:
+        deal = getattr(g, "opportunity_id", None)
+        target = f"/v1/opportunities/{deal}" if deal else \
+            f"/v1/opportunities?customer_id={request.view_args.get('customer_id', '')}"
+        response.headers["Deprecation"] = "true"
+        response.headers["Link"] = f'<{target}>; rel="successor-version"'
+    return response
 
 
 @blp.route("/<customer_id>/owner", methods=["POST"])
@@ -60,9 +77,12 @@ def set_collaborators(body, customer_id):
 @blp.arguments(StageIn)
 @blp.response(200, CustomerOut)
 def enter_stage(body, customer_id):
-    """409 with `missing_conditions` when the stage's entry conditions do not hold."""
-    return with_etag(progress.enter_stage(runtime(), customer_id, body, by=g.principal.user_id, scope=scope.mine(),
-                                          expected=_if_match()))
+    """Moves the customer's primary opportunity (the most recently active open one, or a new one when none
+    is open); 409 with `missing_conditions` when the stage's entry conditions do not hold. Deprecated:
+    POST /v1/opportunities/<id>/stage."""
+    customer, g.opportunity_id = legacy.enter_stage(runtime(), customer_id, body, by=g.principal.user_id,
+                                                    scope=scope.mine(), expected=_if_match())
+    return with_etag(customer)
 
 
 @blp.route("/<customer_id>/stage-history", methods=["GET"])
@@ -78,12 +98,10 @@ def stage_history(customer_id):
 @blp.arguments(QualificationIn)
 @blp.response(200, CustomerOut)
 def qualify(body, customer_id):
-    rt = runtime()
-
-    def mutate(session, customer):
-        data = qualification.qualify(customer, body, by=g.principal.user_id, at=customers.now(rt))
-        return [("crm.customer.qualified", data)]
-    return with_etag(customers.change(rt, customer_id, mutate, scope=scope.mine(), expected=_if_match()))
+    """定性 on the customer; 定级 and 定量 on its primary opportunity. Deprecated: PATCH /v1/opportunities/<id>."""
+    customer, g.opportunity_id = legacy.qualify(runtime(), customer_id, body, by=g.principal.user_id,
+                                                scope=scope.mine(), expected=_if_match())
+    return with_etag(customer)
 
 
 @blp.route("/<customer_id>/milestones", methods=["POST"])

@@ -86,6 +86,7 @@ class ContractIn(ma.Schema):
 class ContractOut(ContractIn):
     id = ma.fields.String(attribute="_id")
     customer_id = ma.fields.String()
+    opportunity_id = ma.fields.String(allow_none=True, metadata={"description": "the deal it belongs to"})
     amount = Amount(dump_only=True)
     paid = Amount(dump_only=True)
     unpaid = Amount(dump_only=True)

@@ -1,0 +1,69 @@
+"""Request and response schemas of opportunities."""
+import marshmallow as ma
+
+from crm_common.kernel.money import Amount
+from crm_common.paging import PageArgs, page_schema
+
+from ..customers.schemas import LONG_TEXT, TEXT, IsoDate
+from ..sales import qualification
+from . import rules
+
+NAME = ma.validate.Length(min=1, max=200)
+
+
+class OpportunityIn(ma.Schema):
+    name = ma.fields.String(required=True, validate=NAME)
+    pipeline_id = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
+    amount = Amount(allow_none=True)
+    expected_close_date = IsoDate(allow_none=True)
+
+
+class OpportunityPatch(ma.Schema):
+    """What a rep edits on a deal: its name, amount and close date, 定级 and 定量, and the facts its stage
+    conditions check. The stage moves only through POST .../stage."""
+    name = ma.fields.String(validate=NAME)
+    amount = Amount(allow_none=True)
+    expected_close_date = IsoDate(allow_none=True)
+    grade = ma.fields.String(validate=ma.validate.OneOf(qualification.GRADES), allow_none=True)
+    expected_amount = Amount(allow_none=True)
+    expected_sign_date = IsoDate(allow_none=True)
+    interest_expressed = ma.fields.Boolean()
+    needs = ma.fields.String(validate=LONG_TEXT, allow_none=True)
+    needs_matched = ma.fields.Boolean()
+    proposal_url = ma.fields.String(validate=TEXT, allow_none=True)
+    terms_agreed = ma.fields.Boolean()
+    loss_reason = ma.fields.String(validate=TEXT, allow_none=True)
+
+
+class OpportunityOut(OpportunityPatch):
+    id = ma.fields.String(attribute="_id")
+    customer_id = ma.fields.String()
+    owner_id = ma.fields.String(allow_none=True)
+    pipeline_id = ma.fields.String()
+    stage = ma.fields.String()
+    stage_entered_at = ma.fields.DateTime()
+    status = ma.fields.String(validate=ma.validate.OneOf(rules.STATUSES))
+    amount = Amount(dump_only=True, allow_none=True)
+    expected_amount = Amount(dump_only=True, allow_none=True)
+    source_lead_id = ma.fields.String(allow_none=True)
+    contract_count = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+    version = ma.fields.Integer()
+
+
+class OpportunityQuery(PageArgs):
+    customer_id = ma.fields.String(validate=ma.validate.Length(max=64))
+    owner_id = ma.fields.String(validate=ma.validate.Length(max=64))
+    stage = ma.fields.String(validate=ma.validate.Length(max=50))
+    status = ma.fields.String(validate=ma.validate.OneOf(rules.STATUSES))
+    close_from = IsoDate(metadata={"description": "expected close date on or after"})
+    close_to = IsoDate(metadata={"description": "expected close date on or before"})
+
+    @ma.validates_schema
+    def period(self, data, **kwargs):
+        if "close_from" in data and "close_to" in data and data["close_to"] < data["close_from"]:
+            raise ma.ValidationError({"close_to": ["must not be before close_from"]})
+
+
+OpportunityPage = page_schema(OpportunityOut, "OpportunityPage")
