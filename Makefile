@@ -63,7 +63,7 @@ SYSTEM := tests/e2e tests/security tests/chaos
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q $(UNIT)
 
-test-integration: $(STAMP)
+test-integration: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/python -m pytest -q tests $(foreach t,$(UNIT) $(SYSTEM),--ignore=$(t))
 
 test-system: $(STAMP)
