@@ -1,5 +1,6 @@
 """Runtimes on the real test servers, and helpers that drive a consumer loop to a goal."""
 import time
+import uuid
 
 import pytest
 
@@ -47,3 +48,43 @@ def drive():
             polled += loop.poll_once(timeout_ms=200)
         return polled
     return run
+
+
+@pytest.fixture
+def group():
+    """A consumer group of this test's own: the broker keeps a group's offsets even after its topics are deleted."""
+    return f"welcomer-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def loop_for(rt):
+    """`loop_for(group, handlers, runtime=rt, **options)`: a subscribed consumer loop with quick retries,
+    closed after the test."""
+    from crm_common.consumer import ConsumerLoop
+    made = []
+
+    def start(group: str, handlers: dict, runtime=None, **options) -> ConsumerLoop:
+        options = {"backoff_seconds": 0.01, "max_backoff_seconds": 0.2, **options}
+        made.append(ConsumerLoop(runtime or rt, group, handlers, **options))
+        made[-1].subscribe()
+        return made[-1]
+    yield start
+    for loop in made:
+        try:
+            loop.consumer.close(autocommit=False)
+        except Exception:  # noqa: BLE001 - a test may have closed it already
+            pass
+
+
+@pytest.fixture
+def put(rt):
+    """`put(event, version=None, key=subject)`: publish an event on its topic (one key: one partition, in
+    order); the send's record."""
+    from crm_common.events import encode, topic_for
+
+    def send(event: dict, version: int | None = None, key: str | None = None):
+        if version is not None:
+            event = {**event, "version": version}
+        return rt.producer.send(topic_for(event["type"]), key=(key or event["subject"]).encode(),
+                                value=encode(event)).get(timeout=10)
+    return send

@@ -1,11 +1,8 @@
 """The consumer loop: an effect happens once, a poison message is dead-lettered, offsets are committed."""
-import uuid
-
 import pytest
 from kafka import TopicPartition
 
 from crm_common import dlq
-from crm_common.consumer import ConsumerLoop
 from crm_common.events import encode
 from crm_common.testing.events import read_topic
 
@@ -13,25 +10,8 @@ TYPE = "crm.user.created"
 
 
 @pytest.fixture
-def group():
-    """A group of this test's own: the broker keeps a group's offsets even after its topics are deleted."""
-    return f"welcomer-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def loops(rt, group):
-    made = []
-
-    def start(handlers: dict) -> ConsumerLoop:
-        made.append(ConsumerLoop(rt, group, handlers, backoff_seconds=0.01, max_backoff_seconds=0.2))
-        made[-1].subscribe()
-        return made[-1]
-    yield start
-    for loop in made:
-        try:
-            loop.consumer.close(autocommit=False)
-        except Exception:  # noqa: BLE001 - a test may have closed it already
-            pass
+def loops(loop_for, group):
+    return lambda handlers: loop_for(group, handlers)
 
 
 @pytest.fixture
