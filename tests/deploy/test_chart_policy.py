@@ -188,3 +188,14 @@ def test_secrets_come_by_reference_and_a_chart_made_secret_only_for_dev(renders)
     assert env_of(default["crm-notify"])["NOTIFY_SEALING_KEY"]["secretKeyRef"]["name"] == "crm-notify-secrets"
     assert env_of(default["crm-pool"])["MONGO_URI"]["secretKeyRef"] == {"name": "crm-mongodb", "key": "connectionString.standard"}
     assert "for a dev cluster only" in refusal("--set", "devSecrets.enabled=true")
+
+
+def test_every_allowing_networkpolicy_selects_exactly_one_workloads_pods(renders):
+    for name, docs in renders.items():
+        workloads = kind(docs, "Deployment") + kind(docs, "Job")
+        for policy_name, policy in by_name(docs, "NetworkPolicy").items():
+            if policy_name == "crm-deny-all":
+                continue
+            wanted = policy["spec"]["podSelector"]["matchLabels"].items()
+            matched = [w["metadata"]["name"] for w in workloads if wanted <= w["spec"]["template"]["metadata"]["labels"].items()]
+            assert matched == [policy_name], (name, policy_name)
