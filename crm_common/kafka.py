@@ -8,6 +8,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaConfigurationError, KafkaError, TopicAlreadyExistsError
 
+from . import topics as declared
 from .events import TOPICS, dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -47,21 +48,31 @@ def admin(settings, *, wait_seconds: float = 30.0) -> KafkaAdminClient:
 
 # Topics keep their events forever: with each service's event log (the outbox) this is what
 # lets a new consumer group, or a rebuilt read model, start from the first event.
-TOPIC_CONFIG = {"retention.ms": "-1"}
-
-
-def topic_config(settings) -> dict:
+def topic_config(settings, retention_ms: int = declared.FOREVER) -> dict:
     """What a created topic is configured with. With replicas, an ack (acks=all) needs
     `min.insync.replicas` of them, so an acked event survives a broker lost; a single
     broker could never satisfy more than one, so it gets none."""
+    config = {"retention.ms": str(retention_ms)}
     if settings.kafka_replication_factor <= 1:
-        return dict(TOPIC_CONFIG)
-    return {**TOPIC_CONFIG, "min.insync.replicas": str(settings.kafka_min_insync_replicas)}
+        return config
+    return {**config, "min.insync.replicas": str(settings.kafka_min_insync_replicas)}
 
 
 def new_topic(settings, name: str) -> NewTopic:
-    partitions = 1 if name == marker_topic(settings.service) else settings.kafka_topic_partitions
-    return NewTopic(name, partitions, settings.kafka_replication_factor, topic_configs=topic_config(settings))
+    """A missing topic as the one list (crm_common/topics.py) declares it: its partitions (unless
+    KAFKA_TOPIC_PARTITIONS says otherwise for this deployment) and retention. Replication is the
+    deployment's: KAFKA_REPLICATION_FACTOR."""
+    spec = declared.spec(name)
+    if name == marker_topic(settings.service):
+        partitions = 1
+    else:
+        partitions = settings.kafka_topic_partitions or (spec["partitions"] if spec else DEFAULT_PARTITIONS)
+    retention = spec["retention_ms"] if spec else declared.FOREVER
+    return NewTopic(name, partitions, settings.kafka_replication_factor,
+                    topic_configs=topic_config(settings, retention))
+
+
+DEFAULT_PARTITIONS = 6  # a topic not in the list: none today, a test keeps every topic declared
 
 
 def marker_topic(service: str) -> str:

@@ -22,7 +22,7 @@ class Settings:
     mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
     mongo_db: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    kafka_topic_partitions: int = 6
+    kafka_topic_partitions: int | None = None  # None: each topic's own count in crm_common/topics.py
     kafka_replication_factor: int = 3  # a real cluster's; the local single broker sets 1
     kafka_min_insync_replicas: int = 2  # replicas that must have an event before it is acked (replication > 1)
     jwt_secret: str = ""

@@ -54,6 +54,11 @@ def declared() -> list[dict]:
     return [entry for topic in TOPICS for entry in topic.declared()]
 
 
+def spec(name: str) -> dict | None:
+    """The declared entry of a topic or dead-letter topic; None for one not in the list."""
+    return next((entry for entry in declared() if entry["name"] == name), None)
+
+
 def by_name(name: str) -> Topic:
     return next(topic for topic in TOPICS if topic.name == name)
 

@@ -50,3 +50,13 @@ def test_topics_that_exist_are_left_as_they_are():
     settings = Settings.from_env("pool", {"CRM_ENV": "dev"})
     assert kafka.ensure_topics(settings, topics=["crm.pool"], client=admin) == ["crm.epoch.pool", "crm.pool.dlq"]
     assert admin.created["crm.pool"] is None
+
+
+def test_a_missing_topic_gets_the_partitions_and_retention_the_one_list_declares():
+    admin = RecordingAdmin()
+    settings = Settings.from_env("notify", {"CRM_ENV": "dev"})
+    kafka.ensure_topics(settings, topics=["crm.customers", "crm.pool"], client=admin)
+    counts = {name: topic.num_partitions for name, topic in admin.created.items()}
+    assert counts == {"crm.epoch.notify": 1, "crm.customers": 12, "crm.customers.dlq": 3,
+                      "crm.pool": 6, "crm.pool.dlq": 3}
+    assert admin.created["crm.customers"].topic_configs["retention.ms"] == "-1"

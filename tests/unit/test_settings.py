@@ -12,7 +12,7 @@ def test_defaults_for_a_dev_machine():
     assert settings.mongo_db == "crm_lead_intake"
     assert settings.mongo_uri == "mongodb://127.0.0.1:27017/?directConnection=true"
     assert settings.kafka_servers == ["127.0.0.1:9092"]
-    assert settings.kafka_topic_partitions == 6
+    assert settings.kafka_topic_partitions is None  # each topic's own count, from the one list
     # A real cluster's durability unless told otherwise: the local single broker is set to 1 where it is started.
     assert (settings.kafka_replication_factor, settings.kafka_min_insync_replicas) == (3, 2)
     assert settings.jwt_ttl_seconds == 8 * 3600 and settings.log_level == "INFO"
@@ -105,4 +105,4 @@ def test_a_malformed_number_names_the_setting_and_the_value(name):
 
 
 def test_an_empty_number_falls_back_to_its_default():
-    assert Settings.from_env("pool", {"CRM_ENV": "test", "KAFKA_TOPIC_PARTITIONS": ""}).kafka_topic_partitions == 6
+    assert Settings.from_env("pool", {"CRM_ENV": "test", "KAFKA_TOPIC_PARTITIONS": ""}).kafka_topic_partitions is None
