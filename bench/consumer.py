@@ -9,8 +9,10 @@
   timed from the first poll that brings events (the group join is left out).
 - baselines: a raw insert_many of one document per event into a collection with the indexes of
   reporting's customer records (the floor of what a read model must write), and into one with only _id.
+- then the real rebuild (reporting.rebuild.versions.run) reads the same log into a new version, timed
+  whole (group join, the reports' index builds and the swap included), projected to 1M events.
 - targets (printed, the run does not fail): reporting >= 0.5 of the indexed baseline; a rebuild of
-  1M events (reporting's loop over the whole log) <= 20 minutes.
+  1M events <= 20 minutes.
 Run: .venv/bin/python -m bench.consumer [--events 6000]
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ from crm_common.service import bootstrap
 from crm_common.settings import Settings
 from notify.service import SPEC as NOTIFY
 from reporting.model import store
+from reporting.rebuild import versions
 from reporting.service import SPEC as REPORTING
 from tests.reports.history import History, at
 
@@ -193,8 +196,12 @@ def main() -> None:
                 print(f"{spec.name:<9} consumer loop: {rate:8.0f}/s | ratio {rate / indexed:.3f} of the indexed "
                       f"baseline, {rate / plain:.3f} of _id only | MongoDB commands per event {per_event}",
                       flush=True)
+            rebuilt = versions.run(reporting)  # the real rebuild: a new group from the first event, indexes, swap
+            rebuild_rate = rebuilt["events_applied"] / rebuilt["seconds"]
+            print(f"reporting rebuild: {rebuilt['events_applied']} events in {rebuilt['seconds']:.1f} s (group join, "
+                  f"index builds and swap included): {rebuild_rate:.0f}/s", flush=True)
             ratio = rates["reporting"] / indexed
-            minutes = REBUILD_EVENTS / rates["reporting"] / 60
+            minutes = REBUILD_EVENTS / rebuild_rate / 60
             print(f"target reporting >= {INDEXED_TARGET} of the indexed baseline: {ratio:.3f} "
                   f"{'PASS' if ratio >= INDEXED_TARGET else 'FAIL'}", flush=True)
             print(f"target rebuild of {REBUILD_EVENTS:,} events <= {REBUILD_TARGET_MINUTES} min: projected "

@@ -5,6 +5,7 @@ from crm_common import consumer, kafka
 from crm_common.events import encode, topic_for
 from crm_common.testing import state
 from reporting import service
+from reporting.model import store
 from reporting.rebuild import jobs as rebuild
 
 from .history import EAST, build
@@ -61,5 +62,7 @@ def test_a_rebuild_from_the_event_log_gives_the_same_answers_and_reports_answer_
     assert status["result"]["events_applied"] >= len(events)
     assert everything(get) == before
     assert "v2_customers" in rt.db.list_collection_names()
+    for name, indexes in store.INDEXES.items():  # filled without the reports' indexes, live with all of them
+        assert {i.document["name"] for i in indexes} <= set(rt.db["v2_" + name].index_information())
     left = [r["_id"] for r in rt.db.applied_versions.find() if r["_id"].startswith("reporting-rebuild-")]
     assert left == [] and rt.db.applied_versions.count_documents({}) > 0  # the live group's rows stay

@@ -37,6 +37,11 @@ INDEXES = {
                 IndexModel([("kind", ASCENDING), ("level", ASCENDING), ("department_path", ASCENDING)])],
 }
 
+# The indexes the handlers query by (a lead's customers, a user's leads and moves); the others
+# serve only reports, so a rebuild fills a version without them and builds them once, before the
+# version goes live: one build costs less than keeping them up to date on every write.
+HANDLERS_QUERY = {"customers": ("source_lead_id_1",), "others": ("owner_id_1",)}
+
 
 class Models:
     """The collections of one version of the read models."""
@@ -58,9 +63,13 @@ class Models:
     def replace(self, name: str, doc: dict, session) -> None:
         batching.replace(self.db, session, self.prefix + name, doc)
 
-    def ensure_indexes(self) -> None:
+    def ensure_indexes(self, *, handlers_only: bool = False, after_each=lambda: None) -> None:
+        """Every index, one at a time; or, `handlers_only`, those the handlers' own queries need."""
         for name, indexes in INDEXES.items():
-            self.db[self.prefix + name].create_indexes(indexes)
+            for index in indexes:
+                if not handlers_only or index.document["name"] in HANDLERS_QUERY.get(name, ()):
+                    self.db[self.prefix + name].create_indexes([index])
+                    after_each()
 
     def drop(self) -> None:
         for name in ("customers", "others", "users", "departments", "pipelines", "pools", "tallies"):

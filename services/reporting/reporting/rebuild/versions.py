@@ -32,7 +32,7 @@ def run(rt, *, timeout_seconds: float | None = None, on_progress=lambda applied:
     number = counter["n"] + 1  # the first live version is v1
     target, group = store.Models(db, f"v{number}_"), f"reporting-rebuild-{number}"
     _drop_unused(db, keep=store.live(db).prefix)
-    target.ensure_indexes()
+    target.ensure_indexes(handlers_only=True)  # the rest once it has caught up, before it goes live
     db[store.POINTER].replace_one({"_id": "building"}, {"_id": "building", "prefix": target.prefix, "group": group},
                                   upsert=True)
     worker.ensure_topics(rt)
@@ -41,6 +41,7 @@ def run(rt, *, timeout_seconds: float | None = None, on_progress=lambda applied:
     started = time.monotonic()
     try:
         applied = _catch_up(loop, started, timeout_seconds, on_progress)
+        target.ensure_indexes(after_each=lambda: on_progress(applied))  # beats: a long build is no dead runner
         previous = store.live(db).prefix
         db[store.POINTER].replace_one({"_id": "live"}, {"_id": "live", "prefix": target.prefix,
                                                         "since": datetime.now(timezone.utc)}, upsert=True)
