@@ -84,8 +84,9 @@ class Worker:
             self._quietly(self.loop.close, "closing the consumer")
 
     def relay_forever(self) -> None:
-        """Publish the outbox while this replica holds the relay's lease (renewed every 2 s, so a
-        killed holder is replaced within the lease's 10 s); check the broker every 5 s."""
+        """Publish the outbox while this replica holds the relay's lease (checked every 2 s and renewed
+        once a third of its 10 s has passed, so a killed holder is replaced within the lease); check the
+        broker every 5 s."""
         watch, next_check, backoff = BrokerWatch(self.rt.settings), 0.0, 0.1
         scheduler, job = self.rt.scheduler, self.rt.scheduler.jobs[self.relay_job]
         held_until = 0.0
