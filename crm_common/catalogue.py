@@ -37,12 +37,16 @@ def asyncapi() -> dict:
             "payload": {"type": "object", "required": ["specversion", "id", "source", "type", "subject", "time",
                                                        "data"],
                         "properties": {"type": {"const": event_type}, "subject": {"type": "string"},
+                                       "partitionkey": {"type": "string", "description": "the message key, when "
+                                                        "it is not the subject (an opportunity's: its customer)"},
                                        "dataschema": {"const": f"urn:crm:contracts:{event_type}:v{version}"},
                                        "data": schema}},
         }
         topic = topic_for(event_type)
         channel = channels.setdefault(topic, {
-            "description": f"Keyed by aggregate id; failures of a consumer go to {dead_letter_topic(topic)}.",
+            "description": f"Keyed by aggregate id, or by the event's partitionkey where it names one (a "
+                           f"customer's opportunities go with the customer); failures of a consumer go to "
+                           f"{dead_letter_topic(topic)}.",
             "subscribe": {"message": {"oneOf": []}}})
         channel["subscribe"]["message"]["oneOf"].append(message)
     return {"asyncapi": "2.6.0", "info": {"title": "CRM events", "version": "1",
