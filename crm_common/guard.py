@@ -4,10 +4,10 @@ aggregate (a row per group and aggregate in `applied_versions`), and what waits.
 - An event that says how its aggregate is now (a snapshot, a stage) applies only if newer than
   the last applied: a redelivered, duplicated or late one changes nothing.
 - A fact (events.is_fact: a payment, a follow-up, anything a read model adds up) applies once,
-  whatever its version: a late one still counts, a repeat does not. The versions a group never
-  applied are kept as `holes` (those below its first event, a dead letter, a skipped gap); a
-  fact applies when it is newer or fills a hole. Rows written before holes were kept have none,
-  so a late fact of such an aggregate counts only if newer.
+  whatever its version: a late one still counts, a repeat does not. The versions a group went on
+  without are kept as `holes` (a dead letter moved aside, a skipped gap, an invalid event); a
+  fact applies when it is newer or fills a hole. Versions before the first the group applied are no
+  holes: it began after them. Rows written before holes were kept have none.
 - A delete leaves a tombstone (`deleted`): nothing after it applies, so a late event does not
   bring the aggregate back.
 - The consumer loop shows the guard every event of the streams it reads (types it has no handler
@@ -103,9 +103,10 @@ class Ledger:
         return key, self.rows[key]
 
     def _change(self, key: str, row: dict | None, version: int) -> dict:
-        """A copy of the row to change; a new row counts the versions before its first as holes."""
+        """A copy of the row to change. A new row starts just before `version`: what came before the
+        group's first event is not a hole (the group began after it, as after a replay of an old log)."""
         row = copy.deepcopy(row) if row is not None else {"_id": key, "version": version - 1, "deleted": False,
-                                                           "holes": [[1, version - 1]] if version > 1 else []}
+                                                           "holes": []}
         row.setdefault("holes", [])
         row["at"] = self.now
         self.rows[key] = row
