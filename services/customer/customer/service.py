@@ -1,10 +1,12 @@
 """The customer service, described once for its app and its worker."""
 from pymongo import ASCENDING, IndexModel
 
+from crm_common import importjobs
 from crm_common.service import ServiceSpec
 
 from .customers import intake, lead_keys, ownership
 from .customers import routes as customer_routes
+from .imports import jobs as import_jobs
 from .imports import routes as import_routes
 from .opportunities import routes as opportunity_routes
 from .org import routes as org_routes
@@ -46,6 +48,7 @@ INDEXES = {
     "contracts": [IndexModel([("customer_id", ASCENDING)]), IndexModel([("opportunity_id", ASCENDING)]),
                   IndexModel([("end_date", ASCENDING)])],
     "payments": [IndexModel([("customer_id", ASCENDING)])],
+    **importjobs.INDEXES,
 }
 
 
@@ -70,5 +73,6 @@ SPEC = ServiceSpec(
     blueprints=[org_routes.auth_blp, org_routes.org_blp, import_routes.blp, customer_routes.blp, sales_routes.blp,
                 opportunity_routes.blp],
     indexes=INDEXES, handlers=handlers, on_start=on_start,
+    jobs=lambda rt: [importjobs.scheduled(rt, import_jobs.import_chunk)],  # CSV imports past 500 rows
     token_versions="users",  # this service owns the users: a change refuses old tokens at once
 )

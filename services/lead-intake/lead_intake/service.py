@@ -3,11 +3,13 @@ from functools import partial
 
 from pymongo import ASCENDING, IndexModel
 
+from crm_common import importjobs
 from crm_common.service import ServiceSpec, on_data
 
 from .assignment import reps
 from .channels import routes as channels
 from .dedup import customers, lookup
+from .intake import routes as intake
 from .leads import contacts as _contacts  # noqa: F401  (its route continues the leads blueprint)
 from .leads import routes as leads
 from .leads import touchpoints
@@ -27,6 +29,7 @@ INDEXES = {
                     IndexModel([("customer_id", ASCENDING), ("_id", ASCENDING)], sparse=True)],
     "customers": [IndexModel([("owner_id", ASCENDING)])],
     "reviews": [IndexModel([("status", ASCENDING), ("_id", ASCENDING)])],
+    **importjobs.INDEXES,
 }
 
 
@@ -53,4 +56,5 @@ SPEC = ServiceSpec(
     # and leads/contacts.py (confirming contact methods)
     blueprints=[channels.blp, leads.blp, lookup.blp, review.blp, rules.blp, touchpoints.blp],
     indexes=INDEXES, handlers=handlers,
+    jobs=lambda rt: [importjobs.scheduled(rt, intake.import_chunk)],  # CSV imports past 500 rows
 )

@@ -46,9 +46,15 @@ def row_to_customer(row: dict) -> dict:
     return body
 
 
-def import_rows(rt, rows: list[dict], *, owner: dict, by: str, visible: dict) -> dict:
-    results, schema = [], CustomerIn()
-    for number, row in enumerate(rows, start=1):
+def import_rows(rt, rows: list[dict], *, owner: dict, by: str, visible: dict, first: int = 1,
+                kept: dict | None = None, keep=None) -> dict:
+    """Each row in a transaction of its own; a job passes the rows an earlier run of it imported (`kept`,
+    by row number) and `keep`, which records each row's report in its transaction (crm_common.importjobs)."""
+    results, schema, kept = [], CustomerIn(), kept or {}
+    for number, row in enumerate(rows, start=first):
+        if str(number) in kept:
+            results.append(kept[str(number)])
+            continue
         try:
             body = schema.load(row_to_customer(row))
         except ma.ValidationError as exc:
@@ -59,7 +65,12 @@ def import_rows(rt, rows: list[dict], *, owner: dict, by: str, visible: dict) ->
         except Invalid as refused:
             results.append({"row": number, "status": refused.status, "errors": refused.errors})
             continue
-        results.append({"row": number, **rt.transaction(lambda s, b=body: _import_one(rt, s, b, owner, by, visible))})
+        def work(session, body=body, number=number):
+            result = {"row": number, **_import_one(rt, session, body, owner, by, visible)}
+            if keep is not None:
+                keep(session, [result])
+            return result
+        results.append(rt.transaction(work))
     statuses = [r["status"] for r in results]
     return {"created": statuses.count(201), "duplicates": statuses.count(200),
             "rejected": sum(s >= 400 for s in statuses),
@@ -120,10 +131,13 @@ def export_row(customer: dict) -> dict:
 
 
 def import_owner(rt, principal, owner_id: str | None) -> dict:
-    """Imported customers belong to the importer, or to `owner_id` when a manager or admin names one."""
+    """Imported customers belong to the importer, or to `owner_id` when a manager or admin names one:
+    what a new customer takes of its owner (kept with an import run as a job, so no more)."""
     if owner_id is None or owner_id == principal.user_id:
-        return rt.db.users.find_one({"_id": principal.user_id}) or {
+        user = rt.db.users.find_one({"_id": principal.user_id}) or {
             "_id": principal.user_id, "department_path": principal.department_path}
-    if principal.role == "rep":
+    elif principal.role == "rep":
         raise Forbidden("only a manager or an admin imports for someone else")
-    return rt.transaction(lambda s: ownership.new_owner(rt, s, owner_id, assigner=principal))
+    else:
+        user = rt.transaction(lambda s: ownership.new_owner(rt, s, owner_id, assigner=principal))
+    return {k: user[k] for k in ("_id", "department_id", "department_path") if k in user}

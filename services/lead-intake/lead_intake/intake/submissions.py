@@ -36,8 +36,10 @@ def submit(rt, channel: dict, body: dict) -> tuple[dict, int]:
     return submit_many(rt, channel, [body], keep_answer=True)[0]
 
 
-def submit_many(rt, channel: dict, bodies: list[dict], keep_answer: bool = False) -> list[tuple[dict, int]]:
-    """Each submission as `submit` would take it, one after another, in one transaction."""
+def submit_many(rt, channel: dict, bodies: list[dict], keep_answer: bool = False,
+                then=None) -> list[tuple[dict, int]]:
+    """Each submission as `submit` would take it, one after another, in one transaction; `then(session,
+    answers)` runs last in it (an import job records its rows' reports there)."""
     rows = []
     for body in bodies:
         draft = draft_of(body, channel)
@@ -48,10 +50,16 @@ def submit_many(rt, channel: dict, bodies: list[dict], keep_answer: bool = False
         now_rules = rules.all_recent(rt)
         plan(rt, rows, dict(held), now_rules["dedup"]["fuzzy_threshold"], dict(offered))
         try:
-            return rt.transaction(lambda s: store.write(rt, s, channel, rows, now_rules, keep_answer))
+            return rt.transaction(lambda s: _then(s, store.write(rt, s, channel, rows, now_rules, keep_answer), then))
         except PyMongoError as exc:
             if not is_duplicate_key(exc):
                 raise
             # a key is held already (by a stored record, or a concurrent submission took it first):
             # plan again knowing who holds each key
             read_keys = True
+
+
+def _then(session, answers: list, then) -> list:
+    if then is not None:
+        then(session, answers)
+    return answers
