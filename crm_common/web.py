@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import kafka as kafka_plumbing
-from . import catalogue, headers, limits, outbox, tracing
+from . import catalogue, catalogue_page, headers, limits, outbox, tracing
 from .errors import PROBLEM_TYPE, Problem, ProblemSchema, field_errors, from_refusal, problem_response
 from .kernel.refusals import Refusal
 
@@ -112,7 +112,10 @@ def create_base_app(name: str, rt) -> Flask:
     app.add_url_rule("/healthz", "healthz", lambda: jsonify(status="ok"))
     app.add_url_rule("/readyz", "readyz", _readyz)
     app.add_url_rule("/metrics", "metrics", _metrics)
-    app.add_url_rule("/asyncapi.json", "asyncapi", lambda: jsonify(catalogue.asyncapi()))
+    # The event catalogue, its servers this deployment's brokers; the page renders it for a person.
+    app.add_url_rule("/asyncapi.json", "asyncapi", lambda: jsonify(catalogue.asyncapi(rt.settings.kafka_servers)))
+    app.add_url_rule("/asyncapi.html", "asyncapi_page", lambda: Response(
+        catalogue_page.page(catalogue.asyncapi(rt.settings.kafka_servers)), mimetype="text/html"))
     app.extensions["crm_api"] = api
     return app
 
