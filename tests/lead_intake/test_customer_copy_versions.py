@@ -63,3 +63,18 @@ def test_a_phone_a_resubmission_offered_is_the_customers_once_its_own_snapshot_g
     deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 3, ["+8613700137009"]))
     deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 4, []))
     assert verdict(client, channel, phone="13700137009") == "new"
+
+
+def test_a_payment_applied_late_does_not_bring_back_the_contacts_of_its_time(rt, handlers, client, channel):
+    deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 1, ["+8613700137001"]))
+    # v3 before v2: the guard goes on, and v2 (a payment, a fact) is still applied when it comes late
+    assert deliver(rt, "lead-intake", handlers, customer_event(rt, "updated", 3, ["+8613700137003"]))
+    payment = customer_snapshot("C1", name="Acme", owner_id="rep-3", department_path=["d1"], version=2,
+                                contacts=[contact("Wang", phones=["+8613700137001"])])
+    payment.update(payment_id="P1", contract_id=None, amount="800.00", received_on="2026-11-20",
+                   paid_total="800.00", outstanding="0.00", recorded_at="2026-11-20T08:00:00Z")
+    late = rt.event("crm.customer.payment_received", "C1", payment)
+    late["version"] = 2
+    assert deliver(rt, "lead-intake", handlers, late)
+    assert verdict(client, channel, phone="13700137003") == "C1"
+    assert verdict(client, channel, phone="13700137001") == "new"

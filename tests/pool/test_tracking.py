@@ -50,3 +50,15 @@ def test_a_deleted_customer_is_never_reclaimed(rt, entry):
     rt.transaction(lambda s: handlers.deleted(rt, s, {"customer_id": "C1", "deleted_at": CREATED.isoformat()}))
     rt.clock.set_offset(timedelta(days=3650))
     assert job.reclaim_due(rt)["reclaimed"] == 0 and entry()["status"] == "deleted"
+
+
+def test_a_follow_up_applied_late_counts_but_does_not_bring_back_the_level_of_its_time(rt):
+    rt.transaction(lambda s: handlers.created(rt, s, {**CUSTOMER, "version": 1}))
+    rt.transaction(lambda s: handlers.refreshed(rt, s, {**CUSTOMER, "level": "A", "version": 3}))
+    # v2, a follow-up dead-lettered and redriven after v3: its time counts, its snapshot (level B) is old
+    at = CREATED + timedelta(days=4)
+    rt.transaction(lambda s: handlers.followed_up(rt, s, {**CUSTOMER, "version": 2,
+                                                          "followed_up_at": at.isoformat()}))
+    entry = rt.db.pool_entries.find_one({"_id": "C1"})
+    assert entry["level"] == "A"
+    assert entry["last_followup_at"].replace(tzinfo=timezone.utc) == at

@@ -13,15 +13,21 @@ from . import companies
 def customer_changed(rt, session, customer: dict) -> None:
     """Keep a customer's owner, company and contact keys (every customer event carries them all).
 
-    The consumer loop's version guard passes only events newer than the last one applied,
-    and none after the customer's deletion, so this may apply the snapshot as it is.
+    The consumer loop's version guard passes snapshots only when newer, and nothing after the
+    customer's deletion; a fact it applies late (after a redrive) carries the snapshot of its time,
+    so a snapshot older than the one kept here changes nothing.
     A key already held by another record stays with its holder; one only offered to a record (a
     resubmission's new contact method) is confirmed as the customer's: the customer service's edit
     owns the customer's contacts. Keys of contacts the customer no longer has are let go, so the
     contact can become a lead again.
     """
     customer_id = customer["customer_id"]
-    fields = {k: customer[k] for k in ("owner_id", "department_path", "name") if k in customer}
+    version = customer.get("version")
+    if version is not None:
+        kept = rt.db.customers.find_one({"_id": customer_id}, {"version": 1}, session=session) or {}
+        if kept.get("version") is not None and kept["version"] > version:
+            return
+    fields = {k: customer[k] for k in ("owner_id", "department_path", "name", "version") if k in customer}
     rt.db.customers.update_one({"_id": customer_id}, {"$set": fields}, upsert=True, session=session)
     if customer.get("name"):
         companies.store(rt.db, session, "customer", customer_id, company_names.parse(customer["name"]),

@@ -15,8 +15,20 @@ from . import entries
 from .entries import DELETED, IN_POOL, OWNED
 
 
-def _snapshot(data: dict) -> dict:
-    return {k: data[k] for k in entries.SNAPSHOT if k in data}
+def _snapshot(data: dict, entry: dict | None = None) -> dict:
+    """The customer's state as the event tells it, with its version; nothing when the entry already
+    shows a newer state (a late fact, applied after a redrive, carries the snapshot of its time)."""
+    if _is_stale(entry, data):
+        return {}
+    fields = {k: data[k] for k in entries.SNAPSHOT if k in data}
+    if data.get("version") is not None:
+        fields["snapshot_version"] = data["version"]
+    return fields
+
+
+def _is_stale(entry: dict | None, data: dict) -> bool:
+    held, version = (entry or {}).get("snapshot_version"), data.get("version")
+    return held is not None and version is not None and version < held
 
 
 def _ensure(rt, session, data: dict, at) -> dict:
@@ -37,7 +49,7 @@ def refreshed(rt, session, data: dict, at_field: str | None = None) -> None:
     entry = _ensure(rt, session, data, at)
     if entry.get("status") == DELETED:
         return
-    changes = _snapshot(data)
+    changes = _snapshot(data, entry)
     if entry.get("pending") or entry["status"] == IN_POOL:
         changes.pop("owner_id", None)  # the owner moves only through owner_changed and the pool's requests
     entries.save(rt, session, entry["_id"], changes, upsert_with=entry)
@@ -54,7 +66,8 @@ def followed_up(rt, session, data: dict) -> None:
         return
     at = parse_time(data["followed_up_at"])
     last = entry.get("last_followup_at")
-    changes = {**_snapshot(data), "last_followup_at": max(at, last) if last else at, "first_contact_due_at": None}
+    changes = {**_snapshot(data, entry), "last_followup_at": max(at, last) if last else at,
+               "first_contact_due_at": None}
     if entry.get("pending") or entry["status"] == IN_POOL:
         changes.pop("owner_id", None)
     entries.save(rt, session, entry["_id"], changes, upsert_with=entry)
@@ -71,12 +84,12 @@ def owner_changed(rt, session, data: dict) -> None:
     pending = entry.get("pending")
     if pending and pending["request_id"] != request_id:
         # A newer request of ours is on its way; its answer carries the truth. Keep the snapshot only.
-        changes = _snapshot(data)
+        changes = _snapshot(data, entry)
         changes.pop("owner_id", None)
         entries.save(rt, session, entry["_id"], changes)
         return
     if pending:  # our latest request was applied: the entry already shows its outcome
-        changes = {**_snapshot(data), "pending": None}
+        changes = {**_snapshot(data, entry), "pending": None}
         entries.save(rt, session, entry["_id"], changes, upsert_with=entry)
         return
     _adopt(rt, session, entry, data, at, by=data.get("by"))
@@ -96,6 +109,10 @@ def refused(rt, session, data: dict) -> None:
     if data.get("last_followup_at"):
         last = parse_time(data["last_followup_at"])
         known["last_followup_at"] = max(last, entry.get("last_followup_at") or last)
+    if _is_stale(entry, data):  # a late refusal: the entry already shows what came after it
+        if known:
+            entries.save(rt, session, entry["_id"], known)
+        return
     # A refused claim or assignment: the customer left the pool some other way (say, a manager's
     # assignment in the customer service), which the movement log records as an assignment.
     from_pool = bool(pending) and pending["kind"] in ("claim", "assign")
@@ -107,7 +124,7 @@ def _adopt(rt, session, entry: dict, data: dict, at, *, by, restore: bool = Fals
            from_pool: bool = False) -> None:
     """Make the entry show the customer service's owner. A new owner gets a full period from `at`."""
     owner = data.get("owner_id")
-    changes = {**_snapshot(data), **(extra or {}), "pending": None}
+    changes = {**_snapshot(data, entry), **(extra or {}), "pending": None}
     if owner is None:
         changes.update(status=IN_POOL)
     elif restore and entry.get("owner_id") == owner and entry.get("status") == OWNED:
