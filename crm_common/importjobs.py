@@ -145,7 +145,9 @@ def run_one(rt, process: Process, stale_seconds: float = STALE_SECONDS) -> str |
         rt.db.import_jobs.update_one(mine, {"$set": {"state": "failed", "finished_at": _now(),
                                                      "error": "the import stopped on an unexpected error"}})
         return job["_id"]
-    rt.db.import_jobs.update_one(mine, {"$set": {"state": "done", "finished_at": _now()}})
+    if rt.db.import_jobs.update_one(mine, {"$set": {"state": "done", "finished_at": _now()}}).matched_count:
+        # the report stays for the status URL; the file's rows are not kept past their import
+        rt.db.import_chunks.update_many({"job_id": job["_id"]}, {"$unset": {"rows": ""}})
     return job["_id"]
 
 

@@ -39,6 +39,7 @@ def test_an_import_past_500_rows_is_a_job_whose_status_gives_the_per_row_report(
     assert {r["id"] for r in report["results"]} == set(made) and len(made) == 501
     assert {c["owner_id"] for c in made.values()} == {org.id("alice")}
     assert client.get(url, headers=org.admin).json["report"] == report
+    assert rt.db.import_chunks.count_documents({"rows": {"$exists": True}}) == 0  # the file is not kept past it
     assert importjobs.run_one(rt, jobs.import_chunk) is None  # nothing left to do
 
 
