@@ -25,7 +25,7 @@ from pymongo import InsertOne, UpdateOne
 
 from . import scheduler
 from .errors import Problem
-from .events import encode, stream_of, topic_for
+from .events import encode, message_key, stream_of, topic_for
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ class Relay:
                 sends.append((row, refused[row["topic"]]))
                 continue
             try:
-                sends.append((row, producer.send(row["topic"], key=row["event"]["subject"].encode(),
+                sends.append((row, producer.send(row["topic"], key=message_key(row["event"]),
                                                  value=encode(row["event"]), headers=HEADERS)))
             except KafkaTimeoutError as exc:
                 refused[row["topic"]] = exc
