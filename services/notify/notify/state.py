@@ -2,8 +2,9 @@
 
 Users (supervisor chain, role, department) come from crm.org; customers (owner, level, grade,
 stage, last follow-up, next contact, birthdays, founding date) and their contracts from
-crm.customers. The consumer loop applies only newer versions of an aggregate, so each handler
-may write the snapshot it carries as it is.
+crm.customers. The consumer loop applies a snapshot only when newer, but a fact (a follow-up, a
+contract) also when it comes late, after a redrive: its snapshot is then of its time, so a customer's
+copy keeps the version of the snapshot it shows and takes only newer ones.
 """
 from __future__ import annotations
 
@@ -23,9 +24,19 @@ def user_changed(rt, session, data: dict) -> None:
 
 def customer_changed(rt, session, data: dict, **extra) -> None:
     """Every crm.customer.* event carries the customer's snapshot; `extra` adds what this event says."""
-    fields = {k: data.get(k) for k in SNAPSHOT}
-    fields.update({k: data[k] for k in OPTIONAL if k in data})
-    fields.update(extra)
+    kept = rt.db.customers.find_one({"_id": data["customer_id"]}, {"snapshot_version": 1, "last_followup.at": 1},
+                                    session=session) or {}
+    version, held = data.get("version"), kept.get("snapshot_version")
+    fields: dict = {}
+    if version is None or held is None or version >= held:
+        fields = {k: data.get(k) for k in SNAPSHOT}
+        fields.update({k: data[k] for k in OPTIONAL if k in data})
+        fields.update(extra, **({"snapshot_version": version} if version is not None else {}))
+    last, new = (kept.get("last_followup") or {}).get("at"), extra.get("last_followup")
+    if new is not None and (last is None or new["at"] >= last):
+        fields["last_followup"] = new  # a follow-up applied late is the last one only if it is the latest
+    else:
+        fields.pop("last_followup", None)
     rt.db.customers.update_one({"_id": data["customer_id"]}, {"$set": fields, "$setOnInsert": {"deleted": False}},
                                upsert=True, session=session)
 
