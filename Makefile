@@ -34,10 +34,10 @@ RUN_ENV := MONGO_URI="$${MONGO_URI:-mongodb://127.0.0.1:$(CRM_MONGO_PORT)/?direc
 
 install: $(STAMP) $(TOOLS_STAMP)
 
-$(STAMP): pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(STAMP): pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) packages/crm-events/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[local,test]' $(foreach s,$(SERVICES),-e services/$(s))
+	$(BIN)/python -m pip install -q -e '.[local,test]' $(foreach s,$(SERVICES),-e services/$(s)) -e packages/crm-events
 	touch $(STAMP)
 
 $(TOOLS_STAMP): tests/deploy/tools/package.json tests/deploy/tools/package-lock.json
