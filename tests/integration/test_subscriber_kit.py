@@ -36,9 +36,9 @@ def customer_event(rt, event_type: str, customer_id: str, stage: str) -> dict:
     return rt.event(event_type, customer_id, data)
 
 
-def run_example(servers, tmp_path, group: str) -> list[dict]:
+def run_example(servers, tmp_path, group: str, *options: str, state: str = "app.sqlite") -> list[dict]:
     done = subprocess.run([sys.executable, str(EXAMPLE), "--bootstrap", servers.kafka_bootstrap, "--group", group,
-                           "--state", str(tmp_path / "app.sqlite"), "--stop-when-idle", "3"],
+                           "--state", str(tmp_path / state), "--stop-when-idle", "2", *options],
                           capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
@@ -65,6 +65,9 @@ def test_the_example_sees_a_customers_events_in_version_order_once_though_the_lo
         assert db.execute("SELECT name, stage, version FROM customers WHERE id = 'C1'").fetchone() == (
             "Acme C1", "contract_signed", 5)
     assert run_example(servers, tmp_path, group) == []  # its offsets were committed after handling
+    # From the start with a state of its own: the whole history again, still once each and in order.
+    again = run_example(servers, tmp_path, group, "--from-start", state="fresh.sqlite")
+    assert [line["version"] for line in again if line["subject"] == "C1"] == [1, 2, 3, 4, 5] and len(again) == 10
 
 
 def put(rt, event: dict, version: int) -> None:
@@ -123,3 +126,18 @@ def test_an_event_whose_handler_failed_is_read_again_and_applied_once(customer_r
     finally:
         second.close()
     assert got == [1, 2]  # v1 came again with the failed poll, and the version row passed over it
+
+
+def test_the_kits_verdicts_are_the_services_guards_event_by_event(customer_rt):
+    """The same sequence through crm_common.guard.claim (the services' rows in MongoDB) and the kit's rows."""
+    from crm_common import guard
+    from crm_events import Versions
+
+    rt, kit = customer_rt, Versions()
+    kinds = ["crm.customer.updated", "crm.customer.payment_received", "crm.customer.followed_up"]
+    sequence = [(kinds[n % 3], version) for n, version in enumerate([1, 1, 3, 2, 7, 5, 4, 6, 2, 5, 8, 8, 6])]
+    sequence += [("crm.customer.deleted", 9), ("crm.customer.payment_received", 3), ("crm.customer.updated", 10)]
+    for n, (event_type, version) in enumerate(sequence):
+        event = {"type": event_type, "subject": "C1", "version": version, "id": f"e{n}"}
+        service = rt.transaction(lambda session: guard.claim(rt.db, session, "a-service", event, rt.clock.now()))
+        assert kit.admit(event) == service, (event_type, version)
