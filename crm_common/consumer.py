@@ -127,11 +127,12 @@ class ConsumerLoop:
         self.consumer = self._new_consumer()
         self.subscribe()
 
-    def close(self) -> None:
+    def close(self, timeout_ms: int | None = None) -> None:
+        """Commit what was applied and leave the group (its partitions go to the others at once)."""
         try:
-            self.commit()
+            self.commit(timeout_ms=timeout_ms)
         finally:
-            self.consumer.close(autocommit=False)
+            self.consumer.close(autocommit=False, timeout_ms=timeout_ms)
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         self._resume_due()
@@ -141,6 +142,8 @@ class ConsumerLoop:
         try:
             self._answer_admins()
             for tp, messages in batch.items():
+                if self.stopping.is_set():
+                    break  # the worker stops: partitions not begun are left to the next owner, uncommitted
                 count += self._partition(tp, messages)
         except DependencyDown as exc:
             # MongoDB or Kafka is unreachable: no message is at fault, so none is dead-lettered.
@@ -153,13 +156,13 @@ class ConsumerLoop:
         self._record_lag()
         return count
 
-    def commit(self, only: set | None = None) -> None:
+    def commit(self, only: set | None = None, timeout_ms: int | None = None) -> None:
         offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._done.items()
                    if only is None or tp in only}
         if not offsets:
             return
         try:
-            self.consumer.commit(offsets)
+            self.consumer.commit(offsets, timeout_ms=timeout_ms)
         except (KafkaError, RuntimeError) as exc:
             # Not fatal: the events come again and the guard drops them. A consumer that left its
             # group rejoins on the next poll, or is rebuilt by the worker's supervisor. RuntimeError:

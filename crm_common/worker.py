@@ -7,6 +7,15 @@ non-zero, for the orchestrator (under `make run`, one process exiting stops all,
 in-process recovery is the rule). `/livez` on the worker's metrics port answers 503
 while the consumer, the relay or the scheduler's tick is not making rounds, or a scheduled
 job runs past its lease (each job runs on a thread of its own, so the tick never waits for one).
+
+On SIGTERM (or SIGINT) the worker stops within DRAIN_SECONDS (the Helm chart's worker
+`drainSeconds` is at least this): the consumer polls no more, finishes the batch in hand (each
+batch is one transaction: applied whole or not at all), commits what it applied and leaves its
+group, so the other replicas take its partitions in one rebalance; the relay ends with the wave
+it is sending (its rows are acked and marked sent, or stay pending); each scheduled job stops
+before its next write, as if it had lost its lease; every lease is released, so another replica
+takes the relay and the jobs at once. Work still going at the deadline is left uncommitted, and
+goes again on another replica.
 """
 from __future__ import annotations
 
@@ -26,6 +35,8 @@ from .scheduler import LeaseLost
 log = logging.getLogger(__name__)
 
 STALE_AFTER_SECONDS = 60.0  # a round takes under a few seconds; this long means stuck
+DRAIN_SECONDS = 30  # SIGTERM to exit, at most; deploy/helm/crm/values.yaml's worker drainSeconds
+CLOSE_SECONDS = 5  # of the drain, kept for closing the producer (its last acks) and the consumer
 
 
 class Health:
@@ -48,16 +59,17 @@ class Worker:
         self.stop, self.fatal, self.health = threading.Event(), threading.Event(), Health()
         self.max_failures = rt.settings.worker_max_failures
         self.loop = ConsumerLoop(rt, spec_name, handlers) if handlers else None
+        self.threads: list[threading.Thread] = []
 
     def start(self) -> list[threading.Thread]:
         targets = [("relay", self.relay_forever), ("scheduler", self.schedule_forever)]
         if self.loop:
             targets.insert(0, ("consumer", self.consume_forever))
-        threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in targets]
-        for thread in threads:
+        self.threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in targets]
+        for thread in self.threads:
             self.health.beat(thread.name)
             thread.start()
-        return threads
+        return self.threads
 
     def consume_forever(self) -> None:
         failures, backoff = 0, 0.5
@@ -79,9 +91,12 @@ class Worker:
                         return
                     self.stop.wait(backoff)
                     backoff = min(backoff * 2, 30.0)
-                    self._quietly(self.loop.restart, "rebuilding the consumer")
+                    if not self.stop.is_set():
+                        self._quietly(self.loop.restart, "rebuilding the consumer")
         finally:
-            self._quietly(self.loop.close, "closing the consumer")
+            # Commits what was applied and leaves the group: the other replicas rebalance now,
+            # not after the session timeout.
+            self._quietly(lambda: self.loop.close(timeout_ms=CLOSE_SECONDS * 1000), "closing the consumer")
 
     def relay_forever(self) -> None:
         """Publish the outbox while this replica holds the relay's lease (checked every 2 s and renewed
@@ -116,8 +131,8 @@ class Worker:
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
         watch.close()
-        if held_until:
-            self._quietly(lambda: scheduler.let_go(self.relay_job), "releasing the relay lease")
+        # Released even when the last run stopped on the worker's stop: another replica relays at once.
+        self._quietly(lambda: scheduler.let_go(self.relay_job), "releasing the relay lease")
 
     def schedule_forever(self) -> None:
         while not self.stop.is_set():
@@ -144,6 +159,28 @@ class Worker:
         server = make_server(self.rt.settings.bind, port, app, handler_class=_Quiet)
         threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
 
+    def drain(self) -> bool:
+        """After `stop`: wait for every loop and job run to end, within DRAIN_SECONDS; True if all did."""
+        if self.loop:
+            self.loop.stopping.set()
+        deadline = time.monotonic() + DRAIN_SECONDS - CLOSE_SECONDS
+        pending = list(self.threads)
+        while pending and time.monotonic() < deadline:
+            self._end_runs()
+            pending[0].join(timeout=0.1)
+            # A job the tick started at the last moment is waited for too.
+            jobs = [t for t in getattr(self.rt.scheduler, "threads", {}).values() if t not in pending]
+            pending = [t for t in pending + jobs if t.is_alive()]
+        if pending:
+            log.warning("stopping: %s still running after the drain; their work is left uncommitted",
+                        ", ".join(t.name for t in pending))
+        return not pending
+
+    def _end_runs(self) -> None:
+        """Each run holding a lease here stops at its next check (before its next write) and lets it go."""
+        for lease in list(getattr(self.rt.scheduler, "held", {}).values()):
+            lease.lost = True
+
     def _quietly(self, fn, what: str) -> None:
         try:
             fn()
@@ -163,17 +200,18 @@ def run(rt, spec_name: str, handlers: dict, relay_job: str) -> int:
         signal.signal(sig, lambda *_: worker.stop.set())
     if rt.settings.worker_metrics_port:
         worker.serve_health(rt.settings.worker_metrics_port)
-    threads = worker.start()
+    worker.start()
     log.info("worker started", extra={"fields": {"topics": worker.loop.topics if worker.loop else [],
                                                   "jobs": sorted(rt.scheduler.jobs)}})
     worker.stop.wait()
+    started = time.monotonic()
+    log.info("worker stopping: draining within %ds", DRAIN_SECONDS)
     # Stopping: under `make run` the broker stops at the same moment, so kafka-python's connection
     # errors while the consumer and producer close are expected, not worth a traceback.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    for thread in threads + list(getattr(rt.scheduler, "threads", {}).values()):  # a job's run ends too
-        thread.join(timeout=15)
-    worker._quietly(rt.close, "closing")
-    log.info("worker stopped")
+    worker.drain()
+    worker._quietly(rt.close, "closing")  # the producer waits up to CLOSE_SECONDS for its last acks
+    log.info("worker stopped", extra={"fields": {"drain_seconds": round(time.monotonic() - started, 1)}})
     return 1 if worker.fatal.is_set() else 0
 
 

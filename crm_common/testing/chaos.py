@@ -1,5 +1,6 @@
-"""Chaos run: load the whole system while its broker, a worker and its database are killed
-and restarted, then check that everything accepted arrived exactly once, everywhere.
+"""Chaos run: load the whole system, every worker as two replicas, while its broker, a worker and
+its database are killed and restarted and one worker replica is killed for good, then check that
+everything accepted arrived exactly once, everywhere.
 
     python -m crm_common.testing.chaos --leads 1500     # `make chaos`; the test suite runs 300
 
@@ -9,6 +10,7 @@ exits), so one can be killed and restarted while the others go on.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -18,12 +20,14 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
 from pymongo import MongoClient
 
 from crm_common.dev import localinfra
+from crm_common.mongo import server_time
 from crm_common.testing.system import known_everywhere
 
 SERVICES = {"lead-intake": "lead_intake", "customer": "customer", "pool": "pool", "notify": "notify",
@@ -33,8 +37,13 @@ RETRY_FOR_SECONDS = 90.0
 
 
 class Stack:
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
+    """The five services on their own servers; `replicas` worker processes of each service, or of the
+    services a dict names (`<service>-worker-1`, `-2`, ...); the extra environment `worker_env` on
+    every worker."""
+
+    def __init__(self, workdir: Path, *, replicas: int | dict = 1, worker_env: dict | None = None):
+        self.workdir, self.worker_env = workdir, worker_env or {}
+        self.replicas = replicas if isinstance(replicas, dict) else dict.fromkeys(SERVICES, replicas)
         self.mongo_port, self.kafka_port = localinfra.free_port(), localinfra.free_port()
         self.ports = {s: localinfra.free_port() for s in SERVICES}
         self.procs: dict[str, subprocess.Popen] = {}
@@ -61,8 +70,9 @@ class Stack:
         command = localinfra.kafka_command(self.kafka_port)
         self.procs["kafka"] = localinfra.spawn(command, self.kafka_port, self.workdir / "kafka.log")
 
-    def start_worker(self, service: str) -> None:
-        self._spawn(f"{service}-worker", [sys.executable, "-m", f"{SERVICES[service]}.worker"])
+    def start_worker(self, service: str, replica: int = 1) -> None:
+        self._spawn(f"{service}-worker-{replica}", [sys.executable, "-m", f"{SERVICES[service]}.worker"],
+                    **self.worker_env)
 
     def start(self) -> None:
         self.start_mongo()
@@ -70,7 +80,8 @@ class Stack:
         for service, package in SERVICES.items():
             self._spawn(service, [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
                                   "-b", f"127.0.0.1:{self.ports[service]}", f"{package}.app:create_app()"])
-            self.start_worker(service)
+            for replica in range(1, self.replicas.get(service, 1) + 1):
+                self.start_worker(service, replica)
         deadline = time.monotonic() + 120
         for service in SERVICES:
             while True:
@@ -88,14 +99,50 @@ class Stack:
         os.killpg(process.pid, sig)
         process.wait(timeout=30)
 
+    def terminate(self, name: str, timeout: float = 60.0) -> tuple[int, float]:
+        """SIGTERM a process, as an orchestrator stops a pod: its exit code and the seconds it took."""
+        process, sent = self.procs[name], time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=timeout)
+        return code, time.monotonic() - sent
+
+    def lease_holder(self, service: str, job: str = "outbox-relay") -> str | None:
+        """The worker process holding one of the service's leases now (its owner names the pid)."""
+        db = self.db(service)
+        lease = db.job_leases.find_one({"_id": job}) or {}
+        if not lease.get("owner") or lease["expires_at"].replace(tzinfo=timezone.utc) <= server_time(db):
+            return None
+        pid = lease["owner"].split(":")[1]
+        return next((name for name, p in self.procs.items() if str(p.pid) == pid and p.poll() is None), None)
+
+    def assignments(self, name: str, since: float = 0.0) -> list[tuple[float, set]]:
+        """The partitions a worker's consumer was given (its `assigned` log lines, LOG_LEVEL=INFO), with
+        when (epoch seconds), from `since` on."""
+        out = []
+        for line in (self.workdir / f"{name}.log").read_text(errors="replace").splitlines():
+            if '"assigned [' not in line:
+                continue
+            entry = json.loads(line)
+            at = datetime.strptime(entry["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+            if at >= since:
+                out.append((at, set(json.loads(entry["msg"][len("assigned "):].replace("'", '"')))))
+        return out
+
     def stop(self) -> None:
-        for name, process in reversed(list(self.procs.items())):
-            if process.poll() is None:
+        """The services all at once (each worker drains on its own), then the broker and the database."""
+        services = [p for name, p in self.procs.items() if name not in ("mongo", "kafka")]
+        for group in (services, [self.procs[n] for n in ("kafka", "mongo") if n in self.procs]):
+            running = [p for p in group if p.poll() is None]
+            for process in running:
                 try:
                     os.killpg(process.pid, signal.SIGTERM)
-                    process.wait(timeout=20)
-                except (subprocess.TimeoutExpired, ProcessLookupError):
-                    process.kill()
+                except ProcessLookupError:
+                    pass
+            for process in running:
+                try:
+                    process.wait(timeout=40)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
 
     def db(self, service: str):
         return MongoClient(self.env["MONGO_URI"])[f"crm_{service.replace('-', '_')}"]
@@ -147,35 +194,45 @@ def load(stack: Stack, leads: int, clients: int, on_progress) -> tuple[set, set]
 
 
 def faults(stack: Stack, leads: int):
-    """Called with the number of leads done: broker, then a worker, then the database."""
-    plan = {(3 * leads) // 10: "broker", leads // 2: "worker", (7 * leads) // 10: "database"}
-    fired, lock, last = set(), threading.Lock(), [time.monotonic()]
+    """Called with the number of leads done: broker, then a worker replica for good, then a worker
+    killed and restarted, then the database."""
+    plan = {(3 * leads) // 10: "broker", (4 * leads) // 10: "replica-lost", leads // 2: "worker",
+            (7 * leads) // 10: "database"}
+    fired, lock, back = set(), threading.Lock(), {}  # back: fault -> when it was over (monotonic)
 
     def on_progress(done: int) -> None:
         with lock:
             due = [f for at, f in plan.items() if done >= at and f not in fired]
             fired.update(due)
         for fault in due:
-            threading.Thread(target=_fault, args=(stack, fault, last), daemon=True).start()
-    return on_progress, fired, last
+            threading.Thread(target=_fault, args=(stack, fault, back), daemon=True).start()
+    return on_progress, plan, back
 
 
-def _fault(stack: Stack, fault: str, last: list) -> None:
-    print(f"chaos: {fault} down", flush=True)
-    if fault == "broker":
-        stack.kill("kafka")
-        time.sleep(2)
-        stack.start_kafka()
-    elif fault == "worker":
-        stack.kill("customer-worker")
-        time.sleep(1)
-        stack.start_worker("customer")
-    else:
-        stack.kill("mongo", signal.SIGTERM)
-        time.sleep(2)
-        stack.start_mongo()
-    last[0] = time.monotonic()
-    print(f"chaos: {fault} back", flush=True)
+def _fault(stack: Stack, fault: str, back: dict) -> None:
+    print(f"chaos: {fault}", flush=True)
+    try:
+        if fault == "broker":
+            stack.kill("kafka")
+            time.sleep(2)
+            stack.start_kafka()
+        elif fault == "replica-lost":
+            # The lead-intake replica relaying every lead event, killed and never replaced: the other
+            # takes its partitions after the session timeout and the relay after the lease.
+            victim = stack.lease_holder("lead-intake") or "lead-intake-worker-1"
+            print(f"chaos: {victim} killed for good", flush=True)
+            stack.kill(victim)
+        elif fault == "worker":
+            stack.kill("customer-worker-1")
+            time.sleep(1)
+            stack.start_worker("customer", 1)
+        else:
+            stack.kill("mongo", signal.SIGTERM)
+            time.sleep(2)
+            stack.start_mongo()
+    finally:
+        back[fault] = time.monotonic()  # the run waits for every fault to be over, failed or not
+        print(f"chaos: {fault} over", flush=True)
 
 
 def counts(stack: Stack, accepted: set, converted: set) -> dict:
@@ -223,23 +280,26 @@ def converged(result: dict) -> bool:
                 "customers_with_one_owner_inbox_item")))
 
 
-def run(workdir: Path, leads: int = 300, clients: int = 8, settle_seconds: float = 60.0) -> dict:
-    stack = Stack(workdir)
+def run(workdir: Path, leads: int = 300, clients: int = 8, settle_seconds: float = 60.0, replicas: int = 2) -> dict:
+    stack, began = Stack(workdir, replicas=replicas), time.monotonic()
     try:
         stack.start()
-        on_progress, fired, last = faults(stack, leads)
+        on_progress, plan, back = faults(stack, leads)
         accepted, converted = load(stack, leads, clients, on_progress)
-        while len(fired) < 3 or time.monotonic() - last[0] < 1:
-            time.sleep(0.5)  # the last fault is back
-        deadline, shown = last[0] + settle_seconds, 0.0
+        while len(back) < len(plan):
+            time.sleep(0.5)  # the last fault is over
+        last = max(back.values())
+        deadline, shown = last + settle_seconds, 0.0
         while True:
             result = counts(stack, accepted, converted)
             if time.monotonic() - shown > 5:
                 shown = time.monotonic()
-                print(f"chaos: {shown - last[0]:.0f}s after the last fault: {result}", flush=True)
+                print(f"chaos: {shown - last:.0f}s after the last fault: {result}", flush=True)
             if converged(result) or time.monotonic() > deadline:
-                result["seconds_after_last_fault"] = round(time.monotonic() - last[0], 1)
-                result["faults"] = sorted(fired)
+                result["seconds_after_last_fault"] = round(time.monotonic() - last, 1)
+                result["faults"] = sorted(back)
+                result["worker_replicas"] = replicas
+                result["run_seconds"] = round(time.monotonic() - began, 1)  # start to converged, not the stop
                 return result
             time.sleep(1)
     finally:
