@@ -65,4 +65,4 @@ def page(doc: dict) -> str:
             f"<style>{STYLE}</style></head><body><h1>{escape(info['title'])}</h1><p>{escape(info['description'])}"
             f'</p><p>The same, for tools: <a href="asyncapi.json">asyncapi.json</a> (AsyncAPI '
             f'{escape(doc["asyncapi"])}).</p><nav>{nav}</nav><h2>Servers</h2><table><tr><th>server</th><th>host</th>'
-            f"<th></th></tr>{servers}</table>{''.join(sections)}</body></html>")
+            f"<th>what</th></tr>{servers}</table>{''.join(sections)}</body></html>")
