@@ -5,6 +5,7 @@ import re
 
 import yaml
 
+from crm_common.worker import DRAIN_SECONDS
 from tests.deploy.chart import (CHART, by_name, container_of, env_of, kind, pod_of, refusal, render)
 
 SERVICES = ("lead-intake", "customer", "pool", "notify", "reporting")
@@ -65,6 +66,7 @@ def test_grace_period_outlasts_the_prestop_and_the_drain(renders):
     # gunicorn finishes its requests within graceful_timeout: the web drain is at least that
     graceful = int(re.search(r"^graceful_timeout = (\d+)", (CHART.parents[1] / "gunicorn.conf.py").read_text(), re.M)[1])
     assert defaults["web"]["drainSeconds"] >= graceful
+    assert defaults["worker"]["drainSeconds"] >= DRAIN_SECONDS  # a SIGTERMed worker is done within this
     for docs in renders.values():
         for deployment in kind(docs, "Deployment"):
             pod = pod_of(deployment)
