@@ -2,7 +2,8 @@
 customer and reporting run two worker replicas each, and the one of each that holds the outbox
 relay's lease is stopped when half the leads are in. It exits 0 within its drain time (well inside
 the chart's grace period), the other replica takes all its partitions in one rebalance and its
-relay at once, and every accepted lead is applied exactly once everywhere."""
+relay at once, and every accepted lead is applied exactly once everywhere. Stopped with the broker
+gone as well, a worker still exits within its drain time."""
 import threading
 import time
 from pathlib import Path
@@ -84,5 +85,12 @@ def test_a_replica_stopped_mid_load_hands_over_at_once_and_nothing_is_applied_tw
                       "customers_with_one_owner_inbox_item"):
             assert result[count] == LEADS // 3, (count, result, f"logs in {tmp_path}")
         assert stack.db("customer").outbox.count_documents({"status": {"$ne": outbox.SENT}}) == 0
+
+        # With the broker gone too (Ctrl-C under `make run` stops both at once), the drain stays bounded.
+        stack.kill("kafka")
+        survivor = stopping["customer"]["other"]
+        code, seconds = stack.terminate(survivor)
+        print(f"sigterm {survivor} with the broker gone: exit {code} after {seconds:.1f}s")
+        assert code == 0 and seconds < worker.DRAIN_SECONDS
     finally:
         stack.stop()
