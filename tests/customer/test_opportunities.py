@@ -1,7 +1,8 @@
 """Opportunities (商机): a customer's many deals, each under the stage rules, what the customer adds up
 from them, and old clients' stage and qualification calls acting on the customer's primary deal."""
 from crm_common.events import validate
-from crm_common.testing.events import data_of, of, outbox_events
+from crm_common.outbox import Relay
+from crm_common.testing.events import data_of, of, outbox_events, read_topic
 from customer.customers import intake
 
 READY = dict(interest_expressed=True, needs="CRM", needs_matched=True, proposal_url="q.pdf", terms_agreed=True)
@@ -231,3 +232,13 @@ def test_the_openapi_document_names_the_opportunity_routes(client):
     assert any(p["name"] == "If-Match" and p["required"] for p in patch["parameters"])
     assert {p["name"] for p in paths["/v1/opportunities"]["get"]["parameters"]} >= {
         "customer_id", "owner_id", "stage", "status", "close_from", "close_to"}
+
+
+def test_a_deals_events_reach_kafka_keyed_by_its_customer(org, client, rt, servers):
+    account = Account(org, client)
+    deal = account.open().json["id"]
+    Relay(rt.db, rt.clock, lambda: rt.producer).run_once()
+    messages = read_topic(servers.kafka_bootstrap, "crm.customers", expect=3)
+    created = [m for m in messages if b"crm.opportunity.created" in m.value]
+    # the customer's id, as its own events have, not the deal's: one partition keeps them in order
+    assert [m.key.decode() for m in created] == [account.id] and deal.encode() in created[0].value

@@ -93,7 +93,17 @@ class InvoiceInfo(ma.Schema):
     address = ma.fields.String(validate=TEXT)
 
 
-class CustomerFields(RejectsServerOwned):
+class DealFacts(ma.Schema):
+    """What the rep learnt about a deal, checked by the stage conditions: an opportunity's (a customer's PATCH
+    sets them on its primary opportunity too)."""
+    interest_expressed = ma.fields.Boolean()
+    needs = ma.fields.String(validate=LONG_TEXT, allow_none=True)
+    needs_matched = ma.fields.Boolean()
+    proposal_url = ma.fields.String(validate=TEXT, allow_none=True)
+    terms_agreed = ma.fields.Boolean()
+
+
+class CustomerFields(RejectsServerOwned, DealFacts):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
     kind = ma.fields.String(validate=ma.validate.OneOf(["company", "person"]))
     industry = ma.fields.String(validate=ma.validate.Length(max=100), allow_none=True)
@@ -107,12 +117,6 @@ class CustomerFields(RejectsServerOwned):
                           validate=ma.validate.Length(max=50))
     note = ma.fields.String(validate=LONG_TEXT, allow_none=True)
     founded_on = IsoDate(allow_none=True)
-    # What the rep learnt, checked by the stage conditions.
-    interest_expressed = ma.fields.Boolean()
-    needs = ma.fields.String(validate=LONG_TEXT, allow_none=True)
-    needs_matched = ma.fields.Boolean()
-    proposal_url = ma.fields.String(validate=TEXT, allow_none=True)
-    terms_agreed = ma.fields.Boolean()
     invoice_info = ma.fields.Nested(InvoiceInfo, allow_none=True)
 
 

@@ -97,13 +97,17 @@ def _link(collection) -> int:
     """Rows written before deals (no opportunity_id at all) name their customer's first deal."""
     changed, after = 0, None
     while True:
-        page = {"opportunity_id": {"$exists": False}, **({"_id": {"$gt": after}} if after is not None else {})}
-        rows = list(collection.find(page, {"customer_id": 1}).sort("_id", 1).limit(BATCH))
+        # every row in _id order: asked for the rows without the field, the server reads its index on
+        # opportunity_id from the start again for each page
+        page = {"_id": {"$gt": after}} if after is not None else {}
+        rows = list(collection.find(page, {"customer_id": 1, "opportunity_id": 1}).sort("_id", 1).limit(BATCH))
         if not rows:
             return changed
-        changed += collection.bulk_write([UpdateOne({"_id": r["_id"], "opportunity_id": {"$exists": False}},
-                                                    {"$set": {"opportunity_id": first_id(r["customer_id"])}})
-                                          for r in rows], ordered=False).modified_count
+        links = [UpdateOne({"_id": r["_id"], "opportunity_id": {"$exists": False}},
+                           {"$set": {"opportunity_id": first_id(r["customer_id"])}})
+                 for r in rows if "opportunity_id" not in r]
+        if links:
+            changed += collection.bulk_write(links, ordered=False).modified_count
         after = rows[-1]["_id"]
 
 

@@ -4,7 +4,7 @@ import marshmallow as ma
 from crm_common.kernel.money import Amount
 from crm_common.paging import PageArgs, page_schema
 
-from ..customers.schemas import LONG_TEXT, TEXT, IsoDate
+from ..customers.schemas import TEXT, DealFacts, IsoDate
 from ..sales import qualification
 from . import rules
 
@@ -18,7 +18,7 @@ class OpportunityIn(ma.Schema):
     expected_close_date = IsoDate(allow_none=True)
 
 
-class OpportunityPatch(ma.Schema):
+class OpportunityPatch(DealFacts):
     """What a rep edits on a deal: its name, amount and close date, 定级 and 定量, and the facts its stage
     conditions check. The stage moves only through POST .../stage."""
     name = ma.fields.String(validate=NAME)
@@ -27,11 +27,6 @@ class OpportunityPatch(ma.Schema):
     grade = ma.fields.String(validate=ma.validate.OneOf(qualification.GRADES), allow_none=True)
     expected_amount = Amount(allow_none=True)
     expected_sign_date = IsoDate(allow_none=True)
-    interest_expressed = ma.fields.Boolean()
-    needs = ma.fields.String(validate=LONG_TEXT, allow_none=True)
-    needs_matched = ma.fields.Boolean()
-    proposal_url = ma.fields.String(validate=TEXT, allow_none=True)
-    terms_agreed = ma.fields.Boolean()
     loss_reason = ma.fields.String(validate=TEXT, allow_none=True)
 
 
