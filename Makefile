@@ -1,4 +1,4 @@
-# make run: install, then start both local servers and all five services (Ctrl-C stops all).
+# make run: install, then start both local servers and all six services (Ctrl-C stops all).
 # make test: install, then run every test (what CI runs). The tiers on their own:
 #   make test-fast         the unit tier: pure code, no servers (seconds)
 #   make test-integration  each service and the plumbing on real MongoDB- and Kafka-protocol servers
@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 # the official AsyncAPI parser for tests/integration/test_catalogue.py.
 TOOLS := .tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
-SERVICES := lead-intake customer pool notify reporting
+SERVICES := lead-intake customer pool notify reporting automation
 
 export CRM_ENV ?= dev
 export CRM_VAR_DIR ?= $(CURDIR)/var

@@ -31,6 +31,9 @@ ENVELOPE = {
         "partitionkey": {"type": "string", "description": "the message key, when it is not the subject (an "
                                                          "opportunity's: its customer)"},
         "traceparent": {"type": ["string", "null"], "description": "W3C trace context of the change"},
+        "causedby": {"type": "string", "description": "the automation runs that caused this event, space-separated, "
+                                                     "oldest first (copied from a crm.automation.requested)"},
+        "causedepth": {"type": "integer", "minimum": 0, "description": "how many runs the chain holds"},
         "data": {"type": "object"}},
 }
 PRODUCTION = {"host": "{bootstrap}", "protocol": "kafka", "description": "A production cluster: its brokers.",

@@ -34,6 +34,8 @@ TOPIC_OF_AGGREGATE = {
     "pipeline": "crm.org",  # organisation configuration, as the org's users and teams
     "config": "crm.org",  # every service's configuration changes (crm.config.changed, the audit log)
     "notification": "crm.notifications",
+    "rule": "crm.automation",  # an automation rule activated or deactivated
+    "automation": "crm.automation",  # a rule run's request to the service owning the data (subject: the request id)
 }
 TOPICS = tuple(sorted(set(TOPIC_OF_AGGREGATE.values())))
 
@@ -49,7 +51,31 @@ FACT_TYPES = frozenset({
     "crm.pool.reclaim_warning",
     "crm.notification.sent", "crm.notification.failed",
     "crm.config.changed",
+    "crm.automation.requested",
 })
+
+# Causation (ARCHITECTURE, "Actions across services"): an event caused by an automation rule's run carries
+# the runs of its chain and how deep it is, as two CloudEvents extensions. `causedby` is a string (an
+# extension may not be a list): the run ids, space-separated, oldest first; `causedepth` counts them.
+CAUSED_BY, CAUSE_DEPTH = "causedby", "causedepth"
+
+
+def caused_by(request: dict) -> dict:
+    """The causation extensions an applying service copies from a crm.automation.requested event (or its
+    data) onto every event its applying causes: `rt.event(type, subject, data, caused_by=caused_by(request))`.
+    So the automation service sees which runs led to the event, and stops a chain that loops."""
+    data = request.get("data", request) if request.get("type") else request
+    causation = data.get("causation") or {}
+    run_ids = [str(r) for r in causation.get("run_ids", [])]
+    if not run_ids:
+        return {}
+    return {CAUSED_BY: " ".join(run_ids), CAUSE_DEPTH: int(causation.get("depth", len(run_ids)))}
+
+
+def causation_of(event: dict) -> tuple[list[str], int]:
+    """The run ids that caused `event` and its depth in the chain ([] and 0 for a person's or a job's event)."""
+    run_ids = str(event.get(CAUSED_BY) or "").split()
+    return run_ids, int(event.get(CAUSE_DEPTH) or len(run_ids)) if run_ids else 0
 
 
 def is_fact(event_type: str) -> bool:
@@ -170,9 +196,10 @@ def validate(event: dict) -> None:
 
 
 def new_event(event_type: str, subject: str, data: dict, *, source: str, time: datetime,
-              version: int = 1, key: str | None = None) -> dict:
+              version: int = 1, key: str | None = None, caused_by: dict | None = None) -> dict:
     """Build and validate one event. `subject` is the aggregate id and the message key, unless `key` names
-    another: an opportunity's events are keyed by their customer's id, so they share its partition."""
+    another: an opportunity's events are keyed by their customer's id, so they share its partition.
+    `caused_by` is what `caused_by(request)` gave, for an event an automation request caused."""
     topic_for(event_type)
     event = {
         "specversion": SPECVERSION,
@@ -188,6 +215,8 @@ def new_event(event_type: str, subject: str, data: dict, *, source: str, time: d
     }
     if key is not None:
         event["partitionkey"] = str(key)  # CloudEvents' partitioning extension: the Kafka message key
+    if caused_by:
+        event.update({CAUSED_BY: str(caused_by[CAUSED_BY]), CAUSE_DEPTH: int(caused_by[CAUSE_DEPTH])})
     validate(event)
     return event
 
@@ -217,6 +246,11 @@ def decode(raw: bytes) -> dict:
         raise InvalidEvent("attribute partitionkey must be a string")
     if not isinstance(event.get("traceparent", ""), (str, type(None))):
         raise InvalidEvent("attribute traceparent must be a string")
+    if not isinstance(event.get(CAUSED_BY, ""), str):
+        raise InvalidEvent(f"attribute {CAUSED_BY} must be a string")
+    depth = event.get(CAUSE_DEPTH, 0)
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 0:
+        raise InvalidEvent(f"attribute {CAUSE_DEPTH} must be a whole number")
     version = event.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
         raise InvalidEvent("attribute version must be a positive integer")

@@ -40,8 +40,10 @@ class Runtime:
             except Exception:  # noqa: BLE001 - a broken producer may not close cleanly
                 pass
 
-    def event(self, event_type: str, subject: str, data: dict, *, key: str | None = None) -> dict:
-        return new_event(event_type, subject, data, source=self.settings.service, time=self.clock.now(), key=key)
+    def event(self, event_type: str, subject: str, data: dict, *, key: str | None = None,
+              caused_by: dict | None = None) -> dict:
+        return new_event(event_type, subject, data, source=self.settings.service, time=self.clock.now(), key=key,
+                         caused_by=caused_by)
 
     def transaction(self, work):
         """Run `work(session)` in one MongoDB transaction; what it returns.

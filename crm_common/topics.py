@@ -41,11 +41,15 @@ class Topic:
 
 
 TOPICS = (
-    Topic("crm.leads", 12, ("customer", "notify", "reporting")),
-    Topic("crm.customers", 12, ("lead-intake", "pool", "notify", "reporting")),
-    Topic("crm.pool", 6, ("customer", "notify", "reporting")),
-    Topic("crm.org", 6, ("lead-intake", "pool", "notify", "reporting")),
-    Topic("crm.notifications", 6, ("reporting",)),
+    Topic("crm.leads", 12, ("customer", "notify", "reporting", "automation")),
+    Topic("crm.customers", 12, ("lead-intake", "pool", "notify", "reporting", "automation")),
+    Topic("crm.pool", 6, ("customer", "notify", "reporting", "automation")),
+    Topic("crm.org", 6, ("lead-intake", "pool", "notify", "reporting", "automation")),
+    Topic("crm.notifications", 6, ("reporting", "automation")),
+    # Rule runs' requests, keyed by the record they act on. Its readers are the services that apply them
+    # (customer: tasks, owners, level and tags; pool: returns; notify: notices and webhooks), each added
+    # here with the handler that subscribes it: a reader listed without one would scale an idle worker.
+    Topic("crm.automation", 6, ()),
 )
 
 

@@ -31,13 +31,13 @@ from crm_common.mongo import server_time
 from crm_common.testing.system import known_everywhere
 
 SERVICES = {"lead-intake": "lead_intake", "customer": "customer", "pool": "pool", "notify": "notify",
-            "reporting": "reporting"}
+            "reporting": "reporting", "automation": "automation"}
 ADMIN_PASSWORD = "chaos-admin-password"
 RETRY_FOR_SECONDS = 90.0
 
 
 class Stack:
-    """The five services on their own servers; `replicas` worker processes of each service, or of the
+    """The six services on their own servers; `replicas` worker processes of each service, or of the
     services a dict names (`<service>-worker-1`, `-2`, ...); the extra environment `worker_env` on
     every worker."""
 

@@ -13,10 +13,10 @@ import requests
 
 from crm_common.dev import localinfra
 
-SERVICES = ("lead-intake", "customer", "pool", "notify", "reporting")
+SERVICES = ("lead-intake", "customer", "pool", "notify", "reporting", "automation")
 # One read each service answers to any signed-in user.
 READS = {"customer": "/v1/customers", "lead-intake": "/v1/leads", "pool": "/v1/pool-entries",
-         "notify": "/v1/inbox", "reporting": "/v1/workbench"}
+         "notify": "/v1/inbox", "reporting": "/v1/workbench"}  # automation answers admins only
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -19,7 +19,7 @@ def test_every_ci_values_file_renders_objects(renders):
     assert set(renders) == {p.name for p in CI_VALUES} >= {
         "default-values.yaml", "autoscaling-off-values.yaml", "dev-secrets-values.yaml", "kafka-auth-values.yaml"}
     for name, docs in renders.items():
-        assert sum(d["kind"] == "Deployment" for d in docs) == 10, name  # five services, web and worker
+        assert sum(d["kind"] == "Deployment" for d in docs) == 12, name  # six services, web and worker
 
 
 def test_every_rendered_kubernetes_object_passes_strict_schema_validation(renders):

@@ -8,7 +8,7 @@ import yaml
 from crm_common.worker import DRAIN_SECONDS
 from tests.deploy.chart import (CHART, by_name, container_of, env_of, kind, pod_of, refusal, render)
 
-SERVICES = ("lead-intake", "customer", "pool", "notify", "reporting")
+SERVICES = ("lead-intake", "customer", "pool", "notify", "reporting", "automation")
 
 
 def pod_specs(docs):
@@ -118,10 +118,11 @@ def test_every_role_has_a_pdb_of_max_unavailable_one_selecting_exactly_its_pods(
             assert matched == [pdb["metadata"]["name"]]
 
 
-def test_automation_is_declared_but_off_until_it_is_built(renders):
-    values = (CHART / "values.yaml").read_text()
-    assert "automation:\n    enabled: false" in values
-    assert all("crm-automation" not in by_name(docs, "Deployment") for docs in renders.values())
+def test_automation_runs_a_web_and_a_worker_by_default(renders):
+    for docs in renders.values():
+        deployments = by_name(docs, "Deployment")
+        assert {"crm-automation", "crm-automation-worker"} <= set(deployments)
+        assert container_of(deployments["crm-automation-worker"])["command"] == ["python", "-m", "automation.worker"]
 
 
 def test_networkpolicy_denies_by_default_and_lets_in_only_the_ingress_namespace(renders):

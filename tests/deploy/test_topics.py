@@ -13,7 +13,7 @@ from crm_common.settings import Settings
 from tests.deploy.chart import CHART, by_name, kind, refusal, render
 
 PACKAGES = {"lead-intake": "lead_intake", "customer": "customer", "pool": "pool", "notify": "notify",
-            "reporting": "reporting"}
+            "reporting": "reporting", "automation": "automation"}
 DECLARED = {entry["name"]: entry for entry in topics.declared()}
 
 

@@ -5,7 +5,7 @@ import yaml
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 PACKAGES = {"lead-intake": "lead_intake", "customer": "customer", "pool": "pool", "notify": "notify",
-            "reporting": "reporting"}
+            "reporting": "reporting", "automation": "automation"}
 
 
 def test_compose_runs_a_web_and_a_worker_of_each_service_on_a_replica_set_and_kraft():
@@ -18,8 +18,8 @@ def test_compose_runs_a_web_and_a_worker_of_each_service_on_a_replica_set_and_kr
     assert "controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
 
 
-def test_the_procfile_lists_both_servers_and_ten_service_processes():
+def test_the_procfile_lists_both_servers_and_twelve_service_processes():
     names = [line.split(":")[0] for line in (DEPLOY / "Procfile").read_text().splitlines()
              if line and not line.startswith("#")]
-    assert names[:2] == ["mongo", "kafka"] and len(names) == 12
+    assert names[:2] == ["mongo", "kafka"] and len(names) == 14
 

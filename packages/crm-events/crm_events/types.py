@@ -105,6 +105,19 @@ class OpportunitySnapshot(TypedDict):
     source_lead_id: NotRequired[str | None]
     loss_reason: NotRequired[str | None]
 
+# Action requested by an automation rule's run
+class AutomationRequestedV1(TypedDict):
+    request_id: str
+    run_id: str
+    rule_id: str
+    rule_version: int
+    step: int
+    action: dict[str, Any]
+    record: dict[str, Any]
+    expected: dict[str, Any]
+    causation: dict[str, Any]
+    requested_at: str
+
 # Configuration changed
 class ConfigChangedV1(TypedDict):
     audit_id: str
@@ -491,6 +504,26 @@ class PoolReclaimWarningV1(TypedDict):
     reclaim_due_at: str
     warned_at: str
 
+# Automation rule activated
+class RuleActivatedV1(TypedDict):
+    rule_id: str
+    name: str
+    rule_version: int
+    priority: int
+    trigger: dict[str, Any]
+    existing: Literal['ignore', 'enroll']
+    by: NotRequired[str | None]
+    activated_at: str
+
+# Automation rule deactivated
+class RuleDeactivatedV1(TypedDict):
+    rule_id: str
+    name: str
+    rule_version: int | None
+    reason: Literal['admin', 'failing']
+    by: NotRequired[str | None]
+    deactivated_at: str
+
 # Team created
 class TeamCreatedV1(Team):
     pass
@@ -518,6 +551,7 @@ class UserUpdatedV1(TypedDict):
 
 # The data type of each (event type, contract version).
 DATA: dict[tuple[str, int], Any] = {
+    ("crm.automation.requested", 1): AutomationRequestedV1,
     ("crm.config.changed", 1): ConfigChangedV1,
     ("crm.customer.contract_signed", 1): CustomerContractSignedV1,
     ("crm.customer.created", 1): CustomerCreatedV1,
@@ -562,6 +596,8 @@ DATA: dict[tuple[str, int], Any] = {
     ("crm.pool.ownership_requested", 1): PoolOwnershipRequestedV1,
     ("crm.pool.pool_changed", 1): PoolPoolChangedV1,
     ("crm.pool.reclaim_warning", 1): PoolReclaimWarningV1,
+    ("crm.rule.activated", 1): RuleActivatedV1,
+    ("crm.rule.deactivated", 1): RuleDeactivatedV1,
     ("crm.team.created", 1): TeamCreatedV1,
     ("crm.team.updated", 1): TeamUpdatedV1,
     ("crm.user.created", 1): UserCreatedV1,

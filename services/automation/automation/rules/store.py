@@ -1,0 +1,158 @@
+"""Rules and their versions. Creating a rule makes draft version 1; every edit makes the next version,
+a draft; activating makes the latest version the one active version (the runs use only it), until
+the rule is deactivated or another version is activated. Every change is audited (crm_common.audit)."""
+from __future__ import annotations
+
+from pymongo import ASCENDING, IndexModel
+
+from crm_common import audit, concurrency
+from crm_common.events import contract_types
+from crm_common.kernel.refusals import Conflict, Invalid, NotFound
+from crm_common.paging import new_id
+
+from ..engine import actions, schema, triggers
+
+RULES, VERSIONS = "rules", "rule_versions"
+DRAFT, ACTIVE, INACTIVE, PAUSED = "draft", "active", "inactive", "paused"
+DEFAULT_PRIORITY = 100
+CONTENT = ("name", "priority", "trigger", "conditions", "actions")
+INDEXES = {
+    RULES: [IndexModel([("status", ASCENDING), ("listens", ASCENDING), ("active.priority", ASCENDING)])],
+    VERSIONS: [IndexModel([("rule_id", ASCENDING), ("version", ASCENDING)], unique=True)],
+}
+
+
+def event_types() -> list[str]:
+    """The event types a rule may be triggered by: every contract but the service's own requests."""
+    return sorted({t for t, _ in contract_types() if not t.startswith(("crm.automation.", "crm.rule."))})
+
+
+def check(body: dict, *, partial: bool = False) -> None:
+    found = schema.problems(schema.rule_schema(event_types(), partial=partial), body)
+    if found:
+        raise Invalid("the rule has invalid fields", errors=found)
+
+
+def _content(body: dict) -> dict:
+    return {"name": body["name"], "priority": body.get("priority", DEFAULT_PRIORITY), "trigger": body["trigger"],
+            "conditions": body.get("conditions") or {"all": []}, "actions": body["actions"]}
+
+
+def create(rt, body: dict, by: str) -> dict:
+    check(body)
+    rule_id, now = new_id(), rt.clock.now()
+    content = _content(body)
+    rule = {"_id": rule_id, **content, "status": DRAFT, "version": 1, "active_version": None, "active": None,
+            "listens": [], "failures_in_a_row": 0, "created_at": now, "updated_at": now, "created_by": by}
+
+    def work(session):
+        rt.db[RULES].insert_one(rule, session=session)
+        _new_version(rt, session, rule_id, 1, content, by, now)
+        audit.record(rt, session, "rule", rule_id, None, view(rule))
+        return view(rule)
+    return rt.transaction(work)
+
+
+def edit(rt, rule_id: str, patch: dict, expected, by: str) -> dict:
+    """The next version, a draft: the latest one with `patch` applied (If-Match: the latest version)."""
+    check(patch, partial=True)
+    content = {**{k: v for k, v in _stored(rt.db, rule_id).items() if k in CONTENT}, **patch}
+    check(_content(content))
+
+    def work(session):
+        rule = _stored(rt.db, rule_id, session)
+        concurrency.check(rule, expected)
+        version, now = rule["version"] + 1, rt.clock.now()
+        _new_version(rt, session, rule_id, version, _content(content), by, now)
+        after = {**rule, **_content(content), "version": version, "updated_at": now}
+        rt.db[RULES].update_one({"_id": rule_id, "version": rule["version"]},
+                                {"$set": {**_content(content), "version": version, "updated_at": now}}, session=session)
+        audit.record(rt, session, "rule", rule_id, view(rule), view(after))
+        return view(after)
+    return rt.transaction(work)
+
+
+def activate(rt, rule_id: str, existing: str, by: str) -> dict:
+    def work(session):
+        rule = _stored(rt.db, rule_id, session)
+        if rule["trigger"]["type"] not in triggers.EVALUATED:
+            raise Conflict(f"{rule['trigger']['type']} triggers are not evaluated yet; only "
+                           f"{' and '.join(triggers.EVALUATED)} triggers can be activated",
+                           reason="trigger_not_evaluated", errors=[{"field": "trigger.type", "message": "not evaluated yet"}])
+        now = rt.clock.now()
+        active = {"version": rule["version"], **{k: rule[k] for k in CONTENT}}
+        change = {"status": ACTIVE, "active_version": rule["version"], "active": active, "failures_in_a_row": 0,
+                  "listens": triggers.listens(rule["trigger"]), "updated_at": now}
+        rt.db[RULES].update_one({"_id": rule_id}, {"$set": change}, session=session)
+        rt.db[VERSIONS].update_many({"rule_id": rule_id, "state": ACTIVE}, {"$set": {"state": "retired"}}, session=session)
+        rt.db[VERSIONS].update_one({"rule_id": rule_id, "version": rule["version"]},
+                                   {"$set": {"state": ACTIVE, "activated_at": now}}, session=session)
+        after = {**rule, **change}
+        audit.record(rt, session, "rule", rule_id, view(rule), view(after))
+        rt.publish(session, rt.event("crm.rule.activated", rule_id, {
+            "rule_id": rule_id, "name": rule["name"], "rule_version": rule["version"], "priority": rule["priority"],
+            "trigger": rule["trigger"], "existing": existing, "by": by, "activated_at": now.isoformat()}))
+        return after
+    return rt.transaction(work)
+
+
+def deactivate(rt, rule_id: str, by: str | None, reason: str = "admin", session=None) -> dict:
+    def work(session):
+        rule = _stored(rt.db, rule_id, session)
+        now = rt.clock.now()
+        change = {"status": PAUSED if reason == "failing" else INACTIVE, "active": None, "active_version": None,
+                  "listens": [], "updated_at": now}
+        rt.db[RULES].update_one({"_id": rule_id}, {"$set": change}, session=session)
+        rt.db[VERSIONS].update_many({"rule_id": rule_id, "state": ACTIVE}, {"$set": {"state": "retired"}}, session=session)
+        after = {**rule, **change}
+        audit.record(rt, session, "rule", rule_id, view(rule), view(after), actor=by or "system")
+        rt.publish(session, rt.event("crm.rule.deactivated", rule_id, {
+            "rule_id": rule_id, "name": rule["name"], "rule_version": rule.get("active_version"), "reason": reason,
+            "by": by, "deactivated_at": now.isoformat()}))
+        return view(after)
+    return work(session) if session is not None else rt.transaction(work)
+
+
+def _new_version(rt, session, rule_id: str, version: int, content: dict, by: str, now) -> None:
+    rt.db[VERSIONS].insert_one({"_id": f"{rule_id}:{version}", "rule_id": rule_id, "version": version, **content,
+                                "state": DRAFT, "created_at": now, "created_by": by}, session=session)
+
+
+def _stored(db, rule_id: str, session=None) -> dict:
+    rule = db[RULES].find_one({"_id": rule_id}, session=session)
+    if rule is None:
+        raise NotFound("no such rule")
+    return rule
+
+
+def get(db, rule_id: str) -> dict:
+    return view(_stored(db, rule_id))
+
+
+def versions(db, rule_id: str) -> list[dict]:
+    _stored(db, rule_id)
+    return [shown(v) for v in db[VERSIONS].find({"rule_id": rule_id}).sort("version", 1)]
+
+
+def version(db, rule_id: str, number: int) -> dict:
+    found = db[VERSIONS].find_one({"_id": f"{rule_id}:{number}"})
+    if found is None:
+        raise NotFound("no such rule version")
+    return found
+
+
+def active_for(db, session, keys: list[str]) -> list[dict]:
+    """The active rules whose trigger listens on any of `keys`, in their run order (priority, then id)."""
+    found = db[RULES].find({"status": ACTIVE, "listens": {"$in": keys}}, {"active": 1}, session=session)
+    return sorted(found, key=lambda r: (r["active"]["priority"], r["_id"]))
+
+
+def shown(content: dict) -> dict:
+    """Rule content as answers, the run log and the audit show it: a webhook's secret never shown."""
+    return {**content, "actions": [actions.masked(a) for a in content.get("actions", [])]}
+
+
+def view(rule: dict) -> dict:
+    return shown({"id": rule["_id"], **{k: rule[k] for k in CONTENT}, "status": rule["status"],
+                  "version": rule["version"], "active_version": rule.get("active_version"),
+                  "created_at": rule["created_at"], "updated_at": rule["updated_at"]})

@@ -1,0 +1,66 @@
+"""What the rules look at besides the event: each customer, opportunity and lead as it is now, kept from
+their events (the consumer loop's version guard passes only a newer snapshot), and the events this
+service consumed, kept KEPT_DAYS for dry runs and backtests."""
+from __future__ import annotations
+
+from pymongo import ASCENDING, IndexModel
+
+from crm_common import batching
+from crm_common.clock import utcnow
+
+from ..engine.triggers import record_of
+
+RECORDS, EVENTS = "records", "kept_events"
+KEPT_DAYS = 30
+# What an event says about itself rather than about its record: not kept as the record's fields.
+EVENT_ONLY = frozenset({"changed_fields", "from", "to", "by", "content", "expected_days", "expected_rate"})
+
+INDEXES = {
+    RECORDS: [IndexModel([("kind", ASCENDING), ("_id", ASCENDING)])],
+    EVENTS: [IndexModel([("kept_at", ASCENDING)], expireAfterSeconds=KEPT_DAYS * 86400),
+             IndexModel([("record", ASCENDING), ("time", ASCENDING)])],
+}
+
+
+def key(kind: str, record_id: str) -> str:
+    return f"{kind}:{record_id}"
+
+
+def apply(rt, session, event: dict) -> tuple[dict | None, dict]:
+    """Bring the event's record up to date; the record before and after it ({} when it names none)."""
+    kind, record_id = record_of(event)
+    if kind == "none":
+        return None, {}
+    stored = batching.get(rt.db, session, RECORDS, key(kind, record_id))
+    before = stored["data"] if stored and not stored.get("deleted") else None
+    if event["type"].split(".")[1] != kind:  # a pool movement: the customer's own events say how it is
+        return before, dict(before or {})
+    after = {**(before or {}), **{k: v for k, v in (event.get("data") or {}).items() if k not in EVENT_ONLY}}
+    batching.replace(rt.db, session, RECORDS, {
+        "_id": key(kind, record_id), "kind": kind, "record_id": record_id, "data": after,
+        "deleted": event["type"].endswith(".deleted"), "updated_at": rt.clock.now()})
+    return before, after
+
+
+def current(db, kind: str, record_id: str, session=None) -> dict | None:
+    stored = db[RECORDS].find_one({"_id": key(kind, record_id)}, session=session)
+    return stored["data"] if stored and not stored.get("deleted") else None
+
+
+def of_kind(db, kind: str, *, after: str | None = None, limit: int = 200) -> list[dict]:
+    query = {"kind": kind, "deleted": False, **({"_id": {"$gt": after}} if after else {})}
+    return list(db[RECORDS].find(query).sort("_id", 1).limit(limit))
+
+
+def keep(rt, session, event: dict) -> None:
+    # Kept on wall time: moving the business clock for a demo must not keep events for ever.
+    kind, record_id = record_of(event)
+    rt.db[EVENTS].update_one({"_id": event["id"]}, {"$setOnInsert": {
+        "event": event, "type": event["type"], "record": key(kind, record_id) if record_id else None,
+        "time": event.get("time"), "kept_at": utcnow()}}, upsert=True, session=session)
+
+
+def kept(db, event_id: str) -> dict | None:
+    row = db[EVENTS].find_one({"_id": event_id})
+    return row["event"] if row else None
+

@@ -1,0 +1,15 @@
+"""The automation service, described once for its app and its worker."""
+from crm_common.service import ServiceSpec
+
+from .rules import routes as rule_routes
+from .rules import templating
+from .rules import store as rules
+from .runs import firing, records
+from .runs import log as runs
+from .runs import routes as run_routes
+
+INDEXES = {**rules.INDEXES, **runs.INDEXES, **records.INDEXES}
+
+SPEC = ServiceSpec(name="automation", package="automation",
+                   blueprints=[rule_routes.blp, templating.blp, run_routes.blp], indexes=INDEXES,
+                   handlers=firing.handlers)
