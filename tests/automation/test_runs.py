@@ -1,0 +1,106 @@
+"""Runs: exactly one effect per event per rule. A rule's actions become requests on crm.automation, each
+keyed `<run_id>:<step>`; a redelivered event, a rerun through another consumer group and two deliveries
+racing give one run and one request per action. Every run says why it fired or not."""
+import threading
+
+from crm_common.testing.events import data_of
+
+from .conftest import customer_event, followed_up
+from .test_rules_api import COMPLAINT
+
+NOTIFY = {"type": "notify", "to": {"user_id": "svc-1"}, "message": "a complaint"}
+
+
+def test_a_follow_up_with_the_keyword_asks_for_a_task_and_a_notice_once(automation):
+    rule = automation.rule({**COMPLAINT, "actions": COMPLAINT["actions"] + [NOTIFY]})
+    heard = followed_up("C1", "客户说要投诉我们的售后", owner_id="rep-1")
+    assert automation.deliver(heard)
+    [run] = automation.runs(rule_id=rule["id"])
+    assert run["status"] == "completed" and run["trigger_key"] == heard["id"] and run["version"] == 1
+    assert [c["held"] for c in run["conditions"]] == [True, True]  # the leaf, then the group around it
+    assert run["conditions"][0]["field"] == "event.data.content" and run["conditions"][0]["value"] == ["投诉"]
+    tasks, notices = automation.requests()
+    assert (tasks["request_id"], notices["request_id"]) == (f"{run['id']}:0", f"{run['id']}:1")
+    assert tasks["action"]["type"] == "create_task" and tasks["action"]["related"] == {"kind": "customer", "id": "C1"}
+    assert tasks["action"]["assignee"] == {"user_id": "svc-1"} and tasks["action"]["applied_by"] == "customer"
+    assert notices["action"]["applied_by"] == "notify" and notices["record"]["customer_id"] == "C1"
+    assert tasks["causation"] == {"run_ids": [run["id"]], "depth": 1, "event_id": heard["id"]}
+    [sent] = [e for e in automation.rt.db.outbox.find({"event.subject": tasks["request_id"]})]
+    assert sent["event"]["causedby"] == run["id"] and sent["event"]["partitionkey"] == "C1"
+
+
+def test_a_follow_up_without_it_is_logged_as_skipped_with_the_values_compared(automation):
+    rule = automation.rule(COMPLAINT)
+    automation.deliver(followed_up("C1", "一切顺利"))
+    [run] = automation.runs(rule_id=rule["id"], status="skipped_condition")
+    assert run["conditions"][0]["held"] is False and run["conditions"][0]["actual"] == "一切顺利"
+    assert run["steps"] == [] and automation.requests() == []
+
+
+def test_a_redelivered_event_and_a_rerun_make_one_run_and_one_request(automation):
+    rule = automation.rule(COMPLAINT)
+    heard = followed_up("C1", "投诉")
+    assert automation.deliver(heard)
+    assert not automation.deliver(heard)  # redelivered to the same group: the guard passes it over
+    assert automation.deliver(heard, group="automation-replay")  # a rerun from the event log, a new group
+    [run] = automation.runs(rule_id=rule["id"])
+    assert run["repeats"] == 1
+    assert len(automation.requests()) == 1
+
+
+def test_two_deliveries_racing_make_one_run_and_one_request(automation):
+    rule = automation.rule(COMPLAINT)
+    heard = followed_up("C1", "投诉")
+    errors, start = [], threading.Barrier(2)
+
+    def consume(group):
+        start.wait()
+        for _ in range(20):  # a consumer retries a transaction that lost the race, as the loop does
+            try:
+                return automation.deliver(heard, group=group)
+            except Exception as exc:  # noqa: BLE001 - the unique index refused the loser; it retries
+                errors.append(exc)
+    threads = [threading.Thread(target=consume, args=(g,)) for g in ("replica-a", "replica-b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    [run] = automation.runs(rule_id=rule["id"])
+    assert len(automation.requests()) == 1 and run["repeats"] == 1
+
+
+def test_rules_run_in_priority_order_and_each_once(automation):
+    late = automation.rule({**COMPLAINT, "name": "late", "priority": 50})
+    early = automation.rule({**COMPLAINT, "name": "early", "priority": 1})
+    automation.deliver(followed_up("C1", "投诉"))
+    assert [r["rule_id"] for r in automation.requests()] == [early["id"], late["id"]]
+
+
+def test_a_failed_run_is_retried_from_the_record_as_it_is_now(automation):
+    to_owner = {"type": "create_task", "title": "call back", "assignee": {"role": "owner"}}
+    rule = automation.rule({**COMPLAINT, "actions": [NOTIFY, to_owner]})
+    automation.deliver(followed_up("C1", "投诉", owner_id=None))
+    [run] = automation.runs(status="failed")
+    assert [(s["result"], s["attempts"]) for s in run["steps"]] == [("requested", 1), ("failed", 1)]
+    assert "no owner" in run["steps"][1]["error"]
+    again = automation.post(f"/v1/runs/{run['id']}:retry")  # still no owner: it fails again
+    assert again.json["status"] == "failed" and again.json["steps"][1]["attempts"] == 2
+    automation.deliver(customer_event("crm.customer.updated", "C1", owner_id="rep-2",
+                                      extra={"changed_fields": ["owner_id"], "updated_at": "2026-12-07T09:00:00Z"}))
+    retried = automation.post(f"/v1/runs/{run['id']}:retry")
+    assert retried.status_code == 200 and retried.json["status"] == "completed"
+    assert [(s["result"], s["attempts"]) for s in retried.json["steps"]] == [("requested", 1), ("requested", 3)]
+    assert [r["request_id"] for r in automation.requests()] == [f"{run['id']}:0", f"{run['id']}:1"]
+    assert automation.post(f"/v1/runs/{run['id']}:retry").json["reason"] == "not_failed"
+    assert automation.runs(rule_id=rule["id"], record_id="C1")[0]["id"] == run["id"]
+
+
+def test_a_rule_failing_five_runs_in_a_row_is_paused_and_the_admins_are_told(automation):
+    rule = automation.rule({**COMPLAINT, "actions": [{"type": "create_task", "title": "x", "assignee": {"role": "owner"}}]})
+    for n in range(5):
+        automation.deliver(followed_up(f"C{n}", "投诉", owner_id=None))
+    stored = automation.client.get(f"/v1/rules/{rule['id']}", headers=automation.admin).json
+    assert stored["status"] == "paused"
+    assert [d["reason"] for d in data_of(automation.rt, "crm.rule.deactivated")] == ["failing"]
+    automation.deliver(followed_up("C9", "投诉", owner_id=None))
+    assert len(automation.runs(rule_id=rule["id"])) == 5
