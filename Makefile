@@ -80,6 +80,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.pool
 	$(BIN)/python -m bench.notify
 	$(BIN)/python -m bench.reporting
+	$(BIN)/python -m bench.consumer
 
 chaos: $(STAMP)
 	$(BIN)/python -m crm_common.testing.chaos --leads 1500

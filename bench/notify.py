@@ -36,12 +36,14 @@ from notify.service import SPEC
 REPS = 50
 CHUNK = 10_000
 REPEATS = 3
+SEALING_KEY = "bench-sealing-key-of-notify-alone-0123456789"  # prod mode refuses to start without one
 
 
 def runtime(running, db_name: str):
     settings = Settings.from_env("notify", {"CRM_ENV": "prod", "JWT_SECRET": JWT_SECRET, "LOG_LEVEL": "WARNING",
                                             "MONGO_URI": running.mongo_uri, "MONGO_DB": db_name,
-                                            "KAFKA_BOOTSTRAP_SERVERS": running.kafka_bootstrap})
+                                            "KAFKA_BOOTSTRAP_SERVERS": running.kafka_bootstrap,
+                                            "NOTIFY_SEALING_KEY": SEALING_KEY})
     return bootstrap(SPEC, settings)
 
 
