@@ -39,7 +39,7 @@ def test_the_official_parser_reads_the_served_catalogue_with_no_error_and_every_
     assert result["servers"] == ["configured", "production"]
     assert document["servers"]["configured"]["host"] == servers.kafka_bootstrap  # this deployment's broker
     assert sorted(address for _, address in result["channels"]) == [
-        "crm.customers", "crm.leads", "crm.notifications", "crm.org", "crm.pool"]
+        "crm.automation", "crm.customers", "crm.leads", "crm.notifications", "crm.org", "crm.pool"]
     expected = sorted(catalogue.message_id(t, v) for t, v in contract_types())
     assert sorted(result["messages"]) == expected  # no anonymous message: each has its own id
     assert sorted((op, action, tuple(ids)) for op, action, ids in result["operations"]) == [

@@ -73,6 +73,12 @@ def world(system) -> World:
         "name": "East inbound", "department_id": east["id"], "members": [{"user_id": users["ann"]["id"], "weight": 1}]}))
     spare_team = _ok(w.call("POST", "customer", "/v1/teams", json={"name": "Spare team", "department_id": spare["id"]}))
 
+    # a rule that runs on every follow-up, active before Ann's below, so there is a run to sweep
+    rule = _ok(w.call("POST", "automation", "/v1/rules", json={
+        "name": "Thank after a call", "trigger": {"type": "event", "event_type": "crm.customer.followed_up"},
+        "actions": [{"type": "create_task", "title": "Send thanks", "assignee": {"role": "owner"}}]}))
+    _ok(w.call("POST", "automation", f"/v1/rules/{rule['id']}:activate", json={"existing": "ignore"}))
+
     # Ann's customer, with everything a customer can have
     phone = str(next(_numbers))
     customer = _ok(w.call("POST", "customer", "/v1/customers", "ann", json={
@@ -86,6 +92,8 @@ def world(system) -> World:
     _ok(w.call("POST", "customer", f"/v1/customers/{customer['id']}/followups", "ann", json={
         "channel": "phone", "content": "called", "goal_met": True,
         "next_plan": "send a quote", "next_contact_at": "2030-01-02T03:00:00Z"}))
+    opportunity = _ok(w.call("POST", "customer", f"/v1/customers/{customer['id']}/opportunities", "ann",
+                             json={"name": "Renewal 2027"}))
     victim_customer = _ok(w.call("POST", "customer", "/v1/customers", "ann", json={
         "name": "Disposable Trading", "contacts": [{"name": "Li", "phones": [str(next(_numbers))]}]}))
     pipeline = _ok(w.call("GET", "customer", "/v1/pipelines"))[0]
@@ -126,6 +134,9 @@ def world(system) -> World:
         "name": "East bot", "kind": "webhook", "url": "http://127.0.0.1:9/hook", "department_ids": [east["id"]]}))
     deliveries = eventually(lambda: w.call("GET", "notify", "/v1/deliveries").json().get("items"), timeout=3)
 
+    runs = eventually(lambda: w.call("GET", "automation", "/v1/runs").json().get("items"), timeout=15)
+    assert runs, "the automation service never ran the rule on Ann's follow-up"
+
     # an import of Ann's run as a job (past 500 rows; no row has a name, so it imports nothing)
     job = _ok(w.call("POST", "customer", "/v1/customers:import", "ann", data=b"name,note\n" + b",no name\n" * 501,
                      headers={"Content-Type": "text/csv"}), 202)
@@ -137,7 +148,9 @@ def world(system) -> World:
         "department_id": east["id"], "user_id": users["ann"]["id"], "team_id": team["id"],
         "pipeline_id": pipeline["id"], "channel_id": channel["id"],
         "/v1/customers/{customer_id}/milestones/{name} name": "pinned",
-        "/dashboard/static/{name} name": "dashboard.js", "job_id": job["id"],
+        "/dashboard/static/{name} name": "dashboard.js",
+        "/v1/rule-templates/{name}:instantiate name": "complaint_to_service", "job_id": job["id"],
+        "opportunity_id": opportunity["id"], "rule_id": rule["id"], "run_id": runs[0]["id"],
     }
     w.victims = {
         **w.ids, "customer_id": victim_customer["id"], "contact_id": victim_customer["contacts"][0]["contact_id"],

@@ -43,6 +43,8 @@ def list_rules(args):
 
 @blp.route("/schema", methods=["GET"])
 @require_user("admin")
+@blp.doc(responses={"200": {"description": "A JSON Schema (draft 2020-12)",
+                            "content": {"application/json": {"schema": {"type": "object"}}}}})
 def rule_schema():
     """The JSON Schema of a rule: every trigger, condition and action shape a rule may take."""
     return schema.rule_schema(store.event_types())
