@@ -35,7 +35,12 @@ TOPIC_OF_AGGREGATE = {
     "config": "crm.org",  # every service's configuration changes (crm.config.changed, the audit log)
     "notification": "crm.notifications",
     "rule": "crm.automation",  # an automation rule activated or deactivated
-    "automation": "crm.automation",  # a rule run's request to the service owning the data (subject: the request id)
+    "automation": "crm.automation",  # a rule run's request to the service owning the data, and its answer (subject: the request id)
+    # a customer's work and money: on its topic, keyed by the customer id, so they keep order with it
+    "task": "crm.customers",
+    "quote": "crm.customers",
+    "contract": "crm.customers",
+    "invoice": "crm.customers",
 }
 TOPICS = tuple(sorted(set(TOPIC_OF_AGGREGATE.values())))
 
@@ -51,7 +56,7 @@ FACT_TYPES = frozenset({
     "crm.pool.reclaim_warning",
     "crm.notification.sent", "crm.notification.failed",
     "crm.config.changed",
-    "crm.automation.requested",
+    "crm.automation.requested", "crm.automation.applied",
 })
 
 # Causation (ARCHITECTURE, "Actions across services"): an event caused by an automation rule's run carries

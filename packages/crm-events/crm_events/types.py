@@ -105,6 +105,18 @@ class OpportunitySnapshot(TypedDict):
     source_lead_id: NotRequired[str | None]
     loss_reason: NotRequired[str | None]
 
+# A rule's request, as the service owning the data answered it
+class AutomationAppliedV1(TypedDict):
+    request_id: str
+    run_id: str
+    rule_id: str
+    step: int
+    service: str
+    status: Literal['applied', 'refused', 'failed']
+    reason: NotRequired[str | None]
+    result: NotRequired[dict[str, Any]]
+    answered_at: str
+
 # Action requested by an automation rule's run
 class AutomationRequestedV1(TypedDict):
     request_id: str
@@ -551,6 +563,7 @@ class UserUpdatedV1(TypedDict):
 
 # The data type of each (event type, contract version).
 DATA: dict[tuple[str, int], Any] = {
+    ("crm.automation.applied", 1): AutomationAppliedV1,
     ("crm.automation.requested", 1): AutomationRequestedV1,
     ("crm.config.changed", 1): ConfigChangedV1,
     ("crm.customer.contract_signed", 1): CustomerContractSignedV1,
