@@ -168,6 +168,7 @@ class CustomerFollowedUpV1(CustomerSnapshot):
     followup_id: str
     channel: Literal['phone', 'wechat', 'visit', 'email', 'sms', 'event']
     summary: NotRequired[str]
+    content: NotRequired[str]
     goal: NotRequired[str | None]
     goal_met: bool
     next_plan: NotRequired[str | None]

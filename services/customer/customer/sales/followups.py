@@ -49,7 +49,7 @@ def record(rt, customer_id: str, body: dict, *, by: str, scope: dict) -> tuple[d
                         last_followup_summary=body["content"][:200], followup_count=customer.get("followup_count", 0) + 1)
         return [("crm.customer.followed_up", {
             "followup_id": followup["_id"], "channel": body["channel"], "summary": body["content"][:200],
-            "goal": body.get("goal"), "goal_met": body["goal_met"], "next_plan": body.get("next_plan"),
+            "content": body["content"], "goal": body.get("goal"), "goal_met": body["goal_met"], "next_plan": body.get("next_plan"),
             "next_contact_at": body["next_contact_at"].isoformat() if body.get("next_contact_at") else None,
             "by": by, "followed_up_at": now.isoformat()})]
     customer = customers.change(rt, customer_id, mutate, scope=scope, made=saved)
