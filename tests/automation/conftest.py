@@ -86,3 +86,13 @@ def updated(customer_id="C1", changed=("tags",), *, caused_by=None, **snapshot):
     now = datetime.now(timezone.utc).isoformat()
     return customer_event("crm.customer.updated", customer_id, caused_by=caused_by,
                           extra={"changed_fields": list(changed), "updated_at": now}, **snapshot)
+
+
+def applied(request, status="applied", *, reason=None, result=None, service=None, version=None):
+    """The applying service's answer to a request (crm.automation.applied), as crm_common.actions sends it."""
+    from crm_common.actions import APPLIED_BY
+    return event("crm.automation.applied", request["request_id"], {
+        "request_id": request["request_id"], "run_id": request["run_id"], "rule_id": request["rule_id"],
+        "step": request["step"], "service": service or APPLIED_BY[request["action"]["type"]], "status": status,
+        "reason": reason, "result": result or {}, "answered_at": datetime.now(timezone.utc).isoformat()},
+        version=version)

@@ -3,7 +3,7 @@
 each, a rule that sets a field it watches fires once, and a chain stops at depth 3."""
 from crm_common.events import caused_by
 
-from .conftest import updated
+from .conftest import applied, updated
 
 
 def tagging(name, tag, priority=100, *, when=None, remove=None):
@@ -17,7 +17,7 @@ def tagging(name, tag, priority=100, *, when=None, remove=None):
 
 def apply_all(automation, seen: set, tags: list) -> int:
     """The customer service's side: each new request applied, its update published with the causation copied."""
-    applied = 0
+    answered = 0
     for request in automation.requests():
         if request["request_id"] in seen:
             continue
@@ -25,8 +25,9 @@ def apply_all(automation, seen: set, tags: list) -> int:
         tags[:] = [t for t in tags if t not in request["action"].get("remove_tags", [])]
         tags.extend(t for t in request["action"].get("add_tags", []) if t not in tags)
         automation.deliver(updated("C1", ("tags",), tags=list(tags), caused_by=caused_by(request)))
-        applied += 1
-    return applied
+        automation.deliver(applied(request, result={"tags": list(tags)}))
+        answered += 1
+    return answered
 
 
 def test_two_rules_that_would_ping_pong_a_customers_tags_fire_once_each(automation):

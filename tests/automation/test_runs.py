@@ -16,7 +16,7 @@ def test_a_follow_up_with_the_keyword_asks_for_a_task_and_a_notice_once(automati
     heard = followed_up("C1", "客户说要投诉我们的售后", owner_id="rep-1")
     assert automation.deliver(heard)
     [run] = automation.runs(rule_id=rule["id"])
-    assert run["status"] == "completed" and run["trigger_key"] == heard["id"] and run["version"] == 1
+    assert run["status"] == "running" and run["trigger_key"] == heard["id"] and run["version"] == 1
     assert [c["held"] for c in run["conditions"]] == [True, True]  # the leaf, then the group around it
     assert run["conditions"][0]["field"] == "event.data.content" and run["conditions"][0]["value"] == ["投诉"]
     tasks, notices = automation.requests()
@@ -88,7 +88,7 @@ def test_a_failed_run_is_retried_from_the_record_as_it_is_now(automation):
     automation.deliver(customer_event("crm.customer.updated", "C1", owner_id="rep-2",
                                       extra={"changed_fields": ["owner_id"], "updated_at": "2026-12-07T09:00:00Z"}))
     retried = automation.post(f"/v1/runs/{run['id']}:retry")
-    assert retried.status_code == 200 and retried.json["status"] == "completed"
+    assert retried.status_code == 200 and retried.json["status"] == "running"  # asked; answers awaited
     assert [(s["result"], s["attempts"]) for s in retried.json["steps"]] == [("requested", 1), ("requested", 3)]
     assert [r["request_id"] for r in automation.requests()] == [f"{run['id']}:0", f"{run['id']}:1"]
     assert automation.post(f"/v1/runs/{run['id']}:retry").json["reason"] == "not_failed"

@@ -2,9 +2,10 @@
 request. The runs capability stores the plan (under the run's unique key) and publishes its requests;
 a dry run shows it and does neither.
 
-Statuses: completed (every step requested), failed (a step could not be asked for), skipped_condition,
-skipped_loop (the event came from this rule's own runs, or the chain is too deep), skipped_duplicate
-(the trigger already ran this version: the run log counts the repeat, nothing is asked twice).
+Statuses: running (every step asked for, answers awaited), completed (every step applied by the service
+asked), failed (a step could not be asked for, or was refused or failed where it was applied),
+skipped_condition, skipped_loop (the event came from this rule's own runs, or the chain is too deep),
+skipped_duplicate (the trigger already ran this version), throttled (the rule hit its rate limit).
 """
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from datetime import datetime
 from . import actions, causation, conditions
 from .conditions import Facts
 
-COMPLETED, FAILED = "completed", "failed"
+RUNNING, COMPLETED, FAILED = "running", "completed", "failed"
 SKIPPED_CONDITION, SKIPPED_DUPLICATE, SKIPPED_LOOP, THROTTLED = (
     "skipped_condition", "skipped_duplicate", "skipped_loop", "throttled")
-STATUSES = (COMPLETED, FAILED, SKIPPED_CONDITION, SKIPPED_DUPLICATE, SKIPPED_LOOP, THROTTLED)
+STATUSES = (RUNNING, COMPLETED, FAILED, SKIPPED_CONDITION, SKIPPED_DUPLICATE, SKIPPED_LOOP, THROTTLED)
 REQUESTED, STEP_FAILED, NOT_RUN = "requested", "failed", "not_run"
+APPLIED, REFUSED = "applied", "refused"  # a step's result as the service asked answered it
+KEPT_ON_RETRY = (REQUESTED, APPLIED)  # a retry asks again only for what was not asked or did not apply
 
 
 @dataclass
@@ -51,7 +54,7 @@ def plan(run_id: str, trigger: Trigger, spec: dict, facts: Facts, now: datetime)
     held, trace = conditions.evaluate(spec.get("conditions"), facts)
     if not held:
         return Plan(SKIPPED_CONDITION, trace)
-    out = Plan(COMPLETED, trace)
+    out = Plan(RUNNING, trace)
     cause = causation.next_causation(list(trigger.chain), run_id, trigger.event_id)
     for step, action in enumerate(spec["actions"]):
         out.steps.append(_step(out, run_id, step, action, trigger, spec, facts, cause, now))
@@ -62,15 +65,25 @@ def retried(run: dict, spec: dict, facts: Facts, now: datetime) -> Plan:
     """A failed run again: the steps not requested yet are asked for now, from the record as it is now."""
     trigger = Trigger(run["rule_id"], run["version"], run["trigger_key"], run["record"]["kind"],
                       run["record"]["id"], tuple(run.get("chain", [])), (), run.get("event_id"))
-    out = Plan(COMPLETED, run.get("conditions", []))
+    out = Plan(RUNNING, run.get("conditions", []))
     cause = causation.next_causation(list(trigger.chain), run["_id"], trigger.event_id)
     for step, (action, before) in enumerate(zip(spec["actions"], run["steps"])):
-        if before["result"] == REQUESTED:
+        if before["result"] in KEPT_ON_RETRY:
             out.steps.append(before)
             continue
         again = _step(out, run["_id"], step, action, trigger, spec, facts, cause, now)
         out.steps.append({**again, "attempts": before.get("attempts", 0) + (again["attempts"])})
+    if out.status != FAILED:
+        out.status = settled(out.steps)
     return out
+
+
+def settled(steps: list[dict]) -> str:
+    """A run's status from its steps' results: failed once one failed or was refused, completed once
+    every one applied, running while answers are awaited."""
+    if any(s["result"] in (STEP_FAILED, REFUSED) for s in steps):
+        return FAILED
+    return COMPLETED if all(s["result"] == APPLIED for s in steps) else RUNNING
 
 
 def _step(out: Plan, run_id: str, step: int, action: dict, trigger: Trigger, spec: dict, facts: Facts,

@@ -4,27 +4,25 @@ event kept, and each active rule listening on it run once, in priority order. A 
 or for nothing."""
 from __future__ import annotations
 
-import logging
-
 from crm_common.events import caused_by, causation_of, contract_types, topic_for
 from crm_common.paging import new_id
 
 from ..engine import plan, triggers
 from ..engine.conditions import Facts
 from ..rules import store as rules
+from . import answers, pausing, records
 from . import log as runs
-from . import records
 
-REQUESTED = "crm.automation.requested"
+REQUESTED, APPLIED = "crm.automation.requested", "crm.automation.applied"
 OWN_TOPIC = "crm.automation"
-PAUSE_AFTER_FAILURES = 5
-logger = logging.getLogger(__name__)
 
 
 def handlers(rt) -> dict:
-    """One handler for every event type of every topic but the service's own."""
+    """One handler for every event type of every topic but the service's own, and the answers to its requests."""
     handle = lambda event, session: on_event(rt, session, event)  # noqa: E731
-    return {t: handle for t, _ in contract_types() if topic_for(t) != OWN_TOPIC}
+    out = {t: handle for t, _ in contract_types() if topic_for(t) != OWN_TOPIC}
+    out[APPLIED] = lambda event, session: answers.on_applied(rt, session, event["data"])
+    return out
 
 
 def on_event(rt, session, event: dict) -> None:
@@ -58,7 +56,7 @@ def run(rt, session, trigger: plan.Trigger, spec: dict, facts: Facts, *, event_t
            "steps": decided.steps, "reason": decided.reason, "attempts": 1, "at": now}
     runs.insert(rt.db, session, row)
     publish(rt, session, decided.requests)
-    count_failures(rt, session, trigger.rule_id, decided.status)
+    pausing.count(rt, session, trigger.rule_id, decided.status)
     return row
 
 
@@ -66,22 +64,6 @@ def publish(rt, session, requests: list[dict]) -> None:
     """Each request keyed by the customer it acts on, so one customer's requests are applied in order."""
     rt.publish(session, *[rt.event(REQUESTED, r["request_id"], r, key=r["record"]["customer_id"] or r["record"]["id"]
                                    or r["run_id"], caused_by=caused_by(r)) for r in requests])
-
-
-def count_failures(rt, session, rule_id: str, status: str) -> None:
-    """A rule failing PAUSE_AFTER_FAILURES runs in a row is paused; crm.rule.deactivated (reason failing)
-    tells the admins."""
-    if status in (plan.SKIPPED_CONDITION, plan.SKIPPED_LOOP):
-        return
-    if status != plan.FAILED:
-        rt.db[rules.RULES].update_one({"_id": rule_id, "failures_in_a_row": {"$ne": 0}},
-                                      {"$set": {"failures_in_a_row": 0}}, session=session)
-        return
-    rt.db[rules.RULES].update_one({"_id": rule_id}, {"$inc": {"failures_in_a_row": 1}}, session=session)
-    rule = rt.db[rules.RULES].find_one({"_id": rule_id}, session=session)
-    if rule and rule["failures_in_a_row"] >= PAUSE_AFTER_FAILURES and rule["status"] == rules.ACTIVE:
-        logger.warning("rule %s failed %d runs in a row: paused", rule_id, rule["failures_in_a_row"])
-        rules.deactivate(rt, rule_id, None, "failing", session=session)
 
 
 def retry(rt, run_id: str) -> dict:
@@ -96,6 +78,6 @@ def retry(rt, run_id: str) -> dict:
         change = {"status": decided.status, "steps": decided.steps, "attempts": found.get("attempts", 1) + 1}
         rt.db[runs.RUNS].update_one({"_id": run_id}, {"$set": change}, session=session)
         publish(rt, session, decided.requests)
-        count_failures(rt, session, found["rule_id"], decided.status)
+        pausing.count(rt, session, found["rule_id"], decided.status)
         return {**found, **change}
     return rt.transaction(work)
