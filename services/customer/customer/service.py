@@ -2,8 +2,10 @@
 from pymongo import ASCENDING, IndexModel
 
 from crm_common import importjobs
+from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec
 
+from .automation import requests as automation_requests
 from .customers import intake, lead_keys, ownership
 from .customers import routes as customer_routes
 from .imports import jobs as import_jobs
@@ -14,6 +16,8 @@ from .org import users
 from .pipelines import pipelines
 from .pipelines import routes as pipeline_routes  # noqa: F401 - adds the pipeline routes to import_routes.blp
 from .sales import routes as sales_routes
+from .tasks import routes as task_routes
+from .tasks import store as tasks
 
 INDEXES = {
     "users": [IndexModel([("username", ASCENDING)], unique=True),
@@ -48,6 +52,15 @@ INDEXES = {
     "contracts": [IndexModel([("customer_id", ASCENDING)]), IndexModel([("opportunity_id", ASCENDING)]),
                   IndexModel([("end_date", ASCENDING)])],
     "payments": [IndexModel([("customer_id", ASCENDING)])],
+    "tasks": [  # scoped lists as customers' (crm_common.kernel.scope), the overdue job, one task per rule request
+        IndexModel([("owner_id", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("collaborator_ids", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("department_path", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("related.id", ASCENDING), ("status", ASCENDING)]),
+        IndexModel([("customer_id", ASCENDING), ("status", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("overdue", ASCENDING), ("due_at", ASCENDING)]),
+        IndexModel([("request_id", ASCENDING)], unique=True, partialFilterExpression={"request_id": {"$type": "string"}}),
+    ],
     **importjobs.INDEXES,
 }
 
@@ -60,6 +73,7 @@ def handlers(rt):
         "crm.lead.merged": lambda event, session: lead_keys.merged(rt, session, event["data"]),
         "crm.lead.converted": lambda event, session: intake.create_from_lead(rt, session, event["data"]),
         "crm.pool.ownership_requested": lambda event, session: ownership.requested(rt, session, event["data"]),
+        "crm.automation.requested": lambda event, session: automation_requests.handler(rt)(rt, event, session),
     }
 
 
@@ -71,8 +85,9 @@ def on_start(rt):
 SPEC = ServiceSpec(
     name="customer", package="customer",
     blueprints=[org_routes.auth_blp, org_routes.org_blp, import_routes.blp, customer_routes.blp, sales_routes.blp,
-                opportunity_routes.blp],
+                opportunity_routes.blp, task_routes.blp],
     indexes=INDEXES, handlers=handlers, on_start=on_start,
-    jobs=lambda rt: [importjobs.scheduled(rt, import_jobs.import_chunk)],  # CSV imports past 500 rows
+    jobs=lambda rt: [importjobs.scheduled(rt, import_jobs.import_chunk),  # CSV imports past 500 rows
+                     Job("tasks-overdue", 60, lambda: tasks.overdue(rt), lease_seconds=300)],  # once, past due
     token_versions="users",  # this service owns the users: a change refuses old tokens at once
 )

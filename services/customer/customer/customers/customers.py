@@ -15,7 +15,8 @@ from crm_common.paging import new_id
 from ..opportunities import rules as deals
 from ..pipelines import pipelines, stages
 from ..sales import lifecycle
-from . import contacts, derived, lead_keys
+from ..tasks import follow as task_scope
+from . import contacts, dedup, derived, lead_keys
 
 DEFAULT_LEVEL = "C"
 
@@ -50,6 +51,8 @@ def insert(rt, session, customer: dict, *, by: str, strict_keys: bool = True, vi
     pipeline = pipelines.get(rt, customer["pipeline_id"], session)
     derived.refresh(customer, deal_closed=stages.is_closed(pipeline, customer["stage"]))
     _claim_keys(rt, session, customer, [], strict=strict_keys, visible=visible)
+    if strict_keys:
+        dedup.refuse_new(rt, session, customer, None, visible)
     rt.db.customers.insert_one(customer, session=session)
     created = {"source_lead_id": customer["source_lead_id"], "created_at": customer["created_at"].isoformat(),
                "by": by}
@@ -78,18 +81,19 @@ def change(rt, customer_id: str, mutate, *, scope: dict, expected=None, made: di
     return customer
 
 
-def save(rt, session, before: dict, after: dict, events: list, *, visible=None) -> dict:
+def save(rt, session, before: dict, after: dict, events: list, *, visible=None, caused_by=None) -> dict:
     pipeline = pipelines.get(rt, after["pipeline_id"], session)
     derived.refresh(after, deal_closed=stages.is_closed(pipeline, after["stage"]))
     after["version"], after["updated_at"] = before["version"] + 1, now(rt)
     _claim_keys(rt, session, after, contacts.identity_keys(before.get("contacts", [])), strict=True,
                 visible=visible)
+    dedup.refuse_new(rt, session, after, before, visible)
     stored = rt.db.customers.replace_one({"_id": before["_id"], "version": before["version"]}, after,
                                          session=session)
     if stored.matched_count == 0:
         raise Stale("the customer changed meanwhile; read it again")
     _deals_follow(rt, session, before, after)
-    _publish(rt, session, after, list(events) + _lifecycle_event(rt, before, after))
+    _publish(rt, session, after, list(events) + _lifecycle_event(rt, before, after), caused_by=caused_by)
     return after
 
 
@@ -102,6 +106,7 @@ def _deals_follow(rt, session, before: dict, after: dict) -> None:
     if deals.scope_of(after) != deals.scope_of(before):
         rt.db.opportunities.update_many({"customer_id": after["_id"]}, {"$set": deals.scope_of(after)},
                                         session=session)
+        task_scope.follow_customer(rt, session, after)  # its tasks are seen as it is
 
 
 def delete(rt, customer_id: str, *, scope: dict, expected, by: str) -> None:
@@ -147,9 +152,11 @@ def snapshot(customer: dict) -> dict:
             "version": customer["version"]}
 
 
-def _publish(rt, session, customer: dict, events: list) -> None:
+def _publish(rt, session, customer: dict, events: list, caused_by=None) -> None:
+    """`caused_by`: the causation of the rule run whose request made the change (crm_common.events.caused_by)."""
     base = snapshot(customer)
-    rt.publish(session, *[rt.event(event_type, customer["_id"], {**base, **data}) for event_type, data in events])
+    rt.publish(session, *[rt.event(event_type, customer["_id"], {**base, **data}, caused_by=caused_by)
+                          for event_type, data in events])
 
 
 def _lifecycle_event(rt, before: dict | None, after: dict) -> list:
@@ -186,4 +193,4 @@ def _duplicate(rt, session, taken: dict, visible) -> Conflict:
     seen = [c["_id"] for c in rt.db.customers.find({"$and": [{"_id": {"$in": ids}}, visible or {}]}, {"_id": 1},
                                                   session=session)] if visible is not None else []
     return Conflict("a contact method already belongs to another customer", matched_keys=sorted(taken),
-                    duplicate_of=seen[0] if seen else None)
+                    duplicate_of=seen[0] if seen else None, duplicate_of_kind="customer")

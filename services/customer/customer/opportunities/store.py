@@ -14,6 +14,7 @@ from crm_common.queries import both, find_one
 
 from ..customers import customers
 from ..pipelines import pipelines
+from ..tasks import playbooks
 from . import rules
 
 
@@ -65,6 +66,7 @@ def open_new(rt, session, customer: dict, fields: dict, *, by: str, inherit: boo
         if deal["contract_count"]:
             rt.db.contracts.update_many(loose, {"$set": {"opportunity_id": deal["_id"]}}, session=session)
     write(rt, session, None, deal, [created(deal, by)])
+    playbooks.moved(rt, session, None, deal, by=by)
     return deal
 
 
@@ -72,10 +74,12 @@ def enter(rt, session, customer: dict, deal: dict, body: dict, *, by: str) -> tu
     """Move the deal into `body["stage"]` (recorded with actor and time); the deal after it, and the
     customer's events: those of the stage rules when the customer now shows this deal's new stage."""
     pipeline = pipelines.get(rt, deal["pipeline_id"], session)
-    step = rules.move(pipeline, customer, deal, body["stage"], by=by, now=customers.now(rt),
-                      loss_reason=body.get("loss_reason"))
+    step = playbooks.gated(playbooks.missing(rt, session, pipeline, deal, body["stage"]), body["stage"],
+                           lambda: rules.move(pipeline, customer, deal, body["stage"], by=by, now=customers.now(rt),
+                                              loss_reason=body.get("loss_reason")))
     rt.db.stage_history.insert_one({"_id": new_id(), **step.record}, session=session)
     write(rt, session, deal, step.opportunity, step.opportunity_events)
+    playbooks.moved(rt, session, deal, step.opportunity, by=by)
     shown = customer["stage"]
     customer.update(step.customer)
     updated = derive(rt, session, customer, by)
