@@ -105,6 +105,60 @@ class OpportunitySnapshot(TypedDict):
     source_lead_id: NotRequired[str | None]
     loss_reason: NotRequired[str | None]
 
+# What every crm.quote.* event carries (quotes.decisions.snapshot in the customer service): one version of a quote, its opportunity and customer, who owns the opportunity, its lines and totals (exact decimal strings). The event's subject is the quote id (one id per version; `first_id` is version 1's, shared by every version); its Kafka message key is the customer id, so it keeps order with the customer's events.
+class QuoteSnapshot(TypedDict):
+    quote_id: str
+    first_id: str
+    quote_version: int
+    opportunity_id: str
+    customer_id: str
+    owner_id: NotRequired[str | None]
+    department_path: NotRequired[list[str]]
+    status: Literal['draft', 'sent', 'accepted', 'rejected', 'expired', 'superseded']
+    valid_until: str
+    subtotal: Money
+    discount_total: Money
+    total: Money
+    lines: list[dict[str, Any]]
+
+# What every crm.contract.* event carries (contracts.contracts.snapshot in the customer service): the contract, its deal and customer, its amount, dates and status after the event. Subject: the contract id; message key: the customer id.
+class ContractSnapshot(TypedDict):
+    contract_id: str
+    customer_id: str
+    opportunity_id: NotRequired[str | None]
+    owner_id: NotRequired[str | None]
+    title: NotRequired[str | None]
+    number: NotRequired[str | None]
+    amount: Money
+    start_date: str
+    end_date: str
+    status: Literal['draft', 'pending_approval', 'approved', 'active', 'expired', 'rejected']
+
+# A decision on a contract, as the contract records it: who, when, with what comment, and whom it waits for next (null once decided).
+class ContractDecision(TypedDict):
+    step: NotRequired[Literal['manager', 'admin'] | None]
+    by: str
+    at: str
+    comment: NotRequired[str | None]
+    awaiting: None | dict[str, Any]
+
+# What every crm.invoice.* event carries (contracts.invoices.snapshot in the customer service): the invoice (发票), its contract and customer, its amounts with and without tax, the buyer. Subject: the invoice id; message key: the customer id.
+class InvoiceSnapshot(TypedDict):
+    invoice_id: str
+    contract_id: str
+    customer_id: str
+    number: NotRequired[str | None]
+    type: Literal['normal', 'special']
+    tax_rate: str
+    amount: str
+    amount_without_tax: str
+    tax: str
+    buyer_title: str
+    buyer_tax_id: str
+    status: Literal['issued', 'voided']
+    by: str
+    at: str
+
 # A rule's request, as the service owning the data answered it
 class AutomationAppliedV1(TypedDict):
     request_id: str
@@ -557,6 +611,22 @@ class UserUpdatedV1(TypedDict):
     department_id: str | None
     department_path: list[str]
     supervisor_id: str | None
+# Quote accepted
+class QuoteAcceptedV1(QuoteSnapshot):
+    by: str
+    accepted_at: str
+
+# Quote rejected
+class QuoteRejectedV1(QuoteSnapshot):
+    by: str
+    rejected_at: str
+    reason: NotRequired[str | None]
+
+# Quote sent
+class QuoteSentV1(QuoteSnapshot):
+    by: str
+    sent_at: str
+
     active: bool
     team_ids: list[str]
     holding_limit: int
@@ -617,3 +687,6 @@ DATA: dict[tuple[str, int], Any] = {
     ("crm.user.created", 1): UserCreatedV1,
     ("crm.user.updated", 1): UserUpdatedV1,
 }
+    ("crm.quote.accepted", 1): QuoteAcceptedV1,
+    ("crm.quote.rejected", 1): QuoteRejectedV1,
+    ("crm.quote.sent", 1): QuoteSentV1,

@@ -15,6 +15,7 @@ from .org import routes as org_routes
 from .org import users
 from .pipelines import pipelines
 from .pipelines import routes as pipeline_routes  # noqa: F401 - adds the pipeline routes to import_routes.blp
+from .quotes import routes as quote_routes
 from .sales import routes as sales_routes
 from .tasks import routes as task_routes
 from .tasks import store as tasks
@@ -52,6 +53,9 @@ INDEXES = {
     "contracts": [IndexModel([("customer_id", ASCENDING)]), IndexModel([("opportunity_id", ASCENDING)]),
                   IndexModel([("end_date", ASCENDING)])],
     "payments": [IndexModel([("customer_id", ASCENDING)])],
+    "products": [IndexModel([("code", ASCENDING)], unique=True), IndexModel([("active", ASCENDING), ("_id", ASCENDING)])],
+    "quotes": [IndexModel([("opportunity_id", ASCENDING), ("first_id", ASCENDING), ("quote_version", ASCENDING)]),
+               IndexModel([("first_id", ASCENDING), ("status", ASCENDING)])],
     "tasks": [  # scoped lists as customers' (crm_common.kernel.scope), the overdue job, one task per rule request
         IndexModel([("owner_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("collaborator_ids", ASCENDING), ("_id", ASCENDING)]),
@@ -85,7 +89,7 @@ def on_start(rt):
 SPEC = ServiceSpec(
     name="customer", package="customer",
     blueprints=[org_routes.auth_blp, org_routes.org_blp, import_routes.blp, customer_routes.blp, sales_routes.blp,
-                opportunity_routes.blp, task_routes.blp],
+                opportunity_routes.blp, quote_routes.blp, task_routes.blp],
     indexes=INDEXES, handlers=handlers, on_start=on_start,
     jobs=lambda rt: [importjobs.scheduled(rt, import_jobs.import_chunk),  # CSV imports past 500 rows
                      Job("tasks-overdue", 60, lambda: tasks.overdue(rt), lease_seconds=300)],  # once, past due

@@ -63,7 +63,8 @@ def condition_view(customer: dict, deal: dict) -> dict:
     facts, stage and contracts."""
     return {**{k: v for k, v in customer.items() if k not in DEAL_FIELDS}, **{k: deal.get(k) for k in DEAL_FIELDS},
             "stage": deal["stage"], "stage_entered_at": deal.get("stage_entered_at"),
-            "loss_reason": deal.get("loss_reason"), "contract_count": deal.get("contract_count", 0)}
+            "loss_reason": deal.get("loss_reason"), "contract_count": deal.get("contract_count", 0),
+            "quote_sent": deal.get("quote_sent", False)}
 
 
 def move(pipeline: dict, customer: dict, deal: dict, key: str, *, by: str, now, loss_reason=None) -> Move:

@@ -42,6 +42,10 @@ class OpportunityOut(OpportunityPatch):
     expected_amount = Amount(dump_only=True, allow_none=True)
     source_lead_id = ma.fields.String(allow_none=True)
     contract_count = ma.fields.Integer()
+    quote_sent = ma.fields.Boolean(metadata={"description": "a quote of it was sent: its proposal is made"})
+    amount_source = ma.fields.Dict(allow_none=True, metadata={
+        "description": "where the amount comes from: {kind: quote, quote_id, quote_version} once a quote is "
+                       "accepted; null when typed"})
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
     version = ma.fields.Integer()

@@ -98,6 +98,8 @@ def edit(rt, session, customer: dict, deal: dict, body: dict, *, by: str) -> tup
     after.update({k: money.stored(v) if k == "amount" else v for k, v in body.items() if k not in grading})
     if grading:
         rules.qualify(after, grading)
+    if "amount" in body and "amount_source" not in body:
+        after["amount_source"] = None  # typed by a rep: no longer the accepted quote's total
     changed = rules.changed_fields(deal, after)
     if not changed:
         return deal, []
