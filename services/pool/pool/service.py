@@ -13,6 +13,7 @@ from .reclaim import routes as preview_routes  # noqa: F401 - registers its rout
 from .claims import routes as claim_routes  # noqa: F401 - the same
 from .movements import routes as movement_routes
 from .tracking import routes as entry_routes
+from . import automation
 from .pools import pools
 from .reclaim import job
 from .tracking import handlers as tracking
@@ -42,6 +43,7 @@ def handlers(rt):
         "crm.customer.owner_changed": on(tracking.owner_changed), "crm.customer.deleted": on(tracking.deleted),
         "crm.customer.ownership_refused": on(tracking.refused),
         "crm.user.created": on(tracking.user_changed), "crm.user.updated": on(tracking.user_changed),
+        "crm.automation.requested": automation.handler(rt),  # a rule's return_to_pool
     })
     return out
 

@@ -40,18 +40,27 @@ def visible_to(principal) -> dict:
     return {"$or": mine}
 
 
-def request_event(rt, movement: dict, expected: dict) -> dict:
-    """The conditional request to the customer service: apply this move only if `expected` still holds."""
+def request_event(rt, movement: dict, expected: dict, caused_by: dict | None = None) -> dict:
+    """The conditional request to the customer service: apply this move only if `expected` still holds
+    (`caused_by`: the automation request that asked for the move, crm_common.events.caused_by)."""
     m = movement
     return rt.event("crm.pool.ownership_requested", m["customer_id"], ownership.request(
         request_id=m["request_id"], customer_id=m["customer_id"], kind=m["kind"], expected=expected,
         to_owner_id=m["to_owner_id"], pool_id=m["to_pool_id"] or m["pool_id"], reason=m["reason"],
-        rule=m["rule"], by=m["actor"], at=m["at"]))
+        rule=m["rule"], by=m["actor"], at=m["at"]), caused_by=caused_by)
 
 
 def fact_event(rt, movement: dict) -> dict:
-    """The movement as it happened, for notify, reporting and any other subscriber."""
+    """The movement as it happened, for notify, reporting and any other subscriber; a move an automation
+    rule asked for names its runs (so that rule never fires on it again)."""
     m, at = movement, movement["at"].isoformat()
+    event = _fact_event(rt, m, at)
+    if m.get("caused_by"):
+        event.update(m["caused_by"])
+    return event
+
+
+def _fact_event(rt, m: dict, at: str) -> dict:
     base = {"customer_id": m["customer_id"], "pool_id": m["pool_id"], "movement_id": m["_id"], "by": m["actor"]}
     if m["kind"] == "reclaim":
         return rt.event("crm.pool.customer_reclaimed", m["customer_id"], {
