@@ -94,6 +94,10 @@ def world(system) -> World:
         "next_plan": "send a quote", "next_contact_at": "2030-01-02T03:00:00Z"}))
     opportunity = _ok(w.call("POST", "customer", f"/v1/customers/{customer['id']}/opportunities", "ann",
                              json={"name": "Renewal 2027"}))
+    product = _ok(w.call("POST", "customer", "/v1/products", json={
+        "name": "年费", "code": "SEC-YEARLY", "unit": "套", "list_price": "100.00"}))
+    quote = _ok(w.call("POST", "customer", f"/v1/opportunities/{opportunity['id']}/quotes", "ann", json={
+        "lines": [{"product_id": product["id"], "quantity": 1}], "valid_until": "2030-12-31"}))
     victim_customer = _ok(w.call("POST", "customer", "/v1/customers", "ann", json={
         "name": "Disposable Trading", "contacts": [{"name": "Li", "phones": [str(next(_numbers))]}]}))
     pipeline = _ok(w.call("GET", "customer", "/v1/pipelines"))[0]
@@ -151,6 +155,7 @@ def world(system) -> World:
         "/dashboard/static/{name} name": "dashboard.js",
         "/v1/rule-templates/{name}:instantiate name": "complaint_to_service", "job_id": job["id"],
         "opportunity_id": opportunity["id"], "rule_id": rule["id"], "run_id": runs[0]["id"],
+        "product_id": product["id"], "quote_id": quote["id"],
     }
     w.victims = {
         **w.ids, "customer_id": victim_customer["id"], "contact_id": victim_customer["contacts"][0]["contact_id"],
