@@ -45,11 +45,11 @@ TOPICS = (
     Topic("crm.customers", 12, ("lead-intake", "pool", "notify", "reporting", "automation")),
     Topic("crm.pool", 6, ("customer", "notify", "reporting", "automation")),
     Topic("crm.org", 6, ("lead-intake", "pool", "notify", "reporting", "automation")),
-    Topic("crm.notifications", 6, ("reporting", "automation")),
+    Topic("crm.notifications", 6, ("notify", "reporting", "automation")),
     # Rule runs' requests, keyed by the record they act on. Its readers are the services that apply them
     # (customer: tasks, owners, level and tags; pool: returns; notify: notices and webhooks), each added
     # here with the handler that subscribes it: a reader listed without one would scale an idle worker.
-    Topic("crm.automation", 6, ("pool", "automation")),
+    Topic("crm.automation", 6, ("notify", "pool", "automation")),
 )
 
 

@@ -1,7 +1,8 @@
 """Channel secrets are sealed with notify's own key (issue 21, point 6): robot URLs (which carry the
 credential), signing secrets and the SMTP password; the JWT secret every service shares opens none of
 them, GET /v1/robots masks the URL's credential, and a key rotation keeps old values readable while
-new ones use the new key (then notify.migrations.reseal moves every value to it)."""
+new ones use the new key (then notify.migrations.reseal moves every value to it, webhook subscriptions'
+URLs and secrets too)."""
 import pytest
 
 from crm_common import sealed
@@ -72,6 +73,8 @@ def test_a_rotated_key_reads_old_values_seals_new_ones_and_reseal_moves_every_va
     feed.user("rep-1")
     prefs.put(rt, "rep-1", {"channels": {"default": ["robot"]}})
     old = register(client, admin, http.url + "/old?key=OLD-KEY")
+    hook = client.post("/v1/subscriptions", headers=admin, json={"url": http.url + "/hook",
+                                                                 "types": ["crm.customer.*"]}).json
 
     rotated_app = app_for(create_app, "notify", NOTIFY_SEALING_KEY=f"{K2},{K1}")  # the new key first
     rotated = rotated_app.extensions["crm"]
@@ -83,9 +86,12 @@ def test_a_rotated_key_reads_old_values_seals_new_ones_and_reseal_moves_every_va
     stored = rt.db.robots.find_one({"_id": new["id"]})
     assert opens(stored["url"], K2, "robot-url", new["id"]) and not opens(stored["url"], K1, "robot-url", new["id"])
 
-    assert reseal(rotated) == {"robots": 2, "smtp": 0, "unreadable": 0}
+    assert reseal(rotated) == {"robots": 2, "subscriptions": 1, "smtp": 0, "unreadable": 0}
     for robot in rt.db.robots.find({}):
         assert opens(robot["url"], K2, "robot-url", robot["_id"])
+    subscription = rt.db.subscriptions.find_one({"_id": hook["id"]})
+    assert opens(subscription["secret"], K2, "subscription", hook["id"])
+    assert opens(subscription["url"], K2, "subscription-url", hook["id"])
     only_new = app_for(create_app, "notify", NOTIFY_SEALING_KEY=K2).extensions["crm"]  # the old key dropped
     assign_lead(feed, "L2")
     assert deliveries.run(only_new)["sent"] == 2

@@ -17,8 +17,10 @@ from .preferences import routes as preference_routes
 from .reminders import routes as reminder_routes
 from .channels import routes as channel_routes
 from .deliveries import routes as delivery_routes
+from .subscriptions import routes as subscription_routes
+from .subscriptions.queue import with_subscriptions
 
-ROUTES = (inbox_routes, preference_routes, reminder_routes, channel_routes, delivery_routes)
+ROUTES = (inbox_routes, preference_routes, reminder_routes, channel_routes, delivery_routes, subscription_routes)
 
 INDEXES = {
     "inbox": [IndexModel([("key", ASCENDING), ("user_id", ASCENDING)], unique=True),
@@ -30,7 +32,9 @@ INDEXES = {
                   IndexModel([("lead_id", ASCENDING), ("status", ASCENDING)])],
     "deliveries": [IndexModel([("key", ASCENDING)], unique=True),
                    IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
-                   IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)])],
+                   IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)]),
+                   IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("position", ASCENDING), ("_id", ASCENDING)])],
+    "subscriptions": [IndexModel([("active", ASCENDING)])],
     "contracts": [IndexModel([("customer_id", ASCENDING)])],
     "users": [IndexModel([("role", ASCENDING), ("department_id", ASCENDING)])],
 }
@@ -60,7 +64,7 @@ def handlers_of(rt):
         "crm.lead.resubmitted": on(handlers.lead_resubmitted),
     }
     table.update({t: on(handlers.snapshot) for t in handlers.SNAPSHOT_ONLY})
-    return table
+    return with_subscriptions(rt, table)  # every contract type: webhook subscriptions may ask for any
 
 
 def jobs(rt):

@@ -21,6 +21,7 @@ from crm_common.sealed import Tampered
 from ..channels import reach, robots, smtp
 from ..channels.sending import DEADLINE, SendError
 from ..reminders import settings
+from ..subscriptions import queue as subscriptions, sending as subscription_sending
 from . import rules
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,13 @@ LEASE = timedelta(seconds=60)
 RUN_SECONDS = 20.0  # one job run; the next run goes on
 SENDERS = 4  # concurrent sends within the one replica that holds the job
 PER_CLAIM = 4  # rows a sender leases at once: fewer round trips, and inside the lease at 10 s a send
-RESENDABLE = ["email", "webhook"]  # receivers that can drop a repeat by its id
+RESENDABLE = ["email", "webhook", subscriptions.CHANNEL]  # receivers that can drop a repeat by its id
 
 
 def run(rt, *, run_seconds: float = RUN_SECONDS, senders: int = SENDERS) -> dict:
     """Send what is due for up to `run_seconds`, with a few senders so slow receivers overlap."""
     _park_interrupted_robots(rt)
+    subscriptions.promote_stranded(rt)
     stop, totals, lock = time.monotonic() + run_seconds, {"sent": 0, "failed": 0, "parked": 0}, threading.Lock()
 
     def sender():
@@ -103,6 +105,8 @@ def send(rt, row: dict) -> dict | None:
             if server and server.get("unreadable"):
                 raise SendError(server["unreadable"])
             smtp.send_email(server, row, reach.allowed(rt))
+        elif row["channel"] == subscriptions.CHANNEL:
+            subscription_sending.send(rt, row, reach.allowed(rt))
         else:
             robot = rt.db.robots.find_one({"_id": row["robot_id"]})
             if robot is None:
@@ -143,9 +147,12 @@ def record(rt, row: dict, worker: str, outcome: dict) -> str:
         done = rt.db.deliveries.update_one({"_id": row["_id"], "lease": worker, "status": "sending"},
                                            {"$set": change, "$unset": {"lease": "", "lease_until": ""}},
                                            session=session)
-        if done.modified_count and status in ("sent", "parked"):
-            rt.publish(session, rt.event(f"crm.notification.{'sent' if status == 'sent' else 'failed'}",
-                                         row["key"], _event_data(row, change)))
+        if not done.modified_count or status not in ("sent", "parked"):
+            return
+        if row["channel"] == subscriptions.CHANNEL:  # an app's webhook, not a person's notification
+            return subscriptions.promote_next(rt, session, row["queue"])
+        rt.publish(session, rt.event(f"crm.notification.{'sent' if status == 'sent' else 'failed'}",
+                                     row["key"], _event_data(row, change)))
     rt.transaction(work)
     return status
 

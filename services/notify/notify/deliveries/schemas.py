@@ -9,6 +9,7 @@ class DeliveryOut(ma.Schema):
     key = ma.fields.String()
     channel = ma.fields.String()
     robot_id = ma.fields.String(allow_none=True)
+    subscription_id = ma.fields.String(allow_none=True)
     user_id = ma.fields.String()
     kind = ma.fields.String()
     customer_id = ma.fields.String(allow_none=True)
@@ -22,5 +23,5 @@ class DeliveryOut(ma.Schema):
 
 
 class DeliveryQuery(PageArgs):
-    status = ma.fields.String(validate=ma.validate.OneOf(["pending", "sending", "sent", "failed", "parked"]))
-    channel = ma.fields.String(validate=ma.validate.OneOf(["email", "robot", "webhook"]))
+    status = ma.fields.String(validate=ma.validate.OneOf(["waiting", "pending", "sending", "sent", "failed", "parked"]))
+    channel = ma.fields.String(validate=ma.validate.OneOf(["email", "robot", "webhook", "subscription"]))
