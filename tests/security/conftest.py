@@ -137,6 +137,8 @@ def world(system) -> World:
     robot = _ok(w.call("POST", "notify", "/v1/robots", json={
         "name": "East bot", "kind": "webhook", "url": "http://127.0.0.1:9/hook", "department_ids": [east["id"]]}))
     deliveries = eventually(lambda: w.call("GET", "notify", "/v1/deliveries").json().get("items"), timeout=3)
+    subscription = _ok(w.call("POST", "notify", "/v1/subscriptions", json={
+        "url": "http://127.0.0.1:9/hook", "types": ["crm.customer.*"]}))
 
     runs = eventually(lambda: w.call("GET", "automation", "/v1/runs").json().get("items"), timeout=15)
     assert runs, "the automation service never ran the rule on Ann's follow-up"
@@ -155,6 +157,7 @@ def world(system) -> World:
         "/dashboard/static/{name} name": "dashboard.js",
         "/v1/rule-templates/{name}:instantiate name": "complaint_to_service", "job_id": job["id"],
         "opportunity_id": opportunity["id"], "rule_id": rule["id"], "run_id": runs[0]["id"],
+        "subscription_id": subscription["id"],
         "product_id": product["id"], "quote_id": quote["id"],
     }
     w.victims = {
