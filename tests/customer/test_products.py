@@ -2,11 +2,11 @@
 reads it, a code is unique, and an edit needs the version last read."""
 from crm_common.testing.events import data_of
 
-PHONE = {"name": "企业版 CRM 年费", "code": "CRM-ENT-Y", "unit": "套", "list_price": "12800.00", "category": "软件"}
+PRODUCT = {"name": "企业版 CRM 年费", "code": "CRM-ENT-Y", "unit": "套", "list_price": "12800.00", "category": "软件"}
 
 
 def make(client, headers, **fields):
-    return client.post("/v1/products", json={**PHONE, **fields}, headers=headers)
+    return client.post("/v1/products", json={**PRODUCT, **fields}, headers=headers)
 
 
 def test_an_admin_adds_a_product_and_every_rep_reads_it(org, client, rt):

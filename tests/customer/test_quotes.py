@@ -78,6 +78,7 @@ def test_bad_lines_are_refused_naming_the_field_and_nothing_is_stored(org, clien
              ([{"description": "x", "quantity": 1, "unit_price": 10, "discount": 1.5}], "lines.0.discount"),
              ([{"description": "x", "quantity": 1, "unit_price": "1.001"}], "lines.0.unit_price"),
              ([{"description": "x", "quantity": "abc", "unit_price": 1}], "lines.0.quantity"),
+             ([{"description": "x", "quantity": 1000000, "unit_price": 999999999}], "lines.0.quantity"),
              ([{"product_id": "nope", "quantity": 1}], "lines.0.product_id"),
              ([{"product_id": withdrawn["id"], "quantity": 1}], "lines.0.product_id"),
              ([], "lines")]

@@ -19,8 +19,8 @@ def _taken(code: str) -> Conflict:
 
 def create(rt, body: dict) -> dict:
     now = customers.now(rt)
-    product = {"_id": new_id(), "category": None, "active": True, **body, "list_price": money.stored(body["list_price"]),
-               "created_at": now, "updated_at": now, "version": 1}
+    product = {"_id": new_id(), "category": None, "active": True, **body,
+               "list_price": money.stored(body["list_price"]), "created_at": now, "updated_at": now, "version": 1}
 
     def write(session):
         if rt.db.products.find_one({"code": product["code"]}, {"_id": 1}, session=session):

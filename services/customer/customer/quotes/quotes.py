@@ -11,7 +11,7 @@ from bson.decimal128 import Decimal128
 
 from crm_common import concurrency
 from crm_common.kernel import money
-from crm_common.kernel.refusals import Conflict, NotFound, Stale
+from crm_common.kernel.refusals import Conflict, Invalid, NotFound, Stale
 from crm_common.paging import new_id
 from crm_common.queries import both, find_one
 
@@ -56,6 +56,9 @@ def _priced(rt, session, lines: list[dict]) -> dict:
         product = products.for_line(rt, session, given["product_id"], index) if given.get("product_id") else {}
         unit_price = given["unit_price"] if given.get("unit_price") is not None else product["list_price"]
         figure = pricing.line(given["quantity"], unit_price, given.get("discount"))
+        if figure["gross"] > money.MAX:
+            raise Invalid("a quote line comes to more than any deal", errors=[
+                {"field": f"lines.{index}.quantity", "message": f"quantity × unit price is over {money.MAX}"}])
         figures.append(figure)
         stored.append({"product_id": product.get("_id"), "code": product.get("code"),
                        "description": given.get("description") or product["name"], "unit": product.get("unit"),
@@ -63,7 +66,11 @@ def _priced(rt, session, lines: list[dict]) -> dict:
                        "unit_price": money.stored(unit_price),
                        "discount": Decimal128(pricing.decimal(given.get("discount") or 0)),
                        **{k: money.stored(v) for k, v in figure.items()}})
-    return {"lines": stored, **{k: money.stored(v) for k, v in pricing.totals(figures).items()}}
+    totals = pricing.totals(figures)
+    if totals["subtotal"] > money.MAX:
+        raise Invalid("the quote comes to more than any deal",
+                      errors=[{"field": "lines", "message": f"the lines add up to more than {money.MAX}"}])
+    return {"lines": stored, **{k: money.stored(v) for k, v in totals.items()}}
 
 
 def create(rt, opportunity_id: str, body: dict, *, by: str, scope: dict) -> dict:
