@@ -49,7 +49,7 @@ TOPICS = (
     # Rule runs' requests, keyed by the record they act on. Its readers are the services that apply them
     # (customer: tasks, owners, level and tags; pool: returns; notify: notices and webhooks), each added
     # here with the handler that subscribes it: a reader listed without one would scale an idle worker.
-    Topic("crm.automation", 6, ("notify", "pool", "automation")),
+    Topic("crm.automation", 6, ("customer", "notify", "pool", "automation")),
 )
 
 
