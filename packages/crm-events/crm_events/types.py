@@ -591,6 +591,128 @@ class RuleDeactivatedV1(TypedDict):
     by: NotRequired[str | None]
     deactivated_at: str
 
+# Task assigned
+class TaskAssignedV1(TypedDict):
+    task_id: str
+    title: str
+    assignee_id: str
+    due_at: str
+    priority: Literal['low', 'normal', 'high']
+    status: Literal['open', 'done', 'cancelled']
+    related: dict[str, Any]
+    customer_id: NotRequired[str | None]
+    source: dict[str, Any]
+    overdue: NotRequired[bool]
+    done_late: NotRequired[bool | None]
+    completed_at: NotRequired[str | None]
+    department_path: NotRequired[list[str]]
+    playbook: NotRequired[dict[str, Any] | None]
+    version: int
+    from_assignee_id: str
+    by: str
+    assigned_at: str
+
+# Task cancelled
+class TaskCancelledV1(TypedDict):
+    task_id: str
+    title: str
+    assignee_id: str
+    due_at: str
+    priority: Literal['low', 'normal', 'high']
+    status: Literal['open', 'done', 'cancelled']
+    related: dict[str, Any]
+    customer_id: NotRequired[str | None]
+    source: dict[str, Any]
+    overdue: NotRequired[bool]
+    done_late: NotRequired[bool | None]
+    completed_at: NotRequired[str | None]
+    department_path: NotRequired[list[str]]
+    playbook: NotRequired[dict[str, Any] | None]
+    version: int
+    by: str
+    reason: NotRequired[str | None]
+    cancelled_at: str
+
+# Task completed
+class TaskCompletedV1(TypedDict):
+    task_id: str
+    title: str
+    assignee_id: str
+    due_at: str
+    priority: Literal['low', 'normal', 'high']
+    status: Literal['open', 'done', 'cancelled']
+    related: dict[str, Any]
+    customer_id: NotRequired[str | None]
+    source: dict[str, Any]
+    overdue: NotRequired[bool]
+    done_late: NotRequired[bool | None]
+    completed_at: str
+    department_path: NotRequired[list[str]]
+    playbook: NotRequired[dict[str, Any] | None]
+    version: int
+    by: str
+    note: NotRequired[str | None]
+
+# Task created
+class TaskCreatedV1(TypedDict):
+    task_id: str
+    title: str
+    assignee_id: str
+    due_at: str
+    priority: Literal['low', 'normal', 'high']
+    status: Literal['open', 'done', 'cancelled']
+    related: dict[str, Any]
+    customer_id: NotRequired[str | None]
+    source: dict[str, Any]
+    overdue: NotRequired[bool]
+    done_late: NotRequired[bool | None]
+    completed_at: NotRequired[str | None]
+    department_path: NotRequired[list[str]]
+    playbook: NotRequired[dict[str, Any] | None]
+    version: int
+    by: str
+    created_at: str
+
+# Task overdue
+class TaskOverdueV1(TypedDict):
+    task_id: str
+    title: str
+    assignee_id: str
+    due_at: str
+    priority: Literal['low', 'normal', 'high']
+    status: Literal['open', 'done', 'cancelled']
+    related: dict[str, Any]
+    customer_id: NotRequired[str | None]
+    source: dict[str, Any]
+    overdue: NotRequired[bool]
+    done_late: NotRequired[bool | None]
+    completed_at: NotRequired[str | None]
+    department_path: NotRequired[list[str]]
+    playbook: NotRequired[dict[str, Any] | None]
+    version: int
+    overdue_at: str
+
+# Task updated
+class TaskUpdatedV1(TypedDict):
+    task_id: str
+    title: str
+    assignee_id: str
+    due_at: str
+    priority: Literal['low', 'normal', 'high']
+    status: Literal['open', 'done', 'cancelled']
+    related: dict[str, Any]
+    customer_id: NotRequired[str | None]
+    source: dict[str, Any]
+    overdue: NotRequired[bool]
+    done_late: NotRequired[bool | None]
+    completed_at: NotRequired[str | None]
+    department_path: NotRequired[list[str]]
+    playbook: NotRequired[dict[str, Any] | None]
+    version: int
+    changed_fields: list[str]
+    by: str
+    updated_at: str
+
 # Team created
 class TeamCreatedV1(Team):
     pass
@@ -682,6 +804,12 @@ DATA: dict[tuple[str, int], Any] = {
     ("crm.pool.reclaim_warning", 1): PoolReclaimWarningV1,
     ("crm.rule.activated", 1): RuleActivatedV1,
     ("crm.rule.deactivated", 1): RuleDeactivatedV1,
+    ("crm.task.assigned", 1): TaskAssignedV1,
+    ("crm.task.cancelled", 1): TaskCancelledV1,
+    ("crm.task.completed", 1): TaskCompletedV1,
+    ("crm.task.created", 1): TaskCreatedV1,
+    ("crm.task.overdue", 1): TaskOverdueV1,
+    ("crm.task.updated", 1): TaskUpdatedV1,
     ("crm.team.created", 1): TeamCreatedV1,
     ("crm.team.updated", 1): TeamUpdatedV1,
     ("crm.user.created", 1): UserCreatedV1,
