@@ -131,7 +131,7 @@ def templates() -> list[tuple[dict, dict, dict]]:
 
 
 def tallies_for(made: list, size: int) -> list[dict]:
-    """The tally documents of customers 0..size, as store.save builds them one by one: each template's
+    """The tally documents (sums, key) of customers 0..size, as store.save builds them one by one: each template's
     contributions times the number of its copies."""
     updates: dict = {}
     for t, (doc, found, _) in enumerate(made):
@@ -144,14 +144,14 @@ def tallies_for(made: list, size: int) -> list[dict]:
                 store._bump(updates, level, dims, key, [c * copies for c in cell])
     rows = []
     for ident, update in updates.items():
-        row = {"_id": ident, **update["$setOnInsert"]}
+        row = {"_id": ident}
         for field, value in update["$inc"].items():
             name, _, on = field.partition(".")
             if on:
                 row.setdefault(name, {})[on] = value
             else:
                 row[field] = value
-        rows.append(row)
+        rows.append((row, {"_id": ident, **update["key"]}))
     return rows
 
 
@@ -176,8 +176,10 @@ def seed(models, made: list, start: int, stop: int, deadline: float, indexed_ins
     inserted = time.perf_counter()
     rows = tallies_for(made, done)
     models.tallies.drop()
+    models.tally_keys.drop()
     for first in range(0, len(rows), 10_000):
-        models.tallies.insert_many(rows[first:first + 10_000], ordered=False)
+        models.tallies.insert_many([sums for sums, _ in rows[first:first + 10_000]], ordered=False)
+        models.tally_keys.insert_many([key for _, key in rows[first:first + 10_000]], ordered=False)
     tallied = time.perf_counter()
     models.ensure_indexes()
     print(f"  {done - start} customers inserted at {(done - start) / (inserted - started):.0f}/s "

@@ -1,7 +1,10 @@
 """Read-model writes folded over a batch of events: each document is written once per batch.
 
 Inside `folding(db, session)` (the consumer loop opens one around a poll's events of a partition):
-- `inc(...)` adds to a counter document (a tally); the sums are kept in memory per document;
+- `inc(...)` adds to a counter document (a tally); the sums are kept in memory per document. A
+  counter may be `described` by a document of another collection, stored once, when the counter is
+  first created: the counters then carry only `_id` and their sums (no secondary index to keep up
+  on every write), and their description the fields a reader looks them up by, indexed;
 - `replace(...)` stores a record (a customer, a lead) as it now is; the last one wins;
 - `get(...)` and `find(...)` read records as the batch left them: the ones it replaced from
   memory (as MongoDB would return them: through BSON), the others from the database, once.
@@ -27,10 +30,11 @@ _active: contextvars.ContextVar["_Fold | None"] = contextvars.ContextVar("crm_fo
 class _Pending:
     """One collection's share of a batch."""
 
-    def __init__(self, target):
-        self.target = target
+    def __init__(self, db, target):
+        self.db, self.target = db, target
         self.sums: dict = {}     # _id -> its folded update
         self.records: dict = {}  # _id -> (BSON of the record or None, replaced in this batch?)
+        self.described: dict = {}  # counter _id -> (collection, document) to store if the counter is new
 
     def encoded(self, doc):
         return bson.encode(doc, codec_options=self.target.codec_options) if doc is not None else None
@@ -38,10 +42,12 @@ class _Pending:
     def decoded(self, raw):
         return bson.decode(raw, codec_options=self.target.codec_options) if raw is not None else None
 
-    def requests(self) -> list:
-        return ([ReplaceOne({"_id": _id}, self.decoded(raw), upsert=True)
-                 for _id, (raw, replaced) in self.records.items() if replaced]
-                + [UpdateOne({"_id": _id}, _update(_id, update), upsert=True) for _id, update in self.sums.items()])
+    def requests(self) -> tuple[list, list]:
+        """The batch's writes, and the _id each one writes (to tell which counters it created)."""
+        replaced = [_id for _id, (_, was) in self.records.items() if was]
+        return ([ReplaceOne({"_id": _id}, self.decoded(self.records[_id][0]), upsert=True) for _id in replaced]
+                + [UpdateOne({"_id": _id}, _update(_id, update), upsert=True) for _id, update in self.sums.items()],
+                replaced + list(self.sums))
 
 
 class _Fold:
@@ -52,15 +58,17 @@ class _Fold:
     def of(self, db, collection: str) -> _Pending:
         key = (db.name, collection)
         if key not in self.pending:
-            self.pending[key] = _Pending(db[collection])
+            self.pending[key] = _Pending(db, db[collection])
         return self.pending[key]
 
     def flush(self) -> None:
-        for pending in self.pending.values():
-            requests = pending.requests()
+        for pending in list(self.pending.values()):
+            requests, ids = pending.requests()
             if requests:
-                pending.target.bulk_write(requests, ordered=False, session=self.session)
-            pending.sums = {}
+                result = pending.target.bulk_write(requests, ordered=False, session=self.session)
+                _describe(pending.db, self.session,
+                          [pending.described.pop(ids[i]) for i in result.upserted_ids if ids[i] in pending.described])
+            pending.sums, pending.described = {}, {}
             pending.records = {_id: (raw, False) for _id, (raw, _) in pending.records.items()}  # now stored
 
 
@@ -91,6 +99,15 @@ def _update(_id, update: dict) -> dict:
     return out or {"$setOnInsert": {"_id": _id}}
 
 
+def _describe(db, session, described: list) -> None:
+    """Store the descriptions of counters just created, one insert per collection."""
+    by_collection: dict = {}
+    for collection, doc in described:
+        by_collection.setdefault(collection, []).append(doc)
+    for collection, docs in by_collection.items():
+        db[collection].insert_many(docs, ordered=False, session=session)
+
+
 def _joined(session) -> _Fold | None:
     fold = _active.get()
     return fold if fold is not None and fold.session is session else None
@@ -112,16 +129,21 @@ def folding(db, session):
 
 
 def inc(db, session, collection: str, _id, inc: dict, *, set_on_insert: dict | None = None,
-        set: dict | None = None) -> None:  # noqa: A002 - named after the MongoDB operator
-    """Add to a counter document (upserted): folded inside `folding`, written at once outside it."""
+        set: dict | None = None, described: tuple[str, dict] | None = None) -> None:  # noqa: A002
+    """Add to a counter document (upserted): folded inside `folding`, written at once outside it.
+    `described`: (collection, document with the same _id) stored once, when the counter is created."""
     fold = _joined(session)
     if fold is not None:
-        sums = fold.of(db, collection).sums
-        _merge(sums.setdefault(_id, _empty()), inc, set_on_insert, set)
+        pending = fold.of(db, collection)
+        _merge(pending.sums.setdefault(_id, _empty()), inc, set_on_insert, set)
+        if described is not None:
+            pending.described.setdefault(_id, described)
         return
     update = _empty()
     _merge(update, inc, set_on_insert, set)
-    db[collection].update_one({"_id": _id}, _update(_id, update), upsert=True, session=session)
+    result = db[collection].update_one({"_id": _id}, _update(_id, update), upsert=True, session=session)
+    if described is not None and result.upserted_id is not None:
+        _describe(db, session, [described])
 
 
 def replace(db, session, collection: str, doc: dict) -> None:

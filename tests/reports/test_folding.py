@@ -9,7 +9,7 @@ from reporting.model.days import timezone_of
 from .history import WEST, build, delivery
 from .test_rebuild import everything
 
-COLLECTIONS = ("customers", "others", "users", "departments", "pipelines", "pools", "tallies")
+COLLECTIONS = ("customers", "others", "users", "departments", "pipelines", "pools", "tallies", "tally_keys")
 
 
 def documents(models) -> dict:

@@ -1,5 +1,6 @@
 """Writes folded over a batch: what reaches the database, and when (a recording stand-in for it)."""
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 from bson.codec_options import CodecOptions
@@ -24,9 +25,18 @@ class Collection:
 
     def bulk_write(self, requests, ordered, session):
         self.log.append(("bulk_write", self.name, [(r._filter["_id"], r._doc) for r in requests], session))
+        created = {i: r._filter["_id"] for i, r in enumerate(requests) if r._filter["_id"] not in self.stored}
+        self.stored.update({_id: {"_id": _id} for _id in created.values()})
+        return SimpleNamespace(upserted_ids=created)
 
     def update_one(self, query, update, upsert, session):
         self.log.append(("update_one", self.name, [(query["_id"], update)], session))
+        created = query["_id"] not in self.stored
+        self.stored.setdefault(query["_id"], {"_id": query["_id"]})
+        return SimpleNamespace(upserted_id=query["_id"] if created else None)
+
+    def insert_many(self, docs, ordered, session):
+        self.log.append(("insert_many", self.name, [doc["_id"] for doc in docs], session))
 
 
 class Database:
@@ -36,7 +46,7 @@ class Database:
         self.log, self.stored = [], stored or {}
 
     def __getitem__(self, name):
-        return Collection(name, self.log, self.stored.get(name))
+        return Collection(name, self.log, self.stored.setdefault(name, {}))
 
 
 SESSION = object()
@@ -143,3 +153,17 @@ def test_find_sees_the_batch_s_records_over_the_database_s():
         batching.replace(db, SESSION, "others", {"_id": "lead:3", "owner_id": "rep-a"})  # new in this batch
         found = batching.find(db, SESSION, "others", "owner_id", "rep-a")
     assert sorted(doc["_id"] for doc in found) == ["lead:1", "lead:3"]
+
+
+def test_a_counter_is_described_once_when_it_is_created_folded_or_not():
+    db = Database({"tallies": {"old": {"_id": "old"}}})
+    with batching.folding(db, SESSION):
+        for ident in ("new", "new", "old"):
+            batching.inc(db, SESSION, "tallies", ident, {"n": 1},
+                         described=("tally_keys", {"_id": ident, "kind": "fu"}))
+    batching.inc(db, SESSION, "tallies", "new", {"n": 1}, described=("tally_keys", {"_id": "new", "kind": "fu"}))
+    batching.inc(db, SESSION, "tallies", "alone", {"n": 1}, described=("tally_keys", {"_id": "alone", "kind": "fu"}))
+    # the counter that existed, and the one created by the batch written again later, get no second description
+    assert [(op, name, ids if op == "insert_many" else [i for i, _ in ids]) for op, name, ids, _ in db.log] == [
+        ("bulk_write", "tallies", ["new", "old"]), ("insert_many", "tally_keys", ["new"]),
+        ("update_one", "tallies", ["new"]), ("update_one", "tallies", ["alone"]), ("insert_many", "tally_keys", ["alone"])]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from crm_common.auth import Principal
 from crm_common.kernel.refusals import Invalid
 
+from ..model import store
 from ..model.contributions import loaded
 from ..model.days import DEFAULT_TIMEZONE, today
 
@@ -82,7 +83,7 @@ def _from_tallies(models, view, kind, by, flow) -> list[dict]:
     if per_day:
         fields.update(dn=1, da=1, ds=1)
     groups: dict = {}
-    for doc in models.tallies.find(match, fields):
+    for doc in store.tallies(models, match, fields):
         for on, cell in _cells(doc, per_day, view if flow else None):
             row_fields = {"k": doc["k"], "day": on, "owner_id": doc.get("owner_id"), "channel": doc.get("channel"),
                           "campaign": doc.get("campaign")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+from ..model import store
 from ..model.days import DEFAULT_TIMEZONE
 from .rules import DEFAULT_LIMIT, DEFAULT_STALLED_DAYS, entry, reading_until, today_bounds
 
@@ -43,6 +44,6 @@ def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = DEFAULT_
 def _first_days(models, owner_id: str, kind: str, limit: int, until: datetime, days_tz) -> datetime:
     """`until`, or earlier: where the owner's tallies of `kind` by day pass `limit` entries."""
     days: Counter = Counter()
-    for row in models.tallies.find({"kind": kind, "level": 1, "owner_id": owner_id}, {"dn": 1}):
+    for row in store.tallies(models, {"kind": kind, "level": 1, "owner_id": owner_id}, ("dn",)):
         days.update(row.get("dn") or {})
     return reading_until(days, limit, until, days_tz)
