@@ -98,6 +98,9 @@ def world(system) -> World:
         "name": "年费", "code": "SEC-YEARLY", "unit": "套", "list_price": "100.00"}))
     quote = _ok(w.call("POST", "customer", f"/v1/opportunities/{opportunity['id']}/quotes", "ann", json={
         "lines": [{"product_id": product["id"], "quantity": 1}], "valid_until": "2030-12-31"}))
+    task = _ok(w.call("POST", "customer", "/v1/tasks", "ann", json={  # Ann's task on her customer
+        "title": "Call back", "assignee_id": users["ann"]["id"], "due_at": "2030-01-01T09:00:00+00:00",
+        "related": {"kind": "customer", "id": customer["id"]}}))
     victim_customer = _ok(w.call("POST", "customer", "/v1/customers", "ann", json={
         "name": "Disposable Trading", "contacts": [{"name": "Li", "phones": [str(next(_numbers))]}]}))
     pipeline = _ok(w.call("GET", "customer", "/v1/pipelines"))[0]
@@ -159,6 +162,7 @@ def world(system) -> World:
         "opportunity_id": opportunity["id"], "rule_id": rule["id"], "run_id": runs[0]["id"],
         "subscription_id": subscription["id"],
         "product_id": product["id"], "quote_id": quote["id"],
+        "task_id": task["id"], "/v1/pipelines/{pipeline_id}/stages/{stage}/playbook stage": "initial_contact",
     }
     w.victims = {
         **w.ids, "customer_id": victim_customer["id"], "contact_id": victim_customer["contacts"][0]["contact_id"],
