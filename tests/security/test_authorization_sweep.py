@@ -36,7 +36,8 @@ def _body_hints(world, who: str = "admin") -> dict:
     me = world.users[who]["id"] if who in world.users else world.users["bob"]["id"]
     return {**world.ids, "owner_id": me, "user_id": me, "into_id": world.victims["lead_id"],
             "candidate_id": world.victims["lead_id"], "to_pool_id": world.other_pool_id,
-            "contract_id": "no-such-contract", "event_id": "no-such-event", "name": "Sweep", "amount": "10.00"}
+            "contract_id": "no-such-contract", "event_id": "no-such-event", "name": "Sweep", "amount": "10.00",
+            "lines": [{"description": "Sweep", "quantity": 1, "unit_price": "10.00"}]}  # a quote's, priced
 
 
 def _send(world, op, who: str | None, values: dict, body=None):
