@@ -101,13 +101,16 @@ def test_the_published_schema_accepts_every_shape_of_the_issue_and_so_does_the_a
     assert list(validator.iter_errors({"name": "x", "trigger": {"type": "event"}, "actions": SHAPES["actions"]}))
 
 
-def test_a_webhook_secret_is_never_shown_and_time_triggers_are_not_activated_yet(automation):
+def test_a_webhook_secret_is_never_shown_and_time_triggers_are_activated(automation):
     body = {**COMPLAINT, "actions": [SHAPES["actions"][8]]}
     made = automation.post("/v1/rules", body).json
     assert made["actions"][0]["secret"] == "***"
-    timed = automation.post("/v1/rules", {**COMPLAINT, "trigger": SHAPES["trigger"][3]}).json
-    refused = automation.post(f"/v1/rules/{timed['id']}:activate")
-    assert refused.status_code == 409 and refused.json["reason"] == "trigger_not_evaluated"
+    for trigger in SHAPES["trigger"][2:]:
+        timed = automation.post("/v1/rules", {**COMPLAINT, "trigger": trigger}).json
+        activated = automation.post(f"/v1/rules/{timed['id']}:activate")
+        assert activated.status_code == 200 and activated.json["status"] == "active", activated.json
+    bad = automation.post("/v1/rules", {**COMPLAINT, "trigger": {"type": "schedule", "cron": "0 25 * * 1"}})
+    assert bad.status_code == 400 and [e["field"] for e in bad.json["errors"]] == ["trigger.cron"]
 
 
 def test_every_change_is_audited_and_announced(automation):

@@ -2,14 +2,14 @@
 of a record moving from one value to another. Rules are looked up by the keys their trigger listens
 on, so an event meets only the rules that can fire on it, however many rules are active.
 
-Time triggers (relative_time, inactivity, schedule) are accepted in a rule's shape but not evaluated
-yet: `evaluated` says which are, and activation refuses the others.
+Time triggers (relative_time, inactivity, schedule) never match an event: the `time-triggers` job fires
+them when their time comes (engine/timing.py, runs/timed.py).
 """
 from __future__ import annotations
 
 from .conditions import Facts, dig
 
-EVALUATED = ("event", "transition")
+EVALUATED = ("event", "transition", "relative_time", "inactivity", "schedule")
 # The record an event is about: its own aggregate, or the customer a pool movement names.
 RECORD_AGGREGATES = ("customer", "opportunity", "lead")
 

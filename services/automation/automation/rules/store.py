@@ -10,7 +10,7 @@ from crm_common.events import contract_types
 from crm_common.kernel.refusals import Conflict, Invalid, NotFound
 from crm_common.paging import new_id
 
-from ..engine import actions, schema, triggers
+from ..engine import actions, schema, timing, triggers
 
 RULES, VERSIONS = "rules", "rule_versions"
 DRAFT, ACTIVE, INACTIVE, PAUSED = "draft", "active", "inactive", "paused"
@@ -29,6 +29,10 @@ def event_types() -> list[str]:
 
 def check(body: dict, *, partial: bool = False) -> None:
     found = schema.problems(schema.rule_schema(event_types(), partial=partial), body)
+    trigger = body.get("trigger") if isinstance(body, dict) else None
+    if not found and isinstance(trigger, dict) and trigger.get("type") == "schedule" \
+            and not timing.valid_cron(trigger["cron"]):
+        found = [{"field": "trigger.cron", "message": "not a five-field cron expression (minute hour day month weekday)"}]
     if found:
         raise Invalid("the rule has invalid fields", errors=found)
 
@@ -80,7 +84,9 @@ def activate(rt, rule_id: str, existing: str, by: str) -> dict:
                            f"{' and '.join(triggers.EVALUATED)} triggers can be activated",
                            reason="trigger_not_evaluated", errors=[{"field": "trigger.type", "message": "not evaluated yet"}])
         now = rt.clock.now()
-        active = {"version": rule["version"], **{k: rule[k] for k in CONTENT}}
+        # A time trigger fires from now on for what comes due, or (enroll) for what is due already.
+        active = {"version": rule["version"], **{k: rule[k] for k in CONTENT},
+                  "since": now if existing == "ignore" else None}
         change = {"status": ACTIVE, "active_version": rule["version"], "active": active, "failures_in_a_row": 0,
                   "listens": triggers.listens(rule["trigger"]), "updated_at": now}
         rt.db[RULES].update_one({"_id": rule_id}, {"$set": change}, session=session)

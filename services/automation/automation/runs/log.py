@@ -22,6 +22,12 @@ def existing(db, session, rule_id: str, version: int, trigger_key: str) -> dict 
     return db[RUNS].find_one({"rule_id": rule_id, "version": version, "trigger_key": trigger_key}, session=session)
 
 
+def ran_keys(db, rule_id: str, version: int, keys: list[str]) -> set[str]:
+    """Which of these trigger keys this rule version already ran."""
+    found = db[RUNS].find({"rule_id": rule_id, "version": version, "trigger_key": {"$in": keys}}, {"trigger_key": 1})
+    return {r["trigger_key"] for r in found}
+
+
 def count_repeat(db, session, run: dict) -> None:
     """The trigger came again (a redelivery, a rerun): the run says so, and nothing is asked twice."""
     db[RUNS].update_one({"_id": run["_id"]}, {"$inc": {"repeats": 1}}, session=session)

@@ -8,6 +8,7 @@ from pymongo import ASCENDING, IndexModel
 from crm_common import batching
 from crm_common.clock import utcnow
 
+from ..engine.timing import FIRST_SEEN
 from ..engine.triggers import record_of
 
 RECORDS, EVENTS = "records", "kept_events"
@@ -36,10 +37,23 @@ def apply(rt, session, event: dict) -> tuple[dict | None, dict]:
     if event["type"].split(".")[1] != kind:  # a pool movement: the customer's own events say how it is
         return before, dict(before or {})
     after = {**(before or {}), **{k: v for k, v in (event.get("data") or {}).items() if k not in EVENT_ONLY}}
+    after.update(_times(event, before, after))
     batching.replace(rt.db, session, RECORDS, {
         "_id": key(kind, record_id), "kind": kind, "record_id": record_id, "data": after,
         "deleted": event["type"].endswith(".deleted"), "updated_at": rt.clock.now()})
     return before, after
+
+
+def _times(event: dict, before: dict | None, after: dict) -> dict:
+    """The times inactivity triggers go by, which the records' own events do not all carry: when the
+    record was first heard of, its last follow-up, and when its stage last changed."""
+    data, at = event.get("data") or {}, event.get("time")
+    times = {} if before and before.get(FIRST_SEEN) else {FIRST_SEEN: data.get("created_at") or at}
+    if event["type"].endswith(".followed_up"):
+        times["last_followup_at"] = data.get("followed_up_at") or at
+    if "stage" in after and (before or {}).get("stage") != after.get("stage"):
+        times["stage_changed_at"] = data.get("changed_at") or at
+    return times
 
 
 def current(db, kind: str, record_id: str, session=None) -> dict | None:
