@@ -11,15 +11,12 @@ from crm_common.paging import page
 from crm_common.web import Blueprint, answers, runtime
 
 from ..customers import scope
+from ..customers.routes import with_etag
 from . import decisions, pdf, products, quotes
 from .schemas import (ProductIn, ProductOut, ProductPage, ProductPatch, ProductQuery, QuoteIn, QuoteOut, QuotePatch,
                       QuoteRejectIn)
 
 blp = Blueprint("quotes", __name__, url_prefix="/v1", description="Products and quotes (报价单)")
-
-
-def _with_etag(document: dict, status: int = 200):
-    return document, status, concurrency.etag_headers(document)
 
 
 @blp.route("/products", methods=["POST"])
@@ -29,7 +26,7 @@ def _with_etag(document: dict, status: int = 200):
 @blp.response(201, ProductOut)
 def create_product(body):
     """409 (`product_code_taken`) when another product has the code."""
-    return _with_etag(products.create(runtime(), body), 201)
+    return with_etag(products.create(runtime(), body), 201)
 
 
 @blp.route("/products", methods=["GET"])
@@ -45,7 +42,7 @@ def list_products(args):
 @require_user()
 @blp.response(200, ProductOut)
 def get_product(product_id):
-    return _with_etag(products.get(runtime(), product_id))
+    return with_etag(products.get(runtime(), product_id))
 
 
 @blp.route("/products/<product_id>", methods=["PATCH"])
@@ -55,7 +52,7 @@ def get_product(product_id):
 @blp.response(200, ProductOut)
 def update_product(body, product_id):
     """Withdraw a product with `active: false`: quotes already made keep their lines."""
-    return _with_etag(products.change(runtime(), product_id, body, concurrency.expected_versions(required=True)))
+    return with_etag(products.change(runtime(), product_id, body, concurrency.expected_versions(required=True)))
 
 
 @blp.route("/opportunities/<opportunity_id>/quotes", methods=["POST"])
@@ -66,7 +63,7 @@ def update_product(body, product_id):
 def create_quote(body, opportunity_id):
     """A draft, version 1. A line names a product (its name and list price are the defaults) or says
     what it is; totals are computed."""
-    return _with_etag(quotes.create(runtime(), opportunity_id, body, by=g.principal.user_id, scope=scope.mine()), 201)
+    return with_etag(quotes.create(runtime(), opportunity_id, body, by=g.principal.user_id, scope=scope.mine()), 201)
 
 
 @blp.route("/opportunities/<opportunity_id>/quotes", methods=["GET"])
@@ -82,7 +79,7 @@ def list_quotes(opportunity_id):
 @blp.response(200, QuoteOut)
 def get_quote(quote_id):
     """A sent quote past its valid_until shows `expired` (decided on read, no job)."""
-    return _with_etag(quotes.visible(runtime(), quote_id, scope.mine()))
+    return with_etag(quotes.visible(runtime(), quote_id, scope.mine()))
 
 
 @blp.route("/quotes/<quote_id>", methods=["PATCH"])
@@ -96,11 +93,11 @@ def update_quote(body, quote_id):
     (201). An accepted, rejected, expired or superseded quote is settled: 409."""
     quote, is_new = quotes.edit(runtime(), quote_id, body, by=g.principal.user_id, scope=scope.mine(),
                                 expected=concurrency.expected_versions(required=True))
-    return _with_etag(quote, 201 if is_new else 200)
+    return with_etag(quote, 201 if is_new else 200)
 
 
 def _decide(decide, quote_id, *args):
-    return _with_etag(decide(runtime(), quote_id, *args, by=g.principal.user_id, scope=scope.mine(),
+    return with_etag(decide(runtime(), quote_id, *args, by=g.principal.user_id, scope=scope.mine(),
                              expected=concurrency.expected_versions(required=False)))
 
 
