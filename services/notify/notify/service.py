@@ -7,6 +7,7 @@ from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec, on_data
 
 from . import api, state
+from .automation import requests as automation_requests
 from .deliveries import outbound
 from .reminders import due, handlers
 
@@ -64,6 +65,8 @@ def handlers_of(rt):
         "crm.lead.resubmitted": on(handlers.lead_resubmitted),
     }
     table.update({t: on(handlers.snapshot) for t in handlers.SNAPSHOT_ONLY})
+    requested = automation_requests.handler(rt)
+    table["crm.automation.requested"] = lambda event, session: requested(rt, event, session)
     return with_subscriptions(rt, table)  # every contract type: webhook subscriptions may ask for any
 
 

@@ -30,7 +30,7 @@ LEASE = timedelta(seconds=60)
 RUN_SECONDS = 20.0  # one job run; the next run goes on
 SENDERS = 4  # concurrent sends within the one replica that holds the job
 PER_CLAIM = 4  # rows a sender leases at once: fewer round trips, and inside the lease at 10 s a send
-RESENDABLE = ["email", "webhook", subscriptions.CHANNEL]  # receivers that can drop a repeat by its id
+RESENDABLE = ["email", "webhook", *subscriptions.CHANNELS]  # receivers that can drop a repeat by its id
 
 
 def run(rt, *, run_seconds: float = RUN_SECONDS, senders: int = SENDERS) -> dict:
@@ -105,7 +105,7 @@ def send(rt, row: dict) -> dict | None:
             if server and server.get("unreadable"):
                 raise SendError(server["unreadable"])
             smtp.send_email(server, row, reach.allowed(rt))
-        elif row["channel"] == subscriptions.CHANNEL:
+        elif row["channel"] in subscriptions.CHANNELS:
             subscription_sending.send(rt, row, reach.allowed(rt))
         else:
             robot = rt.db.robots.find_one({"_id": row["robot_id"]})
@@ -149,10 +149,10 @@ def record(rt, row: dict, worker: str, outcome: dict) -> str:
                                            session=session)
         if not done.modified_count or status not in ("sent", "parked"):
             return
-        if row["channel"] == subscriptions.CHANNEL:  # an app's webhook, not a person's notification
-            return subscriptions.promote_next(rt, session, row["queue"])
+        if row["channel"] in subscriptions.CHANNELS:  # an app's or a rule's webhook, not a person's notice
+            return subscriptions.promote_next(rt, session, row.get("queue"))
         rt.publish(session, rt.event(f"crm.notification.{'sent' if status == 'sent' else 'failed'}",
-                                     row["key"], _event_data(row, change)))
+                                     row["key"], _event_data(row, change), caused_by=row.get("caused_by")))
     rt.transaction(work)
     return status
 

@@ -24,4 +24,4 @@ class DeliveryOut(ma.Schema):
 
 class DeliveryQuery(PageArgs):
     status = ma.fields.String(validate=ma.validate.OneOf(["waiting", "pending", "sending", "sent", "failed", "parked"]))
-    channel = ma.fields.String(validate=ma.validate.OneOf(["email", "robot", "webhook", "subscription"]))
+    channel = ma.fields.String(validate=ma.validate.OneOf(["email", "robot", "webhook", "subscription", "rule_webhook"]))

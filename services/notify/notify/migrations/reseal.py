@@ -5,10 +5,11 @@
 (MONGO_URI / CRM_MONGO_PORT as the other admin commands.)
 
 Run after putting a new key first (channels/sealing.py says how to rotate), and after upgrading from a
-release that sealed under the JWT secret or kept robot URLs in plain text. Each robot's and webhook
-subscription's URL and secret and the SMTP password are opened with any key and sealed again with the first; a robot's masked URL is
-written if it has none. Running it again changes only which random nonce each value carries. A value no
-key opens is left as it is and counted, so an admin can register that robot again.
+release that sealed under the JWT secret or kept robot URLs in plain text. The URL and secret of each
+robot, webhook subscription and rule webhook (kept on its delivery row), and the SMTP password, are
+opened with any key and sealed again with the first; a robot's masked URL is written if it has none.
+Running it again changes only which random nonce each value carries. A value no key opens is left as it
+is and counted, so an admin can register that robot again.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ..channels import masking, sealing
 
 
 def reseal(rt) -> dict:
-    counts = {"robots": 0, "subscriptions": 0, "smtp": 0, "unreadable": 0}
+    counts = {"robots": 0, "subscriptions": 0, "rule_webhooks": 0, "smtp": 0, "unreadable": 0}
     for robot in rt.db.robots.find({}):
         try:
             url = sealing.unseal(rt, robot.get("url"), "robot-url", robot["_id"])
@@ -44,6 +45,15 @@ def reseal(rt) -> dict:
             continue
         rt.db.subscriptions.update_one({"_id": sub["_id"]}, {"$set": change})
         counts["subscriptions"] += 1
+    for row in rt.db.deliveries.find({"channel": "rule_webhook", "url": {"$ne": None}}):  # a rule's, per row
+        try:
+            change = {"url": sealing.reseal(rt, row["url"], "rule-webhook-url", row["_id"]),
+                      "secret": sealing.reseal(rt, row["secret"], "rule-webhook", row["_id"])}
+        except Tampered:
+            counts["unreadable"] += 1
+            continue
+        rt.db.deliveries.update_one({"_id": row["_id"]}, {"$set": change})
+        counts["rule_webhooks"] += 1
     smtp = rt.db.settings.find_one({"_id": "smtp"})
     if smtp and smtp.get("password") is not None:
         try:

@@ -42,13 +42,15 @@ def fire(rt, session, due: list[dict]) -> int:
             p = pref[user_id]
             text = messages.compose(r, customer, p["language"], now, names)
             common = {"kind": r["kind"], "user_id": user_id, "customer_id": r.get("customer_id"),
-                      "lead_id": r.get("lead_id"), "due_at": r.get("due_at"), **text, "created_at": now}
+                      "lead_id": r.get("lead_id"), "due_at": r.get("due_at"), **text, "created_at": now,
+                      **({"caused_by": r["caused_by"]} if r.get("caused_by") else {})}  # a rule's notice
             send_at = preference_rules.send_at(p, r["kind"], now, s["critical_kinds"])
             for channel in preference_rules.channels_for(p, r["kind"]):
                 key = f"{r['_id']}:{user_id}:{channel}"
                 if channel == "inbox":
                     items.append({"_id": new_id(), "key": r["_id"], "read_at": None, **common})
-                    announced.append(rt.event("crm.notification.sent", key, _inbox_sent(items[-1], key, now)))
+                    announced.append(rt.event("crm.notification.sent", key, _inbox_sent(items[-1], key, now),
+                                              caused_by=r.get("caused_by")))
                 elif channel == "email" and p.get("email"):
                     outbound.append(_row(key, r["_id"], channel, None, common, send_at, to=p["email"]))
                 elif channel in ("robot", "webhook"):

@@ -69,6 +69,13 @@ TEXT = {
         "zh": ("跟进{name}", "进入{stage}阶段要求此时跟进（{action}）。", "联系客户推进阶段"),
         "en": ("Follow up {name}", "Entering {stage} asked for a follow-up ({action}) by now.",
                "Contact the customer to move the stage on")},
+    "rule_notice": {  # the rule's own words, as its author wrote them
+        "zh": ("自动化提醒：{name}", "{message}", ""),
+        "en": ("Automation notice: {name}", "{message}", "")},
+    "rule_paused": {
+        "zh": ("自动化规则已暂停：{rule_name}", "规则连续失败已被暂停（{reason}）。", "查看运行记录并修正后重新启用"),
+        "en": ("Automation rule paused: {rule_name}", "The rule kept failing and was paused ({reason}).",
+               "Check its runs, fix it and activate it again")},
 }
 
 

@@ -25,7 +25,8 @@ from .calendar import at_local, aware, company_date, upcoming
 KINDS = ("cadence", "next_contact", "overdue", "lead_assigned", "pool_claimed", "reclaim_warning", "renewal",
          "birthday", "anniversary", "lead_resubmitted", "stage_change")
 # Kinds kept from the thin slice: the e2e flows and clients already read them.
-EXTRA_KINDS = ("customer_assigned", "customer_reclaimed", "stage_followup")
+EXTRA_KINDS = ("customer_assigned", "customer_reclaimed", "stage_followup",
+               "rule_notice", "rule_paused")  # an automation rule's notify action; a rule paused as failing
 
 DEFAULTS = {
     "cadence_days": {"A": 3, "B": 7, "C": 30},      # since the last follow-up

@@ -2,15 +2,20 @@
 waits (`waiting`) while an earlier one is pending, failing or being sent, and goes once that one is
 sent or parked. The rows are notify's delivery rows (channel `subscription`), so they are claimed,
 retried on the reminder settings' schedule and parked by deliveries/outbound like any other.
+A rule's webhook action is one such row of its own (channel `rule_webhook`, in no queue), carrying the
+rule's URL and secret sealed.
 """
 from __future__ import annotations
 
 from crm_common.events import InvalidEvent, contract_types, encode, stream_of, topic_for
 from crm_common.paging import new_id
 
+from ..channels import sealing
 from . import rules
 
 CHANNEL = "subscription"
+RULE_CHANNEL = "rule_webhook"
+CHANNELS = (CHANNEL, RULE_CHANNEL)  # the Standard Webhooks sent for apps and rules, not for a person
 AHEAD = ["pending", "failed", "sending"]  # a row in one of these holds its queue's later events back
 
 
@@ -58,8 +63,25 @@ def enqueue(rt, session, event: dict) -> None:
                                     upsert=True, session=session)
 
 
-def promote_next(rt, session, queue: str) -> None:
+def enqueue_rule_webhook(rt, session, request_id: str, url: str, secret: str, body: str) -> str:
+    """A rule's webhook, once per request (a redelivered request finds its row): the row's id."""
+    key = f"{request_id}:{RULE_CHANNEL}"
+    found = rt.db.deliveries.find_one({"key": key}, {"_id": 1}, session=session)
+    if found:
+        return found["_id"]
+    row_id, now = new_id(), rt.clock.now()
+    rt.db.deliveries.insert_one({
+        "_id": row_id, "key": key, "channel": RULE_CHANNEL, "event_id": request_id, "kind": "rule_webhook",
+        "title": "rule webhook", "body": body, "url": sealing.seal(rt, url, "rule-webhook-url", row_id),
+        "secret": sealing.seal(rt, secret, "rule-webhook", row_id), "status": "pending", "attempts": 0,
+        "next_attempt_at": now, "created_at": now}, session=session)
+    return row_id
+
+
+def promote_next(rt, session, queue: str | None) -> None:
     """The row ahead in `queue` was sent or parked: its next one may go."""
+    if queue is None:
+        return  # a rule's webhook waits for nothing and holds nothing back
     # the aggregate's version orders its events; two replicas' ids made in one second need not
     for row in rt.db.deliveries.find({"queue": queue, "status": "waiting"}, {"_id": 1},
                                      session=session).sort([("position", 1), ("_id", 1)]).limit(1):
