@@ -57,6 +57,9 @@ FACT_TYPES = frozenset({
     "crm.notification.sent", "crm.notification.failed",
     "crm.config.changed",
     "crm.automation.requested", "crm.automation.applied",
+    # each approval decision and each invoice happened once, and an invoice's amount is added up
+    "crm.contract.submitted", "crm.contract.approved", "crm.contract.rejected", "crm.contract.activated",
+    "crm.invoice.issued", "crm.invoice.voided",
 })
 
 # Causation (ARCHITECTURE, "Actions across services"): an event caused by an automation rule's run carries

@@ -195,6 +195,37 @@ class ConfigChangedV1(TypedDict):
     after: dict[str, Any] | None
     changed_at: str
 
+# Contract activated
+class ContractActivatedV1(ContractSnapshot):
+    activated_at: str
+
+# Contract approved
+class ContractApprovedV1(ContractSnapshot, ContractDecision):
+    automatic: NotRequired[bool]
+    final: bool
+
+# Contract rejected
+class ContractRejectedV1(TypedDict):
+    contract_id: str
+    customer_id: str
+    opportunity_id: NotRequired[str | None]
+    owner_id: NotRequired[str | None]
+    title: NotRequired[str | None]
+    number: NotRequired[str | None]
+    amount: Money
+    start_date: str
+    end_date: str
+    status: Literal['draft', 'pending_approval', 'approved', 'active', 'expired', 'rejected']
+    step: NotRequired[Literal['manager', 'admin'] | None]
+    by: str
+    at: str
+    comment: str
+    awaiting: None | dict[str, Any]
+
+# Contract submitted
+class ContractSubmittedV1(ContractSnapshot, ContractDecision):
+    pass
+
 # Contract signed
 class CustomerContractSignedV1(CustomerSnapshot):
     contract_id: str
@@ -253,7 +284,7 @@ class CustomerLostV1(CustomerSnapshot):
 class CustomerOwnerChangedV1(CustomerSnapshot):
     from_owner_id: str | None
     to_owner_id: str | None
-    kind: Literal['reassign', 'transfer', 'pool_reclaim', 'pool_claim', 'pool_assign', 'pool_return', 'pool_transfer']
+    kind: Literal['reassign', 'transfer', 'pool_reclaim', 'pool_claim', 'pool_assign', 'pool_return', 'pool_transfer', 'rule']
     reason: NotRequired[str | None]
     by: NotRequired[str | None]
     claim_count: int
@@ -320,6 +351,15 @@ class DepartmentCreatedV1(Department):
 # Department updated
 class DepartmentUpdatedV1(Department):
     pass
+
+# Invoice issued
+class InvoiceIssuedV1(InvoiceSnapshot):
+    pass
+
+# Invoice voided
+class InvoiceVoidedV1(InvoiceSnapshot):
+    red_invoice_id: str
+    reason: str
 
 # Lead assigned
 class LeadAssignedV1(TypedDict):
@@ -571,6 +611,22 @@ class PoolReclaimWarningV1(TypedDict):
     reclaim_due_at: str
     warned_at: str
 
+# Quote accepted
+class QuoteAcceptedV1(QuoteSnapshot):
+    by: str
+    accepted_at: str
+
+# Quote rejected
+class QuoteRejectedV1(QuoteSnapshot):
+    by: str
+    rejected_at: str
+    reason: NotRequired[str | None]
+
+# Quote sent
+class QuoteSentV1(QuoteSnapshot):
+    by: str
+    sent_at: str
+
 # Automation rule activated
 class RuleActivatedV1(TypedDict):
     rule_id: str
@@ -733,22 +789,6 @@ class UserUpdatedV1(TypedDict):
     department_id: str | None
     department_path: list[str]
     supervisor_id: str | None
-# Quote accepted
-class QuoteAcceptedV1(QuoteSnapshot):
-    by: str
-    accepted_at: str
-
-# Quote rejected
-class QuoteRejectedV1(QuoteSnapshot):
-    by: str
-    rejected_at: str
-    reason: NotRequired[str | None]
-
-# Quote sent
-class QuoteSentV1(QuoteSnapshot):
-    by: str
-    sent_at: str
-
     active: bool
     team_ids: list[str]
     holding_limit: int
@@ -759,6 +799,10 @@ DATA: dict[tuple[str, int], Any] = {
     ("crm.automation.applied", 1): AutomationAppliedV1,
     ("crm.automation.requested", 1): AutomationRequestedV1,
     ("crm.config.changed", 1): ConfigChangedV1,
+    ("crm.contract.activated", 1): ContractActivatedV1,
+    ("crm.contract.approved", 1): ContractApprovedV1,
+    ("crm.contract.rejected", 1): ContractRejectedV1,
+    ("crm.contract.submitted", 1): ContractSubmittedV1,
     ("crm.customer.contract_signed", 1): CustomerContractSignedV1,
     ("crm.customer.created", 1): CustomerCreatedV1,
     ("crm.customer.deleted", 1): CustomerDeletedV1,
@@ -775,6 +819,8 @@ DATA: dict[tuple[str, int], Any] = {
     ("crm.customer.won", 1): CustomerWonV1,
     ("crm.department.created", 1): DepartmentCreatedV1,
     ("crm.department.updated", 1): DepartmentUpdatedV1,
+    ("crm.invoice.issued", 1): InvoiceIssuedV1,
+    ("crm.invoice.voided", 1): InvoiceVoidedV1,
     ("crm.lead.assigned", 1): LeadAssignedV1,
     ("crm.lead.contact_methods_confirmed", 1): LeadContactMethodsConfirmedV1,
     ("crm.lead.contacted", 1): LeadContactedV1,
@@ -802,6 +848,9 @@ DATA: dict[tuple[str, int], Any] = {
     ("crm.pool.ownership_requested", 1): PoolOwnershipRequestedV1,
     ("crm.pool.pool_changed", 1): PoolPoolChangedV1,
     ("crm.pool.reclaim_warning", 1): PoolReclaimWarningV1,
+    ("crm.quote.accepted", 1): QuoteAcceptedV1,
+    ("crm.quote.rejected", 1): QuoteRejectedV1,
+    ("crm.quote.sent", 1): QuoteSentV1,
     ("crm.rule.activated", 1): RuleActivatedV1,
     ("crm.rule.deactivated", 1): RuleDeactivatedV1,
     ("crm.task.assigned", 1): TaskAssignedV1,
@@ -815,6 +864,3 @@ DATA: dict[tuple[str, int], Any] = {
     ("crm.user.created", 1): UserCreatedV1,
     ("crm.user.updated", 1): UserUpdatedV1,
 }
-    ("crm.quote.accepted", 1): QuoteAcceptedV1,
-    ("crm.quote.rejected", 1): QuoteRejectedV1,
-    ("crm.quote.sent", 1): QuoteSentV1,

@@ -6,6 +6,8 @@ from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec
 
 from .automation import requests as automation_requests
+from .contracts import activation
+from .contracts import routes as contract_routes
 from .customers import intake, lead_keys, ownership
 from .customers import routes as customer_routes
 from .imports import jobs as import_jobs
@@ -51,7 +53,13 @@ INDEXES = {
                       IndexModel([("opportunity_id", ASCENDING), ("at", ASCENDING)])],
     "followups": [IndexModel([("customer_id", ASCENDING), ("_id", ASCENDING)])],
     "contracts": [IndexModel([("customer_id", ASCENDING)]), IndexModel([("opportunity_id", ASCENDING)]),
-                  IndexModel([("end_date", ASCENDING)])],
+                  IndexModel([("end_date", ASCENDING)]),
+                  IndexModel([("status", ASCENDING), ("start_date", ASCENDING)]),
+                  IndexModel([("awaiting.approver_ids", ASCENDING), ("_id", ASCENDING)]),
+                  IndexModel([("awaiting.role", ASCENDING), ("_id", ASCENDING)])],
+    "invoices": [IndexModel([("number", ASCENDING)], unique=True,
+                            partialFilterExpression={"number": {"$type": "string"}}),
+                 IndexModel([("contract_id", ASCENDING)])],
     "payments": [IndexModel([("customer_id", ASCENDING)])],
     "products": [IndexModel([("code", ASCENDING)], unique=True), IndexModel([("active", ASCENDING), ("_id", ASCENDING)])],
     "quotes": [IndexModel([("opportunity_id", ASCENDING), ("first_id", ASCENDING), ("quote_version", ASCENDING)]),
@@ -89,9 +97,10 @@ def on_start(rt):
 SPEC = ServiceSpec(
     name="customer", package="customer",
     blueprints=[org_routes.auth_blp, org_routes.org_blp, import_routes.blp, customer_routes.blp, sales_routes.blp,
-                opportunity_routes.blp, quote_routes.blp, task_routes.blp],
+                opportunity_routes.blp, quote_routes.blp, task_routes.blp, contract_routes.blp],
     indexes=INDEXES, handlers=handlers, on_start=on_start,
-    jobs=lambda rt: [importjobs.scheduled(rt, import_jobs.import_chunk),  # CSV imports past 500 rows
+    # CSV imports past 500 rows; contracts becoming active or expired by their dates
+    jobs=lambda rt: [importjobs.scheduled(rt, import_jobs.import_chunk), activation.job(rt),
                      Job("tasks-overdue", 60, lambda: tasks.overdue(rt), lease_seconds=300)],  # once, past due
     token_versions="users",  # this service owns the users: a change refuses old tokens at once
 )

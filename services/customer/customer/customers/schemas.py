@@ -19,6 +19,7 @@ SERVER_OWNED = {
     "outstanding", "contract_count", "purchases", "version", "created_at", "updated_at", "source_lead_id",
     "in_pool", "pool_id", "loss_reason", *(
         "open_opportunities", "pipeline_amount", "won_amount", "primary_opportunity_id"),
+    "invoiced_total", "uninvoiced_total",
 }
 TEXT = ma.validate.Length(max=500)
 LONG_TEXT = ma.validate.Length(max=5000)
@@ -168,6 +169,9 @@ class CustomerOut(CustomerFields):
     paid_total = Amount(dump_only=True)
     outstanding = Amount(dump_only=True, metadata={"pattern": SIGNED_PATTERN})
     contract_count = ma.fields.Integer()
+    invoiced_total = Amount(dump_only=True, dump_default="0.00", metadata={
+        "description": "invoiced, less red-letter invoices (红冲)"})
+    uninvoiced_total = Amount(dump_only=True, metadata={"description": "the order total not yet invoiced"})
     # what its opportunities add up to
     open_opportunities = ma.fields.Integer(dump_default=0)
     pipeline_amount = Amount(dump_only=True, metadata={"description": "商机总额: the open opportunities' amounts"})

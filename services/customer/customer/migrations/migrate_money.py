@@ -11,6 +11,8 @@ total less its paid total, so the three agree exactly.
 The event log (outbox rows, sent or pending) is the history a replay publishes again, checked
 against today's contracts: amounts that are JSON numbers there become decimal strings ("1234.50").
 
+Contracts stored before approval existed are then marked approved (approve_contracts.py).
+
 Only what is not yet exact is written, and each write names the value it replaces (a change
 made meanwhile by the service is already exact and is left alone), so a second run, or a run
 beside the running service, changes nothing more.
@@ -22,6 +24,8 @@ from pymongo import UpdateOne
 
 from crm_common import migration
 from crm_common.kernel import money
+
+from . import approve_contracts
 
 BATCH = 1000
 NOT_EXACT = ["double", "int", "long"]  # what an amount was written as before Decimal128
@@ -47,7 +51,7 @@ def migrate(db) -> dict:
     for event_type, fields in EVENT_AMOUNTS.items():
         paths = tuple(f"event.data.{f}" for f in fields)
         counts["outbox"] += _rewrite(db.outbox, paths, _event_changes, {"type": event_type})
-    return counts
+    return {**counts, **approve_contracts.migrate(db)}
 
 
 def _rewrite(collection, paths: tuple, changes, scope: dict | None = None) -> int:

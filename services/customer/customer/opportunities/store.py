@@ -62,8 +62,10 @@ def open_new(rt, session, customer: dict, fields: dict, *, by: str, inherit: boo
     deal = new(rt, session, customer, fields, inherit=inherit)
     if inherit:
         loose = {"customer_id": customer["_id"], "opportunity_id": None}
-        deal["contract_count"] = rt.db.contracts.count_documents(loose, session=session)
-        if deal["contract_count"]:
+        # only an approved contract meets the contract condition (one stored before approval has no status)
+        deal["contract_count"] = rt.db.contracts.count_documents(
+            {**loose, "status": {"$nin": ["draft", "pending_approval", "rejected"]}}, session=session)
+        if rt.db.contracts.count_documents(loose, session=session):
             rt.db.contracts.update_many(loose, {"$set": {"opportunity_id": deal["_id"]}}, session=session)
     write(rt, session, None, deal, [created(deal, by)])
     playbooks.moved(rt, session, None, deal, by=by)
@@ -125,10 +127,3 @@ def change(rt, deal_id: str, work, *, scope: dict, expected=None) -> dict:
         return deal
     return rt.transaction(run)
 
-
-def attach_contract(rt, session, customer: dict, contract: dict, *, by: str) -> None:
-    """A contract made on the customer belongs to its primary deal (none open: the next deal takes it)."""
-    deal = rules.primary(of_customer(rt, session, customer["_id"]))
-    contract["opportunity_id"] = deal["_id"] if deal else None
-    if deal is not None:
-        edit(rt, session, customer, deal, {"contract_count": deal.get("contract_count", 0) + 1}, by=by)

@@ -167,7 +167,7 @@ def list_followups(args, customer_id):
 @blp.arguments(ContractIn)
 @blp.response(201, ContractOut)
 def sign_contract(body, customer_id):
-    contract, customer = deals.sign_contract(runtime(), customer_id, body, by=g.principal.user_id, scope=scope.mine())
+    contract, customer = deals.sign_contract(runtime(), customer_id, body, principal=g.principal, scope=scope.mine())
     return contract, 201, concurrency.etag_headers(customer)
 
 

@@ -6,7 +6,8 @@ from crm_common.kernel.money import Amount
 from crm_common.paging import PageArgs, page_schema
 
 from ..customers.schemas import IsoDate
-from . import deals, followups, milestones, qualification
+from ..contracts.schemas import ContractIn, ContractOut  # noqa: F401 - the customer's contract routes
+from . import followups, milestones, qualification
 
 REASON = ma.fields.String(validate=ma.validate.Length(max=500), load_default=None)
 
@@ -75,32 +76,12 @@ class FollowupOut(FollowupIn):
     stage = ma.fields.String()
 
 
-class ContractIn(ma.Schema):
-    title = ma.fields.String(validate=ma.validate.Length(max=200), load_default=None)
-    number = ma.fields.String(validate=ma.validate.Length(max=100), load_default=None)
-    amount = Amount(required=True, positive=True)
-    start_date = IsoDate(required=True)
-    end_date = IsoDate(required=True)
-
-
-class ContractOut(ContractIn):
-    id = ma.fields.String(attribute="_id")
-    customer_id = ma.fields.String()
-    opportunity_id = ma.fields.String(allow_none=True, metadata={"description": "the deal it belongs to"})
-    amount = Amount(dump_only=True)
-    paid = Amount(dump_only=True)
-    unpaid = Amount(dump_only=True)
-    signed_at = ma.fields.DateTime()
-
-    @ma.pre_dump
-    def with_unpaid(self, contract, **kwargs):
-        return {**contract, "unpaid": deals.unpaid(contract)}
-
-
 class PaymentIn(ma.Schema):
     amount = Amount(required=True, positive=True)
     received_on = IsoDate(required=True)
     contract_id = ma.fields.String(load_default=None, allow_none=True)
+    invoice_id = ma.fields.String(load_default=None, allow_none=True, metadata={
+        "description": "the invoice it settles (its contract's, if contract_id is given too)"})
     note = ma.fields.String(validate=ma.validate.Length(max=500), load_default=None)
 
 
