@@ -23,3 +23,33 @@ def next_causation(chain: list[str], run_id: str, event_id: str | None) -> dict:
     """The causation a run's requests carry: the chain that led to it, then the run itself."""
     run_ids = [*chain, run_id]
     return {"run_ids": run_ids, "depth": len(run_ids), "event_id": event_id}
+
+
+# The events each action makes its applying service publish (the customer's level and tags, its owner,
+# a task, a notice): what a rule's own requests could trigger it again with.
+CAUSES = {
+    "set_fields": ("crm.customer.updated",),
+    "assign_owner": ("crm.customer.owner_changed", "crm.customer.updated"),
+    "return_to_pool": ("crm.customer.owner_changed", "crm.pool.customer_returned"),
+    "create_task": ("crm.task.created", "crm.task.assigned"),
+    "notify": ("crm.notification.sent", "crm.notification.failed"),
+}
+CHANGED_BY = {"set_fields": ("level", "tags"), "assign_owner": ("owner_id",), "return_to_pool": ("owner_id",)}
+
+
+def self_triggering(trigger: dict, actions: list[dict]) -> list[str]:
+    """Warnings for a rule whose own actions cause events its trigger listens on: it would fire on
+    them once more, then stop (skipped_loop), which is rarely what its author meant."""
+    warnings = []
+    for step, action in enumerate(actions):
+        caused = CAUSES.get(action["type"], ())
+        fields = CHANGED_BY.get(action["type"], ())
+        if trigger["type"] == "event" and trigger["event_type"] in caused:
+            watched = trigger.get("watched_fields") or []
+            if not watched or any(w.split(".")[0] in fields for w in watched) or not fields:
+                warnings.append(f"actions.{step} ({action['type']}) causes {trigger['event_type']}, which "
+                                "triggers this rule: it fires once more on it, then stops as a loop")
+        elif trigger["type"] == "transition" and trigger["record"] == "customer" and trigger["field"] in fields:
+            warnings.append(f"actions.{step} ({action['type']}) changes {trigger['field']}, which this rule "
+                            "watches: it fires once more on it, then stops as a loop")
+    return warnings

@@ -11,8 +11,9 @@ from crm_common.paging import page, page_schema
 from crm_common.web import Blueprint, runtime
 
 from ..engine import schema
-from . import preview, store
-from .schemas import ActivateIn, DryRunIn, DryRunOut, RuleArgs, RuleIn, RuleOut, RulePatch, VersionList
+from . import backtest, preview, store
+from .schemas import (ActivateIn, BacktestIn, BacktestOut, DryRunIn, DryRunOut, RuleArgs, RuleIn, RuleOut, RulePatch,
+                      VersionList)
 
 blp = Blueprint("rules", __name__, url_prefix="/v1/rules", description="Automation rules and their versions")
 
@@ -100,3 +101,12 @@ def deactivate_rule(rule_id):
 def dry_run(body, rule_id):
     """The latest version on a kept event (`event_id`) or a record as it is now: what it would do, doing nothing."""
     return preview.dry_run(runtime(), rule_id, body)
+
+
+@blp.route("/<rule_id>:backtest", methods=["POST"])
+@require_user("admin")
+@blp.arguments(BacktestIn)
+@blp.response(200, BacktestOut)
+def backtest_rule(body, rule_id):
+    """The latest version replayed over the last `days` of kept events: what it would have done, doing nothing."""
+    return backtest.backtest(runtime(), rule_id, body["days"])

@@ -102,6 +102,29 @@ class DryRunOut(ma.Schema):
     reason = ma.fields.String(allow_none=True)
 
 
+class BacktestIn(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    days = ma.fields.Integer(load_default=30, strict=True, validate=ma.validate.Range(min=1, max=30),
+                             metadata={"description": "how far back to replay; events are kept 30 days"})
+
+
+class BacktestOut(ma.Schema):
+    rule_id = ma.fields.String()
+    version = ma.fields.Integer(metadata={"description": "the version replayed: the latest (the draft)"})
+    days = ma.fields.Integer()
+    events_replayed = ma.fields.Integer()
+    fired = ma.fields.Integer(metadata={"description": "runs that would have asked for their actions"})
+    per_day = ma.fields.List(ma.fields.Dict(), metadata={"description": "[{day, fired}], days with none left out"})
+    statuses = ma.fields.Dict(metadata={"description": "runs by the status they would have had"})
+    requests = ma.fields.Dict(metadata={"description": "requests that would have been made, by action type"})
+    samples = ma.fields.List(ma.fields.Dict(), metadata={"description": "the first runs, with trace and steps"})
+    tasks = ma.fields.List(ma.fields.Dict(), metadata={"description": "tasks that would have been made (first 50)"})
+    notices = ma.fields.List(ma.fields.Dict(), metadata={"description": "notices that would have been sent (first 50)"})
+    loop_warnings = ma.fields.List(ma.fields.String())
+
+
 class TemplateOut(ma.Schema):
     name = ma.fields.String()
     description = ma.fields.String()

@@ -19,7 +19,7 @@ EVENT_ONLY = frozenset({"changed_fields", "from", "to", "by", "content", "expect
 INDEXES = {
     RECORDS: [IndexModel([("kind", ASCENDING), ("_id", ASCENDING)])],
     EVENTS: [IndexModel([("kept_at", ASCENDING)], expireAfterSeconds=KEPT_DAYS * 86400),
-             IndexModel([("record", ASCENDING), ("time", ASCENDING)])],
+             IndexModel([("record", ASCENDING), ("time", ASCENDING)]), IndexModel([("time", ASCENDING)])],
 }
 
 
@@ -36,12 +36,18 @@ def apply(rt, session, event: dict) -> tuple[dict | None, dict]:
     before = stored["data"] if stored and not stored.get("deleted") else None
     if event["type"].split(".")[1] != kind:  # a pool movement: the customer's own events say how it is
         return before, dict(before or {})
-    after = {**(before or {}), **{k: v for k, v in (event.get("data") or {}).items() if k not in EVENT_ONLY}}
-    after.update(_times(event, before, after))
+    after = folded(event, before)
     batching.replace(rt.db, session, RECORDS, {
         "_id": key(kind, record_id), "kind": kind, "record_id": record_id, "data": after,
         "deleted": event["type"].endswith(".deleted"), "updated_at": rt.clock.now()})
     return before, after
+
+
+def folded(event: dict, before: dict | None) -> dict:
+    """The record after its own event: the snapshot the event carries over what was known."""
+    after = {**(before or {}), **{k: v for k, v in (event.get("data") or {}).items() if k not in EVENT_ONLY}}
+    after.update(_times(event, before, after))
+    return after
 
 
 def _times(event: dict, before: dict | None, after: dict) -> dict:
@@ -72,6 +78,12 @@ def keep(rt, session, event: dict) -> None:
     rt.db[EVENTS].update_one({"_id": event["id"]}, {"$setOnInsert": {
         "event": event, "type": event["type"], "record": key(kind, record_id) if record_id else None,
         "time": event.get("time"), "kept_at": utcnow()}}, upsert=True, session=session)
+
+
+def kept_since(db, since: str):
+    """The kept events from `since` (an ISO time), oldest first."""
+    for row in db[EVENTS].find({"time": {"$gte": since}}).sort([("time", 1), ("_id", 1)]):
+        yield row["event"]
 
 
 def kept(db, event_id: str) -> dict | None:
