@@ -82,7 +82,8 @@ def world(system) -> World:
     # Ann's customer, with everything a customer can have
     phone = str(next(_numbers))
     customer = _ok(w.call("POST", "customer", "/v1/customers", "ann", json={
-        "name": "Ann's Account Co", "contacts": [{"name": "Qian", "phones": [phone]}]}))
+        "name": "Ann's Account Co", "contacts": [{"name": "Qian", "phones": [phone]}],
+        "invoice_info": {"title": "Ann's Account Co", "tax_id": "91330000SEC"}}))
     # money is seeded but not required: its routes are fuzzed and swept with or without a contract
     contract = w.call("POST", "customer", f"/v1/customers/{customer['id']}/contracts", "ann", json={
         "title": "Licence", "amount": "1000.00", "start_date": "2026-01-01", "end_date": "2026-12-31"})
@@ -94,6 +95,10 @@ def world(system) -> World:
         "next_plan": "send a quote", "next_contact_at": "2030-01-02T03:00:00Z"}))
     opportunity = _ok(w.call("POST", "customer", f"/v1/customers/{customer['id']}/opportunities", "ann",
                              json={"name": "Renewal 2027"}))
+    deal_contract = _ok(w.call("POST", "customer", f"/v1/opportunities/{opportunity['id']}/contracts", "ann", json={
+        "amount": "500.00", "start_date": "2026-01-01", "end_date": "2030-12-31"}))  # approved at once
+    invoice = _ok(w.call("POST", "customer", f"/v1/contracts/{deal_contract['id']}/invoices", "ann", json={
+        "number": "SEC-0001", "type": "normal", "tax_rate": "0.13", "amount": "100.00"}))
     product = _ok(w.call("POST", "customer", "/v1/products", json={
         "name": "年费", "code": "SEC-YEARLY", "unit": "套", "list_price": "100.00"}))
     quote = _ok(w.call("POST", "customer", f"/v1/opportunities/{opportunity['id']}/quotes", "ann", json={
@@ -162,6 +167,7 @@ def world(system) -> World:
         "opportunity_id": opportunity["id"], "rule_id": rule["id"], "run_id": runs[0]["id"],
         "subscription_id": subscription["id"],
         "product_id": product["id"], "quote_id": quote["id"],
+        "contract_id": deal_contract["id"], "invoice_id": invoice["id"],
         "task_id": task["id"], "/v1/pipelines/{pipeline_id}/stages/{stage}/playbook stage": "initial_contact",
     }
     w.victims = {
