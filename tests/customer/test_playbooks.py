@@ -1,6 +1,8 @@
 """Stage playbooks (流程): entering a stage makes its tasks on the deal, leaving cancels the open ones, and
 a required one still open keeps the deal out of the next stage (the 409 names it), on the deal's own
 route and on the old customer route alike."""
+import itertools
+
 from crm_common.testing.events import data_of
 
 PLAYBOOK = {"tasks": [
@@ -10,6 +12,8 @@ PLAYBOOK = {"tasks": [
 ]}
 URL = "/v1/pipelines/default/stages/initial_contact/playbook"
 
+_names = itertools.count(1)  # one company per customer: the same company and contact twice is a duplicate
+
 
 def set_playbook(client, org, body=PLAYBOOK, url=URL):
     etag = client.get(url, headers=org.admin).headers["ETag"]
@@ -17,7 +21,7 @@ def set_playbook(client, org, body=PLAYBOOK, url=URL):
 
 
 def deal_of(client, org):
-    customer = org.customer("alice", interest_expressed=True)
+    customer = org.customer("alice", name=f"Acme {next(_names)}", interest_expressed=True)
     made = client.post(f"/v1/customers/{customer['id']}/opportunities", json={"name": "First order"},
                        headers=org.headers["alice"])
     assert made.status_code == 201, made.json

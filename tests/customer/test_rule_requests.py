@@ -1,10 +1,14 @@
 """A rule's requests the customer service applies (crm.automation.requested): create a task once per
 request id however often it arrives, assign the owner only if it is still the one the rule saw, set the
 level and tags; each answered on crm.automation.applied, the events it causes carrying the run's causation."""
+import itertools
+
 from crm_common.consumer import deliver
 from crm_common.events import CAUSED_BY, CAUSE_DEPTH, validate
 from crm_common.testing.events import data_of, of
 from customer.service import handlers
+
+_names = itertools.count(1)  # one company per customer: the same company and contact twice is a duplicate
 
 
 def request(rt, org, customer, action, *, step=0, run_id="run-1", expected=None, owner="alice"):
@@ -21,7 +25,7 @@ def answers(rt):
 
 
 def test_the_same_request_delivered_twice_makes_one_task(org, client, rt):
-    customer = org.customer("alice")
+    customer = org.customer("alice", name=f"Acme {next(_names)}")
     event = request(rt, org, customer, {"type": "create_task", "title": "Handle the complaint",
                                         "assignee": {"role": "supervisor"}, "due_in_hours": 4})
     again = {**request(rt, org, customer, event["data"]["action"]), "data": event["data"]}  # a rerun: new event id
@@ -42,7 +46,7 @@ def test_the_same_request_delivered_twice_makes_one_task(org, client, rt):
 
 
 def test_assign_owner_applies_only_while_the_owner_is_the_one_the_rule_saw(org, rt):
-    customer = org.customer("alice")
+    customer = org.customer("alice", name=f"Acme {next(_names)}")
     move = request(rt, org, customer, {"type": "assign_owner", "user_id": org.id("bob")},
                    expected={"owner_id": org.id("alice")})
     deliver(rt, "customer", handlers(rt), move)
@@ -61,7 +65,7 @@ def test_assign_owner_applies_only_while_the_owner_is_the_one_the_rule_saw(org, 
 
 
 def test_set_fields_sets_level_and_tags_and_names_its_cause(org, rt):
-    customer = org.customer("alice", tags=["vip", "old"])
+    customer = org.customer("alice", name=f"Acme {next(_names)}", tags=["vip", "old"])
     event = request(rt, org, customer, {"type": "set_fields", "level": "A", "add_tags": ["complaint"],
                                         "remove_tags": ["old"]})
     deliver(rt, "customer", handlers(rt), event)
@@ -73,7 +77,7 @@ def test_set_fields_sets_level_and_tags_and_names_its_cause(org, rt):
 
 
 def test_requests_of_other_services_are_left_to_them(org, rt):
-    customer = org.customer("alice")
+    customer = org.customer("alice", name=f"Acme {next(_names)}")
     deliver(rt, "customer", handlers(rt), request(rt, org, customer, {"type": "notify", "to": {"user_id": "x"},
                                                                       "message": "hi"}))
     assert of(rt, "crm.automation.applied") == []

@@ -1,9 +1,12 @@
 """Tasks (待办): made on a lead, customer or deal, seen like their record, edited with If-Match, reassigned,
 completed (late or not), cancelled, marked overdue once by the worker's job; each change an event."""
+import itertools
 from datetime import datetime, timedelta, timezone
 
 from crm_common.events import validate
 from crm_common.testing.events import data_of, of
+
+_names = itertools.count(1)  # one company per customer: the same company and contact twice is a duplicate
 
 
 def due(hours=24):
@@ -11,7 +14,7 @@ def due(hours=24):
 
 
 def new_task(client, org, as_user="alice", **body):
-    customer = body.pop("customer", None) or org.customer(as_user)
+    customer = body.pop("customer", None) or org.customer(as_user, name=f"Acme {next(_names)}")
     payload = {"title": "Call back", "assignee_id": org.id(as_user), "due_at": due(),
                "related": {"kind": "customer", "id": customer["id"]}, **body}
     return client.post("/v1/tasks", json=payload, headers=org.headers[as_user])
@@ -35,7 +38,7 @@ def test_a_task_is_made_on_a_customer_and_announced(org, client, rt):
 
 
 def test_bad_input_names_the_field_and_writes_nothing(org, client, rt):
-    customer = org.customer("alice")
+    customer = org.customer("alice", name=f"Acme {next(_names)}")
     cases = [({"priority": "urgent"}, "priority"), ({"due_at": "tomorrow"}, "due_at"),
              ({"related": {"kind": "invoice", "id": "x"}}, "related.kind"), ({"title": ""}, "title"),
              ({"assignee_id": "nobody"}, "assignee_id"),
@@ -65,7 +68,7 @@ def test_tasks_are_seen_like_their_records(org, client):
     assert listed("boss", related_id=west["related"]["id"]) == {west["id"]}
     assert client.get(f"/v1/tasks/{west['id']}", headers=org.headers["alice"]).status_code == 404
     # a rep cannot make a task on a customer they do not see
-    carols = org.customer("carol")
+    carols = org.customer("carol", name=f"Acme {next(_names)}")
     assert new_task(client, org, "alice", customer=carols).status_code == 404
     assert listed("boss", status="open", due_before=due(48), related_kind="customer") == {
         mine["id"], for_bob["id"], west["id"]}
@@ -143,7 +146,7 @@ def test_a_task_follows_its_customer_to_a_new_owner(org, client, rt):
 
 
 def test_a_follow_up_event_carries_its_whole_content(org, client, rt):
-    customer = org.customer("alice")
+    customer = org.customer("alice", name=f"Acme {next(_names)}")
     text = "客户投诉: " + "x" * 400
     saved = client.post(f"/v1/customers/{customer['id']}/followups", json={
         "channel": "phone", "content": text, "goal_met": False, "next_plan": "call", "next_contact_at": due(48)},
