@@ -1,5 +1,6 @@
 """An automation rule's `notify` and `webhook` actions, as notify applies them: one notice per request to
-the person the rule names, a Standard Webhook to the rule's URL, each answered on crm.automation.applied."""
+the person the rule names, a Standard Webhook to the rule's URL, each answered on crm.automation.applied;
+and the admins told when a rule is paused for failing."""
 import itertools
 import json
 import uuid
@@ -120,3 +121,17 @@ def test_a_webhook_action_is_a_signed_delivery_and_a_private_url_is_refused(rt, 
     sent = rt.db.deliveries.find_one({"_id": answer["result"]["delivery_id"]})
     assert sent["status"] == "sent" and sent["channel"] == "rule_webhook"
     assert b"rule-signing" not in bytes(sent["secret"])  # sealed at rest
+
+
+def test_a_rule_paused_as_failing_tells_every_admin_once(rt, feed):
+    feed.user("root", role="admin")
+    feed.user("ops", role="admin")
+    feed.user("rep-1")
+    stamp = datetime.now(timezone.utc).isoformat()
+    # an admin's own switch-off tells nobody; the pause published again (a relay's repeat) tells nobody twice
+    for reason, rule_id in (("failing", "R1"), ("admin", "R2"), ("failing", "R1")):
+        feed.send("crm.rule.deactivated", rule_id, {"rule_id": rule_id, "name": f"Rule {rule_id}", "rule_version": 1,
+                                                    "reason": reason, "by": None, "deactivated_at": stamp})
+    assert [(n["user_id"], n["title"]) for n in rt.db.inbox.find({"kind": "rule_paused"}).sort("user_id", 1)] == [
+        ("ops", "自动化规则已暂停：Rule R1"), ("root", "自动化规则已暂停：Rule R1")]
+    assert rt.db.inbox.count_documents({"user_id": "rep-1"}) == 0

@@ -7,7 +7,7 @@ from crm_common.scheduler import Job
 from crm_common.service import ServiceSpec, on_data
 
 from . import api, state
-from .automation import requests as automation_requests
+from .automation import paused, requests as automation_requests
 from .deliveries import outbound
 from .reminders import due, handlers
 
@@ -63,6 +63,7 @@ def handlers_of(rt):
         "crm.lead.disqualified": on(handlers.lead_answered),
         "crm.lead.merged": on(handlers.lead_answered),
         "crm.lead.resubmitted": on(handlers.lead_resubmitted),
+        "crm.rule.deactivated": on(paused.rule_deactivated),
     }
     table.update({t: on(handlers.snapshot) for t in handlers.SNAPSHOT_ONLY})
     requested = automation_requests.handler(rt)

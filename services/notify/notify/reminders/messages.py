@@ -73,8 +73,8 @@ TEXT = {
         "zh": ("自动化提醒：{name}", "{message}", ""),
         "en": ("Automation notice: {name}", "{message}", "")},
     "rule_paused": {
-        "zh": ("自动化规则已暂停：{rule_name}", "规则连续失败已被暂停（{reason}）。", "查看运行记录并修正后重新启用"),
-        "en": ("Automation rule paused: {rule_name}", "The rule kept failing and was paused ({reason}).",
+        "zh": ("自动化规则已暂停：{rule_name}", "该规则连续多次运行失败，已自动暂停，不再触发。", "查看运行记录，修正后重新启用"),
+        "en": ("Automation rule paused: {rule_name}", "Its runs kept failing, so it was paused and fires no more.",
                "Check its runs, fix it and activate it again")},
 }
 
