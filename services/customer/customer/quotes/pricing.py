@@ -45,7 +45,7 @@ def status_on(quote: dict, today: str) -> str:
 def may(action: str, quote: dict, today: str) -> None:
     """Refuse an action the quote's status does not allow: edit and send a draft; accept or reject a sent one."""
     status = status_on(quote, today)
-    allowed = {"edit": (DRAFT,), "send": (DRAFT,), "accept": (SENT,), "reject": (SENT,), "revise": (SENT,)}[action]
+    allowed = {"edit": (DRAFT,), "send": (DRAFT,), "accept": (SENT,), "reject": (SENT,)}[action]
     if status not in allowed:
         raise Conflict(f"a quote that is {status} cannot be {_done(action)}", reason=f"quote_{status}",
                        status_now=status)
@@ -55,7 +55,7 @@ def may(action: str, quote: dict, today: str) -> None:
 
 
 def _done(action: str) -> str:
-    return {"edit": "edited", "send": "sent", "accept": "accepted", "reject": "rejected", "revise": "edited"}[action]
+    return {"edit": "edited", "send": "sent", "accept": "accepted", "reject": "rejected"}[action]
 
 
 def plain(value) -> str:
