@@ -3,8 +3,11 @@ completed (late or not), cancelled, marked overdue once by the worker's job; eac
 import itertools
 from datetime import datetime, timedelta, timezone
 
+from crm_common.consumer import deliver
 from crm_common.events import validate
 from crm_common.testing.events import data_of, of
+from customer.service import handlers
+from customer.tasks import store
 
 _names = itertools.count(1)  # one company per customer: the same company and contact twice is a duplicate
 
@@ -116,7 +119,6 @@ def test_complete_records_who_and_when_and_late_work_counts_as_late(org, client,
 
 
 def test_the_job_marks_open_tasks_past_due_once(org, client, rt):
-    from customer.tasks import store
     soon = new_task(client, org, due_at=due(1)).json
     later = new_task(client, org, due_at=due(48)).json
     finished = new_task(client, org, due_at=due(1)).json
@@ -155,3 +157,20 @@ def test_a_follow_up_event_carries_its_whole_content(org, client, rt):
     [event] = of(rt, "crm.customer.followed_up", customer["id"])
     validate(event)
     assert event["data"]["content"] == text and len(event["data"]["summary"]) == 200
+
+
+def test_a_task_on_a_lead_this_service_has_heard_of(org, client, rt):
+    event = rt.event("crm.lead.received", "L-task", {
+        "lead_id": "L-task", "channel_id": "ch", "channel": "web", "name": "Zhao", "company": None,
+        "phones": ["+8613600136099"], "emails": [], "wechat_ids": [], "received_at": rt.clock.now().isoformat(),
+        "score": 80, "bucket": "hot"})
+    event["version"] = 1
+    assert deliver(rt, "customer", handlers(rt), event)
+    first_contact = {"title": "First contact within 24 h", "assignee_id": org.id("alice"), "due_at": due(24),
+                     "related": {"kind": "lead", "id": "L-task"}}
+    made = client.post("/v1/tasks", json=first_contact, headers=org.headers["alice"])
+    assert made.status_code == 201, made.json
+    assert made.json["related"] == {"kind": "lead", "id": "L-task", "customer_id": None}
+    unknown = client.post("/v1/tasks", json={**first_contact, "related": {"kind": "lead", "id": "L-none"}},
+                          headers=org.headers["alice"])
+    assert unknown.status_code == 404 and unknown.json["errors"][0]["field"] == "related.id"

@@ -86,14 +86,7 @@ def update_task(body, task_id):
 @blp.response(200, TaskOut)
 def complete_task(body, task_id):
     """Done, with an optional note; done late when after its due time. 409 unless it is open."""
-    rt, by = runtime(), g.principal.user_id
-
-    def work(session, task):
-        now = store.customers.now(rt)
-        after = rules.complete(task, by=by, note=body.get("note"), now=now)
-        return after, "crm.task.completed", {"by": by, "note": body.get("note"), "completed_at": now.isoformat()}
-    return _with_etag(store.change(rt, task_id, work, scope=customer_scope(g.principal),
-                                   expected=concurrency.expected_versions(required=False)))
+    return _close(task_id, rules.complete, "crm.task.completed", "completed_at", note=body.get("note"))
 
 
 @blp.route("/tasks/<task_id>/cancel", methods=["POST"])
@@ -103,12 +96,16 @@ def complete_task(body, task_id):
 @blp.response(200, TaskOut)
 def cancel_task(body, task_id):
     """409 unless it is open."""
+    return _close(task_id, rules.cancel, "crm.task.cancelled", "cancelled_at", reason=body.get("reason"))
+
+
+def _close(task_id: str, decide, event: str, stamp: str, **said):
+    """Complete or cancel the task as `decide` says; an If-Match, if sent, must name its current version."""
     rt, by = runtime(), g.principal.user_id
 
     def work(session, task):
         now = store.customers.now(rt)
-        after = rules.cancel(task, by=by, now=now, reason=body.get("reason"))
-        return after, "crm.task.cancelled", {"by": by, "cancelled_at": now.isoformat(), "reason": body.get("reason")}
+        return decide(task, by=by, now=now, **said), event, {"by": by, **said, stamp: now.isoformat()}
     return _with_etag(store.change(rt, task_id, work, scope=customer_scope(g.principal),
                                    expected=concurrency.expected_versions(required=False)))
 
