@@ -109,3 +109,9 @@ def test_no_invoice_without_the_buyer_or_before_approval(org, client):
     assert pending["status"] == "pending_approval"
     assert _issue(client, org.headers["alice"], pending["id"], "No.0301", "1.00").status_code == 409
     assert _issue(client, org.headers["carol"], pending["id"], "No.0302", "1.00").status_code == 404
+
+
+def test_a_new_customer_shows_nothing_invoiced(org, client):
+    made = org.customer("alice", name=f"Buyer {next(_names)} Ltd")
+    shown = client.get(f"/v1/customers/{made['id']}", headers=org.headers["alice"]).json
+    assert (shown["invoiced_total"], shown["uninvoiced_total"]) == ("0.00", "0.00")

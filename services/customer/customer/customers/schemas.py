@@ -171,7 +171,8 @@ class CustomerOut(CustomerFields):
     contract_count = ma.fields.Integer()
     invoiced_total = Amount(dump_only=True, dump_default="0.00", metadata={
         "description": "invoiced, less red-letter invoices (红冲)"})
-    uninvoiced_total = Amount(dump_only=True, metadata={"description": "the order total not yet invoiced"})
+    uninvoiced_total = Amount(dump_only=True, dump_default="0.00", metadata={
+        "description": "the order total not yet invoiced"})
     # what its opportunities add up to
     open_opportunities = ma.fields.Integer(dump_default=0)
     pipeline_amount = Amount(dump_only=True, metadata={"description": "商机总额: the open opportunities' amounts"})
