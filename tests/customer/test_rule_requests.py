@@ -81,3 +81,13 @@ def test_requests_of_other_services_are_left_to_them(org, rt):
     deliver(rt, "customer", handlers(rt), request(rt, org, customer, {"type": "notify", "to": {"user_id": "x"},
                                                                       "message": "hi"}))
     assert of(rt, "crm.automation.applied") == []
+
+
+def test_a_task_request_the_customer_service_cannot_do_is_refused_and_makes_nothing(org, rt):
+    customer = org.customer("alice", name=f"Acme {next(_names)}")
+    for run_id, action in [("bad-due", {"type": "create_task", "title": "x", "due_at": "soon"}),
+                           ("no-one", {"type": "create_task", "title": "x", "assignee": {"user_id": "gone"}})]:
+        deliver(rt, "customer", handlers(rt), request(rt, org, customer, action, run_id=run_id))
+    assert rt.db.tasks.count_documents({}) == 0
+    assert {k: (a["status"], a["reason"]) for k, a in answers(rt).items()} == {
+        "bad-due:0": ("refused", "invalid_due_at"), "no-one:0": ("refused", "invalid_assignee")}

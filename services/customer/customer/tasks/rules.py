@@ -81,10 +81,16 @@ def past_due(task: dict, now) -> bool:
 def due_at(action: dict, now):
     """A rule's task: its due time as the request gives it, or `due_in_hours` from now (a day by default)."""
     if action.get("due_at"):
-        return parse_time(action["due_at"])
+        try:
+            when = parse_time(str(action["due_at"]))
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise Invalid.field("due_at", "an RFC 3339 time with its offset")
+        return when
     hours = action.get("due_in_hours", 24)
-    if not isinstance(hours, (int, float)) or hours < 0:
-        raise Invalid.field("due_in_hours", "a number of hours, 0 or more")
+    if not isinstance(hours, (int, float)) or not 0 <= hours <= 24 * 366 * 10:
+        raise Invalid.field("due_in_hours", "a number of hours, 0 to ten years")
     return due_in(hours, now)
 
 
