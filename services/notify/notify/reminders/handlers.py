@@ -30,10 +30,10 @@ def followed_up(rt, session, data: dict) -> None:
     state.followed_up(rt, session, data)
     store.cancel(rt, session, {"customer_id": data["customer_id"], "kind": "overdue"})  # done, no escalation
     # the follow-up a stage asked for is done (one scheduled before it; older reminders lack scheduled_at)
-    store.cancel_with_steps(rt, session, {
-        "customer_id": data["customer_id"], "kind": "stage_followup",
-        "$or": [{"data.scheduled_at": {"$lte": parse_time(data["followed_up_at"])}},
-                {"data.scheduled_at": {"$exists": False}}]})
+    done_at = parse_time(data["followed_up_at"])
+    store.cancel_with_steps(rt, session, data["customer_id"], "stage_followup",
+                            lambda r: "scheduled_at" not in r or (r["scheduled_at"] is not None
+                                                                 and r["scheduled_at"] <= done_at))
     _replan(rt, session, data["customer_id"])
 
 
@@ -61,8 +61,8 @@ def stage_changed(rt, session, data: dict) -> None:
     snapshot(rt, session, data)
     # a stage left behind (won, lost or another) no longer asks for its follow-up; only this event moves
     # a stage, so the other customer events need not look
-    store.cancel_with_steps(rt, session, {"customer_id": data["customer_id"], "kind": "stage_followup",
-                                          "data.stage": {"$nin": [data["to"], None]}})
+    store.cancel_with_steps(rt, session, data["customer_id"], "stage_followup",
+                            lambda r: r.get("stage") not in (data["to"], None))
     grade = (state.customer(rt, session, data["customer_id"]) or {}).get("grade")
     reminder = raised.stage_change(data, grade, settings.reminder_settings(rt, session)["high_value_grades"])
     if reminder:
