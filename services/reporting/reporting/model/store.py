@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, ReplaceOne, UpdateOne
 
 from crm_common import batching
 
@@ -67,7 +67,9 @@ class Models:
         batching.replace(self.db, session, self.prefix + name, doc)
 
     def ensure_indexes(self, *, handlers_only: bool = False, after_each=lambda: None) -> None:
-        """Every index, one at a time; or, `handlers_only`, those the handlers' own queries need."""
+        """Every index, one at a time; or, `handlers_only`, those the handlers' own queries need.
+        Tallies stored by an earlier release (their key inside) are split first."""
+        split_keys(self)
         for name, indexes in INDEXES.items():
             for index in indexes:
                 if not handlers_only or index.document["name"] in HANDLERS_QUERY.get(name, ()):
@@ -77,6 +79,28 @@ class Models:
     def drop(self) -> None:
         for name in ("customers", "others", "users", "departments", "pipelines", "pools", "tallies", "tally_keys"):
             self.db[self.prefix + name].drop()
+
+
+KEY_FIELDS = ("kind", "level", "k", "owner_id", "department_path", "channel", "campaign")
+
+
+def split_keys(models: Models, page: int = 1000) -> int:
+    """Tallies an earlier release stored with their key inside: the key moves to `tally_keys`, in _id
+    order, so a start-up stopped half way goes on where it stopped (the last tally still holds its
+    key until the end). Idempotent; returns the tallies split."""
+    last = models.tallies.find_one({}, sort=[("_id", -1)])
+    if last is None or "kind" not in last:
+        return 0
+    done, after = 0, ""
+    while True:
+        found = list(models.tallies.find({"_id": {"$gt": after}, "kind": {"$exists": True}}).sort("_id", 1).limit(page))
+        if not found:
+            return done
+        models.tally_keys.bulk_write([ReplaceOne({"_id": doc["_id"]}, {"_id": doc["_id"], **{
+            f: doc.get(f) for f in KEY_FIELDS}}, upsert=True) for doc in found], ordered=False)
+        models.tallies.bulk_write([UpdateOne({"_id": doc["_id"]}, {"$unset": dict.fromkeys(KEY_FIELDS, "")})
+                                   for doc in found], ordered=False)
+        done, after = done + len(found), found[-1]["_id"]
 
 
 def live(db, session=None) -> Models:
