@@ -37,7 +37,8 @@ def _body_hints(world, who: str = "admin") -> dict:
     return {**world.ids, "owner_id": me, "user_id": me, "into_id": world.victims["lead_id"],
             "candidate_id": world.victims["lead_id"], "to_pool_id": world.other_pool_id,
             "contract_id": "no-such-contract", "event_id": "no-such-event", "name": "Sweep", "amount": "10.00",
-            "lines": [{"description": "Sweep", "quantity": 1, "unit_price": "10.00"}]}  # a quote's, priced
+            "lines": [{"description": "Sweep", "quantity": 1, "unit_price": "10.00"}],  # a quote's, priced
+            "tax_rate": "0.13"}  # an invoice's (a rate is below 1)
 
 
 def _send(world, op, who: str | None, values: dict, body=None):
