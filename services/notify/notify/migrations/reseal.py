@@ -36,24 +36,9 @@ def reseal(rt) -> dict:
             continue
         rt.db.robots.update_one({"_id": robot["_id"]}, {"$set": change})
         counts["robots"] += 1
-    for sub in rt.db.subscriptions.find({}):
-        try:
-            change = {"url": sealing.reseal(rt, sub["url"], "subscription-url", sub["_id"]),
-                      "secret": sealing.reseal(rt, sub["secret"], "subscription", sub["_id"])}
-        except Tampered:
-            counts["unreadable"] += 1
-            continue
-        rt.db.subscriptions.update_one({"_id": sub["_id"]}, {"$set": change})
-        counts["subscriptions"] += 1
-    for row in rt.db.deliveries.find({"channel": "rule_webhook", "url": {"$ne": None}}):  # a rule's, per row
-        try:
-            change = {"url": sealing.reseal(rt, row["url"], "rule-webhook-url", row["_id"]),
-                      "secret": sealing.reseal(rt, row["secret"], "rule-webhook", row["_id"])}
-        except Tampered:
-            counts["unreadable"] += 1
-            continue
-        rt.db.deliveries.update_one({"_id": row["_id"]}, {"$set": change})
-        counts["rule_webhooks"] += 1
+    _reseal_pairs(rt, rt.db.subscriptions, {}, "subscription", counts, "subscriptions")
+    _reseal_pairs(rt, rt.db.deliveries, {"channel": "rule_webhook", "url": {"$ne": None}}, "rule-webhook", counts,
+                  "rule_webhooks")  # a rule's webhook keeps its URL and secret on its delivery row
     smtp = rt.db.settings.find_one({"_id": "smtp"})
     if smtp and smtp.get("password") is not None:
         try:
@@ -63,6 +48,19 @@ def reseal(rt) -> dict:
         except Tampered:
             counts["unreadable"] += 1
     return counts
+
+
+def _reseal_pairs(rt, collection, query: dict, context: str, counts: dict, counted: str) -> None:
+    """Each document's `url` (context `<context>-url`) and `secret` (`<context>`), sealed again."""
+    for doc in collection.find(query):
+        try:
+            change = {"url": sealing.reseal(rt, doc["url"], f"{context}-url", doc["_id"]),
+                      "secret": sealing.reseal(rt, doc["secret"], context, doc["_id"])}
+        except Tampered:
+            counts["unreadable"] += 1
+            continue
+        collection.update_one({"_id": doc["_id"]}, {"$set": change})
+        counts[counted] += 1
 
 
 def main() -> None:
