@@ -64,7 +64,8 @@ class Org:
         return self.users[username]["id"]
 
     def customer(self, as_user="alice", **fields):
-        body = {"name": "Acme", "contacts": [{"name": "Zhang Wei", "phones": [new_phone()]}], **fields}
+        phone = new_phone()  # and a contact name of its own: the same company and name would be a duplicate
+        body = {"name": "Acme", "contacts": [{"name": f"Zhang Wei {phone[-4:]}", "phones": [phone]}], **fields}
         response = self.client.post("/v1/customers", json=body, headers=self.headers[as_user])
         assert response.status_code == 201, response.json
         return response.json

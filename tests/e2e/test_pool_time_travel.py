@@ -49,7 +49,8 @@ def days(system, admin_headers):
 
 
 def new_customer(system, rep, **fields):
-    body = {"name": "Pool Co", "contacts": [{"name": "Lin", "phones": [str(next(_numbers))]}], **fields}
+    phone = str(next(_numbers))  # and a contact name of its own: the same company and name would be a duplicate
+    body = {"name": "Pool Co", "contacts": [{"name": f"Lin {phone[-4:]}", "phones": [phone]}], **fields}
     created = call(system, "POST", "customer", "/v1/customers", rep["headers"], json=body)
     assert created.status_code == 201, created.text
     return created.json()["id"]

@@ -66,7 +66,8 @@ class World:
         return self.users[username]["id"]
 
     def customer(self, owner="alice", **fields):
-        body = {"name": "Acme", "contacts": [{"name": "Zhang Wei", "phones": [str(next(_phones))]}], **fields}
+        phone = str(next(_phones))  # and a contact name of its own: the same company and name would be a duplicate
+        body = {"name": "Acme", "contacts": [{"name": f"Zhang Wei {phone[-4:]}", "phones": [phone]}], **fields}
         response = self.customer_client.post("/v1/customers", json=body, headers=self.headers[owner])
         assert response.status_code == 201, response.json
         return response.json

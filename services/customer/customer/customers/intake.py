@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..opportunities import store as opportunities
-from . import customers, lead_keys
+from . import customers, dedup, lead_keys
 
 
 def create_manual(rt, body: dict, *, principal, scope: dict) -> dict:
@@ -11,8 +11,16 @@ def create_manual(rt, body: dict, *, principal, scope: dict) -> dict:
         owner = rt.db.users.find_one({"_id": principal.user_id}, session=session) or {
             "_id": principal.user_id, "department_path": principal.department_path}
         customer = customers.new_customer(rt, session, body, owner)
-        return customers.insert(rt, session, customer, by=principal.user_id, visible=scope)
+        customers.insert(rt, session, customer, by=principal.user_id, visible=scope)
+        return flagged(rt, session, customer, scope)
     return rt.transaction(work)
+
+
+def flagged(rt, session, customer: dict, scope: dict) -> dict:
+    """The customer as answered to whoever entered it, with `possible_duplicates` when another customer
+    has the same company key (not the same contact name: that is refused)."""
+    similar = dedup.same_company(rt, session, customer, scope)
+    return {**customer, "possible_duplicates": similar} if similar else customer
 
 
 def create_from_lead(rt, session, lead: dict) -> None:

@@ -68,7 +68,8 @@ def update_customer(body, customer_id):
         # the deal facts old clients set here belong to the customer's primary opportunity
         deal_events = legacy.learnt(runtime(), session, customer, body, by=g.principal.user_id)
         return ([customers.updated(runtime(), g.principal.user_id, *changed)] if changed else []) + deal_events
-    return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=expected))
+    customer = customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=expected)
+    return with_etag(intake.flagged(runtime(), None, customer, scope.mine()) if "name" in body else customer)
 
 
 @blp.route("/<customer_id>", methods=["DELETE"])

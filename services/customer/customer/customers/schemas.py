@@ -147,6 +147,9 @@ class QualificationOut(ma.Schema):
 
 class CustomerOut(CustomerFields):
     id = ma.fields.String(attribute="_id")
+    possible_duplicates = ma.fields.Dict(metadata={
+        "description": "in the answer to an entry or a rename only: other customers with the same company key "
+                       "(reason same_company_key, the candidates the caller may see, how many are not shown)"})
     contacts = ma.fields.List(ma.fields.Nested(ContactOut))
     owner_id = ma.fields.String(allow_none=True)
     department_path = ma.fields.List(ma.fields.String())

@@ -13,10 +13,9 @@ import marshmallow as ma
 
 from crm_common import queries
 from crm_common.errors import field_errors
-from crm_common.kernel import identity
 from crm_common.kernel.refusals import Forbidden, Invalid
 
-from ..customers import contacts, customers, lead_keys, ownership
+from ..customers import contacts, customers, dedup, lead_keys, ownership
 from ..customers.schemas import CustomerIn
 
 MAX_IMPORT_ROWS = 5000
@@ -79,7 +78,7 @@ def import_rows(rt, rows: list[dict], *, owner: dict, by: str, visible: dict, fi
 
 def _import_one(rt, session, body: dict, owner: dict, by: str, visible: dict) -> dict:
     customer = customers.new_customer(rt, session, body, owner)
-    matched = duplicates(rt, session, customer)
+    matched = dedup.exact_matches(rt, session, customer)
     if matched:
         ids = list(dict.fromkeys(i for _, i in matched))
         seen = queries.find_one(rt.db.customers, queries.both({"_id": {"$in": ids}}, visible), session)
@@ -88,38 +87,9 @@ def _import_one(rt, session, body: dict, owner: dict, by: str, visible: dict) ->
     leads = lead_keys.held(rt, session, lead_keys.of_customer(customer))
     if leads:  # a lead being worked: convert it instead (its id is lead-intake's to show, by scope)
         return {"status": 200, "duplicate_of": None, "duplicate_of_kind": "lead", "matched_keys": sorted(leads)}
-    similar = same_company(rt, session, customer, visible)
+    similar = dedup.same_company(rt, session, customer, visible)
     customers.insert(rt, session, customer, by=by, strict_keys=True)
     return {"status": 201, "id": customer["_id"], **({"possible_duplicates": similar} if similar else {})}
-
-
-def same_company(rt, session, customer: dict, visible: dict, limit: int = 10) -> dict | None:
-    """Customers with the same company key (DOMAIN §1's first possible-duplicate rule): the row is
-    created, and its report names those the importer may see, for a person to merge or keep apart."""
-    company = identity.company_key(customer["name"])
-    if not company:
-        return None
-    found = [c["_id"] for c in rt.db.customers.find({"company_key": company}, {"_id": 1},
-                                                    session=session).limit(limit)]
-    if not found:
-        return None
-    seen = [c["_id"] for c in rt.db.customers.find(queries.both({"_id": {"$in": found}}, visible), {"_id": 1},
-                                                   session=session)]
-    return {"reason": "same_company_key", "company_key": company, "candidates": sorted(seen),
-            "not_shown": len(found) - len(seen)}
-
-
-def duplicates(rt, session, customer: dict) -> list[tuple[str, str]]:
-    """(key, customer id) of every exact match: a held contact method, or same company and contact name."""
-    keys = contacts.identity_keys(customer["contacts"])
-    found = [(k["_id"], k["customer_id"]) for k in rt.db.contact_keys.find({"_id": {"$in": keys}}, session=session)]
-    company = identity.company_key(customer["name"])
-    names = {identity.person_name(c.get("name") or "") for c in customer["contacts"]} - {""}
-    if company and names:
-        for other in rt.db.customers.find({"company_key": company}, {"contacts.name": 1}, session=session).limit(20):
-            if names & {identity.person_name(c.get("name") or "") for c in other.get("contacts", [])}:
-                found.append((f"company:{company}+name", other["_id"]))
-    return found
 
 
 def export_row(customer: dict) -> dict:
