@@ -108,7 +108,7 @@ class ConsumerLoop:
 
     def _new_consumer(self) -> KafkaConsumer:
         return KafkaConsumer(
-            bootstrap_servers=self.rt.settings.kafka_servers, group_id=self.group,
+            **self.rt.settings.kafka_client(), group_id=self.group,
             enable_auto_commit=False, auto_offset_reset="earliest", allow_auto_create_topics=False,
             max_poll_records=self.max_poll_records, **CONSUMER_TIMEOUTS)
 

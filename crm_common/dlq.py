@@ -34,7 +34,7 @@ from .settings import Settings
 
 def dead_letters(settings, group: str) -> list:
     """Every dead-lettered message of `group`, oldest first per topic."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_servers, enable_auto_commit=False,
+    consumer = KafkaConsumer(**settings.kafka_client(), enable_auto_commit=False,
                              allow_auto_create_topics=False)
     try:
         found = []
@@ -55,7 +55,7 @@ def dead_letters(settings, group: str) -> list:
 
 
 def redrive(settings, group: str) -> int:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_servers, acks="all", allow_auto_create_topics=False)
+    producer = KafkaProducer(**settings.kafka_client(), acks="all", allow_auto_create_topics=False)
     try:
         letters = dead_letters(settings, group)
         for m in letters:

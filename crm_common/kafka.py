@@ -21,7 +21,7 @@ def producer(settings) -> KafkaProducer:
     """The idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
     # Short timeouts: while the broker is down the outbox keeps the events, and the relay's
     # next run tries again, so waiting long here would only stall the worker's other jobs.
-    common = dict(bootstrap_servers=settings.kafka_servers, acks="all", linger_ms=5, retries=5,
+    common = dict(**settings.kafka_client(), acks="all", linger_ms=5, retries=5,
                   allow_auto_create_topics=False, bootstrap_timeout_ms=5000, max_block_ms=10000,
                   request_timeout_ms=10000, delivery_timeout_ms=20000)
     try:
@@ -37,7 +37,7 @@ def admin(settings, *, wait_seconds: float = 30.0) -> KafkaAdminClient:
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return KafkaAdminClient(bootstrap_servers=settings.kafka_servers, request_timeout_ms=5000,
+            return KafkaAdminClient(**settings.kafka_client(), request_timeout_ms=5000,
                                     bootstrap_timeout_ms=5000)
         except KafkaError as exc:
             if time.monotonic() > deadline:
@@ -146,7 +146,7 @@ class BrokerWatch:
 
 def reachable(settings) -> bool:
     try:
-        client = KafkaAdminClient(bootstrap_servers=settings.kafka_servers, request_timeout_ms=2000)
+        client = KafkaAdminClient(**settings.kafka_client(), request_timeout_ms=2000)
     except KafkaError:
         return False
     try:

@@ -25,6 +25,12 @@ class Settings:
     kafka_topic_partitions: int | None = None  # None: each topic's own count in crm_common/topics.py
     kafka_replication_factor: int = 3  # a real cluster's; the local single broker sets 1
     kafka_min_insync_replicas: int = 2  # replicas that must have an event before it is acked (replication > 1)
+    # how the services reach a cluster that asks for TLS and a user (a Strimzi KafkaUser's SCRAM secret)
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = field(default=None, repr=False)
+    kafka_ssl_cafile: str | None = None
     jwt_secret: str = ""
     jwt_ttl_seconds: int = 8 * 3600
     admin_password: str | None = None
@@ -57,6 +63,16 @@ class Settings:
     @property
     def kafka_servers(self) -> list[str]:
         return [s.strip() for s in self.kafka_bootstrap_servers.split(",") if s.strip()]
+
+    def kafka_client(self) -> dict:
+        """The connection options every Kafka client of a service takes (producer, consumer, admin)."""
+        options = {"bootstrap_servers": self.kafka_servers, "security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol.startswith("SASL_"):
+            options.update(sasl_mechanism=self.kafka_sasl_mechanism, sasl_plain_username=self.kafka_sasl_username,
+                           sasl_plain_password=self.kafka_sasl_password)
+        if self.kafka_ssl_cafile:
+            options["ssl_cafile"] = self.kafka_ssl_cafile
+        return options
 
     @classmethod
     def for_tool(cls, service: str, environ: dict | None = None) -> "Settings":
@@ -95,6 +111,7 @@ class Settings:
             kafka_topic_partitions=_int(env, "KAFKA_TOPIC_PARTITIONS", cls.kafka_topic_partitions),
             kafka_replication_factor=replication,
             kafka_min_insync_replicas=_min_insync(env, replication),
+            **_kafka_security(env),
             jwt_secret=jwt_secret,
             jwt_ttl_seconds=_int(env, "JWT_TTL_SECONDS", cls.jwt_ttl_seconds),
             admin_password=admin_password,
@@ -133,3 +150,23 @@ def _int(env: dict, name: str, default: int | None) -> int | None:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def _kafka_security(env: dict) -> dict:
+    protocol = (env.get("KAFKA_SECURITY_PROTOCOL") or "PLAINTEXT").strip().upper()
+    if protocol not in KAFKA_PROTOCOLS:
+        raise SettingsError(f"KAFKA_SECURITY_PROTOCOL must be one of {', '.join(KAFKA_PROTOCOLS)}, got {protocol!r}")
+    values = {"kafka_security_protocol": protocol, "kafka_ssl_cafile": env.get("KAFKA_SSL_CAFILE") or None}
+    if protocol.startswith("SASL_"):
+        mechanism = (env.get("KAFKA_SASL_MECHANISM") or "").strip().upper()
+        if mechanism not in SASL_MECHANISMS:
+            raise SettingsError(f"KAFKA_SASL_MECHANISM must be one of {', '.join(SASL_MECHANISMS)} with {protocol}")
+        if not env.get("KAFKA_SASL_USERNAME") or not env.get("KAFKA_SASL_PASSWORD"):
+            raise SettingsError(f"KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set with {protocol}")
+        values.update(kafka_sasl_mechanism=mechanism, kafka_sasl_username=env["KAFKA_SASL_USERNAME"],
+                      kafka_sasl_password=env["KAFKA_SASL_PASSWORD"])
+    return values
