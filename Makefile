@@ -81,6 +81,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.notify
 	$(BIN)/python -m bench.reporting
 	$(BIN)/python -m bench.consumer
+	$(BIN)/python -m bench.automation
 
 chaos: $(STAMP)
 	$(BIN)/python -m crm_common.testing.chaos --leads 1500

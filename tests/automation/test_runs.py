@@ -29,12 +29,17 @@ def test_a_follow_up_with_the_keyword_asks_for_a_task_and_a_notice_once(automati
     assert sent["event"]["causedby"] == run["id"] and sent["event"]["partitionkey"] == "C1"
 
 
-def test_a_follow_up_without_it_is_logged_as_skipped_with_the_values_compared(automation):
+def test_a_follow_up_without_it_is_counted_and_its_dry_run_shows_the_values_compared(automation):
     rule = automation.rule(COMPLAINT)
-    automation.deliver(followed_up("C1", "一切顺利"))
-    [run] = automation.runs(rule_id=rule["id"], status="skipped_condition")
-    assert run["conditions"][0]["held"] is False and run["conditions"][0]["actual"] == "一切顺利"
-    assert run["steps"] == [] and automation.requests() == []
+    quiet = followed_up("C1", "一切顺利")
+    automation.deliver(quiet)
+    automation.deliver(followed_up("C2", "也顺利"))
+    assert automation.runs(rule_id=rule["id"]) == [] and automation.requests() == []  # no run, no request
+    counted = automation.client.get(f"/v1/rules/{rule['id']}/stats", headers=automation.admin).json
+    assert [d["skipped_condition"] for d in counted["days"]] == [2]
+    why = automation.post(f"/v1/rules/{rule['id']}:dry-run", {"event_id": quiet["id"]}).json
+    assert why["status"] == "skipped_condition"
+    assert why["conditions"][0]["held"] is False and why["conditions"][0]["actual"] == "一切顺利"
 
 
 def test_a_redelivered_event_and_a_rerun_make_one_run_and_one_request(automation):
@@ -104,3 +109,32 @@ def test_a_rule_failing_five_runs_in_a_row_is_paused_and_the_admins_are_told(aut
     assert [d["reason"] for d in data_of(automation.rt, "crm.rule.deactivated")] == ["failing"]
     automation.deliver(followed_up("C9", "投诉", owner_id=None))
     assert len(automation.runs(rule_id=rule["id"])) == 5
+
+
+def test_a_rule_past_its_hourly_limit_is_throttled_and_asks_for_nothing(automation, monkeypatch):
+    from automation.runs import throttle
+    monkeypatch.setattr(throttle, "MAX_RUNS_PER_HOUR", 2)
+    rule = automation.rule(COMPLAINT)
+    for n in range(3):
+        automation.deliver(followed_up(f"C{n}", "投诉"))
+    statuses = sorted(r["status"] for r in automation.runs(rule_id=rule["id"]))
+    assert statuses == ["running", "running", "throttled"]
+    [throttled] = automation.runs(status="throttled")
+    assert "limit" in throttled["reason"] and throttled["steps"][0]["result"] == "not_run"
+    assert len(automation.requests()) == 2
+    stored = automation.client.get(f"/v1/rules/{rule['id']}", headers=automation.admin).json
+    assert stored["status"] == "active"  # throttled is not a failure
+
+
+def test_a_rule_reactivated_with_enroll_skips_records_its_version_already_ran_for(automation):
+    rule = automation.rule({**COMPLAINT, "conditions": {"all": []}})
+    automation.deliver(followed_up("C1", "投诉"))  # the version runs for C1 on its event
+    automation.deliver(customer_event("crm.customer.created", "C2", extra={"created_at": "2026-12-01T00:00:00Z",
+                                                                          "by": "rep-1"}))
+    automation.post(f"/v1/rules/{rule['id']}:deactivate")
+    again = automation.post(f"/v1/rules/{rule['id']}:activate", {"existing": "enroll"})
+    assert again.status_code == 200 and again.json["enrolled"] == 2
+    duplicate = [r for r in automation.runs(rule_id=rule["id"], record_id="C1") if r["status"] == "skipped_duplicate"]
+    assert len(duplicate) == 1 and duplicate[0]["trigger_key"] == "enroll:customer:C1"
+    assert automation.runs(rule_id=rule["id"], record_id="C2")[0]["status"] == "running"
+    assert len(automation.requests()) == 2  # C1 once (its event), C2 once (enrolled)

@@ -61,6 +61,12 @@ def plan(run_id: str, trigger: Trigger, spec: dict, facts: Facts, now: datetime)
     return out
 
 
+def throttled(decided: Plan, limit: int) -> Plan:
+    """The run past its rule's rate limit: logged with its trace, asking for nothing."""
+    steps = [{**s, "result": NOT_RUN, "attempts": 0} for s in decided.steps]
+    return Plan(THROTTLED, decided.conditions, steps, [], f"the rule ran {limit} times this hour, its limit")
+
+
 def retried(run: dict, spec: dict, facts: Facts, now: datetime) -> Plan:
     """A failed run again: the steps not requested yet are asked for now, from the record as it is now."""
     trigger = Trigger(run["rule_id"], run["version"], run["trigger_key"], run["record"]["kind"],

@@ -4,11 +4,13 @@ that already match enrolled (each run once, as if its trigger had fired)."""
 from __future__ import annotations
 
 from crm_common.kernel.refusals import NotFound
+from crm_common.paging import new_id
 
 from ..engine import plan, triggers
 from ..engine.actions import masked
 from ..engine.conditions import Facts, evaluate
 from ..runs import firing, records
+from ..runs import log as runs
 from . import store
 
 ENROLL_LIMIT = 10_000  # records enrolled by one activation; more wait for their own events
@@ -62,9 +64,17 @@ def enroll(rt, rule: dict) -> int:
         due = [r for r in batch if evaluate(spec.get("conditions"), Facts(NO_EVENT, r["data"], None))[0]]
 
         def work(session, due=due):
+            ran = runs.records_ran(rt.db, session, rule["_id"], spec["version"], [r["record_id"] for r in due])
             for stored in due:
                 trigger = plan.Trigger(rule["_id"], spec["version"], f"enroll:{stored['_id']}", kind,
                                        stored["record_id"])
+                if stored["record_id"] in ran and not runs.existing(rt.db, session, rule["_id"], spec["version"],
+                                                                    trigger.key):
+                    # reactivated: this version already ran for the record (on one of its events)
+                    firing.record(rt, session, trigger, new_id(), plan.Plan(
+                        plan.SKIPPED_DUPLICATE, [], reason="this version already ran for the record"), None,
+                        rt.clock.now())
+                    continue
                 firing.run(rt, session, trigger, spec, Facts(NO_EVENT, stored["data"], None), event_type=None)
         if due:
             rt.transaction(work)

@@ -11,9 +11,10 @@ from crm_common.paging import page, page_schema
 from crm_common.web import Blueprint, runtime
 
 from ..engine import schema
+from ..runs import stats
 from . import backtest, preview, store
 from .schemas import (ActivateIn, BacktestIn, BacktestOut, DryRunIn, DryRunOut, RuleArgs, RuleIn, RuleOut, RulePatch,
-                      VersionList)
+                      StatsArgs, StatsOut, VersionList)
 
 blp = Blueprint("rules", __name__, url_prefix="/v1/rules", description="Automation rules and their versions")
 
@@ -73,6 +74,17 @@ def edit_rule(body, rule_id):
 @blp.response(200, VersionList)
 def list_versions(rule_id):
     return {"items": store.versions(runtime().db, rule_id)}
+
+
+@blp.route("/<rule_id>/stats", methods=["GET"])
+@require_user("admin")
+@blp.arguments(StatsArgs, location="query")
+@blp.response(200, StatsOut)
+def rule_stats(args, rule_id):
+    """Per day, how often the rule's conditions did not hold on an event it listens on."""
+    rt = runtime()
+    store.get(rt.db, rule_id)
+    return {"rule_id": rule_id, "days": stats.of_rule(rt.db, rule_id, rt.clock.now(), args["days"])}
 
 
 @blp.route("/<rule_id>:activate", methods=["POST"])

@@ -125,6 +125,17 @@ class BacktestOut(ma.Schema):
     loop_warnings = ma.fields.List(ma.fields.String())
 
 
+class StatsArgs(ma.Schema):
+    days = ma.fields.Integer(load_default=30, validate=ma.validate.Range(min=1, max=90))
+
+
+class StatsOut(ma.Schema):
+    rule_id = ma.fields.String()
+    days = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "[{day, skipped_condition}]: events the rule listened on whose conditions did not hold "
+                       "(not logged as runs; a dry run on the event shows why)"})
+
+
 class TemplateOut(ma.Schema):
     name = ma.fields.String()
     description = ma.fields.String()

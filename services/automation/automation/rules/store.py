@@ -3,6 +3,8 @@ a draft; activating makes the latest version the one active version (the runs us
 the rule is deactivated or another version is activated. Every change is audited (crm_common.audit)."""
 from __future__ import annotations
 
+import threading
+
 from pymongo import ASCENDING, IndexModel
 
 from crm_common import audit, concurrency
@@ -110,6 +112,7 @@ def deactivate(rt, rule_id: str, by: str | None, reason: str = "admin", session=
                   "listens": [], "updated_at": now}
         rt.db[RULES].update_one({"_id": rule_id}, {"$set": change}, session=session)
         rt.db[VERSIONS].update_many({"rule_id": rule_id, "state": ACTIVE}, {"$set": {"state": "retired"}}, session=session)
+        _forget(session)
         after = {**rule, **change}
         audit.record(rt, session, "rule", rule_id, view(rule), view(after), actor=by or "system")
         rt.publish(session, rt.event("crm.rule.deactivated", rule_id, {
@@ -148,9 +151,35 @@ def version(db, rule_id: str, number: int) -> dict:
 
 
 def active_for(db, session, keys: list[str]) -> list[dict]:
-    """The active rules whose trigger listens on any of `keys`, in their run order (priority, then id)."""
-    found = db[RULES].find({"status": ACTIVE, "listens": {"$in": keys}}, {"active": 1}, session=session)
-    return sorted(found, key=lambda r: (r["active"]["priority"], r["_id"]))
+    """The active rules whose trigger listens on any of `keys`, in their run order (priority, then id).
+
+    Within one consumer transaction (a batch of events) the active rules are read once and looked up
+    by their keys in memory, so an event costs a dictionary lookup, not a query, however many rules
+    are active; a rule paused in the batch is dropped from it at once (`_forget`)."""
+    if session is None:
+        found = db[RULES].find({"status": ACTIVE, "listens": {"$in": keys}}, {"active": 1})
+        return sorted(found, key=lambda r: (r["active"]["priority"], r["_id"]))
+    by_key = _batch_rules(db, session)
+    found = {r["_id"]: r for key in keys for r in by_key.get(key, ())}
+    return sorted(found.values(), key=lambda r: (r["active"]["priority"], r["_id"]))
+
+
+_batch = threading.local()  # per consumer thread: the transaction's session and its active rules by key
+
+
+def _batch_rules(db, session) -> dict:
+    if getattr(_batch, "session", None) is not session:
+        by_key: dict = {}
+        for rule in db[RULES].find({"status": ACTIVE}, {"active": 1, "listens": 1}, session=session):
+            for key in rule.get("listens") or []:
+                by_key.setdefault(key, []).append(rule)
+        _batch.session, _batch.by_key = session, by_key
+    return _batch.by_key
+
+
+def _forget(session) -> None:
+    if getattr(_batch, "session", None) is session:
+        _batch.session, _batch.by_key = None, {}
 
 
 def shown(content: dict) -> dict:

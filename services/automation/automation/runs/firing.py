@@ -10,7 +10,7 @@ from crm_common.paging import new_id
 from ..engine import plan, triggers
 from ..engine.conditions import Facts
 from ..rules import store as rules
-from . import answers, pausing, records
+from . import answers, pausing, records, stats, throttle
 from . import log as runs
 
 REQUESTED, APPLIED = "crm.automation.requested", "crm.automation.applied"
@@ -26,29 +26,56 @@ def handlers(rt) -> dict:
 
 
 def on_event(rt, session, event: dict) -> None:
+    """An event whose conditions fail for a rule is counted for that rule (runs/stats.py), not logged as a
+    run: at a thousand rules that would be a write per rule per event. Its trace is a dry run away, on
+    the event, kept 30 days. Every rule that fires, or that stops as a loop, is logged."""
     before, after = records.apply(rt, session, event)
     records.keep(rt, session, event)
     facts = Facts(event, after, before)
+    matching = [r for r in rules.active_for(rt.db, session, triggers.keys_of(event))
+                if triggers.matches(r["active"]["trigger"], facts)]
+    if not matching:
+        return
     kind, record_id = triggers.record_of(event)
     chain, _ = causation_of(event)
     chain_rules = tuple(runs.chain_rules(rt.db, session, chain))
-    for rule in rules.active_for(rt.db, session, triggers.keys_of(event)):
-        spec = rule["active"]
-        if not triggers.matches(spec["trigger"], facts):
-            continue
+    now, decided = rt.clock.now(), []
+    for rule in matching:
+        spec, run_id = rule["active"], new_id()
         trigger = plan.Trigger(rule["_id"], spec["version"], event["id"], kind, record_id, tuple(chain),
                                chain_rules, event["id"])
-        run(rt, session, trigger, spec, facts, event_type=event["type"])
+        planned = plan.plan(run_id, trigger, spec, facts, now)
+        if planned.status == plan.SKIPPED_CONDITION:
+            stats.skipped(rt.db, session, rule["_id"], now)
+        else:
+            decided.append((trigger, run_id, planned))
+    if not decided:
+        return
+    ran = runs.ran_on(rt.db, session, event["id"], [t.rule_id for t, _, _ in decided])  # one read for them all
+    for trigger, run_id, planned in decided:
+        found = ran.get((trigger.rule_id, trigger.version))
+        if found is not None:
+            runs.count_repeat(rt.db, session, found)
+        else:
+            record(rt, session, trigger, run_id, planned, event["type"], now)
 
 
 def run(rt, session, trigger: plan.Trigger, spec: dict, facts: Facts, *, event_type: str | None) -> dict:
-    """Run `spec` once for `trigger`: a repeat of a trigger already run is counted, never run again."""
+    """Run `spec` once for `trigger` (a time anchor, an enrolled record), logged whatever its status: a
+    repeat of a trigger already run is counted, never run again."""
     found = runs.existing(rt.db, session, trigger.rule_id, trigger.version, trigger.key)
     if found is not None:
         runs.count_repeat(rt.db, session, found)
         return found
     run_id, now = new_id(), rt.clock.now()
-    decided = plan.plan(run_id, trigger, spec, facts, now)
+    return record(rt, session, trigger, run_id, plan.plan(run_id, trigger, spec, facts, now), event_type, now)
+
+
+def record(rt, session, trigger: plan.Trigger, run_id: str, decided: plan.Plan, event_type, now) -> dict:
+    """The run logged and its requests published, in the caller's transaction (none past the rule's
+    rate limit: the run is then throttled)."""
+    if decided.requests and not throttle.allowed(rt.db, session, trigger.rule_id, now):
+        decided = plan.throttled(decided, throttle.MAX_RUNS_PER_HOUR)
     row = {"_id": run_id, "rule_id": trigger.rule_id, "version": trigger.version, "trigger_key": trigger.key,
            "event_id": trigger.event_id, "event_type": event_type,
            "record": {"kind": trigger.kind, "id": trigger.record_id}, "record_id": trigger.record_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, IndexModel
 
+from crm_common import batching
 from crm_common.clock import utcnow
 from crm_common.kernel.refusals import Conflict, NotFound
 
@@ -12,6 +13,7 @@ RUN_DAYS = 90
 INDEXES = {RUNS: [
     IndexModel([("rule_id", ASCENDING), ("version", ASCENDING), ("trigger_key", ASCENDING)], unique=True),
     IndexModel([("rule_id", ASCENDING), ("_id", ASCENDING)]),
+    IndexModel([("trigger_key", ASCENDING)]),
     IndexModel([("record_id", ASCENDING), ("_id", ASCENDING)]),
     IndexModel([("status", ASCENDING), ("_id", ASCENDING)]),
     IndexModel([("kept_at", ASCENDING)], expireAfterSeconds=RUN_DAYS * 86400),
@@ -28,14 +30,29 @@ def ran_keys(db, rule_id: str, version: int, keys: list[str]) -> set[str]:
     return {r["trigger_key"] for r in found}
 
 
+def ran_on(db, session, event_id: str, rule_ids: list[str]) -> dict:
+    """(rule id, version) -> the run an event already triggered, for these rules."""
+    found = db[RUNS].find({"trigger_key": event_id, "rule_id": {"$in": rule_ids}}, session=session)
+    return {(r["rule_id"], r["version"]): r for r in found}
+
+
+def records_ran(db, session, rule_id: str, version: int, record_ids: list[str]) -> set[str]:
+    """Which of these records this rule version already ran for, on any trigger."""
+    found = db[RUNS].find({"record_id": {"$in": record_ids}, "rule_id": rule_id, "version": version},
+                          {"record_id": 1}, session=session)
+    return {r["record_id"] for r in found}
+
+
 def count_repeat(db, session, run: dict) -> None:
     """The trigger came again (a redelivery, a rerun): the run says so, and nothing is asked twice."""
     db[RUNS].update_one({"_id": run["_id"]}, {"$inc": {"repeats": 1}}, session=session)
 
 
 def insert(db, session, run: dict) -> None:
+    """Written with the consumer batch's other writes (crm_common.batching): one bulk write a batch. A
+    second run of the same trigger still fails there, on the unique index, and the batch is retried."""
     # Kept on wall time: a demo moving the business clock must not expire the log early.
-    db[RUNS].insert_one({**run, "repeats": 0, "kept_at": utcnow()}, session=session)
+    batching.replace(db, session, RUNS, {**run, "repeats": 0, "kept_at": utcnow()})
 
 
 def chain_rules(db, session, run_ids: list[str]) -> list[str]:
