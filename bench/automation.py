@@ -25,15 +25,12 @@ from pymongo import monitoring
 from automation.rules import store
 from automation.service import SPEC
 from bench.common import JWT_SECRET, servers
-from bench.consumer import mix, publish
+from bench.consumer import consume, mix, publish
 from bench.reporting import RoundTrips
-from crm_common.consumer import ConsumerLoop
-from crm_common.events import topic_for
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
 
 TARGET = 1.25
-STALL_SECONDS = 60
 STAGES = ("initial_contact", "needs_confirmed", "contract_signed", "proposal", "negotiation")
 
 
@@ -63,30 +60,6 @@ def activate_rules(rt, count: int) -> None:
         store.activate(rt, made["id"], "ignore", "bench")
 
 
-def consume(rt, group: str, events: list[dict], trips: RoundTrips) -> tuple[float, dict, int]:
-    loop = ConsumerLoop(rt, group, SPEC.handlers(rt))  # a group each: the broker keeps a group's offsets
-    expected = sum(topic_for(e["type"]) in loop.topics for e in events)
-    loop.subscribe()
-    done, started, last_progress = 0, None, time.monotonic()
-    try:
-        while done < expected:
-            if started is None:
-                trips.counts.clear()  # the group join is not the loop's work
-            before = time.perf_counter()
-            count = loop.poll_once(timeout_ms=300)
-            if count and started is None:
-                started = before
-            done += count
-            last_progress = time.monotonic() if count else last_progress
-            if time.monotonic() - last_progress > STALL_SECONDS:
-                raise RuntimeError(f"stalled at {done}/{expected}, held {loop.held}")
-        elapsed = time.perf_counter() - started
-    finally:
-        loop.close()
-    per_event = {name: round(n / expected, 2) for name, n in trips.counts.most_common(6)}
-    return expected / elapsed, per_event, rt.db.runs.count_documents({})
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=4000)
@@ -106,7 +79,8 @@ def main() -> None:
             rates = {}
             for name, rt in (("no rules", bare), (f"{args.rules} rules", ruled)):
                 group = f"automation-{name.replace(' ', '-')}"
-                rates[name], per_event, logged = consume(rt, group, events, trips)
+                rates[name], per_event = consume(rt, SPEC, events, trips, group)
+                logged = rt.db.runs.count_documents({})
                 print(f"{name:<10} consumer loop: {rates[name]:7.0f} events/s, {1000 / rates[name]:.2f} ms an event | "
                       f"runs logged {logged} | MongoDB commands per event {per_event}", flush=True)
             without, with_rules = rates["no rules"], rates[f"{args.rules} rules"]

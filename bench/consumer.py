@@ -132,9 +132,10 @@ def publish(rt, events: list[dict]) -> None:
     rt.producer.flush()
 
 
-def consume(rt, spec, events: list[dict], trips: RoundTrips) -> tuple[float, dict]:
-    """Events a second through the service's own consumer loop, and MongoDB commands per event."""
-    loop = ConsumerLoop(rt, spec.name, spec.handlers(rt))
+def consume(rt, spec, events: list[dict], trips: RoundTrips, group: str | None = None) -> tuple[float, dict]:
+    """Events a second through the service's own consumer loop, and MongoDB commands per event (`group`:
+    another consumer group than the service's, as the broker keeps a group's offsets)."""
+    loop = ConsumerLoop(rt, group or spec.name, spec.handlers(rt))
     expected = sum(topic_for(e["type"]) in loop.topics for e in events)
     loop.subscribe()
     done, started, last_progress = 0, None, time.monotonic()
