@@ -16,7 +16,7 @@ from .tracking import routes as entry_routes
 from . import automation
 from .pools import pools
 from .reclaim import job
-from .tracking import handlers as tracking
+from .tracking import deals, handlers as tracking
 
 INDEXES = {
     "pool_entries": [IndexModel([("status", ASCENDING), ("next_due_at", ASCENDING)]),
@@ -38,6 +38,7 @@ SNAPSHOT_EVENTS = ("updated", "stage_changed", "qualified", "lifecycle_changed",
 def handlers(rt):
     on = partial(on_data, rt)
     out = {f"crm.customer.{name}": on(tracking.refreshed) for name in SNAPSHOT_EVENTS}
+    out.update({f"crm.opportunity.{name}": on(partial(deals.changed, name=name)) for name in deals.TIME_FIELDS})
     out.update({
         "crm.customer.created": on(tracking.created), "crm.customer.followed_up": on(tracking.followed_up),
         "crm.customer.owner_changed": on(tracking.owner_changed), "crm.customer.deleted": on(tracking.deleted),

@@ -13,7 +13,7 @@ LEVELS = ("A", "B", "C")
 DEFAULTS = {
     "no_followup_days": 7, "no_deal_days": 30, "levels": list(LEVELS), "exempt_signed": True,
     "warn_days_before": [2], "daily_claim_limit": 3, "holding_limit": DEFAULT_HOLDING_LIMIT, "first_contact_hours": 48,
-    "previous_owner_cooldown_days": 7, "reclaimed_claim_wait_hours": 0,
+    "previous_owner_cooldown_days": 7, "reclaimed_claim_wait_hours": 0, "exempt_stages": [],
 }
 
 

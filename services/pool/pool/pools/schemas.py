@@ -3,6 +3,8 @@ import marshmallow as ma
 
 from .rules import LEVELS
 
+STAGE_KEY = r"^[a-z][a-z0-9_]{0,49}$"  # as a pipeline's stage keys are written
+
 Ids = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
                      validate=ma.validate.Length(max=1000))
 
@@ -23,6 +25,10 @@ class RulesIn(ma.Schema):
     first_contact_hours = ma.fields.Float(validate=ma.validate.Range(min=0.01, max=87600))
     previous_owner_cooldown_days = ma.fields.Float(validate=ma.validate.Range(min=0, max=3650))
     reclaimed_claim_wait_hours = ma.fields.Float(validate=ma.validate.Range(min=0, max=87600))
+    exempt_stages = ma.fields.List(ma.fields.String(validate=ma.validate.Regexp(STAGE_KEY)),
+                                   validate=ma.validate.Length(max=30), metadata={
+                                       "description": "stage keys: a customer with a deal open in one of them "
+                                                      "is not reclaimed by no_deal_days"})
 
 
 class RulesOut(RulesIn):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-BOUGHT = ("signed", "repeat_purchase")  # lifecycle classes of a customer who has a deal
+BOUGHT = ("signed", "repeat_purchase")  # lifecycle classes of a customer who has bought
 NO_FOLLOWUP, NO_DEAL, NO_FIRST_CONTACT = "no_followup", "no_deal", "no_first_contact"
 
 
@@ -32,12 +32,17 @@ class Schedule:
 
 
 def deadlines(entry: dict, rules: dict) -> dict:
-    """rule -> when it fires for this owned customer."""
+    """rule -> when it fires for this owned customer.
+
+    The no-deal clock runs from the claim (or whenever ownership began) and restarts at each won deal.
+    A deal open in one of the pool's `exempt_stages` (say, in negotiation) stops it: such a deal is
+    expected to take long, while its owner still has to follow it up, so the other rules still apply."""
     since = entry["owned_since"]
     worked = max(since, entry.get("last_followup_at") or since)
     out = {NO_FOLLOWUP: worked + timedelta(days=rules["no_followup_days"])}
-    if entry.get("lifecycle") not in BOUGHT:
-        out[NO_DEAL] = since + timedelta(days=rules["no_deal_days"])
+    if not set(entry.get("open_stages") or ()) & set(rules["exempt_stages"]):
+        won = max(since, entry.get("last_won_at") or since)
+        out[NO_DEAL] = won + timedelta(days=rules["no_deal_days"])
     if entry.get("first_contact_due_at"):
         out[NO_FIRST_CONTACT] = entry["first_contact_due_at"]
     return out

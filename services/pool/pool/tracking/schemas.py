@@ -14,6 +14,8 @@ class EntryOut(ma.Schema):
     level = ma.fields.String(allow_none=True)
     lifecycle = ma.fields.String(allow_none=True)
     last_followup_at = ma.fields.DateTime(allow_none=True)
+    last_won_at = ma.fields.DateTime(allow_none=True, metadata={"description": "when a deal was last won"})
+    open_stages = ma.fields.List(ma.fields.String(), metadata={"description": "the stages of its open deals"})
     owned_since = ma.fields.DateTime(allow_none=True)
     first_contact_due_at = ma.fields.DateTime(allow_none=True)
     reclaim_due_at = ma.fields.DateTime(allow_none=True)
