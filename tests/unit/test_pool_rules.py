@@ -34,8 +34,19 @@ def test_sent_warnings_are_not_planned_again_for_the_same_due_time_only():
 def test_exempt_levels_and_signed_customers_have_no_due_time():
     assert schedule.schedule(entry(level="A"), rules.complete({"levels": ["B", "C"]})).next_due_at is None
     assert schedule.schedule(entry(lifecycle="signed"), rules.complete(None)).next_due_at is None
-    kept = schedule.schedule(entry(lifecycle="signed"), rules.complete({"exempt_signed": False}))
-    assert kept.rule == "no_followup"  # a signed customer has its deal: only the follow-up rule applies
+    kept = schedule.schedule(entry(lifecycle="signed", last_followup_at=T0 + timedelta(days=25)),
+                             rules.complete({"exempt_signed": False}))
+    assert kept.rule == "no_deal"  # not spared: a customer who bought before still needs a deal since the claim
+
+
+def test_a_won_deal_restarts_the_no_deal_clock_and_an_exempt_stage_stops_it():
+    worked = dict(last_followup_at=T0 + timedelta(days=25))
+    won = schedule.schedule(entry(**worked, last_won_at=T0 + timedelta(days=20)), rules.complete(None))
+    assert (won.rule, won.reclaim_due_at) == ("no_followup", T0 + timedelta(days=32))
+    negotiating = entry(**worked, open_stages=["negotiation"])
+    assert schedule.schedule(negotiating, rules.complete(None)).rule == "no_deal"  # default: no stage is exempt
+    spared = schedule.schedule(negotiating, rules.complete({"exempt_stages": ["negotiation", "proposal"]}))
+    assert (spared.rule, spared.reclaim_due_at) == ("no_followup", T0 + timedelta(days=32))
 
 
 def test_claim_refusals_name_the_reason_and_when_to_try_again():
