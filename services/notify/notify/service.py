@@ -9,7 +9,7 @@ from crm_common.service import ServiceSpec, on_data
 from . import api, state
 from .automation import paused, requests as automation_requests
 from .deliveries import outbound
-from .reminders import due, handlers
+from .reminders import due, handlers, tasks
 
 # Each capability adds its routes to the API's two blueprints as it is imported: imported here in the
 # order the OpenAPI document lists them (keep it).
@@ -30,7 +30,8 @@ INDEXES = {
     # the scheduling pass reads only what is due: cost follows the due count
     "reminders": [IndexModel([("status", ASCENDING), ("fire_at", ASCENDING)]),
                   IndexModel([("customer_id", ASCENDING), ("status", ASCENDING)]),
-                  IndexModel([("lead_id", ASCENDING), ("status", ASCENDING)])],
+                  IndexModel([("lead_id", ASCENDING), ("status", ASCENDING)]),
+                  IndexModel([("task_id", ASCENDING), ("status", ASCENDING)], sparse=True)],
     "deliveries": [IndexModel([("key", ASCENDING)], unique=True),
                    IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
                    IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)]),
@@ -64,7 +65,9 @@ def handlers_of(rt):
         "crm.lead.merged": on(handlers.lead_answered),
         "crm.lead.resubmitted": on(handlers.lead_resubmitted),
         "crm.rule.deactivated": on(paused.rule_deactivated),
+        "crm.task.overdue": on(tasks.overdue),
     }
+    table.update({f"crm.task.{t}": on(tasks.changed) for t in tasks.CHANGES})
     table.update({t: on(handlers.snapshot) for t in handlers.SNAPSHOT_ONLY})
     requested = automation_requests.handler(rt)
     table["crm.automation.requested"] = lambda event, session: requested(rt, event, session)

@@ -43,7 +43,8 @@ def fire(rt, session, due: list[dict]) -> int:
             text = messages.compose(r, customer, p["language"], now, names)
             common = {"kind": r["kind"], "user_id": user_id, "customer_id": r.get("customer_id"),
                       "lead_id": r.get("lead_id"), "due_at": r.get("due_at"), **text, "created_at": now,
-                      **({"caused_by": r["caused_by"]} if r.get("caused_by") else {})}  # a rule's notice
+                      **({"caused_by": r["caused_by"]} if r.get("caused_by") else {}),  # a rule's notice
+                      **({"task_id": r["task_id"]} if r.get("task_id") else {})}
             send_at = preference_rules.send_at(p, r["kind"], now, s["critical_kinds"])
             for channel in preference_rules.channels_for(p, r["kind"]):
                 key = f"{r['_id']}:{user_id}:{channel}"
@@ -62,8 +63,9 @@ def fire(rt, session, due: list[dict]) -> int:
         rt.publish(session, *announced)
     if outbound:
         rt.db.deliveries.insert_many(outbound, ordered=False, session=session)
-    store.insert_many(rt, session, [f for f in follow if f["kind"] == "overdue"])
-    store.schedule_many(rt, session, [f for f in follow if f["kind"] != "overdue"])
+    # a task's first step may be planned already by its crm.task.overdue, under the same key
+    store.insert_many(rt, session, [f for f in follow if f["kind"] == "overdue" and not f.get("task_id")])
+    store.schedule_many(rt, session, [f for f in follow if f["kind"] != "overdue" or f.get("task_id")])
     return len(items)
 
 

@@ -28,7 +28,8 @@ def created(rt, session, data: dict) -> None:
 
 def followed_up(rt, session, data: dict) -> None:
     state.followed_up(rt, session, data)
-    store.cancel(rt, session, {"customer_id": data["customer_id"], "kind": "overdue"})  # done, no escalation
+    # done, no escalation (a task's steps wait for the task: tasks.py)
+    store.cancel(rt, session, {"customer_id": data["customer_id"], "kind": "overdue", "task_id": None})
     # the follow-up a stage asked for is done (one scheduled before it; older reminders lack scheduled_at)
     done_at = parse_time(data["followed_up_at"])
     store.cancel_with_steps(rt, session, data["customer_id"], "stage_followup",
@@ -40,7 +41,7 @@ def followed_up(rt, session, data: dict) -> None:
 def owner_changed(rt, session, data: dict) -> None:
     state.customer_changed(rt, session, data, owner_since=parse_time(data["changed_at"]))
     # the new owner starts afresh: the previous owner's neglect is not escalated as theirs
-    store.cancel(rt, session, {"customer_id": data["customer_id"], "kind": "overdue"})
+    store.cancel(rt, session, {"customer_id": data["customer_id"], "kind": "overdue", "task_id": None})
     if data.get("to_owner_id"):
         _replan(rt, session, data["customer_id"])
     else:
@@ -103,7 +104,8 @@ def lead_assigned(rt, session, data: dict) -> None:
 
 def lead_answered(rt, session, data: dict) -> None:
     """crm.lead.contacted, converted, disqualified, merged (`merged_id`): nobody need escalate the lead."""
-    store.cancel(rt, session, {"lead_id": data.get("lead_id") or data["merged_id"], "kind": "overdue"})
+    store.cancel(rt, session, {"lead_id": data.get("lead_id") or data["merged_id"], "kind": "overdue",
+                               "task_id": None})
 
 
 def lead_resubmitted(rt, session, data: dict) -> None:

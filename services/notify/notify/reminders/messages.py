@@ -25,6 +25,14 @@ TEXT = {
                "督促{owner}今天联系该线索"),
         "en": ("Lead not contacted: {owner}", "Lead {lead}, assigned to {owner}, was due a response by {due}; "
                "{late_days} days later there is still no contact.", "Ask {owner} to contact the lead today")},
+    "task_due": {
+        "zh": ("待办到期：{title}", "待办「{title}」（优先级{priority}）应在{due}前完成。", "完成待办并记录结果"),
+        "en": ("Task due: {title}", "Task \"{title}\" (priority {priority}) is due by {due}.",
+               "Do the task and record the outcome")},
+    "overdue_task": {  # a task's escalation: the assignee, not the customer's owner, let it slip
+        "zh": ("待办逾期：{title}（{owner}）", "{owner}的待办「{title}」已逾期{late_days}天仍未完成。", "督促{owner}今天完成"),
+        "en": ("Overdue task: {title} ({owner})", "{owner}'s task \"{title}\" is {late_days} days overdue "
+               "and still open.", "Ask {owner} to finish it today")},
     "lead_assigned": {
         "zh": ("新线索已分配给你", "请在{due}前（{hours}小时内）响应。", "尽快电话联系线索"),
         "en": ("A new lead is yours", "Respond by {due} (within {hours} hours of assignment).",
@@ -86,7 +94,9 @@ class _Blank(dict):
 
 def compose(reminder: dict, customer: dict | None, language: str, now: datetime, names: dict) -> dict:
     fields, facts = _fields(reminder, customer or {}, now, names)
-    kind = "overdue_lead" if reminder["kind"] == "overdue" and not reminder.get("customer_id") else reminder["kind"]
+    kind = reminder["kind"]
+    if kind == "overdue":
+        kind = "overdue_task" if reminder.get("task_id") else "overdue" if reminder.get("customer_id") else "overdue_lead"
     title, body, step = TEXT[kind]["en" if language == "en" else "zh"]
     blank = _Blank({k: v for k, v in fields.items() if v not in (None, "")})
     return {"title": title.format_map(blank), "body": body.format_map(blank),
@@ -101,7 +111,7 @@ def _fields(reminder: dict, c: dict, now: datetime, names: dict) -> tuple[dict, 
              "last_followup": last.get("summary") or None}
     data = reminder.get("data") or {}
     due = reminder.get("due_at")
-    owner = c.get("owner_id") or reminder.get("user_id")
+    owner = reminder.get("user_id") if reminder.get("task_id") else c.get("owner_id") or reminder.get("user_id")
     fields = {**data, "name": c.get("name") or data.get("name"), "level": c.get("level"), "grade": c.get("grade"),
               "summary": last.get("summary"), "since_days": facts["days_since_contact"],
               "lead": reminder.get("lead_id"), "owner": names.get(owner, owner),
@@ -109,7 +119,8 @@ def _fields(reminder: dict, c: dict, now: datetime, names: dict) -> tuple[dict, 
     if reminder["kind"] == "overdue" and due:
         fields["late_days"] = max((now - due).days, 1)
     facts.update({k: v for k, v in data.items() if k in ("contract_id", "end_date", "days_before", "contact_name",
-                                                          "date", "years", "from_stage", "to_stage", "origin")})
+                                                          "date", "years", "from_stage", "to_stage", "origin",
+                                                          "title", "priority", "related_kind", "related_id")})
     if data.get("new_contacts"):
         facts["new_contacts"] = data["new_contacts"]
     return fields, {k: v for k, v in facts.items() if v is not None}

@@ -46,7 +46,8 @@ def replan_many(rt, session, customers: list[dict]) -> None:
 
 
 def cancel_all(rt, session, customer_id: str) -> None:
-    rt.db.reminders.update_many({"customer_id": customer_id, "status": store.PENDING},
+    # a task's reminders follow the task's own events (it stays with its assignee)
+    rt.db.reminders.update_many({"customer_id": customer_id, "status": store.PENDING, "task_id": None},
                                 {"$set": {"status": store.CANCELLED}}, session=session)
 
 

@@ -26,7 +26,8 @@ KINDS = ("cadence", "next_contact", "overdue", "lead_assigned", "pool_claimed", 
          "birthday", "anniversary", "lead_resubmitted", "stage_change")
 # Kinds kept from the thin slice: the e2e flows and clients already read them.
 EXTRA_KINDS = ("customer_assigned", "customer_reclaimed", "stage_followup",
-               "rule_notice", "rule_paused")  # an automation rule's notify action; a rule paused as failing
+               "rule_notice", "rule_paused",  # an automation rule's notify action; a rule paused as failing
+               "task_due")  # a task (待办) reached its due time (tasks.py)
 
 DEFAULTS = {
     "cadence_days": {"A": 3, "B": 7, "C": 30},      # since the last follow-up
@@ -45,7 +46,7 @@ DEFAULTS = {
 }
 
 PLANNED = ("cadence", "next_contact", "renewal", "birthday", "anniversary")  # recomputed from the customer
-ESCALATING = ("cadence", "next_contact", "pool_claimed", "lead_assigned")  # to-dos whose neglect goes up the chain
+ESCALATING = ("cadence", "next_contact", "pool_claimed", "lead_assigned", "task_due")  # to-dos whose neglect goes up the chain
 GRACE = timedelta(days=1)  # a step that fell due a moment before its event arrived still counts
 
 
@@ -171,11 +172,13 @@ def follow_ons(r: dict, s: dict, now: datetime, reached: bool) -> list[dict]:
     and next year's birthday or anniversary."""
     kind, data = r["kind"], r.get("data") or {}
     base = {k: r.get(k) for k in ("customer_id", "lead_id", "user_id")}
+    if r.get("task_id"):  # a task's steps go with the task: its completion cancels them, not a follow-up
+        base["task_id"] = r["task_id"]
     if kind == "cadence":
         following = next_cadence(r, now) if reached else []  # nobody to remind: the series ends
         # a series escalates once, from its first reminder: the steps already climb from there
         return following + (escalation(r, base, s) if data.get("occurrence", 1) == 1 else [])
-    if kind in ESCALATING and (r.get("customer_id") or r.get("lead_id")):
+    if kind in ESCALATING and (r.get("customer_id") or r.get("lead_id") or r.get("task_id")):
         return escalation(r, base, s)
     if kind == "overdue" and data.get("step") == 1 and s["escalation_second_step_days"] is not None:
         return [{**base, "_id": f"overdue:{data['origin_key']}:2", "kind": "overdue", "to": "manager",
@@ -190,7 +193,8 @@ def escalation(r: dict, base: dict, s: dict) -> list[dict]:
     """The first step: the supervisor hears of to-do `r` `overdue_after_days` after it was due."""
     return [{**base, "_id": f"overdue:{r['_id']}:1", "kind": "overdue", "to": "supervisor", "due_at": r["due_at"],
              "fire_at": r["due_at"] + timedelta(days=s["overdue_after_days"]),
-             "data": {"origin": r["kind"], "origin_key": r["_id"], "step": 1}}]
+             "data": {"origin": r["kind"], "origin_key": r["_id"], "step": 1,
+                      **({"title": r["data"].get("title")} if r.get("task_id") else {})}}]  # the task named
 
 
 def moved_escalation(step: dict, s: dict) -> datetime | None:
@@ -206,7 +210,9 @@ def moved_escalation(step: dict, s: dict) -> datetime | None:
 
 def owner_of(reminder: dict, customer: dict | None) -> str | None:
     """Who owns what the reminder is about now: a customer's reminder follows owner changes (nobody
-    when the customer is deleted); any other goes to the user it names."""
+    when the customer is deleted); a task's, and any other, goes to the user it names (the assignee)."""
+    if reminder.get("task_id"):
+        return reminder.get("user_id")
     if reminder.get("customer_id") and customer is not None:
         return None if customer.get("deleted") else customer.get("owner_id")  # follows owner changes
     return reminder.get("user_id")
