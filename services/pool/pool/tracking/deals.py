@@ -4,8 +4,8 @@ The entry keeps each deal's status, stage and the time of the event that told it
 (`deals`), so a late event never writes an older state over a newer one; from
 them it derives the stages of the open deals (`open_stages`, for a pool's
 `exempt_stages`) and when a deal was last won (`last_won_at`, which restarts the
-no-deal clock). The customer's own events decide whether an entry exists: a deal
-of a customer the pool has not heard of waits for the customer's own events.
+no-deal clock). Only the customer's own events make an entry: they come first on
+the customer's partition, so a deal of a customer the pool has not heard of is not kept.
 """
 from __future__ import annotations
 
