@@ -101,3 +101,13 @@ def test_an_overdue_task_done_before_its_escalation_goes_no_higher(rt, feed, tra
     assert len(told(rt, "rep-1", "task_due")) == 1
     assert told(rt, "boss-1", "overdue") == [] and told(rt, "mgr-1", "overdue") == []
 
+
+
+def test_the_inbox_api_names_the_task(rt, feed, travel, client, token_for):
+    org(feed)
+    task(feed)
+    travel(days=2, minutes=1)
+    answer = client.get("/v1/inbox", headers=token_for("rep-1", "rep"))
+    assert answer.status_code == 200
+    items = answer.json["items"]
+    assert [(i["kind"], i["task_id"]) for i in items if i["kind"] == "task_due"] == [("task_due", "T1")]

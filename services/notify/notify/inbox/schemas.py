@@ -13,6 +13,7 @@ class ItemOut(ma.Schema):
     suggested_next_step = ma.fields.String(allow_none=True)
     customer_id = ma.fields.String(allow_none=True)
     lead_id = ma.fields.String(allow_none=True)
+    task_id = ma.fields.String(allow_none=True)  # a task's reminder or escalation
     due_at = ma.fields.DateTime(allow_none=True)
     created_at = ma.fields.DateTime()
     read_at = ma.fields.DateTime(allow_none=True)
