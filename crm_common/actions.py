@@ -31,7 +31,9 @@ def for_service(service: str, apply: Callable) -> Callable:
 
 def answer(rt, session, request: dict, status: str, *, reason: str | None = None, result: dict | None = None) -> None:
     record = request.get("record") or {}
-    rt.publish(session, rt.event("crm.automation.applied", request["request_id"], {
+    # The answer is a stream of its own: under the request's subject the asking service's version
+    # guard would take this service's first answer for a repeat of the request it already saw.
+    rt.publish(session, rt.event("crm.automation.applied", f"{request['request_id']}:answer", {
         "request_id": request["request_id"], "run_id": request["run_id"], "rule_id": request["rule_id"],
         "step": request["step"], "service": rt.settings.service, "status": status, "reason": reason,
         "result": result or {}, "answered_at": rt.clock.now().isoformat()},
