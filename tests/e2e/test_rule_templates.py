@@ -129,3 +129,57 @@ def test_proposal_followup_gives_the_owner_a_task_due_in_seven_days(system, admi
     assert task["related"]["kind"] == "opportunity" and task["status"] == "open"
     due = datetime.fromisoformat(task["due_at"].replace("Z", "+00:00"))
     assert abs(due - (entered + timedelta(days=7))) < timedelta(minutes=2), task["due_at"]
+
+
+def test_hot_lead_first_contact_gives_the_owner_a_task_that_climbs_while_open(system, admin_headers, new_channel,
+                                                                               clocks):
+    people = team(system, admin_headers, ("lin_manager", "lu_supervisor", "li_rep"))
+    (rep_id, rep), (_, supervisor), (_, manager) = people["li_rep"], people["lu_supervisor"], people["lin_manager"]
+    rule_id = active_rule(system, admin_headers, "hot_lead_first_contact", {})
+    # phone 20, email 10, interest 20, a budget past 100,000 20, company, industry and city 10: 80, hot
+    lead = call(system, "POST", "lead-intake", "/v1/leads", new_channel("expo"), json={
+        "name": "Zhao Lei", "phone": "+8613911112222", "email": "zhao@hangzhou-motors.example",
+        "company": "Hangzhou Motors", "industry": "automotive", "city": "Hangzhou",
+        "product_interest": "fleet CRM", "budget": 300000})
+    assert lead.status_code in (200, 201) and lead.json()["bucket"] == "hot", lead.text
+    lead_id = lead.json()["id"]
+    assigned = call(system, "POST", "lead-intake", f"/v1/leads/{lead_id}/assign", admin_headers,
+                    json={"owner_id": rep_id})
+    assert assigned.status_code == 200, assigned.text
+    assigned_at = datetime.now(timezone.utc)
+
+    [run] = completed_runs(system, admin_headers, rule_id)
+    [task] = tasks(system, rep, related_id=lead_id)
+    assert task["assignee_id"] == rep_id and task["status"] == "open" and "24 h" in task["title"], task
+    assert task["source"] == {"kind": "rule", "id": run["id"]}
+    due = datetime.fromisoformat(task["due_at"].replace("Z", "+00:00"))
+    assert abs(due - (assigned_at + timedelta(hours=24))) < timedelta(minutes=2), task["due_at"]
+
+    def told(headers):
+        return [i["title"] for i in inbox(system, headers, "overdue") if task["title"] in i["title"]]
+
+    def seen(offset, headers):
+        def arrived():
+            clocks(offset)
+            return told(headers)
+        return eventually(arrived, timeout=20, interval=1)
+
+    # The task's climb is notify's escalation of an open task (supervisor `overdue_after_days` after the due
+    # time, the department manager `escalation_second_step_days` later): set here to 3 and 5 days from the
+    # assignment. The template's own `escalate_days` are not read by anyone yet.
+    changing = {**admin_headers, "If-Match": "*"}
+    settings = call(system, "PUT", "notify", "/v1/settings/reminders", changing,
+                    json={"overdue_after_days": 2, "escalation_second_step_days": 2})
+    assert settings.status_code == 200, settings.text
+    try:
+        clocks(timedelta(days=2, hours=22))  # not yet
+        assert told(supervisor) == [] and told(manager) == []
+        assert seen(timedelta(days=3, hours=1), supervisor), inbox(system, supervisor)
+        assert told(manager) == []
+        clocks(timedelta(days=4, hours=22))
+        assert told(manager) == []
+        assert seen(timedelta(days=5, hours=1), manager), inbox(system, manager)
+        assert call(system, "GET", "customer", f"/v1/tasks/{task['id']}", rep).json()["status"] == "open"
+    finally:
+        call(system, "PUT", "notify", "/v1/settings/reminders", changing,
+             json={"overdue_after_days": 1, "escalation_second_step_days": 3})
