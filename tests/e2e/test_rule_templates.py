@@ -6,30 +6,30 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
 
 from crm_common.testing.system import eventually
-from tests.e2e.test_reminders_time_travel import call, login, team
+from tests.e2e.test_reminders_time_travel import call, team
 
 MOVED = ("lead-intake", "customer", "pool", "notify", "reporting", "automation")
+# what comes due with the clock: rules' time triggers, overdue tasks, reminders and their escalation
+JOBS = (("automation", "time-triggers"), ("customer", "tasks-overdue"), ("notify", "reminders-due"))
 _numbers = itertools.count(1)  # one company and phone per customer: the same twice is a duplicate
 
 
 @pytest.fixture
 def clocks(system, admin_headers):
-    """`clocks(delta)`: every service's clock moved to `delta` from now, then the timed jobs run."""
+    """`clocks(delta)`: every service's clock `delta` ahead of now, then the timed jobs run at once."""
+    def posts(delta):
+        offset = {"offset_days": delta / timedelta(days=1)}
+        return [(s, "/v1/dev/clock", offset) for s in MOVED] + [(s, f"/v1/dev/jobs/{j}/run", None) for s, j in JOBS]
+
     def move(delta: timedelta):
-        for service in MOVED:
-            moved = call(system, "POST", service, "/v1/dev/clock", admin_headers,
-                         json={"offset_days": delta / timedelta(days=1)})
-            assert moved.status_code == 200, (service, moved.text)
-        for service, job in (("automation", "time-triggers"), ("customer", "tasks-overdue"),
-                             ("notify", "reminders-due")):
-            ran = call(system, "POST", service, f"/v1/dev/jobs/{job}/run", admin_headers)
-            assert ran.status_code == 200, (service, job, ran.text)
+        for service, path, body in posts(delta):
+            done = call(system, "POST", service, path, admin_headers, json=body)
+            assert done.status_code == 200, (service, path, done.text)
     yield move
-    for service in MOVED:
-        call(system, "POST", service, "/v1/dev/clock", admin_headers, json={"offset_days": 0})
+    for service, path, body in posts(timedelta(0))[:len(MOVED)]:
+        call(system, "POST", service, path, admin_headers, json=body)
 
 
 def active_rule(system, admin_headers, template, params):
