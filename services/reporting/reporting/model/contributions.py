@@ -89,6 +89,19 @@ def of_delivery(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
     return {("delivery", doc["status"], doc["via"], doc["reminder"], day(doc["at"], tz)): [1, 0, 0]}
 
 
+def of_task(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
+    """A task for its assignee: done (and done late) on the day it was done; open, by the day it is due
+    (the per-rep report counts those due before now as open overdue)."""
+    out = {}
+    if doc.get("status") == "done" and doc.get("completed_at"):
+        out[("tdone", day(doc["completed_at"], tz))] = [1, 0, 0]
+        if doc.get("done_late"):
+            out[("tlate", day(doc["completed_at"], tz))] = [1, 0, 0]
+    elif doc.get("status") == "open":
+        out[("topen", day(doc["due_at"], tz))] = [1, 0, 0]
+    return out
+
+
 def dims(doc: dict) -> dict:
     """The dimensions a record's tallies are filed and filtered under."""
     lead = doc.get("lead") or {}

@@ -12,6 +12,7 @@ from . import contributions as contrib
 from . import customer as customer_model
 from . import lead as lead_model
 from . import movement, notification, store
+from . import task as task_model
 from .days import DEFAULT_TIMEZONE
 
 
@@ -82,6 +83,14 @@ def notification_event(models, session, event: dict, tz) -> None:
                          lambda doc: customer_model.remind(doc, data["delivery_id"], at), tz)
 
 
+def task_event(models, session, event: dict, tz) -> None:
+    """crm.task.*: the task's newest snapshot, filed under its assignee (a reassigned task moves its counts)."""
+    data = event["data"]
+    before = models.get("others", task_model.record_id(data), session)
+    doc = task_model.apply(_copy(before) or task_model.new(data), data)
+    _save_other(models, session, doc, doc["assignee_id"], contrib.of_task, tz, before)
+
+
 def user_event(models, session, event: dict, tz) -> None:
     data = event["data"]
     before = models.get("users", data["user_id"], session)
@@ -112,7 +121,7 @@ def pipeline_event(models, session, event: dict, tz) -> None:
 
 
 OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contrib.of_move,
-               "notice": contrib.of_delivery, "delivery": contrib.of_delivery}  # delivery: per delivery, before notice
+               "notice": contrib.of_delivery, "delivery": contrib.of_delivery, "task": contrib.of_task}  # delivery: per delivery, before notice
 
 
 def _save_other(models, session, doc, owner_id, rule, tz, before=None) -> None:
@@ -137,7 +146,7 @@ def _copy(doc):
 
 TABLE = {"crm.customer.": customer_event, "crm.lead.": lead_event, "crm.pool.": pool_event,
          "crm.user.": user_event, "crm.department.": department_event, "crm.notification.": notification_event,
-         "crm.pipeline.": pipeline_event}
+         "crm.pipeline.": pipeline_event, "crm.task.": task_event}
 
 
 def for_models(models_of, tz=DEFAULT_TIMEZONE) -> dict:

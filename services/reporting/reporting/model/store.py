@@ -19,7 +19,8 @@ LEVELS = (0, 1, 2)
 # Kinds no report reads for whole departments (they are read by rep or by channel only), kept at
 # fewer levels: each event then updates fewer tally rows (about 9 instead of 13 for a follow-up).
 KIND_LEVELS = {**dict.fromkeys(("lead", "dup", "possible", "converted"), (0,)),
-               **dict.fromkeys(("new", "won", "fu", "cold", "never", "due", "delivery", "pool", "high"), (0, 1))}
+               **dict.fromkeys(("new", "won", "fu", "cold", "never", "due", "delivery", "pool", "high",
+                                "tdone", "tlate", "topen"), (0, 1))}
 
 
 def levels_of(kind: str) -> tuple:
@@ -32,7 +33,8 @@ INDEXES = {
                   IndexModel([("owner_id", ASCENDING), ("next_contact_at", ASCENDING)]),
                   IndexModel([("owner_id", ASCENDING), ("high_intent", ASCENDING), ("stage_since", ASCENDING)]),
                   IndexModel([("owner_id", ASCENDING), ("pinned", ASCENDING)])],
-    "others": [IndexModel([("owner_id", ASCENDING)])],
+    "others": [IndexModel([("owner_id", ASCENDING)]),
+               IndexModel([("owner_id", ASCENDING), ("open_due", ASCENDING)])],  # a rep's open tasks
     # A tally's sums (`tallies`, _id only: written by every batch) and what it counts (`tally_keys`:
     # kind, level, dimensions, key; written once, when the tally first appears), which reports look
     # tallies up by. On SecantusDB an upsert into the indexed shape cost about twice one by _id alone.

@@ -19,7 +19,7 @@ from ..model import store
 from ..model.contributions import loaded
 from ..model.days import DEFAULT_TIMEZONE, today
 
-OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool", "delivery")
+OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool", "delivery", "tdone", "tlate", "topen")
 FILTERS = ("department_id", "owner_id", "channel", "campaign")
 
 

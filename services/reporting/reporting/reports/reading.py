@@ -1,7 +1,7 @@
 """What each report reads from the read models, handed to its pure computation."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from crm_common.kernel.scope import customer_scope
 
@@ -23,13 +23,24 @@ def funnel(models, view: View) -> dict:
 
 
 def reps(models, view: View) -> dict:
-    by = {"due": ("owner_id", "day"), "delivery": ("owner_id", "k"), "stay": ("owner_id", "k")}
-    found = {kind: rows(models, view, kind, by=by.get(kind, ("owner_id",)), flow=kind not in ("stage", "due"))
+    by = {"due": ("owner_id", "day"), "topen": ("owner_id", "day"), "delivery": ("owner_id", "k"),
+          "stay": ("owner_id", "k")}
+    states = ("stage", "due", "topen")
+    found = {kind: rows(models, view, kind, by=by.get(kind, ("owner_id",)), flow=kind not in states)
              for kind in reps_report.KINDS}
     weekly = reps_report.weekly_period(view)
     recent = rows(models, weekly, "fu", by=("owner_id",), flow=True)
     return reps_report.reps(found, recent, today=view.today, weekly_days=weekly.period_days,
-                            names=usernames(models, owners(*found.values())))
+                            names=usernames(models, owners(*found.values())), late_today=_late_today(models, view,
+                                                                                                   found["topen"]))
+
+
+def _late_today(models, view: View, open_rows: list[dict]) -> dict:
+    """Per rep with open tasks due today: those due before now (one indexed count each)."""
+    start = datetime.combine(view.today, datetime.min.time(), view.tz)
+    return {row["owner_id"]: models.others.count_documents(
+        {"owner_id": row["owner_id"], "open_due": {"$gte": start, "$lt": view.now}})
+        for row in open_rows if row.get("owner_id") and row["day"] == view.today.isoformat()}
 
 
 def going_cold(models, view: View) -> dict:

@@ -1,5 +1,6 @@
 """Per rep (DOMAIN §5): new customers, deals won, amount, follow-ups per week, average stay per stage,
-overdue reminders, customers held, and the reminders sent to them or failed."""
+overdue reminders, customers held, the reminders sent to them or failed, and their tasks (待办) done,
+done late and open overdue."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,7 +14,8 @@ from .figures import avg_days
 from .query import View
 
 WEEKLY_DAYS = 28  # the window of followups_per_week when the report names no `from`
-KINDS = ("new", "won", "fu", "stage", "due", "delivery", "stay")  # the tallies the report reads
+KINDS = ("new", "won", "fu", "stage", "due", "delivery", "stay", "tdone", "tlate", "topen")
+TASK_COUNTS = {"tdone": "tasks_done", "tlate": "tasks_done_late"}  # the tallies the report reads
 
 
 def weekly_period(view: View) -> View:
@@ -25,14 +27,17 @@ def weekly_period(view: View) -> View:
     return replace(view, start=(end - timedelta(days=WEEKLY_DAYS - 1)).isoformat())
 
 
-def reps(found: dict[str, list[dict]], recent: list[dict], *, today: date, weekly_days: int, names: dict) -> dict:
-    """From the rows by owner of each of KINDS (`due` also by day, `delivery` and `stay` by key), the
-    follow-ups in the weekly period (`recent`, over `weekly_days`), and the reps' usernames."""
+def reps(found: dict[str, list[dict]], recent: list[dict], *, today: date, weekly_days: int, names: dict,
+         late_today: dict | None = None) -> dict:
+    """From the rows by owner of each of KINDS (`due` and `topen` also by day, `delivery` and `stay` by
+    key), the follow-ups in the weekly period (`recent`, over `weekly_days`), the reps' usernames, and
+    per rep the open tasks due earlier today (`late_today`: the day's rows alone cannot say which)."""
     def per_owner(kind):
-        return [r for r in found[kind] if r.get("owner_id")]
+        return [r for r in found.get(kind, ()) if r.get("owner_id")]
     items: dict = defaultdict(lambda: {"new_customers": 0, "won": 0, "won_amount": 0, "followups": 0,
                                        "overdue_reminders": 0, "held": 0, "avg_days": {},
-                                       "reminders_sent": 0, "reminders_failed": 0})
+                                       "reminders_sent": 0, "reminders_failed": 0,
+                                       "tasks_done": 0, "tasks_done_late": 0, "tasks_open_overdue": 0})
     for row in per_owner("new"):
         items[row["owner_id"]]["new_customers"] += row["n"]
     for row in per_owner("won"):
@@ -47,6 +52,14 @@ def reps(found: dict[str, list[dict]], recent: list[dict], *, today: date, weekl
             items[row["owner_id"]]["overdue_reminders"] += row["n"]
     for row in per_owner("delivery"):  # notifications to the rep, by outcome
         items[row["owner_id"]]["reminders_" + row["k"][0]] += row["n"]
+    for kind, name in TASK_COUNTS.items():
+        for row in per_owner(kind):
+            items[row["owner_id"]][name] += row["n"]
+    for row in per_owner("topen"):
+        if row["day"] < today.isoformat():
+            items[row["owner_id"]]["tasks_open_overdue"] += row["n"]
+    for owner, n in (late_today or {}).items():
+        items[owner]["tasks_open_overdue"] += n
     for row in per_owner("stay"):
         items[row["owner_id"]]["avg_days"][row["k"][0]] = avg_days(row["secs"], row["n"])
     weekly: dict = defaultdict(int)

@@ -24,6 +24,8 @@ class RepRow(ma.Schema):
     user_id, username = F.String(), F.String()
     new_customers, won, followups, overdue_reminders, held = (F.Integer() for _ in range(5))
     reminders_sent, reminders_failed = F.Integer(), F.Integer()
+    tasks_done, tasks_done_late = F.Integer(), F.Integer()
+    tasks_open_overdue = F.Integer(metadata={"description": "open tasks due before now"})
     won_amount = Money()
     avg_days = F.Dict(keys=F.String(), values=Days(), metadata={"description": "stage -> average days in it"})
     followups_per_week = F.Float()

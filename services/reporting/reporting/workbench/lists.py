@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from ..model import store
+from ..model import task as task_model
 from ..model.days import DEFAULT_TIMEZONE
 from .rules import DEFAULT_LIMIT, DEFAULT_STALLED_DAYS, entry, reading_until, today_bounds
 
@@ -38,6 +39,13 @@ def lists(models, owner_id: str, now: datetime, tz, stalled_days: int = DEFAULT_
         more[name] = len(found) > limit
         out[name] = sorted((entry(name, doc, now, today, tz) for doc in found[:limit]),
                            key=lambda e: (e["next_contact_at"] or "", e["customer_id"]))
+    # Tasks: overdue is due before now, today the rest of today, so a task is listed once.
+    tasks = {"tasks_overdue": (EARLIEST, now), "tasks_today": (max(now, start_of_today), end_of_today)}
+    for name, (start, end) in tasks.items():
+        found = list(models.others.find({"owner_id": owner_id, "open_due": {"$gte": start, "$lt": end}},
+                                        {"contrib": 0}).sort("open_due", 1).limit(limit + 1))
+        more[name] = len(found) > limit
+        out[name] = [task_model.shown(doc) for doc in found[:limit]]
     return {**out, "more": more}
 
 

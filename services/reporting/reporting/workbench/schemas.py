@@ -9,6 +9,8 @@ MAX_STALLED_DAYS = 3650
 class WorkbenchOut(ma.Schema):
     owner_id = F.String()
     today, overdue, stalled_high_intent, pinned = (F.List(F.Dict()) for _ in range(4))
+    tasks_today = F.List(F.Dict(), metadata={"description": "open tasks due from now to the end of today"})
+    tasks_overdue = F.List(F.Dict(), metadata={"description": "open tasks due before now"})
     more = F.Dict(keys=F.String(), values=F.Boolean(), metadata={"description": "list -> it holds more than shown"})
 
 
