@@ -2,6 +2,7 @@
 request id however often it arrives, assign the owner only if it is still the one the rule saw, set the
 level and tags; each answered on crm.automation.applied, the events it causes carrying the run's causation."""
 import itertools
+from datetime import datetime, timedelta
 
 from crm_common.consumer import deliver
 from crm_common.events import CAUSED_BY, CAUSE_DEPTH, validate
@@ -91,3 +92,19 @@ def test_a_task_request_the_customer_service_cannot_do_is_refused_and_makes_noth
     assert rt.db.tasks.count_documents({}) == 0
     assert {k: (a["status"], a["reason"]) for k, a in answers(rt).items()} == {
         "bad-due:0": ("refused", "invalid_due_at"), "no-one:0": ("refused", "invalid_assignee")}
+
+
+def test_a_rules_escalation_days_travel_with_its_task(org, client, rt):
+    """The hot-lead template's 3 and 5 days: counted from the task's making, they are in its events,
+    for notify to tell the supervisor and then the department manager while it stays open."""
+    customer = org.customer("alice", name=f"Acme {next(_names)}")
+    assert deliver(rt, "customer", handlers(rt), request(rt, org, customer, {
+        "type": "create_task", "title": "First contact", "assignee": {"role": "owner"}, "due_in_hours": 24,
+        "escalate": [{"after_days": 3, "to": {"role": "supervisor"}},
+                     {"after_days": 5, "to": {"role": "department_manager"}}]}))
+    [created] = data_of(rt, "crm.task.created")
+    made = datetime.fromisoformat(created["created_at"])
+    assert [datetime.fromisoformat(t) - made for t in created["escalate_at"]] == [timedelta(days=3), timedelta(days=5)]
+    shown = client.get(f"/v1/tasks/{created['task_id']}", headers=org.headers["alice"]).json
+    assert len(shown["escalate_at"]) == 2
+

@@ -164,22 +164,14 @@ def test_hot_lead_first_contact_gives_the_owner_a_task_that_climbs_while_open(sy
             return told(headers)
         return eventually(arrived, timeout=20, interval=1)
 
-    # The task's climb is notify's escalation of an open task (supervisor `overdue_after_days` after the due
-    # time, the department manager `escalation_second_step_days` later): set here to 3 and 5 days from the
-    # assignment. The template's own `escalate_days` are not read by anyone yet.
-    changing = {**admin_headers, "If-Match": "*"}
-    settings = call(system, "PUT", "notify", "/v1/settings/reminders", changing,
-                    json={"overdue_after_days": 2, "escalation_second_step_days": 2})
-    assert settings.status_code == 200, settings.text
-    try:
-        clocks(timedelta(days=2, hours=22))  # not yet
-        assert told(supervisor) == [] and told(manager) == []
-        assert seen(timedelta(days=3, hours=1), supervisor), inbox(system, supervisor)
-        assert told(manager) == []
-        clocks(timedelta(days=4, hours=22))
-        assert told(manager) == []
-        assert seen(timedelta(days=5, hours=1), manager), inbox(system, manager)
-        assert call(system, "GET", "customer", f"/v1/tasks/{task['id']}", rep).json()["status"] == "open"
-    finally:
-        call(system, "PUT", "notify", "/v1/settings/reminders", changing,
-             json={"overdue_after_days": 1, "escalation_second_step_days": 3})
+    # The template's own escalate_days (3 and 5, from the task's making): the reminder settings' steps
+    # (the supervisor a day after the due time) would tell the supervisor on day 2
+    assert task["escalate_at"] and len(task["escalate_at"]) == 2, task
+    clocks(timedelta(days=2, hours=22))  # not yet
+    assert told(supervisor) == [] and told(manager) == []
+    assert seen(timedelta(days=3, hours=1), supervisor), inbox(system, supervisor)
+    assert told(manager) == []
+    clocks(timedelta(days=4, hours=22))
+    assert told(manager) == []
+    assert seen(timedelta(days=5, hours=1), manager), inbox(system, manager)
+    assert call(system, "GET", "customer", f"/v1/tasks/{task['id']}", rep).json()["status"] == "open"

@@ -89,6 +89,25 @@ def test_an_overdue_task_escalates_to_the_supervisor_then_the_manager(rt, feed, 
     assert [t for t, _ in told(rt, "mgr-1", "overdue")] == ["T1"] and len(told(rt, "boss-1", "overdue")) == 1
 
 
+def test_a_rules_own_escalation_days_are_when_the_supervisor_then_the_manager_hear(rt, feed, travel):
+    """The hot-lead template: first contact within 24 h, the supervisor told on day 3, the department
+    manager on day 5, from the task's creation, whatever the reminder settings' steps say."""
+    org(feed)
+    task(feed, due=feed.start + timedelta(days=1), source={"kind": "rule", "id": "run-1"},
+         escalate_at=[iso(feed.start + timedelta(days=3)), iso(feed.start + timedelta(days=5))])
+    travel(days=1, minutes=1)
+    travel(days=2, hours=23)  # the settings' step would have told the supervisor on day 2
+    assert told(rt, "boss-1", "overdue") == []
+    travel(days=3, minutes=1)
+    travel(days=3, minutes=2)
+    assert [t for t, _ in told(rt, "boss-1", "overdue")] == ["T1"]
+    travel(days=4, hours=23)
+    assert told(rt, "mgr-1", "overdue") == []
+    travel(days=5, minutes=1)
+    travel(days=5, minutes=2)
+    assert [t for t, _ in told(rt, "mgr-1", "overdue")] == ["T1"] and len(told(rt, "boss-1", "overdue")) == 1
+
+
 def test_an_overdue_task_done_before_its_escalation_goes_no_higher(rt, feed, travel):
     org(feed)
     task(feed)

@@ -663,6 +663,7 @@ class TaskAssignedV1(TypedDict):
     completed_at: NotRequired[str | None]
     department_path: NotRequired[list[str]]
     playbook: NotRequired[dict[str, Any] | None]
+    escalate_at: NotRequired[list[str]]
     version: int
     from_assignee_id: str
     by: str
@@ -684,6 +685,7 @@ class TaskCancelledV1(TypedDict):
     completed_at: NotRequired[str | None]
     department_path: NotRequired[list[str]]
     playbook: NotRequired[dict[str, Any] | None]
+    escalate_at: NotRequired[list[str]]
     version: int
     by: str
     reason: NotRequired[str | None]
@@ -705,6 +707,7 @@ class TaskCompletedV1(TypedDict):
     completed_at: str
     department_path: NotRequired[list[str]]
     playbook: NotRequired[dict[str, Any] | None]
+    escalate_at: NotRequired[list[str]]
     version: int
     by: str
     note: NotRequired[str | None]
@@ -725,6 +728,7 @@ class TaskCreatedV1(TypedDict):
     completed_at: NotRequired[str | None]
     department_path: NotRequired[list[str]]
     playbook: NotRequired[dict[str, Any] | None]
+    escalate_at: NotRequired[list[str]]
     version: int
     by: str
     created_at: str
@@ -745,6 +749,7 @@ class TaskOverdueV1(TypedDict):
     completed_at: NotRequired[str | None]
     department_path: NotRequired[list[str]]
     playbook: NotRequired[dict[str, Any] | None]
+    escalate_at: NotRequired[list[str]]
     version: int
     overdue_at: str
 
@@ -764,6 +769,7 @@ class TaskUpdatedV1(TypedDict):
     completed_at: NotRequired[str | None]
     department_path: NotRequired[list[str]]
     playbook: NotRequired[dict[str, Any] | None]
+    escalate_at: NotRequired[list[str]]
     version: int
     changed_fields: list[str]
     by: str

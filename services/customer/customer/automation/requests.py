@@ -46,7 +46,7 @@ def create_task(rt, session, request: dict, action: dict):
               "checklist": [{"text": str(i.get("text", i) if isinstance(i, dict) else i)[:200],
                              "done": bool(i.get("done")) if isinstance(i, dict) else False}
                             for i in action.get("checklist") or []][:50],
-              "request_id": request["request_id"]}
+              "request_id": request["request_id"], "escalate": action.get("escalate")}
     if fields["priority"] not in task_rules.PRIORITIES:
         fields["priority"] = "normal"
     task = tasks.create(rt, session, fields, related=related, record=found, assignee=user,

@@ -38,8 +38,21 @@ def new(fields: dict, *, related: dict, record: dict, assignee: dict, source: di
         "status": "open", "note": None, "completed_at": None, "completed_by": None, "done_late": None,
         "overdue": False, "overdue_at": None, "cancelled_at": None, "cancelled_by": None, "cancel_reason": None,
         "source": source, "request_id": fields.get("request_id"), "playbook": fields.get("playbook"),
+        "escalate_at": escalate_at(fields.get("escalate"), at),
         **scope_of(record, assignee), "created_by": by, "created_at": at, "updated_at": at, "version": 1,
     }
+
+
+def escalate_at(steps, at) -> list:
+    """A rule's own escalation days (e.g. the hot-lead template's 3 and 5), counted from the task's
+    creation: when its supervisor, then its department manager, hear of it while it is open. Empty: the
+    reminder settings' steps after the due time, as for any task."""
+    days = []
+    for step in (steps or [])[:2]:
+        value = step.get("after_days") if isinstance(step, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 365:
+            days.append(float(value))
+    return [at + timedelta(days=d) for d in days] if len(days) == len(steps or []) else []
 
 
 def due_in(hours: float, now) -> object:
@@ -103,4 +116,5 @@ def snapshot(task: dict) -> dict:
             "related": dict(task["related"]), "customer_id": task.get("customer_id"), "source": dict(task["source"]),
             "overdue": bool(task.get("overdue")), "done_late": task.get("done_late"),
             "completed_at": when(task.get("completed_at")), "department_path": list(task.get("department_path", [])),
-            "playbook": task.get("playbook"), "version": task["version"]}
+            "playbook": task.get("playbook"), "escalate_at": [when(t) for t in task.get("escalate_at") or []],
+            "version": task["version"]}

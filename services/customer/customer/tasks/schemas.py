@@ -77,6 +77,8 @@ class TaskOut(ma.Schema):
     cancelled_at = ma.fields.DateTime(allow_none=True)
     source = ma.fields.Nested(SourceOut)
     playbook = ma.fields.Nested(PlaybookRef, allow_none=True)
+    escalate_at = ma.fields.List(ma.fields.DateTime(), metadata={
+        "description": "a rule's own escalation times (supervisor, then department manager) while it is open"})
     created_by = ma.fields.String()
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()

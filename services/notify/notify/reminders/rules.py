@@ -180,21 +180,31 @@ def follow_ons(r: dict, s: dict, now: datetime, reached: bool) -> list[dict]:
         return following + (escalation(r, base, s) if data.get("occurrence", 1) == 1 else [])
     if kind in ESCALATING and (r.get("customer_id") or r.get("lead_id") or r.get("task_id")):
         return escalation(r, base, s)
-    if kind == "overdue" and data.get("step") == 1 and s["escalation_second_step_days"] is not None:
+    own = own_steps(data)
+    if kind == "overdue" and data.get("step") == 1 and (len(own) > 1 or not own and
+                                                       s["escalation_second_step_days"] is not None):
+        second = own[1] if own else r["fire_at"] + timedelta(days=s["escalation_second_step_days"])
         return [{**base, "_id": f"overdue:{data['origin_key']}:2", "kind": "overdue", "to": "manager",
-                 "due_at": r["due_at"], "fire_at": r["fire_at"] + timedelta(days=s["escalation_second_step_days"]),
-                 "data": {**data, "step": 2}}]
+                 "due_at": r["due_at"], "fire_at": second, "data": {**data, "step": 2}}]
     if kind in ("birthday", "anniversary"):
         return next_year(r, s)
     return []
 
 
 def escalation(r: dict, base: dict, s: dict) -> list[dict]:
-    """The first step: the supervisor hears of to-do `r` `overdue_after_days` after it was due."""
+    """The first step: the supervisor hears of to-do `r` `overdue_after_days` after it was due, or at a
+    rule's own time for a task a rule made with its escalation days (`escalate_at`)."""
+    own = own_steps(r.get("data") or {})
     return [{**base, "_id": f"overdue:{r['_id']}:1", "kind": "overdue", "to": "supervisor", "due_at": r["due_at"],
-             "fire_at": r["due_at"] + timedelta(days=s["overdue_after_days"]),
+             "fire_at": own[0] if own else r["due_at"] + timedelta(days=s["overdue_after_days"]),
              "data": {"origin": r["kind"], "origin_key": r["_id"], "step": 1,
-                      **({"title": r["data"].get("title")} if r.get("task_id") else {})}}]  # the task named
+                      **({"title": r["data"].get("title")} if r.get("task_id") else {}),  # the task named
+                      **({"escalate_at": r["data"]["escalate_at"]} if own else {})}}]
+
+
+def own_steps(data: dict) -> list[datetime]:
+    """A task's own escalation times, as its rule set them (empty: the settings' steps)."""
+    return [aware(datetime.fromisoformat(t)) for t in data.get("escalate_at") or []]
 
 
 def moved_escalation(step: dict, s: dict) -> datetime | None:
@@ -203,6 +213,9 @@ def moved_escalation(step: dict, s: dict) -> datetime | None:
     the second step is no more (the setting is null)."""
     first, second = timedelta(days=s["overdue_after_days"]), s["escalation_second_step_days"]
     number = (step.get("data") or {}).get("step", 1)
+    own = own_steps(step.get("data") or {})
+    if own:  # a rule's own times do not move with the settings
+        return own[number - 1] if len(own) >= number else None
     if number == 2 and second is None:
         return None
     return aware(step["due_at"]) + first + (timedelta(days=second) if number == 2 else timedelta(0))

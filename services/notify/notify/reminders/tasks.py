@@ -26,7 +26,8 @@ def reminder(data: dict) -> dict:
             "task_id": data["task_id"], "customer_id": data.get("customer_id") or related.get("customer_id"),
             "user_id": data["assignee_id"], "fire_at": due, "due_at": due,
             "data": {"title": data["title"], "priority": data.get("priority"), "related_kind": related.get("kind"),
-                     "related_id": related.get("id"), "version": data.get("version")}}
+                     "related_id": related.get("id"), "version": data.get("version"),
+                     **({"escalate_at": list(data["escalate_at"])} if data.get("escalate_at") else {})}}
 
 
 def changed(rt, session, data: dict) -> None:
