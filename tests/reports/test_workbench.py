@@ -37,9 +37,10 @@ def test_a_reps_workbench(rt, feed, at_now, get, client, token_for):
     # a first screen shows the most urgent few: `more` says a list was cut
     models = store.live(rt.db)
     assert workbench.lists(models, "rep-b", NOW, TIMEZONE, limit=1)["more"] == dict.fromkeys(
-        ("overdue", "today", "stalled_high_intent", "pinned"), False)
+        ("overdue", "today", "stalled_high_intent", "pinned", "tasks_today", "tasks_overdue"), False)
     cut = workbench.lists(models, "rep-b", NOW, TIMEZONE, limit=0)
-    assert cut["more"] == {"overdue": True, "today": True, "stalled_high_intent": False, "pinned": True}
+    assert cut["more"] == {"overdue": True, "today": True, "stalled_high_intent": False, "pinned": True,
+                           "tasks_today": False, "tasks_overdue": False}  # rep-b holds no task
     assert cut["overdue"] == cut["today"] == cut["pinned"] == []
 
 
