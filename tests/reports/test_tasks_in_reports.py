@@ -10,7 +10,7 @@ BASE = {"priority": "normal", "source": {"kind": "user", "id": "u"}, "by": "u", 
 
 def task(h, task_id, assignee, due_at, version, status="open", **extra):
     """One task event carrying the task's snapshot (and its version, as the customer service sends it)."""
-    kind = {"open": "created", "done": "completed", "cancelled": "cancelled"}[status]
+    kind = extra.pop("kind", {"open": "created", "done": "completed", "cancelled": "cancelled"}[status])
     data = {**BASE, "task_id": task_id, "title": f"Call back {task_id}", "assignee_id": assignee,
             "due_at": due_at, "status": status, "version": version, "customer_id": "C1",
             "related": {"kind": "customer", "id": "C1", "customer_id": "C1"},
@@ -51,6 +51,19 @@ def test_a_reps_today_and_overdue_tasks_are_on_their_workbench_only(rt, feed, at
     theirs = get("/v1/workbench", "rep-b", "rep")
     assert theirs["tasks_today"] == []
     assert [t["task_id"] for t in theirs["tasks_overdue"]] == ["T5"]
+
+
+def test_a_reassigned_task_moves_to_the_new_assignees_workbench_and_counts(rt, feed, at_now, get):
+    h = History(rt)
+    h.user("rep-a"), h.user("rep-b")
+    task(h, "T8", "rep-a", "2026-06-29T10:00:00+00:00", 1)
+    task(h, "T8", "rep-b", "2026-06-29T10:00:00+00:00", 2, kind="assigned", from_assignee_id="rep-a",
+         assigned_at="2026-06-30T01:00:00+00:00")
+    feed(h.events)
+    assert get("/v1/workbench", "rep-a", "rep")["tasks_overdue"] == []
+    assert [t["task_id"] for t in get("/v1/workbench", "rep-b", "rep")["tasks_overdue"]] == ["T8"]
+    counts = {i["user_id"]: i["tasks_open_overdue"] for i in get("/v1/reports/reps")["items"]}
+    assert counts.get("rep-a", 0) == 0 and counts["rep-b"] == 1
 
 
 def test_a_completed_task_leaves_the_workbench(rt, feed, at_now, get):
