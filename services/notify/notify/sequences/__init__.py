@@ -1,0 +1,1 @@
+"""Nurturing sequences (养鱼): steps, enrollments, goals, send windows, reports."""

@@ -1,0 +1,226 @@
+"""Nurturing sequences (养鱼) as an admin or manager runs them: saved with checked steps, contacts
+enrolled once (by id, by a filter), each step handed to the outbox once in its send window, the weekly
+cap holding a step back without dropping it, goals and opt-outs ending an enrollment before its next
+step, and the report counting it all."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from notify.contacts import suppression
+from notify.sequences import advance
+
+from .conftest import iso
+
+WINDOW = {"days": [1, 2, 3, 4, 5, 6, 7], "hours": [9, 18]}
+
+
+@pytest.fixture
+def admin(token_for):
+    return token_for("u-admin", "admin")
+
+
+def template(client, admin, kind="nurture", language="zh", subject="{{ customer.name }}，行业资讯",
+             body="您好 {{ contact.name }}，请看 https://example.com/news?a=1&b=2"):
+    made = client.post("/v1/templates", headers=admin, json={
+        "kind": kind, "language": language, "body": body, **({"subject": subject} if subject else {})})
+    assert made.status_code == 201, made.json
+    return made.json["id"]
+
+
+def customer_with_contact(feed, client, admin, customer_id, contact_id, *, consent=True, lifecycle="nurturing",
+                          level="B"):
+    feed.customer(customer_id, lifecycle=lifecycle, level=level, contacts=[{
+        "contact_id": contact_id, "name": f"Li {contact_id}", "phones": [], "wechat_ids": [],
+        "emails": [f"{contact_id}@example.com"], "email": f"{contact_id}@example.com"}])
+    if consent:
+        assert client.put(f"/v1/contacts/{contact_id}/consent", headers=admin, json={
+            "channel": "email", "granted": True, "source": "trade_fair"}).status_code == 200
+
+
+def sequence(client, admin, steps, **extra):
+    made = client.post("/v1/sequences", headers=admin, json={"name": "养鱼 2027", "steps": steps, **extra})
+    assert made.status_code == 201, made.json
+    return made.json["id"]
+
+
+def deliveries(rt, contact_id):
+    return list(rt.db.deliveries.find({"recipient.contact_id": contact_id}).sort("created_at", 1))
+
+
+def at_local_hour(rt, hour):
+    """Move the clock to the next day at `hour` o'clock in Asia/Shanghai."""
+    now = rt.clock.now()
+    target = (now + timedelta(days=1)).astimezone(timezone(timedelta(hours=8))).replace(
+        hour=hour, minute=0, second=0, microsecond=0)
+    rt.clock.set_offset(target - datetime.now(timezone.utc))
+
+
+def test_a_sequence_is_saved_only_with_steps_that_can_go_and_only_by_admins_and_managers(client, admin, token_for):
+    email = template(client, admin)
+    sms = template(client, admin, subject=None, body="{{ contact.name }} 您好，新品上市")
+    english = template(client, admin, language="en", subject="News", body="Hello")
+    greeting = template(client, admin, kind="birthday_greeting", subject="生日快乐", body="祝您生日快乐")
+    step = {"channel": "email", "template_id": email, "delay_hours": 0}
+    cases = [({"channel": "fax", "template_id": email, "delay_hours": 0}, "steps.0.channel"),
+             ({"channel": "email", "template_id": email, "delay_hours": -1}, "steps.0.delay_hours"),
+             ({"channel": "email", "template_id": "no-such", "delay_hours": 0}, "steps.0.template_id"),
+             ({"channel": "email", "template_id": sms, "delay_hours": 0}, "steps.0.template_id"),
+             ({"channel": "email", "template_id": greeting, "delay_hours": 0}, "steps.0.template_id"),
+             ({**step, "window": {"days": [8], "hours": [9, 17]}}, "steps.0.window.days"),
+             ({**step, "window": {"days": [1], "hours": [17, 9]}}, "steps.0.window.hours")]
+    for bad, field in cases:
+        answer = client.post("/v1/sequences", headers=admin, json={"name": "x", "steps": [bad]})
+        assert answer.status_code == 400, (bad, answer.json)
+        assert field in {e["field"] for e in answer.json["errors"]}, (field, answer.json)
+    mixed = client.post("/v1/sequences", headers=admin, json={"name": "x", "steps": [
+        step, {"channel": "email", "template_id": english, "delay_hours": 24}]})
+    assert mixed.status_code == 400 and mixed.json["errors"][0]["field"] == "steps.1.template_id"
+    bad_goal = client.post("/v1/sequences", headers=admin, json={"name": "x", "steps": [step],
+                                                                 "goals": [{"type": "lifecycle", "in": ["rich"]}]})
+    assert bad_goal.status_code == 400 and bad_goal.json["errors"][0]["field"] == "goals.0.in"
+    assert client.post("/v1/sequences", headers=token_for("rep-1", "rep"),
+                       json={"name": "x", "steps": [step]}).status_code == 403
+    assert client.get("/v1/sequences", headers=admin).status_code in (404, 405)  # no listing promised
+    assert not list(client.application.extensions["crm"].db.sequences.find())  # nothing half-written
+    made = client.post("/v1/sequences", headers=token_for("m-1", "manager", ("D1",)), json={
+        "name": "x", "steps": [step, {"channel": "sms", "template_id": sms, "delay_hours": 48, "window": WINDOW}],
+        "goals": [{"type": "reply"}]})
+    assert made.status_code == 201 and made.json["language"] == "zh"
+    assert client.get(f"/v1/sequences/{made.json['id']}", headers=token_for("m-2", "manager", ("D2",))).status_code == 404
+    assert client.get(f"/v1/sequences/{made.json['id']}", headers=admin).json["steps"][1]["window"] == WINDOW
+
+
+def test_each_step_goes_once_in_its_window_and_the_enrollment_completes_after_the_last(rt, client, admin, feed):
+    customer_with_contact(feed, client, admin, "C1", "K1")
+    first, second = template(client, admin), template(client, admin, body="第二封：{{ sender.name }}")
+    seq = sequence(client, admin, [{"channel": "email", "template_id": first, "delay_hours": 0},
+                                   {"channel": "email", "template_id": second, "delay_hours": 48,
+                                    "window": {"days": [1, 2, 3, 4, 5, 6, 7], "hours": [9, 10]}}])
+    enrolled = client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"}).json
+    assert enrolled["enrolled"] == 1 and enrolled["skipped"] == 0
+    again = client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"}).json
+    assert again == {"enrolled": 0, "skipped": 1, "skipped_by_reason": {"already_enrolled": 1}, "enrollment_ids": []}
+    [enrollment_id] = enrolled["enrollment_ids"]
+
+    advance.advance_due(rt)
+    advance.advance_due(rt)  # a second run finds nothing more due
+    [mail] = deliveries(rt, "K1")
+    assert mail["key"] == f"{enrollment_id}:0" and mail["marketing"] and mail["channel"] == "email"
+    assert mail["title"] == "Acme C1，行业资讯" and "您好 Li K1" in mail["body"]
+    assert "https://example.com/news" not in mail["body"] and "/c/" in mail["body"]  # the link is tracked
+
+    rt.clock.set_offset(timedelta(hours=47))
+    advance.advance_due(rt)
+    assert len(deliveries(rt, "K1")) == 1  # not yet two days on
+    enrollment = rt.db.enrollments.find_one({"_id": enrollment_id})
+    local = enrollment["next_at"].replace(tzinfo=timezone.utc).astimezone(timezone(timedelta(hours=8)))
+    assert local.hour == 9 and local.minute == 0  # the window's opening, in the contact's time zone
+    rt.clock.set_offset(timedelta(days=4))
+    advance.advance_due(rt)
+    assert [d["key"] for d in deliveries(rt, "K1")] == [f"{enrollment_id}:0", f"{enrollment_id}:1"]
+    assert rt.db.enrollments.find_one({"_id": enrollment_id})["status"] == "completed"
+    report = client.get(f"/v1/sequences/{seq}/report", headers=admin).json
+    assert report["enrolled"] == 1 and report["completed"] == 1
+    assert [(s["step"], s["queued"]) for s in report["steps"]] == [(0, 1), (1, 1)]
+
+
+def test_the_weekly_cap_holds_a_step_back_and_it_goes_once_the_week_has_room(rt, client, admin, feed):
+    customer_with_contact(feed, client, admin, "C1", "K1")
+    seq = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0}])
+    busy = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0},
+                                    {"channel": "email", "template_id": template(client, admin), "delay_hours": 1}])
+    client.post(f"/v1/sequences/{busy}/enrollments", headers=admin, json={"contact_id": "K1"})
+    advance.advance_due(rt)
+    rt.clock.set_offset(timedelta(hours=2))
+    advance.advance_due(rt)
+    assert len(deliveries(rt, "K1")) == 2  # two marketing messages this week: the cap is reached
+    client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"})
+    advance.advance_due(rt)
+    assert len(deliveries(rt, "K1")) == 2
+    report = client.get(f"/v1/sequences/{seq}/report", headers=admin).json
+    assert report["active"] == 1 and report["steps"][0]["waiting_for_cap"] == 1 and report["steps"][0]["queued"] == 0
+    rt.clock.set_offset(timedelta(days=8))
+    advance.advance_due(rt)
+    assert len(deliveries(rt, "K1")) == 3
+    assert client.get(f"/v1/sequences/{seq}/report", headers=admin).json["completed"] == 1
+
+
+def test_goals_and_opt_outs_end_an_enrollment_before_its_next_step(rt, client, admin, feed):
+    for n in (1, 2, 3, 4):
+        customer_with_contact(feed, client, admin, f"C{n}", f"K{n}")
+    steps = [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0},
+             {"channel": "email", "template_id": template(client, admin), "delay_hours": 24}]
+    seq = sequence(client, admin, steps, goals=[{"type": "lifecycle", "in": ["has_demand"]},
+                                                {"type": "stage", "in": ["proposal"]}, {"type": "click"}])
+    answer = client.post(f"/v1/sequences/{seq}/enrollments", headers=admin,
+                         json={"filter": {"kind": "customer_contact", "lifecycle": "nurturing"}}).json
+    assert answer["enrolled"] == 4
+    advance.advance_due(rt)
+    feed.send("crm.customer.lifecycle_changed", "C1", {**feed.snapshot("C1", lifecycle="has_demand"),
+                                                       "from": "nurturing", "to": "has_demand",
+                                                       "trigger": "opportunity_created", "changed_at": iso(feed.now())})
+    feed.send("crm.opportunity.stage_changed", "O2", {
+        "opportunity_id": "O2", "customer_id": "C2", "name": "Deal", "owner_id": "rep-1", "department_path": ["D1"],
+        "pipeline_id": "P1", "stage": "proposal", "status": "open", "amount": None, "from": "needs", "to": "proposal",
+        "by": "rep-1", "changed_at": iso(feed.now())})
+    rt.transaction(lambda s: suppression.suppress(rt, s, channel="email", contact_id="K3", source="unsubscribe_link"))
+    [tracked] = [d for d in deliveries(rt, "K4")]
+    link = tracked["body"][tracked["body"].index("/c/"):].split()[0].rstrip('"')
+    followed = client.get(link)
+    assert followed.status_code == 302 and followed.headers["Location"] == "https://example.com/news?a=1&b=2"
+    assert client.get("/c/forged-token").status_code == 404
+
+    rt.clock.set_offset(timedelta(days=2))
+    advance.advance_due(rt)
+    assert sum(len(deliveries(rt, f"K{n}")) for n in (1, 2, 3, 4)) == 4  # no second step for anyone
+    ended = {e["contact_id"]: (e["status"], e["end_reason"]) for e in rt.db.enrollments.find()}
+    assert ended["K1"] == ("goal_reached", "lifecycle:has_demand")
+    assert ended["K2"] == ("goal_reached", "stage:proposal")
+    assert ended["K3"][0] == "unsubscribed"
+    assert ended["K4"] == ("goal_reached", "click")
+    report = client.get(f"/v1/sequences/{seq}/report", headers=admin).json
+    assert (report["enrolled"], report["goal_reached"], report["unsubscribed"], report["active"]) == (4, 3, 1, 0)
+
+
+def test_a_filter_answers_how_many_it_enrolled_and_why_it_skipped_the_rest(rt, client, admin, feed):
+    stamp = iso(feed.now())
+    for n, (channel_id, bucket, consent) in enumerate([("fair", "cold", True), ("fair", "cold", False),
+                                                       ("fair", "hot", True), ("web", "cold", True)]):
+        feed.send("crm.lead.received", f"L{n}", {
+            "lead_id": f"L{n}", "channel_id": channel_id, "channel": channel_id, "name": f"Lead {n}", "company": None,
+            "company_key": None, "phones": [], "emails": [f"l{n}@example.com"], "wechat_ids": [], "received_at": stamp,
+            "score": 10, "bucket": bucket, "marketing_consent": consent})
+    seq = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0}])
+    cold_fair = {"filter": {"kind": "lead", "channel_id": "fair", "bucket": "cold"}}
+    answer = client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json=cold_fair).json
+    assert (answer["enrolled"], answer["skipped_by_reason"]) == (1, {"no_consent": 1})
+    again = client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json=cold_fair).json
+    assert again["skipped_by_reason"] == {"already_enrolled": 1, "no_consent": 1}
+    wrong = client.post(f"/v1/sequences/{seq}/enrollments", headers=admin,
+                        json={"filter": {"kind": "lead", "lifecycle": "nurturing"}})
+    assert wrong.status_code == 400 and wrong.json["errors"][0]["field"] == "filter.lifecycle"
+    both = client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "L0", **cold_fair})
+    assert both.status_code == 400
+    assert client.post("/v1/sequences/nope/enrollments", headers=admin, json={"contact_id": "L0"}).status_code == 404
+
+
+def test_reenrollment_waits_for_the_sequences_gap_and_one_active_enrollment_is_held_by_the_index(rt, client, admin,
+                                                                                                 feed):
+    customer_with_contact(feed, client, admin, "C1", "K1")
+    once = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0}])
+    gap = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0}],
+                   reenroll_after_days=30)
+    for seq in (once, gap):
+        client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"})
+    row = rt.db.enrollments.find_one({"sequence_id": gap})
+    with pytest.raises(Exception, match="(?i)duplicate"):
+        rt.db.enrollments.insert_one({**row, "_id": "racing-copy"})
+    rt.clock.set_offset(timedelta(days=8))  # the weekly cap has room again
+    advance.advance_due(rt)
+    rt.clock.set_offset(timedelta(days=20))
+    reasons = [client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"}).json[
+        "skipped_by_reason"] for seq in (once, gap)]
+    assert reasons == [{"reenrollment_off": 1}, {"too_soon": 1}]
+    rt.clock.set_offset(timedelta(days=40))
+    assert client.post(f"/v1/sequences/{gap}/enrollments", headers=admin, json={"contact_id": "K1"}).json[
+        "enrolled"] == 1
