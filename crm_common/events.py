@@ -41,6 +41,7 @@ TOPIC_OF_AGGREGATE = {
     "quote": "crm.customers",
     "contract": "crm.customers",
     "invoice": "crm.customers",
+    "contact": "crm.notifications",  # a contact's opt-out, published by notify (the customer service shows it)
 }
 TOPICS = tuple(sorted(set(TOPIC_OF_AGGREGATE.values())))
 
@@ -60,6 +61,7 @@ FACT_TYPES = frozenset({
     # each approval decision and each invoice happened once, and an invoice's amount is added up
     "crm.contract.submitted", "crm.contract.approved", "crm.contract.rejected", "crm.contract.activated",
     "crm.invoice.issued", "crm.invoice.voided",
+    "crm.contact.unsubscribed",  # an opt-out happened once; its time is kept even when it comes late
 })
 
 # Causation (ARCHITECTURE, "Actions across services"): an event caused by an automation rule's run carries

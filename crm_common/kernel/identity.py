@@ -28,6 +28,18 @@ def phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def mobile(phones: list[str]) -> str | None:
+    """The first of E.164 `phones` that takes a text message (a mobile), or None: an SMS goes only there."""
+    for value in phones:
+        try:
+            kind = phonenumbers.number_type(phonenumbers.parse(value, DEFAULT_REGION))
+        except phonenumbers.NumberParseException:
+            continue
+        if kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+            return value
+    return None
+
+
 def email(raw: str) -> str:
     value = unicodedata.normalize("NFKC", raw).strip().lower()
     if not _EMAIL.match(value):

@@ -15,6 +15,8 @@ class ContactIdentity(TypedDict):
     phones: list[str]
     emails: list[str]
     wechat_ids: list[str]
+    email: NotRequired[str | None]
+    mobile: NotRequired[str | None]
 
 class Birthday(TypedDict):
     contact_id: str
@@ -194,6 +196,16 @@ class ConfigChangedV1(TypedDict):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     changed_at: str
+
+# Contact unsubscribed
+class ContactUnsubscribedV1(TypedDict):
+    contact_id: str
+    kind: NotRequired[Literal['customer_contact', 'lead'] | None]
+    customer_id: NotRequired[str | None]
+    lead_id: NotRequired[str | None]
+    channel: Literal['email', 'sms']
+    source: str
+    unsubscribed_at: str
 
 # Contract activated
 class ContractActivatedV1(ContractSnapshot):
@@ -452,6 +464,7 @@ class LeadReceivedV1(TypedDict):
     campaign: NotRequired[str | None]
     score: int
     bucket: Literal['hot', 'warm', 'cold']
+    marketing_consent: NotRequired[bool | None]
 
 # Lead resubmitted
 class LeadResubmittedV1(TypedDict):
@@ -805,6 +818,7 @@ DATA: dict[tuple[str, int], Any] = {
     ("crm.automation.applied", 1): AutomationAppliedV1,
     ("crm.automation.requested", 1): AutomationRequestedV1,
     ("crm.config.changed", 1): ConfigChangedV1,
+    ("crm.contact.unsubscribed", 1): ContactUnsubscribedV1,
     ("crm.contract.activated", 1): ContractActivatedV1,
     ("crm.contract.approved", 1): ContractApprovedV1,
     ("crm.contract.rejected", 1): ContractRejectedV1,

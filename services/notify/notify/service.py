@@ -9,6 +9,7 @@ from crm_common.service import ServiceSpec, on_data
 from . import api, state
 from .automation import paused, requests as automation_requests
 from .deliveries import outbound
+from .contacts import feed as contact_feed
 from .reminders import due, handlers, tasks
 
 # Each capability adds its routes to the API's two blueprints as it is imported: imported here in the
@@ -19,9 +20,12 @@ from .reminders import routes as reminder_routes
 from .channels import routes as channel_routes
 from .deliveries import routes as delivery_routes
 from .subscriptions import routes as subscription_routes
+from .contacts import routes as contact_routes
+from .templates import routes as template_routes
 from .subscriptions.queue import with_subscriptions
 
-ROUTES = (inbox_routes, preference_routes, reminder_routes, channel_routes, delivery_routes, subscription_routes)
+ROUTES = (inbox_routes, preference_routes, reminder_routes, channel_routes, delivery_routes, subscription_routes,
+          contact_routes, template_routes)
 
 INDEXES = {
     "inbox": [IndexModel([("key", ASCENDING), ("user_id", ASCENDING)], unique=True),
@@ -35,7 +39,13 @@ INDEXES = {
     "deliveries": [IndexModel([("key", ASCENDING)], unique=True),
                    IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
                    IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)]),
-                   IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("position", ASCENDING), ("_id", ASCENDING)])],
+                   IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("position", ASCENDING), ("_id", ASCENDING)]),
+                   # a contact's marketing in the last 7 days: the frequency cap (contacts/outbox.py)
+                   IndexModel([("recipient.contact_id", ASCENDING), ("marketing", ASCENDING), ("created_at", ASCENDING)],
+                              sparse=True)],
+    "contacts": [IndexModel([("email", ASCENDING)], sparse=True), IndexModel([("mobile", ASCENDING)], sparse=True),
+                 IndexModel([("customer_id", ASCENDING), ("kind", ASCENDING)])],
+    "templates": [IndexModel([("kind", ASCENDING), ("language", ASCENDING), ("created_at", DESCENDING)])],
     "subscriptions": [IndexModel([("active", ASCENDING)])],
     "contracts": [IndexModel([("customer_id", ASCENDING)])],
     "users": [IndexModel([("role", ASCENDING), ("department_id", ASCENDING)])],
@@ -71,6 +81,7 @@ def handlers_of(rt):
     table.update({t: on(handlers.snapshot) for t in handlers.SNAPSHOT_ONLY})
     requested = automation_requests.handler(rt)
     table["crm.automation.requested"] = lambda event, session: requested(rt, event, session)
+    table = contact_feed.with_contacts(rt, table)  # contacts kept in the same transaction as the rest
     return with_subscriptions(rt, table)  # every contract type: webhook subscriptions may ask for any
 
 
@@ -79,5 +90,5 @@ def jobs(rt):
             Job("deliveries", 1, lambda: outbound.run(rt), lease_seconds=120)]
 
 
-SPEC = ServiceSpec(name="notify", package="notify", blueprints=[api.inbox, api.admin], indexes=INDEXES,
+SPEC = ServiceSpec(name="notify", package="notify", blueprints=[api.inbox, api.admin, api.public], indexes=INDEXES,
                    handlers=handlers_of, jobs=jobs)

@@ -63,9 +63,11 @@ def identity_keys(contacts: list[dict]) -> list[str]:
 
 def identity_view(contact: dict) -> dict:
     """The part of a contact other services keep."""
+    emails, phones = contact.get("emails", []), contact.get("phones", [])
     return {"contact_id": contact.get("contact_id", ""), "name": contact.get("name") or "",
-            "phones": contact.get("phones", []), "emails": contact.get("emails", []),
-            "wechat_ids": contact.get("wechat_ids", [])}
+            "phones": phones, "emails": emails, "wechat_ids": contact.get("wechat_ids", []),
+            # where notify sends a message to the person (its email, its text messages)
+            "email": emails[0] if emails else None, "mobile": identity.mobile(phones)}
 
 
 def has_contact_method(contacts: list[dict]) -> bool:

@@ -114,7 +114,9 @@ def _new_lead(rt, channel, row: Row, now, scoring_rules: dict, assigner: Assigne
         "company": lead.get("company"), "company_key": lead["company_key"] or None, "phones": lead["phones"],
         "emails": lead["emails"], "wechat_ids": lead["wechat_ids"], "city": lead.get("city"),
         "industry": lead.get("industry"), "campaign": campaign_of(lead), "score": points, "bucket": bucket,
-        "received_at": now.isoformat()}))
+        "received_at": now.isoformat(),
+        # notify writes marketing only to whom the form's box said yes (absent: the form asked none)
+        **({"marketing_consent": lead["marketing_consent"]} if lead.get("marketing_consent") is not None else {})}))
     if row.verdict.verdict == "possible_duplicate":
         events.append(rt.event("crm.lead.duplicate_detected", lead["_id"], {
             "lead_id": lead["_id"], "candidates": row.verdict.candidates, "detected_at": now.isoformat()}))

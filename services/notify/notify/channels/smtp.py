@@ -53,7 +53,11 @@ def send_email(smtp: dict | None, d: dict, allowed: list[str]) -> None:
     message["To"] = header_value(d["to"])
     message["Message-ID"] = f"<{hashlib.sha256(d['key'].encode()).hexdigest()[:32]}@crm.notify>"  # same on a resend
     message["X-CRM-Occurrence"] = header_value(d["key"])
-    message.set_content(text_of(d))
+    for name, value in (d.get("headers") or {}).items():  # e.g. a contact's List-Unsubscribe (RFC 8058)
+        message[name] = header_value(value)
+    message.set_content(d.get("text") or text_of(d))
+    if d.get("html"):
+        message.add_alternative(d["html"], subtype="html")
     port = int(smtp.get("port") or 25)
     try:
         with network.Deadline() as deadline:

@@ -20,6 +20,7 @@ from crm_common.sealed import Tampered
 
 from ..channels import reach, robots, smtp
 from ..channels.sending import DEADLINE, SendError
+from ..contacts import sending as contact_sending
 from ..reminders import settings
 from ..subscriptions import queue as subscriptions, sending as subscription_sending
 from . import rules
@@ -37,7 +38,7 @@ def run(rt, *, run_seconds: float = RUN_SECONDS, senders: int = SENDERS) -> dict
     """Send what is due for up to `run_seconds`, with a few senders so slow receivers overlap."""
     _park_interrupted_robots(rt)
     subscriptions.promote_stranded(rt)
-    stop, totals, lock = time.monotonic() + run_seconds, {"sent": 0, "failed": 0, "parked": 0}, threading.Lock()
+    stop, totals, lock = time.monotonic() + run_seconds, {"sent": 0, "failed": 0, "parked": 0, "refused": 0}, threading.Lock()
 
     def sender():
         while time.monotonic() < stop:
@@ -99,6 +100,10 @@ def _park_interrupted_robots(rt) -> None:
 
 def send(rt, row: dict) -> dict | None:
     """None when a robot's rate limit defers the row (queued, not dropped, no attempt counted)."""
+    if contact_sending.is_contact_row(row):  # to a customer's contact: consent and opt-outs checked again now
+        row, refused = contact_sending.prepared(rt, row)
+        if refused:
+            return {"ok": False, "refused": refused}
     try:
         if row["channel"] == "email":
             server = smtp.smtp_for_sending(rt)
@@ -136,6 +141,8 @@ def record(rt, row: dict, worker: str, outcome: dict) -> str:
     now = rt.clock.now()
     if outcome["ok"]:
         status, change = "sent", {"status": "sent", "sent_at": now, "last_error": None}
+    elif outcome.get("refused"):  # not to be sent at all: no retry
+        status, change = contact_sending.REFUSED, {"status": contact_sending.REFUSED, "last_error": outcome["refused"]}
     else:
         wait = rules.retry_after(row["attempts"], settings.reminder_settings(rt)["retry_seconds"])
         status = "failed" if wait is not None else "parked"
@@ -151,6 +158,8 @@ def record(rt, row: dict, worker: str, outcome: dict) -> str:
             return
         if row["channel"] in subscriptions.CHANNELS:  # an app's or a rule's webhook, not a person's notice
             return subscriptions.promote_next(rt, session, row.get("queue"))
+        if contact_sending.is_contact_row(row):  # a message to a contact, not a user's notice: the row says it
+            return
         rt.publish(session, rt.event(f"crm.notification.{'sent' if status == 'sent' else 'failed'}",
                                      row["key"], _event_data(row, change), caused_by=row.get("caused_by")))
     rt.transaction(work)

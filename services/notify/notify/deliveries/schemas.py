@@ -23,5 +23,6 @@ class DeliveryOut(ma.Schema):
 
 
 class DeliveryQuery(PageArgs):
-    status = ma.fields.String(validate=ma.validate.OneOf(["waiting", "pending", "sending", "sent", "failed", "parked"]))
+    status = ma.fields.String(validate=ma.validate.OneOf(
+        ["waiting", "pending", "sending", "sent", "failed", "parked", "refused"]))
     channel = ma.fields.String(validate=ma.validate.OneOf(["email", "robot", "webhook", "subscription", "rule_webhook"]))
