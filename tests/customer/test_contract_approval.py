@@ -63,6 +63,11 @@ def test_a_contract_above_the_threshold_changes_nothing_until_its_manager_approv
         org.id("east_manager"), "fine", True, customer_id)
     assert data_of(rt, "crm.contract.activated", contract["id"])
     assert client.get("/v1/approvals", headers=org.headers["east_manager"]).json["items"] == []
+    # the deal lacks its other conditions: the approval stands, the deal keeps its stage and the contract says why
+    move = approved.json["stage_move"]
+    assert (move["opportunity_id"], move["to"], move["moved"]) == (deal_id, "contract_signed", False)
+    assert "invoice_info" in [m["condition"] for m in move["missing_conditions"]]
+    assert client.get(f"/v1/opportunities/{deal_id}", headers=org.headers["alice"]).json["status"] == "open"
     # the approved contract meets the deal's contract condition: it can be won
     client.patch(f"/v1/customers/{customer_id}", json={"invoice_info": INVOICE},
                  headers={**org.headers["alice"], "If-Match": client.get(
@@ -200,3 +205,64 @@ def test_contracts_stored_before_approval_existed_count_as_approved_once_migrate
     paid = client.post(f"/v1/customers/{customer_id}/payments", headers=alice,
                        json={"amount": 100, "received_on": "2026-02-01", "contract_id": "OLD0"})
     assert paid.status_code == 201, paid.json
+
+
+READY = {"interest_expressed": True, "needs": "CRM", "needs_matched": True, "proposal_url": "q.pdf",
+         "terms_agreed": True}
+
+
+def _ready_deal(org, client):
+    customer_id, deal_id = _deal(org, client, invoice_info=INVOICE)
+    etag = client.get(f"/v1/opportunities/{deal_id}", headers=org.headers["alice"]).headers["ETag"]
+    assert client.patch(f"/v1/opportunities/{deal_id}", json=READY,
+                        headers={**org.headers["alice"], "If-Match": etag}).status_code == 200
+    return customer_id, deal_id
+
+
+def test_the_last_approval_wins_the_deal_with_the_approver_as_actor(org, client, rt):
+    customer_id, deal_id = _ready_deal(org, client)
+    contract = _contract(client, org.headers["alice"], deal_id, 200000).json
+    assert client.get(f"/v1/opportunities/{deal_id}", headers=org.headers["alice"]).json["status"] == "open"
+    approved = client.post(f"/v1/contracts/{contract['id']}/approve", json={}, headers=org.headers["east_manager"])
+    assert approved.json["stage_move"] == {"opportunity_id": deal_id, "to": "contract_signed", "moved": True,
+                                           "missing_conditions": []}
+    deal = client.get(f"/v1/opportunities/{deal_id}", headers=org.headers["alice"]).json
+    assert (deal["stage"], deal["status"], deal["contract_count"]) == ("contract_signed", "won", 1)
+    [row] = client.get(f"/v1/opportunities/{deal_id}/stage-history", headers=org.headers["alice"]).json
+    assert (row["from"], row["to"], row["by"]) == ("lead_acquired", "contract_signed", org.id("east_manager"))
+    [changed] = data_of(rt, "crm.opportunity.stage_changed", deal_id)
+    assert (changed["to"], changed["by"], changed["status"]) == ("contract_signed", org.id("east_manager"), "won")
+    assert data_of(rt, "crm.opportunity.won", deal_id)[0]["by"] == org.id("east_manager")
+    [won] = data_of(rt, "crm.customer.won", customer_id)
+    assert won["order_total"] == "200000.00"  # the contract that won it is in the total
+    customer = _customer(client, org, customer_id)
+    assert (customer["stage"], customer["lifecycle"], customer["won_amount"], customer["open_opportunities"]) == (
+        "contract_signed", "signed", "0.00", 0)
+    # a client that moves the stage itself after the contract, as before, finds it done
+    again = client.post(f"/v1/opportunities/{deal_id}/stage", json={"stage": "contract_signed"},
+                        headers=org.headers["alice"])
+    assert again.status_code == 200 and again.json["status"] == "won", again.json
+    old = client.post(f"/v1/customers/{customer_id}/stage", json={"stage": "contract_signed"},
+                      headers=org.headers["alice"])
+    assert old.status_code == 200 and old.json["stage"] == "contract_signed", old.json
+    assert len(data_of(rt, "crm.opportunity.stage_changed", deal_id)) == 1
+
+
+def test_a_contract_on_the_old_route_approved_at_once_wins_the_primary_deal(org, client, rt):
+    customer_id, deal_id = _ready_deal(org, client)
+    made = client.post(f"/v1/customers/{customer_id}/contracts", headers=org.headers["alice"],
+                       json={"amount": 50000, "start_date": "2026-01-01", "end_date": "2030-12-31"})
+    assert made.status_code == 201 and (made.json["status"], made.json["opportunity_id"]) == ("active", deal_id)
+    assert made.json["stage_move"]["moved"] is True
+    assert data_of(rt, "crm.opportunity.won", deal_id)[0]["by"] == org.id("alice")  # approved at once: hers
+
+
+def test_a_rejected_contract_never_wins_its_deal(org, client, rt):
+    customer_id, deal_id = _ready_deal(org, client)
+    contract = _contract(client, org.headers["alice"], deal_id, 200000).json
+    rejected = client.post(f"/v1/contracts/{contract['id']}/reject", json={"comment": "no"},
+                           headers=org.headers["east_manager"])
+    assert rejected.status_code == 200 and "stage_move" not in rejected.json
+    deal = client.get(f"/v1/opportunities/{deal_id}", headers=org.headers["alice"]).json
+    assert (deal["stage"], deal["status"], deal["contract_count"]) == ("lead_acquired", "open", 0)
+    assert data_of(rt, "crm.opportunity.won", deal_id) == [] and data_of(rt, "crm.customer.won", customer_id) == []

@@ -3,7 +3,8 @@ step by step or rejected, each decision recorded on the contract with actor, tim
 (crm.contract.*, subject the contract, message key the customer so they keep order with its events).
 
 Only on its final approval does a contract count: the customer's order total and lifecycle, its deal's
-contract condition, and crm.customer.contract_signed, which starts the renewal reminders."""
+contract condition, and crm.customer.contract_signed, which starts the renewal reminders; and it wins its
+deal (winning.py)."""
 from __future__ import annotations
 
 from crm_common.kernel import money
@@ -14,7 +15,7 @@ from ..customers import customers
 from ..opportunities import rules as deal_rules
 from ..opportunities import store as deals
 from ..sales import lifecycle
-from . import approval, thresholds
+from . import approval, thresholds, winning
 
 
 def make(rt, customer_id: str, body: dict, *, principal, scope: dict, opportunity_id=None) -> tuple[dict, dict]:
@@ -103,18 +104,20 @@ def _counted(rt, session, customer: dict, contract: dict, by: str) -> list:
     events = []
     if deal is not None:
         contract["opportunity_id"] = deal["_id"]
-        events = deals.edit(rt, session, customer, deal, {"contract_count": deal.get("contract_count", 0) + 1},
-                            by=by)[1]
+        deal, events = deals.edit(rt, session, customer, deal,
+                                  {"contract_count": deal.get("contract_count", 0) + 1}, by=by)
     customer["contract_count"] = customer.get("contract_count", 0) + 1
     customer["order_total"] = money.stored(money.total(customer.get("order_total"), contract["amount"]))
     refresh_billing(customer)
     contract["signed_at"] = now
     lifecycle.purchase(customer)
     activate(rt, session, contract)
-    return events + [("crm.customer.contract_signed", {
+    events.append(("crm.customer.contract_signed", {
         "contract_id": contract["_id"], "title": contract.get("title"), "amount": money.text(contract["amount"]),
         "start_date": contract["start_date"], "end_date": contract["end_date"],
-        "order_total": money.text(customer["order_total"]), "by": by, "signed_at": now.isoformat()})]
+        "order_total": money.text(customer["order_total"]), "by": by, "signed_at": now.isoformat()}))
+    # after the totals: the deal's win reports the order total with this contract in it
+    return events + (winning.win(rt, session, customer, deal, contract, by=by) if deal is not None else [])
 
 
 def activate(rt, session, contract: dict) -> bool:

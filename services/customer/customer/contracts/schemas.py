@@ -54,6 +54,9 @@ class ContractOut(ContractIn):
     submitted_at = ma.fields.DateTime(allow_none=True)
     approved_at = ma.fields.DateTime(allow_none=True)
     signed_at = ma.fields.DateTime(allow_none=True, metadata={"description": "when it came to count"})
+    stage_move = ma.fields.Dict(allow_none=True, metadata={
+        "description": "what its final approval did to its deal: {opportunity_id, to (the won stage), moved, "
+                       "missing_conditions (what the deal still lacked, when not moved)}"})
 
     @ma.pre_dump
     def with_balances(self, contract, **kwargs):

@@ -103,10 +103,26 @@ def qualify(deal: dict, body: dict) -> None:
                 grade=body.get("grade") or qualification.grade_for(amount))
 
 
+def won_stage(pipeline: dict) -> str | None:
+    """The stage an approved contract wins a deal into: `contract_signed`, or the pipeline's own won stage."""
+    won = [s["key"] for s in pipeline["stages"] if s.get("closes") == "won"]
+    return "contract_signed" if "contract_signed" in won else next(iter(won), None)
+
+
+def won_by_contract(deal: dict | None, key: str) -> bool:
+    """Is `deal` in stage `key` because its approved contract won it there?"""
+    return bool(deal and deal["stage"] == key and deal.get("won_by_contract_id"))
+
+
 def primary(deals: list[dict]) -> dict | None:
     """The deal old clients act on: the most recently active open one."""
     open_deals = [d for d in deals if d["status"] == "open"]
     return max(open_deals, key=lambda d: (d["active_at"], d["_id"])) if open_deals else None
+
+
+def shown_deal(deals: list[dict]) -> dict | None:
+    """The deal whose stage the customer shows: its primary deal, else its most recently active one."""
+    return primary(deals) or max(deals, key=lambda d: (d["active_at"], d["_id"]), default=None)
 
 
 def customer_fields(deals: list[dict]) -> dict:
@@ -115,7 +131,7 @@ def customer_fields(deals: list[dict]) -> dict:
     if not deals:
         return {"open_opportunities": 0, "pipeline_amount": money.stored(0), "won_amount": money.stored(0),
                 "primary_opportunity_id": None}
-    shown = primary(deals) or max(deals, key=lambda d: (d["active_at"], d["_id"]))
+    shown = shown_deal(deals)
     return {"open_opportunities": sum(1 for d in deals if d["status"] == "open"),
             "pipeline_amount": money.stored(money.total(*(d.get("amount") for d in deals if d["status"] == "open"))),
             "won_amount": money.stored(money.total(*(d.get("amount") for d in deals if d["status"] == "won"))),

@@ -72,13 +72,19 @@ def open_new(rt, session, customer: dict, fields: dict, *, by: str, inherit: boo
     return deal
 
 
-def enter(rt, session, customer: dict, deal: dict, body: dict, *, by: str) -> tuple[dict, list]:
+def enter(rt, session, customer: dict, deal: dict, body: dict, *, by: str,
+          contract_id: str | None = None) -> tuple[dict, list]:
     """Move the deal into `body["stage"]` (recorded with actor and time); the deal after it, and the
-    customer's events: those of the stage rules when the customer now shows this deal's new stage."""
+    customer's events: those of the stage rules when the customer now shows this deal's new stage.
+    `contract_id`: the approved contract that wins the deal (the move and its history row name it)."""
+    if contract_id is None and rules.won_by_contract(deal, body["stage"]):
+        return deal, []  # its approved contract moved it there already: a client's own move finds it done
     pipeline = pipelines.get(rt, deal["pipeline_id"], session)
     step = playbooks.gated(playbooks.missing(rt, session, pipeline, deal, body["stage"]), body["stage"],
                            lambda: rules.move(pipeline, customer, deal, body["stage"], by=by, now=customers.now(rt),
                                               loss_reason=body.get("loss_reason")))
+    if contract_id is not None:
+        step.opportunity["won_by_contract_id"] = step.record["contract_id"] = contract_id
     rt.db.stage_history.insert_one({"_id": new_id(), **step.record}, session=session)
     write(rt, session, deal, step.opportunity, step.opportunity_events)
     playbooks.moved(rt, session, deal, step.opportunity, by=by)
