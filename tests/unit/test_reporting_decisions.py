@@ -65,18 +65,28 @@ def test_the_funnel_takes_the_expectations_the_admins_set_on_the_pipelines():
 
 # -- forecast ---------------------------------------------------------------------------------------
 
-def test_the_forecast_weights_each_month_by_the_stages_expected_rate_and_counts_slippage():
-    found = [row("2026-08", "needs_confirmed", amount=12_000_000),   # 120000.00 at 0.45
-             row("2026-08", "proposal", n=2, amount=1_000_050),      # 10000.50 at 0.35
-             row("2026-07", "negotiation", amount=400_000)]          # 4000.00 at 0.25
+def test_the_forecast_weighs_each_deal_by_its_stages_win_chance_and_counts_slippage():
+    # DOMAIN §2: contract signed's expected rate (0.20) over the stage's own
+    found = [row("2026-08", "needs_confirmed", amount=12_000_000),   # 120000.00 at 0.20/0.45
+             row("2026-08", "proposal", n=2, amount=1_000_050),      # 10000.50 at 0.20/0.35
+             row("2026-07", "negotiation", "default", amount=400_000)]  # 4000.00 at 0.20/0.25 = 0.8, not 0.25
     slips = [row(17), row(3, n=2)]
     body = forecast(found, slips, [])
     assert body["months"] == [
-        {"month": "2026-07", "count": 1, "expected_amount": "4000.00", "weighted_amount": "1000.00"},
-        {"month": "2026-08", "count": 3, "expected_amount": "130000.50", "weighted_amount": "57500.18"}]
+        {"month": "2026-07", "count": 1, "expected_amount": "4000.00", "weighted_amount": "3200.00"},
+        {"month": "2026-08", "count": 3, "expected_amount": "130000.50", "weighted_amount": "59047.90"}]
     assert body["slippage"] == {"count": 3, "total_days": 23, "avg_days": 7.67, "max_days": 17}
     assert [m["month"] for m in forecast(found, [], [], start="2026-08-01")["months"]] == ["2026-08"]
     assert forecast([], [], [])["slippage"] == {"count": 0, "total_days": 0, "avg_days": None, "max_days": None}
+
+
+def test_a_win_probability_an_admin_set_on_a_stage_weighs_its_deals_instead():
+    stages = [{"key": "lead_acquired", "expected_rate": 0.8, "closes": None, "win_probability": None},
+              {"key": "negotiation", "expected_rate": 0.25, "closes": None, "win_probability": 0.6},
+              {"key": "signed", "expected_rate": 0.4, "closes": "won", "win_probability": None}]
+    found = [row("2026-07", "negotiation", "p2", amount=100_000), row("2026-07", "lead_acquired", "p2", amount=100_000)]
+    month = forecast(found, [], [{"_id": "p2", "stages": stages}])["months"][0]
+    assert month["weighted_amount"] == "1100.00"  # 600.00 at 0.6; 500.00 at 0.4/0.8, the pipeline's won stage
 
 
 # -- RFM --------------------------------------------------------------------------------------------

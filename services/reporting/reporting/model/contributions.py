@@ -11,24 +11,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from . import customer as model
+from . import opportunity
 from .days import DEFAULT_TIMEZONE, day, days_between
-from .stages import CLOSED, advanced
+from .stages import advanced
+
+# What deals add up to: a customer's record adds them only while it stands for its one deal.
+DEAL_KINDS = ("stage", "open", "forecast", "slip", "entered", "advanced", "stay", "won", "lost", "cycle")
 
 
 def of_customer(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
     """A customer: where it is now, and what it did on which local day (in `tz`)."""
-    out: dict = defaultdict(lambda: [0, 0, 0])
     if doc["deleted"] or doc.get("stage") is None:
         return {}
-
-    def add(kind, *parts, on=None, amount=0, secs=0):
-        cell = out[(kind, *parts, on)]
-        cell[0] += 1
-        cell[1] += amount
-        cell[2] += int(secs)
-
+    out, add = _tally()
     stage = doc["stage"]
-    add("stage", stage)
+    add("held")  # the per-rep report's customers held, whatever their deals
     last = model.last_followup(doc)
     if stage != "lost" and doc.get("owner_id"):
         if last:
@@ -40,29 +37,61 @@ def of_customer(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
             add("due", on=day(due, tz))  # reminders now overdue: these days before today
     if doc.get("high_intent") and doc.get("owner_id") and doc.get("stage_since"):
         add("high", on=day(doc["stage_since"], tz))  # the workbench finds its longest stalled from these days
-    qual = model.qualification(doc)
-    if qual.get("sign_date") and stage not in CLOSED and not doc.get("won_at"):
-        add("forecast", qual["sign_date"][:7], stage, amount=qual.get("amount") or 0)
-    if qual.get("first_sign_date") and qual.get("sign_date") and qual["sign_date"] > qual["first_sign_date"]:
-        add("slip", int(days_between(qual["first_sign_date"], qual["sign_date"], tz)))
     if doc.get("created_at"):
         add("new", on=day(doc["created_at"], tz))
-    for stay in model.stays(doc):
+    _of_deal(add, opportunity.legacy(doc), tz)  # until its first opportunity event: one deal
+    for followup in doc["followups"].values():
+        add("fu", on=day(followup["at"], tz))
+    return dict(out)
+
+
+def of_opportunity(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
+    """An opportunity: its stage now, its open value and expected signing, each stage it entered and
+    left, and its win (with the sales cycle) or loss, on their local days."""
+    out, add = _tally()
+    _of_deal(add, opportunity.view(doc), tz)
+    return dict(out)
+
+
+def _tally():
+    """A record's contributions, and how one more is added: add(kind, *parts, on=day, amount=, secs=)."""
+    out: dict = defaultdict(lambda: [0, 0, 0])
+
+    def add(kind, *parts, on=None, amount=0, secs=0):
+        cell = out[(kind, *parts, on)]
+        cell[0] += 1
+        cell[1] += amount
+        cell[2] += int(secs)
+    return out, add
+
+
+def _of_deal(add, deal: dict | None, tz) -> None:
+    """What one deal adds (an opportunity's, or the one a customer without opportunities stands for)."""
+    if deal is None:
+        return
+    add("stage", deal["stage"])
+    value = deal["amount"] if deal["amount"] is not None else deal["expected_amount"]
+    if deal["status"] == "open":
+        add("open", amount=value or 0)  # the per-rep report's open pipeline value
+        if deal["close_date"]:
+            add("forecast", deal["close_date"][:7], deal["stage"], deal["pipeline_id"], amount=value or 0)
+    if deal["first_date"] and deal["close_date"] and deal["close_date"] > deal["first_date"]:
+        add("slip", int(days_between(deal["first_date"], deal["close_date"], tz)))
+    for stay in deal["entries"]:
         add("entered", stay["stage"], on=day(stay["entered"], tz))
         if stay["next"] and advanced(stay["stage"], stay["next"]):
             add("advanced", stay["stage"], on=day(stay["entered"], tz))
         if stay["exited"]:
             add("stay", stay["stage"], on=day(stay["exited"], tz),
                 secs=days_between(stay["entered"], stay["exited"], tz) * 86400)
-    if doc.get("won_at"):
-        add("won", on=day(doc["won_at"], tz), amount=doc.get("won_fen", 0))
-        start = doc["lead"].get("received_at") or doc.get("created_at")
-        if start:
-            add("cycle", qual.get("grade"), doc.get("industry"), max(0, int(days_between(start, doc["won_at"], tz))),
-                on=day(doc["won_at"], tz))
-    for followup in doc["followups"].values():
-        add("fu", on=day(followup["at"], tz))
-    return dict(out)
+    won_at = deal["won_at"] or (deal["entries"][-1]["entered"] if deal["status"] == "won" and deal["entries"] else None)
+    if deal["status"] == "won" and won_at:
+        add("won", on=day(won_at, tz), amount=deal["amount"] or 0)
+        if deal["cycle_start"]:
+            add("cycle", deal["grade"], deal["industry"],
+                max(0, int(days_between(deal["cycle_start"], won_at, tz))), on=day(won_at, tz))
+    elif deal["status"] == "lost" and deal["lost_at"]:
+        add("lost", on=day(deal["lost_at"], tz))
 
 
 def of_lead(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:

@@ -12,6 +12,7 @@ from . import contributions as contrib
 from . import customer as customer_model
 from . import lead as lead_model
 from . import movement, notification, store
+from . import opportunity as opportunity_model
 from . import task as task_model
 from .days import DEFAULT_TIMEZONE
 
@@ -20,12 +21,45 @@ def customer_event(models, session, event: dict, tz) -> None:
     _change_customer(models, session, event["data"]["customer_id"], lambda doc: customer_model.apply(doc, event), tz)
 
 
-def _change_customer(models, session, customer_id: str, change, tz) -> None:
+def _change_customer(models, session, customer_id: str, change, tz) -> dict:
     before = models.get("customers", customer_id, session)
     doc = change(_copy(before) or customer_model.new(customer_id))
     if doc.get("source_lead_id") and not doc["lead"]:
         doc["lead"] = lead_model.for_customer(models.get("others", "lead:" + doc["source_lead_id"], session))
     store.save(models, "customers", before, doc, finish_customer(doc, tz), session)
+    _refresh_deals(models, session, before, doc, tz)
+    return doc
+
+
+def opportunity_event(models, session, event: dict, tz) -> None:
+    """crm.opportunity.*: the deal's record, filed under its owner; its customer now counts through its
+    deals (a customer without opportunity events stands for one deal of its own)."""
+    data = event["data"]
+    customer = models.get("customers", data["customer_id"], session)
+    if customer is None or data["opportunity_id"] not in customer.get("deal_ids", []):
+        customer = _change_customer(models, session, data["customer_id"], lambda c: {
+            **c, "deal_ids": sorted({*c.get("deal_ids", []), data["opportunity_id"]})}, tz)
+    before = models.get("others", opportunity_model.record_id(data), session)
+    doc = opportunity_model.apply(_copy(before) or opportunity_model.new(data), event)
+    _save_deal(models, session, before, opportunity_model.with_customer(doc, customer), tz)
+
+
+def _save_deal(models, session, before, doc, tz) -> None:
+    store.save(models, "others", before, doc, contrib.of_opportunity(doc, tz), session)
+
+
+# What a customer's deals take from its record (opportunity.with_customer).
+DEAL_FACTS = ("lead", "industry", "moves", "created_at", "first_stage", "won_at", "lost_at", "quals")
+
+
+def _refresh_deals(models, session, before, customer: dict, tz) -> None:
+    """A customer's source lead, industry or history changed: its deals take it over."""
+    if not customer.get("deal_ids") or (before and all(before.get(k) == customer.get(k) for k in DEAL_FACTS)):
+        return
+    for deal_id in customer["deal_ids"]:
+        deal = models.get("others", "opp:" + deal_id, session)
+        if deal is not None:
+            _save_deal(models, session, deal, opportunity_model.with_customer(_copy(deal), customer), tz)
 
 
 def finish_customer(doc: dict, tz=DEFAULT_TIMEZONE) -> dict:
@@ -100,6 +134,8 @@ def user_event(models, session, event: dict, tz) -> None:
     if before and before.get("department_path") == data.get("department_path", []):
         return
     for other in models.find_by("others", "owner_id", data["user_id"], session):
+        if other["_id"].startswith("opp:"):
+            continue  # a deal is filed under its customer's department, not its owner's
         _save_other(models, session, _copy(other), data["user_id"], OTHER_RULES[other["_id"].split(":")[0]], tz,
                     other)
 
@@ -112,12 +148,13 @@ def department_event(models, session, event: dict, tz) -> None:
 
 
 def pipeline_event(models, session, event: dict, tz) -> None:
-    """A pipeline's stages with their expectations, which the funnel and forecast compare against."""
+    """A pipeline's stages with their expectations, which the funnel and forecast compare against, the
+    stages that close a deal, and the win probability an admin may set per stage (the forecast's)."""
     data = event["data"]
     models.replace("pipelines", {
         "_id": data["pipeline_id"], "name": data["name"],
-        "stages": [{k: stage.get(k) for k in ("key", "expected_days", "expected_rate")} for stage in data["stages"]]},
-        session)
+        "stages": [{k: stage.get(k) for k in ("key", "expected_days", "expected_rate", "closes", "win_probability")}
+                   for stage in data["stages"]]}, session)
 
 
 OTHER_RULES = {"lead": contrib.of_lead, "resub": contrib.of_lead, "move": contrib.of_move,
@@ -138,6 +175,7 @@ def _refresh_customers_of_lead(models, session, lead: dict, tz) -> None:
         doc = _copy(before)
         doc["lead"] = lead_model.for_customer(lead)
         store.save(models, "customers", before, doc, contrib.of_customer(doc, tz), session)
+        _refresh_deals(models, session, before, doc, tz)
 
 
 def _copy(doc):
@@ -146,7 +184,7 @@ def _copy(doc):
 
 TABLE = {"crm.customer.": customer_event, "crm.lead.": lead_event, "crm.pool.": pool_event,
          "crm.user.": user_event, "crm.department.": department_event, "crm.notification.": notification_event,
-         "crm.pipeline.": pipeline_event, "crm.task.": task_event}
+         "crm.pipeline.": pipeline_event, "crm.task.": task_event, "crm.opportunity.": opportunity_event}
 
 
 def for_models(models_of, tz=DEFAULT_TIMEZONE) -> dict:

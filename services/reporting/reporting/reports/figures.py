@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from urllib.parse import urlencode
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -20,3 +21,17 @@ def by_key(found: list[dict], index: int = 0) -> dict:
         for f in ("n", "amount", "secs"):
             cell[f] += row[f]
     return out
+
+
+OPPORTUNITIES = "/v1/opportunities"  # the customer service's list of deals, which takes these filters
+
+
+def listing(**filters) -> str:
+    """The query of the customer service that lists the opportunities a report row counts (drill-down)."""
+    shown = {k: v for k, v in filters.items() if v is not None}
+    return f"{OPPORTUNITIES}?{urlencode(shown)}" if shown else OPPORTUNITIES
+
+
+def scope_filters(view) -> dict:
+    """The report's owner and department filters, as the opportunity list names them."""
+    return {"owner_id": view.owner_id, "department_id": view.department_id}

@@ -1,6 +1,7 @@
-"""Forecast (DOMAIN §5): the expected amount of open deals by expected signing month, and that amount
-weighted by the stage's expected rate (as the funnel takes it); `slippage` counts the deals whose
-expected signing date moved later, and by how many days."""
+"""Forecast (DOMAIN §5): the expected amount of open deals by expected signing month (their close date,
+else their 定量 date), and that amount weighted by each deal's win chance (DOMAIN §2: the probability an
+admin set on its stage, else contract signed's expected rate over its stage's); `slippage` counts the
+deals whose expected signing date moved later, and by how many days."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from crm_common.kernel.money import yuan
 
-from ..model.stages import expectations
+from ..model.stages import win_chance
 
 
 def forecast(found: list[dict], slips: list[dict], pipelines: list[dict], *, start: str | None = None,
@@ -16,15 +17,14 @@ def forecast(found: list[dict], slips: list[dict], pipelines: list[dict], *, sta
     """From the rows by (month, stage) of the open deals' expected amounts, the rows by days slipped,
     and the pipelines; months outside the period from `start` to `end` (local days) are left out."""
     months: dict = defaultdict(lambda: {"count": 0, "expected": 0, "weighted": Decimal(0)})
-    expected = expectations(pipelines)[1]
     for row in found:
-        month, stage = row["k"]
+        month, stage, *pipeline = row["k"]  # tallies of before opportunities name no pipeline
         if (start and month < start[:7]) or (end and month > end[:7]):
             continue
         cell = months[month]
         cell["count"] += row["n"]
         cell["expected"] += row["amount"]
-        cell["weighted"] += row["amount"] * Decimal(expected.get(stage, (None, None))[1] or "0")
+        cell["weighted"] += row["amount"] * win_chance(pipelines, (pipeline or [None])[0], stage)
     slipped_days = [(row["k"][0], row["n"]) for row in slips]
     slipped = sum(n for _, n in slipped_days)
     total = sum(d * n for d, n in slipped_days)

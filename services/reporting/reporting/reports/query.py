@@ -8,6 +8,7 @@ hundred at most, read through the owner and collaborator indexes).
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from crm_common.auth import Principal
 from crm_common.kernel.refusals import Invalid
 
 from ..model import store
-from ..model.contributions import loaded
+from ..model.contributions import DEAL_KINDS, loaded
 from ..model.days import DEFAULT_TIMEZONE, today
 
 OTHER_KINDS = ("lead", "possible", "converted", "dup", "pool", "delivery", "tdone", "tlate", "topen")
@@ -120,6 +121,8 @@ def _from_records(models, view, kind, by, flow) -> list[dict]:
         records = models.others.find({"owner_id": me})
     else:
         records = models.customers.find({"$or": [{"owner_id": me}, {"collaborator_ids": me}], "deleted": False})
+    if kind in DEAL_KINDS:  # the deals they own, beside the customers that stand for one deal of their own
+        records = itertools.chain(records, models.others.find({"owner_id": me, "_id": {"$regex": "^opp:"}}))
     groups: dict = {}
     for record in records:
         lead = record.get("lead") or {}

@@ -25,8 +25,7 @@ def funnel(models, view: View) -> dict:
 def reps(models, view: View) -> dict:
     by = {"due": ("owner_id", "day"), "topen": ("owner_id", "day"), "delivery": ("owner_id", "k"),
           "stay": ("owner_id", "k")}
-    states = ("stage", "due", "topen")
-    found = {kind: rows(models, view, kind, by=by.get(kind, ("owner_id",)), flow=kind not in states)
+    found = {kind: rows(models, view, kind, by=by.get(kind, ("owner_id",)), flow=kind not in reps_report.STATES)
              for kind in reps_report.KINDS}
     weekly = reps_report.weekly_period(view)
     recent = rows(models, weekly, "fu", by=("owner_id",), flow=True)

@@ -1,7 +1,7 @@
 """The reports' HTTP API: JSON by default, CSV with ?format=csv or Accept: text/csv."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import marshmallow as ma
 from flask import g, jsonify, request
@@ -12,7 +12,9 @@ from crm_common.web import Blueprint, answers, runtime
 
 from ..model import store
 from ..model.days import timezone_of
+from ..model.stages import closing_status
 from . import reading, rfm_settings, schemas
+from .figures import listing, scope_filters
 from .query import view_from
 
 EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)
@@ -69,10 +71,41 @@ def wants_csv() -> bool:
     return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
+def _drilled(name: str, body: dict, view, models) -> dict:
+    """Each row of the funnel, forecast and per-rep reports names the customer service's query listing its
+    opportunities (`opportunities`; a rep's won deals of the period too: `won_opportunities`)."""
+    scope = scope_filters(view)
+    if name == "funnel":
+        pipelines = list(models.pipelines.find())
+        for row in body["stages"]:
+            row["opportunities"] = listing(stage=row["stage"], status=closing_status(pipelines, row["stage"]),
+                                           **scope)
+    elif name == "forecast":
+        for row in body["months"]:
+            first = date.fromisoformat(row["month"] + "-01")
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            row["opportunities"] = listing(status="open", close_from=first.isoformat(), close_to=last.isoformat(),
+                                           **scope)
+    elif name == "reps":
+        period = {"closed_after": view.start and _local_start(view, view.start),
+                  "closed_before": view.end and _local_start(view, view.end, 1)}
+        for row in body["items"]:
+            mine = {**scope, "owner_id": row["user_id"]}
+            row["opportunities"] = listing(status="open", **mine)
+            row["won_opportunities"] = listing(status="won", **mine, **period)
+    return body
+
+
+def _local_start(view, day: str, days_after: int = 0) -> str:
+    """The start of a local report day (or of the day `days_after` it), as an instant with its offset."""
+    return datetime.combine(date.fromisoformat(day) + timedelta(days=days_after), time.min, view.tz).isoformat()
+
+
 def answer(name: str):
     rt = runtime()
     models = store.live(rt.db)
-    body = REPORTS[name](models, view_from(g.principal, rt.clock.now(), request.args, timezone_of(rt.settings)))
+    view = view_from(g.principal, rt.clock.now(), request.args, timezone_of(rt.settings))
+    body = _drilled(name, REPORTS[name](models, view), view, models)
     if not wants_csv():
         return jsonify(body)
     rows = TABLES[name](body)

@@ -8,12 +8,15 @@ F = ma.fields
 Rate = lambda: F.Float(allow_none=True)  # noqa: E731 - one kind of field, named
 Days = lambda: F.Float(allow_none=True)  # noqa: E731
 Money = lambda: F.String(metadata={"description": "yuan, a decimal string such as \"1200.50\""})  # noqa: E731
+Listing = lambda what: F.String(metadata={  # noqa: E731
+    "description": f"the customer service's query that lists {what}, e.g. /v1/opportunities?stage=proposal&status=open"})
 
 
 class FunnelStage(ma.Schema):
     stage, count, entered, advanced = F.String(), F.Integer(), F.Integer(), F.Integer()
     conversion_rate, expected_rate, avg_days = Rate(), Rate(), Days()
     expected_days = F.List(F.Integer(), allow_none=True, metadata={"description": "[fewest, most] days expected"})
+    opportunities = Listing("the opportunities now in this stage")
 
 
 class Funnel(ma.Schema):
@@ -29,6 +32,13 @@ class RepRow(ma.Schema):
     won_amount = Money()
     avg_days = F.Dict(keys=F.String(), values=Days(), metadata={"description": "stage -> average days in it"})
     followups_per_week = F.Float()
+    lost = F.Integer(metadata={"description": "deals lost in the period"})
+    open_opportunities = F.Integer(metadata={"description": "open deals now"})
+    pipeline_amount = Money()
+    win_rate = F.Float(allow_none=True, metadata={
+        "description": "won / (won + lost) of the deals closed in the period; null when none closed"})
+    opportunities = Listing("the rep's open opportunities")
+    won_opportunities = Listing("the rep's opportunities won in the period")
 
 
 class Reps(ma.Schema):
@@ -48,6 +58,7 @@ class GoingCold(ma.Schema):
 class ForecastMonth(ma.Schema):
     month, count = F.String(metadata={"description": "YYYY-MM"}), F.Integer()
     expected_amount, weighted_amount = Money(), Money()
+    opportunities = Listing("the open opportunities expected to close in this month")
 
 
 class Slippage(ma.Schema):
