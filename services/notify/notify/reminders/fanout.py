@@ -40,7 +40,7 @@ def fire(rt, session, due: list[dict]) -> int:
         customer = customers.get(r.get("customer_id"))
         for user_id in targets[r["_id"]]:
             p = pref[user_id]
-            text = messages.compose(r, customer, p["language"], now, names)
+            text = messages.compose(r, customer, p["language"], now, names, p.get("timezone"))
             common = {"kind": r["kind"], "user_id": user_id, "customer_id": r.get("customer_id"),
                       "lead_id": r.get("lead_id"), "due_at": r.get("due_at"), **text, "created_at": now,
                       **({"caused_by": r["caused_by"]} if r.get("caused_by") else {}),  # a rule's notice

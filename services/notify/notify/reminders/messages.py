@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .. import readers
+
 # kind -> language -> (title, body, suggested next step); fields come from `_fields`.
 TEXT = {
     "cadence": {
@@ -92,8 +94,10 @@ class _Blank(dict):
         return "-"
 
 
-def compose(reminder: dict, customer: dict | None, language: str, now: datetime, names: dict) -> dict:
-    fields, facts = _fields(reminder, customer or {}, now, names)
+def compose(reminder: dict, customer: dict | None, language: str, now: datetime, names: dict,
+            timezone: str | None = None) -> dict:
+    """What `reminder` says to a reader of `language`, its times in their `timezone` (readers.py)."""
+    fields, facts = _fields(reminder, customer or {}, now, names, language, timezone)
     kind = reminder["kind"]
     if kind == "overdue":
         kind = "overdue_task" if reminder.get("task_id") else "overdue" if reminder.get("customer_id") else "overdue_lead"
@@ -103,7 +107,8 @@ def compose(reminder: dict, customer: dict | None, language: str, now: datetime,
             "suggested_next_step": step.format_map(blank), "facts": facts}
 
 
-def _fields(reminder: dict, c: dict, now: datetime, names: dict) -> tuple[dict, dict]:
+def _fields(reminder: dict, c: dict, now: datetime, names: dict, language: str,
+            timezone: str | None) -> tuple[dict, dict]:
     last = c.get("last_followup") or {}
     since = last.get("at") or c.get("owner_since")
     facts = {"customer": c.get("name"), "level": c.get("level"), "stage": c.get("stage"), "grade": c.get("grade"),
@@ -115,7 +120,7 @@ def _fields(reminder: dict, c: dict, now: datetime, names: dict) -> tuple[dict, 
     fields = {**data, "name": c.get("name") or data.get("name"), "level": c.get("level"), "grade": c.get("grade"),
               "summary": last.get("summary"), "since_days": facts["days_since_contact"],
               "lead": reminder.get("lead_id"), "owner": names.get(owner, owner),
-              "due": due.strftime("%Y-%m-%d %H:%M UTC") if due else None}
+              "due": readers.local_time(due, timezone, language) if due else None}
     if reminder["kind"] == "overdue" and due:
         fields["late_days"] = max((now - due).days, 1)
     facts.update({k: v for k, v in data.items() if k in ("contract_id", "end_date", "days_before", "contact_name",
