@@ -266,3 +266,26 @@ def test_a_rejected_contract_never_wins_its_deal(org, client, rt):
     deal = client.get(f"/v1/opportunities/{deal_id}", headers=org.headers["alice"]).json
     assert (deal["stage"], deal["status"], deal["contract_count"]) == ("lead_acquired", "open", 0)
     assert data_of(rt, "crm.opportunity.won", deal_id) == [] and data_of(rt, "crm.customer.won", customer_id) == []
+
+
+def test_deleting_a_customer_withdraws_its_open_quotes_and_undecided_contracts_and_keeps_the_rest(org, client, rt):
+    customer_id, deal_id = _deal(org, client)
+    alice = org.headers["alice"]
+    quote = {"lines": [{"description": "Licence", "quantity": 1, "unit_price": 1000}], "valid_until": "2099-12-31"}
+    draft, sent = (client.post(f"/v1/opportunities/{deal_id}/quotes", json=quote, headers=alice).json
+                   for _ in range(2))
+    assert client.post(f"/v1/quotes/{sent['id']}/send", headers=alice).status_code == 200
+    counted = _contract(client, alice, deal_id, 5000).json
+    pending = _contract(client, alice, deal_id, 200000).json
+    assert [c["id"] for c in client.get("/v1/approvals", headers=org.headers["east_manager"]).json["items"]] == [
+        pending["id"]]
+    assert client.delete(f"/v1/customers/{customer_id}", headers=alice).status_code == 204
+    assert client.get("/v1/approvals", headers=org.headers["east_manager"]).json["items"] == []
+    quotes = {q["_id"]: q for q in rt.db.quotes.find({"customer_id": customer_id})}
+    assert {q["status"] for q in quotes.values()} == {"withdrawn"}
+    assert quotes[sent["id"]]["withdrawn_reason"] == "customer_deleted"
+    kept = {c["_id"]: c for c in rt.db.contracts.find({"customer_id": customer_id})}
+    assert kept[counted["id"]]["status"] == "active"  # its history stays as it was
+    assert [d["decision"] for d in kept[counted["id"]]["decisions"]] == ["submitted", "approved"]
+    assert kept[pending["id"]]["status"] == "withdrawn" and kept[pending["id"]]["awaiting"] is None
+    assert [d["decision"] for d in kept[pending["id"]]["decisions"]] == ["submitted", "withdrawn"]

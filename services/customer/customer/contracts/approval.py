@@ -10,8 +10,10 @@ from decimal import Decimal
 
 from crm_common.kernel import money
 
-STATUSES = ("draft", "pending_approval", "approved", "active", "expired", "rejected")
+WITHDRAWN = "withdrawn"  # undecided when its customer was deleted (withdrawal.py)
+STATUSES = ("draft", "pending_approval", "approved", "active", "expired", "rejected", WITHDRAWN)
 COUNTED = ("approved", "active", "expired")
+UNDECIDED = ("draft", "pending_approval")
 DEFAULTS = {"manager_above": "100000.00", "admin_above": "1000000.00"}
 MANAGER, ADMIN = "manager", "admin"
 

@@ -28,7 +28,7 @@ class Awaiting(ma.Schema):
 
 
 class Decision(ma.Schema):
-    decision = ma.fields.String(validate=ma.validate.OneOf(["submitted", "approved", "rejected"]))
+    decision = ma.fields.String(validate=ma.validate.OneOf(["submitted", "approved", "rejected", "withdrawn"]))
     step = ma.fields.String(allow_none=True)
     by = ma.fields.String()
     at = ma.fields.DateTime()

@@ -15,6 +15,8 @@ from crm_common.paging import new_id
 from ..opportunities import rules as deals
 from ..pipelines import pipelines, stages
 from ..sales import lifecycle
+from ..contracts import withdrawal as contract_withdrawal
+from ..quotes import withdrawal as quote_withdrawal
 from ..tasks import follow as task_scope
 from . import contacts, dedup, derived, lead_keys
 
@@ -83,6 +85,7 @@ def change(rt, customer_id: str, mutate, *, scope: dict, expected=None, made: di
 
 def save(rt, session, before: dict, after: dict, events: list, *, visible=None, caused_by=None) -> dict:
     pipeline = pipelines.get(rt, after["pipeline_id"], session)
+    contacts.keep_opt_outs(before, after)
     derived.refresh(after, deal_closed=stages.is_closed(pipeline, after["stage"]))
     after["version"], after["updated_at"] = before["version"] + 1, now(rt)
     _claim_keys(rt, session, after, contacts.identity_keys(before.get("contacts", [])), strict=True,
@@ -120,6 +123,8 @@ def delete(rt, customer_id: str, *, scope: dict, expected, by: str) -> None:
                                        key=customer_id)
                               for deal in rt.db.opportunities.find({"customer_id": customer_id}, session=session)])
         rt.db.opportunities.delete_many({"customer_id": customer_id}, session=session)
+        quote_withdrawal.of_customer(rt, session, customer_id, by=by, at=now(rt))
+        contract_withdrawal.of_customer(rt, session, customer_id, by=by, at=now(rt))
         rt.db.customers.delete_one({"_id": customer_id}, session=session)
         rt.db.contact_keys.delete_many({"customer_id": customer_id}, session=session)
         rt.db.deleted_customers.insert_one({**customer, "deleted_by": by, "deleted_at": now(rt)},

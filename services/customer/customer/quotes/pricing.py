@@ -13,7 +13,8 @@ from crm_common.kernel.refusals import Conflict
 
 DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED, SUPERSEDED = "draft", "sent", "accepted", "rejected", "expired", "superseded"
 # superseded: a sent version that a later sent version replaced; the customer answers the latest one
-STATUSES = (DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED, SUPERSEDED)
+WITHDRAWN = "withdrawn"  # still open when its customer was deleted (withdrawal.py)
+STATUSES = (DRAFT, SENT, ACCEPTED, REJECTED, EXPIRED, SUPERSEDED, WITHDRAWN)
 
 
 def decimal(value) -> Decimal:
