@@ -18,14 +18,16 @@ from .inbox import routes as inbox_routes
 from .preferences import routes as preference_routes
 from .reminders import routes as reminder_routes
 from .channels import routes as channel_routes
+from .channels.sms import routes as sms_routes
+from .channels.work import routes as work_routes
 from .deliveries import routes as delivery_routes
 from .subscriptions import routes as subscription_routes
 from .contacts import routes as contact_routes
 from .templates import routes as template_routes
 from .subscriptions.queue import with_subscriptions
 
-ROUTES = (inbox_routes, preference_routes, reminder_routes, channel_routes, delivery_routes, subscription_routes,
-          contact_routes, template_routes)
+ROUTES = (inbox_routes, preference_routes, reminder_routes, channel_routes, sms_routes, work_routes, delivery_routes,
+          subscription_routes, contact_routes, template_routes)
 
 INDEXES = {
     "inbox": [IndexModel([("key", ASCENDING), ("user_id", ASCENDING)], unique=True),
@@ -39,6 +41,7 @@ INDEXES = {
     "deliveries": [IndexModel([("key", ASCENDING)], unique=True),
                    IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
                    IndexModel([("status", ASCENDING), ("lease_until", ASCENDING)]),
+                   IndexModel([("provider_message_id", ASCENDING)], sparse=True),  # an SMS receipt names it
                    IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("position", ASCENDING), ("_id", ASCENDING)]),
                    # a contact's marketing in the last 7 days: the frequency cap (contacts/outbox.py)
                    IndexModel([("recipient.contact_id", ASCENDING), ("marketing", ASCENDING), ("created_at", ASCENDING)],

@@ -156,23 +156,33 @@ class _PinnedTLS(http.client.HTTPSConnection):
 def http_post(url_parts, raw: bytes, headers: dict, allowed: list[str]) -> tuple[int, bytes]:
     """POST to a checked address within the deadline: (status, up to 64 KiB of the answer). A redirect
     is an answer like any other, never followed."""
+    status, _, text = http_request("POST", url_parts, raw, headers, allowed)
+    return status, text
+
+
+def http_request(method: str, url_parts, raw: bytes | None, headers: dict, allowed: list[str],
+                 deadline: Deadline | None = None) -> tuple[int, dict, bytes]:
+    """One request to a checked address: (status, headers, up to 64 KiB of the answer), within
+    `deadline` (one of its own when None: a send of several requests shares one)."""
+    if deadline is None:
+        with Deadline() as own:
+            return http_request(method, url_parts, raw, headers, allowed, own)
     secure = url_parts.scheme == "https"
     port = url_parts.port or (443 if secure else 80)
     target = url_parts.path or "/"
     if url_parts.query:
         target += "?" + url_parts.query
-    with Deadline() as deadline:
-        found = checked(url_parts.hostname or "", port, allowed, deadline)
-        conn = (_PinnedTLS if secure else _Pinned)(url_parts.hostname, port, found, deadline)
-        try:
-            conn.request("POST", target, body=raw, headers=headers)
-            response = conn.getresponse()
-            text = response.read(65536)
-            if deadline.expired:
-                raise deadline.timeout()
-            return response.status, text
-        finally:
-            conn.close()
+    found = checked(url_parts.hostname or "", port, allowed, deadline)
+    conn = (_PinnedTLS if secure else _Pinned)(url_parts.hostname, port, found, deadline)
+    try:
+        conn.request(method, target, body=raw, headers=headers)
+        response = conn.getresponse()
+        text = response.read(65536)
+        if deadline.expired:
+            raise deadline.timeout()
+        return response.status, dict(response.getheaders()), text
+    finally:
+        conn.close()
 
 
 class PinnedSMTP(smtplib.SMTP):

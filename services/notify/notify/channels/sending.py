@@ -30,12 +30,13 @@ def text_of(d: dict) -> str:
     return "\n".join(lines)
 
 
-def post(url: str, raw: bytes, headers: dict, check, allowed: list[str]) -> None:
+def post(url: str, raw: bytes, headers: dict, check, allowed: list[str], deadline=None) -> None:
     """POST `raw` to a URL whose host is checked now, at send time; `check` reads the JSON reply (an
-    empty or unreadable one as {}) and may raise SendError. Any answer but 2xx is a failure."""
+    empty or unreadable one as {}) and may raise SendError. Any answer but 2xx is a failure. `deadline`:
+    the send's, when this POST is one step of it (a token fetched first)."""
     try:
-        status, text = network.http_post(urlsplit(url), raw, {k: header_value(v) for k, v in headers.items()},
-                                         allowed)
+        status, _, text = network.http_request("POST", urlsplit(url), raw,
+                                               {k: header_value(v) for k, v in headers.items()}, allowed, deadline)
     except Exception as exc:  # noqa: BLE001 - any transport failure is a retry
         raise SendError(network.failure(exc)) from None
     if not 200 <= status < 300:

@@ -19,6 +19,8 @@ from crm_common.mongo import find_one_and_update
 from crm_common.sealed import Tampered
 
 from ..channels import reach, robots, smtp
+from ..channels.sms import sending as sms
+from ..channels.work import sending as work
 from ..channels.sending import DEADLINE, SendError
 from ..contacts import sending as contact_sending
 from ..reminders import settings
@@ -32,6 +34,7 @@ RUN_SECONDS = 20.0  # one job run; the next run goes on
 SENDERS = 4  # concurrent sends within the one replica that holds the job
 PER_CLAIM = 4  # rows a sender leases at once: fewer round trips, and inside the lease at 10 s a send
 RESENDABLE = ["email", "webhook", *subscriptions.CHANNELS]  # receivers that can drop a repeat by its id
+UNREPEATABLE = ["robot", "sms", *work.CHANNELS]  # a repeat reaches the person twice: parked when interrupted
 
 
 def run(rt, *, run_seconds: float = RUN_SECONDS, senders: int = SENDERS) -> dict:
@@ -93,7 +96,7 @@ def claim_some(rt, lease: str, limit: int) -> list[dict]:
 
 def _park_interrupted_robots(rt) -> None:
     rt.db.deliveries.update_many(
-        {"status": "sending", "lease_until": {"$lte": rt.clock.now()}, "channel": "robot"},
+        {"status": "sending", "lease_until": {"$lte": rt.clock.now()}, "channel": {"$in": UNREPEATABLE}},
         {"$set": {"status": "parked", "last_error": "interrupted while sending; not resent so the group gets no "
                                                     "second message (retry it if it did not arrive)"}})
 
@@ -112,6 +115,10 @@ def send(rt, row: dict) -> dict | None:
             smtp.send_email(server, row, reach.allowed(rt))
         elif row["channel"] in subscriptions.CHANNELS:
             subscription_sending.send(rt, row, reach.allowed(rt))
+        elif row["channel"] == "sms":
+            return {"ok": True, "fields": sms.send(rt, row, reach.allowed(rt))}
+        elif row["channel"] in work.CHANNELS:
+            work.send(rt, row, reach.allowed(rt))
         else:
             robot = rt.db.robots.find_one({"_id": row["robot_id"]})
             if robot is None:
@@ -140,7 +147,7 @@ def send(rt, row: dict) -> dict | None:
 def record(rt, row: dict, worker: str, outcome: dict) -> str:
     now = rt.clock.now()
     if outcome["ok"]:
-        status, change = "sent", {"status": "sent", "sent_at": now, "last_error": None}
+        status, change = "sent", {"status": "sent", "sent_at": now, "last_error": None, **outcome.get("fields", {})}
     elif outcome.get("refused"):  # not to be sent at all: no retry
         status, change = contact_sending.REFUSED, {"status": contact_sending.REFUSED, "last_error": outcome["refused"]}
     else:

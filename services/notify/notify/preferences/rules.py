@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-CHANNELS = ("inbox", "email", "robot", "webhook")
+# A rep in person: a DingTalk work notification or a WeCom app message, to the userid in their preferences.
+USERIDS = {"dingtalk_work": "dingtalk_userid", "wecom_app": "wecom_userid"}
+CHANNELS = ("inbox", "email", "robot", "webhook", *USERIDS)
 DEFAULTS = {"channels": {"default": ["inbox"]}, "email": None, "language": "zh", "timezone": "Asia/Shanghai",
-            "quiet_hours": None}
+            "quiet_hours": None, **{name: None for name in USERIDS.values()}}
 
 
 def channels_for(pref: dict, kind: str) -> list[str]:
@@ -16,6 +18,11 @@ def channels_for(pref: dict, kind: str) -> list[str]:
     if kind in chosen:
         return list(dict.fromkeys(chosen[kind]))
     return list(dict.fromkeys(["inbox", *chosen.get("default", [])]))
+
+
+def userid_for(pref: dict, channel: str) -> str | None:
+    """The rep's userid in the company's DingTalk or WeCom, for a channel that reaches them in person."""
+    return pref.get(USERIDS[channel]) if channel in USERIDS else None
 
 
 def send_at(pref: dict, kind: str, now: datetime, critical_kinds) -> datetime:

@@ -36,6 +36,10 @@ class PreferencesIn(ma.Schema):
     language = ma.fields.String(validate=ma.validate.OneOf(["zh", "en"]))
     timezone = ma.fields.String(validate=_zone)
     quiet_hours = ma.fields.Nested(QuietHours, allow_none=True)
+    dingtalk_userid = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=64),
+                                       metadata={"description": "Your userid in the company's DingTalk (dingtalk_work)"})
+    wecom_userid = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=64),
+                                    metadata={"description": "Your userid in the company's WeCom (wecom_app)"})
 
 
 class PreferencesOut(PreferencesIn):

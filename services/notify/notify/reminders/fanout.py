@@ -54,6 +54,9 @@ def fire(rt, session, due: list[dict]) -> int:
                                               caused_by=r.get("caused_by")))
                 elif channel == "email" and p.get("email"):
                     outbound.append(_row(key, r["_id"], channel, None, common, send_at, to=p["email"]))
+                elif preference_rules.userid_for(p, channel):  # DingTalk or WeCom, to the rep in person
+                    outbound.append(_row(key, r["_id"], channel, None, common, send_at,
+                                         to=preference_rules.userid_for(p, channel)))
                 elif channel in ("robot", "webhook"):
                     for robot in robots.serving(registered, user_id, groups.get(user_id, []), channel):
                         outbound.append(_row(f"{key}:{robot['_id']}", r["_id"], channel, robot, common, send_at))
