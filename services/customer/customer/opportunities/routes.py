@@ -55,12 +55,22 @@ def create_opportunity(body, customer_id):
 @blp.arguments(OpportunityQuery, location="query")
 @blp.response(200, OpportunityPage)
 def list_opportunities(args):
+    """The filters a report row's drill-down names: a stage and status, an owner or department, the month
+    deals are expected to close in, the period they were won or lost in."""
     query = {k: args[k] for k in FILTERS if k in args}
-    period = {**({"$gte": args["close_from"]} if "close_from" in args else {}),
-              **({"$lte": args["close_to"]} if "close_to" in args else {})}
-    if period:
-        query["expected_close_date"] = period
+    if "department_id" in args:
+        query["department_path"] = args["department_id"]
+    closing = _between(args, "close_from", "$gte", "close_to", "$lte")
+    if closing:  # the forecast's month: the close date, else the 定量 signing date, as the forecast takes it
+        query["$or"] = [{"expected_close_date": closing}, {"expected_close_date": None, "expected_sign_date": closing}]
+    closed = _between(args, "closed_after", "$gte", "closed_before", "$lt")
+    if closed:  # a deal is closed when it enters its won or lost stage
+        query.update(stage_entered_at=closed, **({} if "status" in args else {"status": {"$in": ["won", "lost"]}}))
     return page(runtime().db.opportunities, scope.scoped(query), limit=args["limit"], cursor=args["cursor"])
+
+
+def _between(args, first, after, last, before) -> dict:
+    return {**({after: args[first]} if first in args else {}), **({before: args[last]} if last in args else {})}
 
 
 @blp.route("/opportunities/<opportunity_id>", methods=["GET"])

@@ -1,4 +1,6 @@
 """Request and response schemas of opportunities."""
+from datetime import timezone
+
 import marshmallow as ma
 
 from crm_common.kernel.money import Amount
@@ -56,13 +58,21 @@ class OpportunityQuery(PageArgs):
     owner_id = ma.fields.String(validate=ma.validate.Length(max=64))
     stage = ma.fields.String(validate=ma.validate.Length(max=50))
     status = ma.fields.String(validate=ma.validate.OneOf(rules.STATUSES))
-    close_from = IsoDate(metadata={"description": "expected close date on or after"})
-    close_to = IsoDate(metadata={"description": "expected close date on or before"})
+    close_from = IsoDate(metadata={"description": "expected close date (else the 定量 signing date) on or after"})
+    close_to = IsoDate(metadata={"description": "expected close date (else the 定量 signing date) on or before"})
+    department_id = ma.fields.String(validate=ma.validate.Length(max=64),
+                                     metadata={"description": "deals of customers in this department or below"})
+    closed_after = ma.fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "deals won or lost at or after this time (a report period's first local day)"})
+    closed_before = ma.fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "deals won or lost before this time"})
 
     @ma.validates_schema
     def period(self, data, **kwargs):
         if "close_from" in data and "close_to" in data and data["close_to"] < data["close_from"]:
             raise ma.ValidationError({"close_to": ["must not be before close_from"]})
+        if "closed_after" in data and "closed_before" in data and data["closed_before"] < data["closed_after"]:
+            raise ma.ValidationError({"closed_before": ["must not be before closed_after"]})
 
 
 OpportunityPage = page_schema(OpportunityOut, "OpportunityPage")

@@ -13,6 +13,8 @@ from crm_common.kernel.refusals import Invalid
 from . import stages
 
 DEFAULT_ID = "default"
+# what crm.pipeline.changed carries of each stage: reporting's funnel and forecast weigh deals by them
+PUBLISHED = ("key", "name", "expected_days", "expected_rate", "closes", "win_probability")
 
 
 def ensure_default(rt) -> None:
@@ -65,7 +67,6 @@ def put(rt, pipeline_id: str, body: dict, expected: frozenset[int] | None = None
         # reporting compares its funnel and forecast with these expectations
         rt.publish(session, rt.event("crm.pipeline.changed", pipeline_id, {
             "pipeline_id": pipeline_id, "name": body["name"], "changed_at": rt.clock.now().isoformat(),
-            "stages": [{k: stage.get(k) for k in ("key", "name", "expected_days", "expected_rate", "closes")}
-                       for stage in body["stages"]]}))
+            "stages": [{k: stage.get(k) for k in PUBLISHED} for stage in body["stages"]]}))
         return document
     return rt.transaction(write)  # in a retry whose reply was lost: the pipeline as that first attempt wrote it

@@ -19,6 +19,10 @@ class StageSchema(ma.Schema):
     expected_days = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=0)), allow_none=True,
                                    load_default=None, validate=ma.validate.Length(equal=2))
     expected_rate = ma.fields.Float(allow_none=True, load_default=None, validate=ma.validate.Range(min=0, max=1))
+    win_probability = ma.fields.Float(
+        allow_none=True, load_default=None, validate=ma.validate.Range(min=0, max=1),
+        metadata={"description": "the chance that a deal in this stage is won, which the forecast weighs it by; "
+                                 "null: contract signed's expected rate over this stage's"})
     closes = ma.fields.String(allow_none=True, load_default=None, validate=ma.validate.OneOf(stages.CLOSES))
     actions = ma.fields.List(ma.fields.Nested(ActionSchema), load_default=list)
     lifecycle_trigger = ma.fields.String(allow_none=True, load_default=None,

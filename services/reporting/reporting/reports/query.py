@@ -121,8 +121,11 @@ def _from_records(models, view, kind, by, flow) -> list[dict]:
         records = models.others.find({"owner_id": me})
     else:
         records = models.customers.find({"$or": [{"owner_id": me}, {"collaborator_ids": me}], "deleted": False})
-    if kind in DEAL_KINDS:  # the deals they own, beside the customers that stand for one deal of their own
-        records = itertools.chain(records, models.others.find({"owner_id": me, "_id": {"$regex": "^opp:"}}))
+    if kind in DEAL_KINDS:  # the deals they own or whose customer they see, beside customers without deals
+        records = list(records)
+        seen = sorted({"opp:" + deal for record in records for deal in record.get("deal_ids", [])})
+        records = itertools.chain(records, models.others.find(
+            {"$or": [{"owner_id": me, "_id": {"$regex": "^opp:"}}, {"_id": {"$in": seen}}]}))
     groups: dict = {}
     for record in records:
         lead = record.get("lead") or {}
