@@ -45,7 +45,7 @@ TOPICS = (
     Topic("crm.customers", 12, ("lead-intake", "pool", "notify", "reporting", "automation")),
     Topic("crm.pool", 6, ("customer", "notify", "reporting", "automation")),
     Topic("crm.org", 6, ("lead-intake", "pool", "notify", "reporting", "automation")),
-    Topic("crm.notifications", 6, ("notify", "reporting", "automation")),
+    Topic("crm.notifications", 6, ("customer", "notify", "reporting", "automation")),  # customer: opt-outs
     # Rule runs' requests, keyed by the record they act on. Its readers are the services that apply them
     # (customer: tasks, owners, level and tags; pool: returns; notify: notices and webhooks), each added
     # here with the handler that subscribes it: a reader listed without one would scale an idle worker.

@@ -8,7 +8,7 @@ from crm_common.service import ServiceSpec
 from .automation import requests as automation_requests
 from .contracts import activation
 from .contracts import routes as contract_routes
-from .customers import intake, lead_keys, ownership
+from .customers import contacts, intake, lead_keys, ownership
 from .customers import routes as customer_routes
 from .imports import jobs as import_jobs
 from .imports import routes as import_routes
@@ -86,6 +86,7 @@ def handlers(rt):
         "crm.lead.converted": lambda event, session: intake.create_from_lead(rt, session, event["data"]),
         "crm.pool.ownership_requested": lambda event, session: ownership.requested(rt, session, event["data"]),
         "crm.automation.requested": lambda event, session: automation_requests.handler(rt)(rt, event, session),
+        "crm.contact.unsubscribed": lambda event, session: contacts.unsubscribed(rt, session, event["data"]),
     }
 
 

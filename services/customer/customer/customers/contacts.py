@@ -6,6 +6,7 @@ The normalisation rules are crm_common.kernel.identity (DOMAIN §1), shared with
 """
 from __future__ import annotations
 
+from crm_common.events import parse_time
 from crm_common.kernel import identity
 from crm_common.kernel.identity import NotNormalisable
 from crm_common.kernel.refusals import Invalid
@@ -72,3 +73,26 @@ def identity_view(contact: dict) -> dict:
 
 def has_contact_method(contacts: list[dict]) -> bool:
     return bool(identity_keys(contacts))
+
+
+def unsubscribed(rt, session, data: dict) -> None:
+    """crm.contact.unsubscribed (notify): the contact opted out of marketing on a channel; shown on the
+    contact as `unsubscribed: {channel: at}`, the first time kept. A lead's opt-out names no customer."""
+    if not data.get("customer_id"):
+        return
+    channel, query = data["channel"], {"_id": data["customer_id"], "contacts.contact_id": data["contact_id"]}
+    customer = rt.db.customers.find_one(query, {"contacts": 1}, session=session)
+    people = (customer or {}).get("contacts", [])
+    person = next((c for c in people if c.get("contact_id") == data["contact_id"]), None)
+    if person is None or channel in (person.get("unsubscribed") or {}):
+        return
+    person["unsubscribed"] = {**(person.get("unsubscribed") or {}), channel: parse_time(data["unsubscribed_at"])}
+    rt.db.customers.update_one(query, {"$set": {"contacts": people}}, session=session)
+
+
+def keep_opt_outs(before: dict, after: dict) -> None:
+    """An edit of the contacts keeps what notify said of them: an opt-out is the person's, not the editor's."""
+    kept = {c.get("contact_id"): c["unsubscribed"] for c in before.get("contacts", []) if c.get("unsubscribed")}
+    for c in after.get("contacts", []):
+        if c.get("contact_id") in kept and not c.get("unsubscribed"):
+            c["unsubscribed"] = kept[c["contact_id"]]

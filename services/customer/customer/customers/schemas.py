@@ -134,6 +134,8 @@ class CustomerPatch(CustomerFields):
 
 class ContactOut(ContactIn):
     contact_id = ma.fields.String()
+    unsubscribed = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.DateTime(), dump_only=True, metadata={
+        "description": "channel (email, sms) -> when the contact opted out of marketing there (from notify)"})
 
 
 class QualificationOut(ma.Schema):
