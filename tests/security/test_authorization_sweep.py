@@ -22,8 +22,9 @@ from .openapi import minimal_body, operations
 UNKNOWN_ID = "0123456789abcdef01234567"
 CALLERS = {"bob": "a rep of the same department who does not own it", "will": "the manager of the sibling department"}
 # Organisation and configuration every signed-in user may list (DOMAIN §2: pickers, names, the pools
-# one may claim from, the products one may quote): that one exists is no secret, so only writes to them are swept.
-DIRECTORY_IDS = {"user_id", "department_id", "team_id", "pipeline_id", "pool_id", "product_id"}
+# one may claim from, the products one may quote, the message templates): that one exists is no
+# secret, so only writes to them are swept.
+DIRECTORY_IDS = {"user_id", "department_id", "team_id", "pipeline_id", "pool_id", "product_id", "template_id"}
 # What the server decides and a client must never set through a body (issue 12: owner, department,
 # totals, versions, status), plus the ids and times it stamps.
 SERVER_OWNED = ("id", "owner_id", "department_path", "collaborator_ids", "status", "version", "created_at",
