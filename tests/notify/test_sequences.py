@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from notify.contacts import suppression
-from notify.sequences import advance
+from notify.sequences import advance, goals
 
 from .conftest import iso
 
@@ -224,3 +224,38 @@ def test_reenrollment_waits_for_the_sequences_gap_and_one_active_enrollment_is_h
     rt.clock.set_offset(timedelta(days=40))
     assert client.post(f"/v1/sequences/{gap}/enrollments", headers=admin, json={"contact_id": "K1"}).json[
         "enrolled"] == 1
+
+
+def test_a_rules_enroll_action_enrolls_the_records_contacts_and_answers_who(rt, client, admin, feed):
+    from .test_rule_requests import answers, apply, requested
+    customer_with_contact(feed, client, admin, "C1", "K1")
+    feed.customer("C1", contacts=[  # a second contact, who never agreed to marketing
+        {"contact_id": "K1", "name": "Li K1", "phones": [], "wechat_ids": [], "emails": ["K1@example.com"]},
+        {"contact_id": "K2", "name": "Li K2", "phones": [], "wechat_ids": [], "emails": ["K2@example.com"]}])
+    seq = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0}],
+                   goals=[{"type": "reply"}])
+    request = requested({"type": "enroll", "sequence_id": seq, "applied_by": "notify"})
+    assert apply(rt, request)
+    assert not apply(rt, request)  # delivered again: the version guard drops it
+    apply(rt, requested({"type": "enroll", "sequence_id": "no-such-sequence", "applied_by": "notify"}))
+    first, unknown = answers(rt)
+    [enrollment] = rt.db.enrollments.find()
+    assert first["status"] == "applied" and first["result"] == {
+        "sequence_id": seq, "enrollment_ids": [enrollment["_id"]], "skipped_by_reason": {"no_consent": 1}}
+    assert enrollment["contact_id"] == "K1" and enrollment["by"]["rule_id"] == "rule-1"
+    assert (unknown["status"], unknown["reason"]) == ("refused", "no_such_sequence")
+
+    rt.transaction(lambda s: goals.contact_replied(rt, s, "K1"))  # e.g. an SMS reply at the callback
+    assert rt.db.enrollments.find_one()["status"] == "goal_reached"
+
+
+def test_an_opt_out_published_ends_every_enrollment_of_the_contact(rt, client, admin, feed):
+    customer_with_contact(feed, client, admin, "C1", "K1")
+    for _ in range(2):
+        seq = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin),
+                                        "delay_hours": 24}])
+        client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"})
+    feed.send("crm.contact.unsubscribed", "K1", {"contact_id": "K1", "kind": "customer_contact", "customer_id": "C1",
+                                                 "lead_id": None, "channel": "sms", "source": "sms_reply",
+                                                 "unsubscribed_at": iso(feed.now())})
+    assert [(e["status"], e["end_reason"]) for e in rt.db.enrollments.find()] == [("unsubscribed", "opted_out_sms")] * 2

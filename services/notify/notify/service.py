@@ -10,7 +10,10 @@ from . import api, state
 from .automation import paused, requests as automation_requests
 from .deliveries import outbound
 from .contacts import feed as contact_feed
-from .reminders import due, handlers, tasks
+from .reminders import deals, due, handlers, tasks
+from .greetings import job as greetings
+from .sequences import advance as sequence_steps, audience, goals
+from .transactional import mail as transactional
 
 # Each capability adds its routes to the API's two blueprints as it is imported: imported here in the
 # order the OpenAPI document lists them (keep it).
@@ -24,10 +27,11 @@ from .deliveries import routes as delivery_routes
 from .subscriptions import routes as subscription_routes
 from .contacts import routes as contact_routes
 from .templates import routes as template_routes
+from .sequences import routes as sequence_routes
 from .subscriptions.queue import with_subscriptions
 
 ROUTES = (inbox_routes, preference_routes, reminder_routes, channel_routes, sms_routes, work_routes, delivery_routes,
-          subscription_routes, contact_routes, template_routes)
+          subscription_routes, contact_routes, template_routes, sequence_routes)
 
 INDEXES = {
     "inbox": [IndexModel([("key", ASCENDING), ("user_id", ASCENDING)], unique=True),
@@ -52,6 +56,14 @@ INDEXES = {
     "subscriptions": [IndexModel([("active", ASCENDING)])],
     "contracts": [IndexModel([("customer_id", ASCENDING)])],
     "users": [IndexModel([("role", ASCENDING), ("department_id", ASCENDING)])],
+    # one active enrollment per (sequence, contact): `open` is set only while it is active
+    "enrollments": [IndexModel([("open", ASCENDING)], unique=True,
+                               partialFilterExpression={"open": {"$type": "string"}}),
+                    IndexModel([("status", ASCENDING), ("next_at", ASCENDING)]),
+                    IndexModel([("contact_id", ASCENDING), ("status", ASCENDING)]),
+                    IndexModel([("customer_id", ASCENDING), ("status", ASCENDING)]),
+                    IndexModel([("sequence_id", ASCENDING), ("contact_id", ASCENDING)])],
+    "sequence_leads": [IndexModel([("channel_id", ASCENDING), ("bucket", ASCENDING)])],
 }
 
 
@@ -82,15 +94,33 @@ def handlers_of(rt):
     }
     table.update({f"crm.task.{t}": on(tasks.changed) for t in tasks.CHANGES})
     table.update({t: on(handlers.snapshot) for t in handlers.SNAPSHOT_ONLY})
+    table.update({t: on(handle) for t, handle in deals.HANDLERS.items()})
+    for event_type, handle in (("crm.customer.lifecycle_changed", goals.lifecycle_changed),
+                               ("crm.customer.stage_changed", goals.stage_changed),
+                               ("crm.opportunity.stage_changed", goals.stage_changed),
+                               ("crm.lead.received", audience.lead_received),
+                               ("crm.contact.unsubscribed", goals.unsubscribed),
+                               ("crm.quote.sent", transactional.quote_sent),
+                               ("crm.contract.approved", transactional.contract_approved)):
+        table[event_type] = _also(table.get(event_type), on(handle))
     requested = automation_requests.handler(rt)
     table["crm.automation.requested"] = lambda event, session: requested(rt, event, session)
     table = contact_feed.with_contacts(rt, table)  # contacts kept in the same transaction as the rest
     return with_subscriptions(rt, table)  # every contract type: webhook subscriptions may ask for any
 
 
+def _also(first, then):
+    """Two handlers of one event type, in one transaction."""
+    if first is None:
+        return then
+    return lambda event, session: (first(event, session), then(event, session))
+
+
 def jobs(rt):
     return [Job("reminders-due", 30, lambda: due.deliver_due(rt), lease_seconds=300),
-            Job("deliveries", 1, lambda: outbound.run(rt), lease_seconds=120)]
+            Job("deliveries", 1, lambda: outbound.run(rt), lease_seconds=120),
+            Job("sequence-steps", 60, lambda: sequence_steps.advance_due(rt), lease_seconds=300),
+            Job("greetings", 900, lambda: greetings.send_due(rt), lease_seconds=300)]
 
 
 SPEC = ServiceSpec(name="notify", package="notify", blueprints=[api.inbox, api.admin, api.public], indexes=INDEXES,

@@ -12,7 +12,7 @@ from crm_common.kernel import money
 from crm_common.events import parse_time
 
 SNAPSHOT = ("name", "owner_id", "department_path", "level", "stage")
-OPTIONAL = ("grade", "founded_on", "birthdays")  # older events lack them: absent means unchanged
+OPTIONAL = ("grade", "founded_on", "birthdays", "lifecycle")  # older events lack them: absent means unchanged
 
 
 def user_changed(rt, session, data: dict) -> None:

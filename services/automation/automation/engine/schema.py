@@ -68,7 +68,10 @@ _ACTIONS = {
     "webhook": _closed(["type", "url", "secret"], {"type": {}, "url": {"type": "string", "pattern": "^https?://",
                                                                        "maxLength": 2000},
                                                    "secret": {"type": "string", "minLength": 16, "maxLength": 200}}),
-    "enroll": _closed(["type", "sequence_id"], {"type": {}, "sequence_id": _ID}),
+    "enroll": {**_closed(["type", "sequence_id"], {"type": {}, "sequence_id": {
+        **_ID, "pattern": r"^[A-Za-z0-9_-]+$", "description": "a sequence of notify's (POST /v1/sequences)"}}),
+        "description": "puts the record's contacts in the sequence (a lead itself; a customer's or a deal's "
+                       "customer's contacts); notify refuses no_such_sequence or no_contact"},
 }
 
 _NEEDS_VALUE = ["eq", "ne", "gt", "gte", "lt", "lte"]

@@ -1,10 +1,12 @@
-"""Applying a rule's `notify` and `webhook` requests (crm.automation.requested), once per request id.
+"""Applying a rule's `notify`, `webhook` and `enroll` requests (crm.automation.requested), once per
+request id.
 
 `notify` becomes a notice like any reminder (inbox item keyed `rule:<request id>`, and the user's other
 channels, quiet hours included) to the person the rule names: a user, or the record's owner, the owner's
 supervisor or the managers of the owner's department, as notify's copy of the org knows them now.
 `webhook` is a Standard Webhook to the rule's URL, signed with the rule's secret, sent by the deliveries
-job like every other. What either causes carries the run's causation, so the rule never fires on it."""
+job like every other. `enroll` puts the record's contacts in a sequence (sequences/by_rule.py). What each
+causes carries the run's causation, so the rule never fires on it."""
 from __future__ import annotations
 
 import json
@@ -15,6 +17,7 @@ from crm_common.events import caused_by
 from .. import state
 from ..channels import addresses, reach
 from ..reminders import due
+from ..sequences import by_rule as enrolled
 from ..subscriptions import queue
 
 
@@ -28,7 +31,9 @@ def apply(rt, session, request: dict) -> tuple[str, object]:
         return webhook(rt, session, request, action)
     if action["type"] == "notify":
         return notify(rt, session, request, action)
-    return "refused", "not_supported"  # `enroll`: no sequences here yet
+    if action["type"] == "enroll":
+        return enrolled.apply(rt, session, request, action)
+    return "refused", "not_supported"
 
 
 def notify(rt, session, request: dict, action: dict) -> tuple[str, object]:

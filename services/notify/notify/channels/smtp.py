@@ -58,6 +58,9 @@ def send_email(smtp: dict | None, d: dict, allowed: list[str]) -> None:
     message.set_content(d.get("text") or text_of(d))
     if d.get("html"):
         message.add_alternative(d["html"], subtype="html")
+    for attached in d.get("attachments") or []:  # e.g. a quote's PDF (notify/transactional)
+        kind, _, sub = attached["content_type"].partition("/")
+        message.add_attachment(bytes(attached["content"]), maintype=kind, subtype=sub, filename=attached["filename"])
     port = int(smtp.get("port") or 25)
     try:
         with network.Deadline() as deadline:
