@@ -149,6 +149,8 @@ def world(system) -> World:
         "url": "http://127.0.0.1:9/hook", "types": ["crm.customer.*"]}))
     template = _ok(w.call("POST", "notify", "/v1/templates", json={  # templates are shared: every user reads them
         "kind": "nurture", "language": "zh", "subject": "资讯", "body": "{{ contact.name }}，您好"}))
+    sequence = _ok(w.call("POST", "notify", "/v1/sequences", json={  # the admin's: no manager of a department sees it
+        "name": "East nurture", "steps": [{"channel": "email", "template_id": template["id"], "delay_hours": 24}]}))
 
     runs = eventually(lambda: w.call("GET", "automation", "/v1/runs").json().get("items"), timeout=15)
     assert runs, "the automation service never ran the rule on Ann's follow-up"
@@ -168,7 +170,7 @@ def world(system) -> World:
         "/v1/rule-templates/{name}:instantiate name": "complaint_to_service", "job_id": job["id"],
         "opportunity_id": opportunity["id"], "rule_id": rule["id"], "run_id": runs[0]["id"],
         "subscription_id": subscription["id"],
-        "template_id": template["id"],
+        "template_id": template["id"], "sequence_id": sequence["id"],
         "product_id": product["id"], "quote_id": quote["id"],
         "contract_id": deal_contract["id"], "invoice_id": invoice["id"],
         "task_id": task["id"], "/v1/pipelines/{pipeline_id}/stages/{stage}/playbook stage": "initial_contact",
