@@ -482,14 +482,14 @@ class LeadResubmittedV1(TypedDict):
 # Notification failed
 class NotificationFailedV1(NotificationDelivery):
     delivery_id: str
-    channel: Literal['email', 'robot', 'webhook']
+    channel: Literal['email', 'robot', 'webhook', 'dingtalk_work', 'wecom_app']
     error: str
     failed_at: str
 
 # Notification sent
 class NotificationSentV1(NotificationDelivery):
     delivery_id: str
-    channel: Literal['email', 'robot', 'webhook', 'inbox']
+    channel: Literal['email', 'robot', 'webhook', 'inbox', 'dingtalk_work', 'wecom_app']
     sent_at: str
 
 # Opportunity created
