@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from crm_common import consumer
 from crm_common.service import worker_handlers
+from crm_common.testing.auth import bearer
 from crm_common.testing.events import Link
 from customer.app import create_app as create_customer_app
 from reporting import service
@@ -39,7 +40,16 @@ def browser(tmp_path):
 def site(app, rt, app_for, at_now, monkeypatch):
     customers = app_for(create_customer_app, "customer")
     # reporting lets the admin in once crm.org has brought them (crm.user.created), as its worker would
-    Link(customers.extensions["crm"], rt, "reporting", worker_handlers(service.SPEC, rt)).flow("crm.user.created")
+    link = Link(customers.extensions["crm"], rt, "reporting", worker_handlers(service.SPEC, rt))
+    link.flow("crm.user.created")
+    # one deal of the customer service's, which the funnel's drill-down lists
+    crm = customers.extensions["crm"]
+    admin, desk = bearer(crm.settings, crm.db.users.find_one({"username": "admin"})["_id"]), customers.test_client()
+    acme = desk.post("/v1/customers", headers=admin, json={"name": "Acme", "contacts": [
+        {"name": "Zhang Wei", "phones": ["13900139002"]}]}).json["id"]
+    assert desk.post(f"/v1/customers/{acme}/opportunities", headers=admin, json={
+        "name": "Renewal 2027", "amount": 80000, "expected_close_date": "2027-03-15"}).status_code == 201
+    link.flow()
     customer_server, customer_url = serve(customers)
     monkeypatch.setattr(rt, "settings", dataclasses.replace(rt.settings, extra={
         **rt.settings.extra, "REPORTING_CUSTOMER_URL": customer_url}))
@@ -55,6 +65,19 @@ def site(app, rt, app_for, at_now, monkeypatch):
 def drawn(browser, chart: str, series: int = 0):
     return browser.evaluate(f"echarts.getInstanceByDom(document.getElementById('{chart}'))"
                             f".getOption().series[{series}].data")
+
+
+def click_bar(browser, chart: str, index: int) -> None:
+    """A mouse click, as a person makes it, low on a bar (bars grow from the axis as they are drawn)."""
+    x, y = browser.evaluate(f"""(() => {{
+        const box = document.getElementById('{chart}'), c = echarts.getInstanceByDom(box);
+        box.scrollIntoView();
+        const [x, y] = c.convertToPixel({{seriesIndex: 0}}, [{index}, c.getOption().series[0].data[{index}] / 4]);
+        const at = box.getBoundingClientRect();
+        return [at.left + x, at.top + y]; }})()""")
+    browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
 
 def test_a_manager_logs_in_and_the_charts_show_the_reports_numbers(site, browser):
@@ -76,8 +99,15 @@ def test_a_manager_logs_in_and_the_charts_show_the_reports_numbers(site, browser
                             headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
 
     funnel, cold = report("funnel"), report("going-cold")
-    assert drawn(browser, "chart-funnel") == [s["count"] for s in funnel["stages"]] == [2, 0, 1, 0, 0, 1, 1]
+    assert drawn(browser, "chart-funnel") == [s["count"] for s in funnel["stages"]] == [3, 0, 1, 0, 0, 1, 1]
     assert drawn(browser, "chart-funnel", 1) == [s["conversion_rate"] for s in funnel["stages"]]
+    # a click on the first stage's bar lists its opportunities, as the customer service has them
+    click_bar(browser, "chart-funnel", 0)
+    assert browser.wait_for("window.dashboard.drill?.listing") == funnel["stages"][0]["opportunities"]
+    assert browser.wait_for("!document.getElementById('drill-panel').hidden")
+    assert browser.evaluate("[...document.querySelectorAll('#drill tr[data-opportunity]')]"
+                            ".map(r => [r.children[0].textContent, r.children[2].textContent])") == [
+        ["Renewal 2027", "80000.00"]]
     assert drawn(browser, "chart-cold") == [[x, y, n] for y, row in enumerate(cold["rows"])
                                             for x, n in enumerate(row["counts"])]
     assert drawn(browser, "chart-channels") == [c["leads"] for c in report("channels")["items"]]

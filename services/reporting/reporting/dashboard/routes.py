@@ -2,7 +2,9 @@
 
 The page logs in through this service, which passes the username and password on to
 the customer service (the owner of users) and hands back its token; everything else
-the page shows comes from the JSON reports, read with that token.
+the page shows comes from the JSON reports, read with that token, and a report row's
+opportunities from the customer service's list, which this service reads for the page
+with the same token.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import json
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import g, jsonify, request, send_from_directory
 
@@ -19,7 +22,7 @@ from crm_common.kernel.refusals import Invalid, TooMany, Unauthenticated
 from crm_common.web import Blueprint, answers, runtime
 
 from ..model import store
-from .schemas import LoginIn, LoginOut, Options
+from .schemas import LoginIn, LoginOut, OpportunityFilters, OpportunityPage, Options
 
 STATIC = Path(__file__).parent / "static"
 CUSTOMER_URL = "REPORTING_CUSTOMER_URL"  # where the customer service answers logins
@@ -48,24 +51,56 @@ def login():
     body = request.get_json(silent=True) or {}
     if not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
         raise Invalid("username and password are required", errors=[{"field": "username", "message": "required"}])
-    base = runtime().settings.value(CUSTOMER_URL, DEFAULT_CUSTOMER_URL).rstrip("/")
-    forwarded = urllib.request.Request(
+    forwarded = _to_customer_service(
         # The client's address for the customer service's login throttle (believed there only when its
         # TRUSTED_PROXY_HOPS says a proxy is in front); without it every dashboard login shares ours.
-        f"{base}/v1/auth/token", method="POST", headers={"Content-Type": "application/json",
-                                                         "X-Forwarded-For": request.remote_addr or ""},
+        "/v1/auth/token", method="POST", headers={"Content-Type": "application/json",
+                                                  "X-Forwarded-For": request.remote_addr or ""},
         data=json.dumps({"username": body["username"], "password": body["password"]}).encode())
+    return _answer_of(forwarded, _login_refused)
+
+
+def _login_refused(exc: urllib.error.HTTPError) -> None:
+    if exc.code in (400, 401):
+        raise Unauthenticated("unknown user or wrong password") from exc
+    if exc.code in (429, 503):  # the login throttle or a busy password check: the browser waits, as told
+        wait = {"Retry-After": exc.headers.get("Retry-After") or "5"}
+        if exc.code == 429:
+            raise TooMany("too many sign-in attempts, try again later", headers=wait) from exc
+        raise Problem(503, "sign-in is busy, try again shortly", headers=wait) from exc
+
+
+def _to_customer_service(path: str, **request_args) -> urllib.request.Request:
+    base = runtime().settings.value(CUSTOMER_URL, DEFAULT_CUSTOMER_URL).rstrip("/")
+    return urllib.request.Request(f"{base}{path}", **request_args)
+
+
+@blp.route("/dashboard/opportunities", methods=["GET"])
+@require_user()
+@blp.arguments(OpportunityFilters, location="query", as_kwargs=True)
+@blp.doc(**answers(200, OpportunityPage))
+def opportunities(**_filters):
+    """A report row's drill-down (the query in its `opportunities`): the customer service's list of those
+    opportunities, read with the caller's own token, so within the caller's scope."""
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k in OpportunityFilters().fields])
+    forwarded = _to_customer_service(f"/v1/opportunities?{query}",
+                                     headers={"Authorization": request.headers.get("Authorization", "")})
+    return _answer_of(forwarded, _list_refused)
+
+
+def _list_refused(exc: urllib.error.HTTPError) -> None:
+    if exc.code in (400, 401, 403):  # a filter it refused (naming the field), or the caller's token
+        refused = json.loads(exc.read() or b"{}")
+        raise Problem(exc.code, refused.get("detail"), errors=refused.get("errors")) from exc
+
+
+def _answer_of(forwarded: urllib.request.Request, refused):
+    """The customer service's JSON answer; a refusal as `refused(error)` passes it on, else 502 or 503."""
     try:
         with urllib.request.urlopen(forwarded, timeout=10) as answer:
             return jsonify(json.load(answer))
     except urllib.error.HTTPError as exc:
-        if exc.code in (400, 401):
-            raise Unauthenticated("unknown user or wrong password") from exc
-        if exc.code in (429, 503):  # the login throttle or a busy password check: the browser waits, as told
-            wait = {"Retry-After": exc.headers.get("Retry-After") or "5"}
-            if exc.code == 429:
-                raise TooMany("too many sign-in attempts, try again later", headers=wait) from exc
-            raise Problem(503, "sign-in is busy, try again shortly", headers=wait) from exc
+        refused(exc)
         raise Problem(502, f"the customer service answered {exc.code}") from exc
     except (urllib.error.URLError, TimeoutError) as exc:
         raise Problem(503, "the customer service cannot be reached", headers={"Retry-After": "5"}) from exc

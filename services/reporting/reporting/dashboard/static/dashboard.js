@@ -1,5 +1,6 @@
 // The dashboard: log in, pick a scope and a period, and see the reports as charts and tables.
 // Every number comes from the JSON reports; window.dashboard keeps what was drawn, for tests.
+// A click on a funnel or forecast bar, or on a rep's row, lists the opportunities that row counts.
 import * as echarts from './vendor/echarts-6.1.0.esm.min.js';
 
 window.echarts = echarts;
@@ -13,6 +14,7 @@ const T = {
        weighted: 'Weighted amount', customers: 'Customers', today: 'Contact today', overdue: 'Overdue',
        stalled: 'High intent, stalled', pinned: 'Pinned', never: 'never', lang: '中文',
        cols: ['Rep', 'New', 'Won', 'Won amount', 'Follow-ups', 'Per week', 'Overdue', 'Held'],
+       opportunities: 'Opportunities', drill_cols: ['Opportunity', 'Stage', 'Amount', 'Expected close'],
        bad_login: 'Unknown user or wrong password',
        stages: {lead_acquired: 'Lead acquired', initial_contact: 'Initial contact', needs_confirmed: 'Needs confirmed',
                 proposal: 'Proposal', negotiation: 'Negotiation', contract_signed: 'Contract signed', lost: 'Lost'}},
@@ -24,6 +26,7 @@ const T = {
        weighted: '加权金额', customers: '客户数', today: '今日待联系', overdue: '逾期未跟进',
        stalled: '高意向但未推进', pinned: '上首屏', never: '从未', lang: 'English',
        cols: ['销售', '新增客户', '赢单', '赢单金额', '跟进', '每周跟进', '逾期提醒', '持有客户'],
+       opportunities: '商机列表', drill_cols: ['商机', '阶段', '金额', '预计成交'],
        bad_login: '用户名或密码错误',
        stages: {lead_acquired: '获取线索', initial_contact: '初步接触', needs_confirmed: '需求确认', proposal: '方案报价',
                 negotiation: '商务谈判', contract_signed: '签约', lost: '输单'}},
@@ -81,9 +84,30 @@ async function load() {
   state.ready = true;
 }
 
-function chart(id, option) {
-  charts[id] = charts[id] || echarts.init(document.getElementById(id));
+function chart(id, option, rows) {
+  if (!charts[id]) {
+    charts[id] = echarts.init(document.getElementById(id));
+    charts[id].on('click', (clicked) => drill(charts[id].rows?.[clicked.dataIndex]?.opportunities));
+  }
+  charts[id].rows = rows;  // the report rows behind the bars, for the drill-down
   charts[id].setOption(option, true);
+}
+
+async function drill(listing) {
+  if (!listing) return;
+  state.drill = null;
+  const query = Object.fromEntries(new URLSearchParams(listing.split('?')[1] || ''));
+  state.drill = {listing, items: (await api('/dashboard/opportunities', query)).items};
+  drawDrill();
+}
+
+function drawDrill() {
+  const shown = state.drill;
+  $('#drill-panel').hidden = !shown;
+  if (!shown) return;
+  $('#drill').innerHTML = `<tr>${t('drill_cols').map((c) => `<th>${c}</th>`).join('')}</tr>` + shown.items.map((o) =>
+    `<tr data-opportunity="${esc(o.id)}"><td>${esc(o.name)}</td><td>${esc(t('stages')[o.stage] || o.stage)}</td>
+    <td>${esc(o.amount)}</td><td>${esc(o.expected_close_date)}</td></tr>`).join('');
 }
 
 function draw() {
@@ -95,7 +119,7 @@ function draw() {
     series: [{name: t('count'), type: 'bar', data: stages.map((s) => s.count), label: {show: true, position: 'top'}},
              {name: t('conversion'), type: 'line', yAxisIndex: 1, data: stages.map((s) => s.conversion_rate)},
              {name: t('expected'), type: 'line', yAxisIndex: 1, lineStyle: {type: 'dashed'},
-              data: stages.map((s) => s.expected_rate)}]});
+              data: stages.map((s) => s.expected_rate)}]}, stages);
   const cold = d['going-cold'];
   const labels = cold.buckets.map((b) => (b === 'never' ? t('never') : b));
   chart('chart-cold', {
@@ -108,6 +132,9 @@ function draw() {
   $('#table-reps').innerHTML = head + d.reps.items.map((i) => `<tr data-user="${esc(i.user_id)}"><td>${esc(i.username)}</td>
     <td>${i.new_customers}</td><td>${i.won}</td><td>${i.won_amount}</td><td>${i.followups}</td>
     <td>${i.followups_per_week}</td><td>${i.overdue_reminders}</td><td>${i.held}</td></tr>`).join('');
+  $('#table-reps').querySelectorAll('tr[data-user]').forEach((row, n) => {
+    row.addEventListener('click', () => drill(d.reps.items[n].opportunities));
+  });
   const channels = d.channels.items;
   chart('chart-channels', {
     tooltip: {trigger: 'axis'}, legend: {},
@@ -120,7 +147,7 @@ function draw() {
     tooltip: {trigger: 'axis'}, legend: {}, xAxis: {type: 'category', data: months.map((m) => m.month)},
     yAxis: {type: 'value'},
     series: [{name: t('expected_amount'), type: 'bar', data: months.map((m) => Number(m.expected_amount))},
-             {name: t('weighted'), type: 'bar', data: months.map((m) => Number(m.weighted_amount))}]});
+             {name: t('weighted'), type: 'bar', data: months.map((m) => Number(m.weighted_amount))}]}, months);
   const segments = d.rfm.segments;
   chart('chart-rfm', {
     tooltip: {}, xAxis: {type: 'category', axisLabel: {rotate: 30},
@@ -128,6 +155,7 @@ function draw() {
     yAxis: {type: 'value'}, grid: {bottom: 80},
     series: [{name: t('customers'), type: 'bar', data: segments.map((s) => s.count), label: {show: true, position: 'top'}}]});
   drawWorkbench(d.workbench);
+  drawDrill();
 }
 
 function drawWorkbench(bench) {
