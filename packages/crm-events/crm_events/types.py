@@ -496,6 +496,7 @@ class NotificationSentV1(NotificationDelivery):
 class OpportunityCreatedV1(OpportunitySnapshot):
     by: str
     created_at: str
+    expected_days: NotRequired[list[int] | None]
 
 # Opportunity deleted
 class OpportunityDeletedV1(OpportunitySnapshot):

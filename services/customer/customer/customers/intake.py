@@ -45,4 +45,4 @@ def create_from_lead(rt, session, lead: dict) -> None:
     deal = opportunities.new(rt, session, customer, {"source_lead_id": lead["lead_id"]})  # and its first deal
     customer.update(opportunities.rules.customer_fields([deal]))
     customers.insert(rt, session, customer, by=by, strict_keys=False)
-    opportunities.write(rt, session, None, deal, [opportunities.created(deal, by)])
+    opportunities.write(rt, session, None, deal, [opportunities.created(rt, session, deal, by)])

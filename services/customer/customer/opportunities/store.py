@@ -13,7 +13,7 @@ from crm_common.paging import new_id
 from crm_common.queries import both, find_one
 
 from ..customers import customers
-from ..pipelines import pipelines
+from ..pipelines import pipelines, stages
 from ..tasks import playbooks
 from . import rules
 
@@ -52,8 +52,11 @@ def new(rt, session, customer: dict, fields: dict, *, inherit: bool = False) -> 
     return rules.new(customer, pipeline, fields, at=customers.now(rt), inherit=inherit)
 
 
-def created(deal: dict, by: str) -> tuple:
-    return "crm.opportunity.created", {"by": by, "created_at": deal["created_at"].isoformat()}
+def created(rt, session, deal: dict, by: str) -> tuple:
+    """crm.opportunity.created, with its first stage's expected days (notify's stage-stay reminder)."""
+    stage = stages.find(pipelines.get(rt, deal["pipeline_id"], session), deal["stage"]) or {}
+    return "crm.opportunity.created", {"by": by, "created_at": deal["created_at"].isoformat(),
+                                       "expected_days": stage.get("expected_days")}
 
 
 def open_new(rt, session, customer: dict, fields: dict, *, by: str, inherit: bool = False) -> dict:
@@ -67,7 +70,7 @@ def open_new(rt, session, customer: dict, fields: dict, *, by: str, inherit: boo
             {**loose, "status": {"$nin": ["draft", "pending_approval", "rejected"]}}, session=session)
         if rt.db.contracts.count_documents(loose, session=session):
             rt.db.contracts.update_many(loose, {"$set": {"opportunity_id": deal["_id"]}}, session=session)
-    write(rt, session, None, deal, [created(deal, by)])
+    write(rt, session, None, deal, [created(rt, session, deal, by)])
     playbooks.moved(rt, session, None, deal, by=by)
     return deal
 

@@ -55,7 +55,7 @@ def contract_signed(rt, session, data: dict) -> None:
 
 def deleted(rt, session, data: dict) -> None:
     state.deleted(rt, session, data)
-    plan.cancel_all(rt, session, data["customer_id"])
+    plan.cancel_all(rt, session, data["customer_id"], approvals=True)  # its undecided contracts are withdrawn
 
 
 def stage_changed(rt, session, data: dict) -> None:

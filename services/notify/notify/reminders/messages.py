@@ -128,4 +128,22 @@ def _fields(reminder: dict, c: dict, now: datetime, names: dict, language: str,
                                                           "title", "priority", "related_kind", "related_id")})
     if data.get("new_contacts"):
         facts["new_contacts"] = data["new_contacts"]
+    facts.update({k: v for k, v in data.items() if k in DEAL_FACTS})
     return fields, {k: v for k, v in facts.items() if v is not None}
+
+
+# A deal's and a contract's reminders (deals.py) name the deal or the contract in their facts.
+DEAL_FACTS = ("opportunity_id", "opportunity", "deal_stage", "expected_days", "contract_amount", "approval_step")
+TEXT.update({
+    "stage_stay": {
+        "zh": ("商机停滞：{opportunity}", "{name}的商机「{opportunity}」在{deal_stage}阶段已超过预期的{expected_days}天。",
+               "推进该商机，或更新它的阶段"),
+        "en": ("Deal stalled: {opportunity}", "{name}'s deal \"{opportunity}\" has been in {deal_stage} longer than "
+               "the {expected_days} days expected.", "Move the deal on, or update its stage")},
+    "approval": {
+        "zh": ("合同待你审批：{title}", "{owner}提交的{name}合同《{title}》（{contract_amount}元）等待你的第{approval_step}级审批。",
+               "在审批列表中批准或驳回"),
+        "en": ("A contract awaits your approval: {title}", "{owner}'s contract \"{title}\" with {name} "
+               "({contract_amount} yuan) waits for your approval (step {approval_step}).",
+               "Approve or reject it in your approvals list")},
+})

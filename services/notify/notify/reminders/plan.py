@@ -45,9 +45,11 @@ def replan_many(rt, session, customers: list[dict]) -> None:
                                 {"$set": {"status": store.CANCELLED}}, session=session)
 
 
-def cancel_all(rt, session, customer_id: str) -> None:
-    # a task's reminders follow the task's own events (it stays with its assignee)
-    rt.db.reminders.update_many({"customer_id": customer_id, "status": store.PENDING, "task_id": None},
+def cancel_all(rt, session, customer_id: str, *, approvals: bool = False) -> None:
+    # a task's reminders follow the task's own events (it stays with its assignee); an approval waits for
+    # the contract's decision, wherever its customer is, unless the customer is gone (`approvals`)
+    rt.db.reminders.update_many({"customer_id": customer_id, "status": store.PENDING, "task_id": None,
+                                 **({} if approvals else {"kind": {"$ne": "approval"}})},
                                 {"$set": {"status": store.CANCELLED}}, session=session)
 
 

@@ -101,3 +101,31 @@ def lead_resubmitted(data: dict) -> dict | None:
 def _hours(span: timedelta) -> float | int:
     hours = round(span / timedelta(hours=1), 1)
     return int(hours) if hours == int(hours) else hours
+
+
+def stage_stay(data: dict) -> dict | None:
+    """crm.opportunity.created / stage_changed: an open deal that stays in its stage past the stage's
+    expected days (DOMAIN §2, the upper one) reminds the customer's owner, naming the deal. Planned at the
+    move, kept until then; the deal's next move, its win or loss cancel it (deals.py)."""
+    days = data.get("expected_days") or []
+    if data.get("status") != "open" or not days or not data.get("owner_id"):
+        return None
+    entered = data.get("changed_at") or data["created_at"]
+    due = parse_time(entered) + timedelta(days=max(days))
+    return {"_id": f"stage_stay:{data['opportunity_id']}:{entered}", "kind": "stage_stay",
+            "customer_id": data["customer_id"], "user_id": data["owner_id"], "fire_at": due, "due_at": due,
+            "data": {"opportunity_id": data["opportunity_id"], "opportunity": data.get("name"),
+                     "deal_stage": data["stage"], "expected_days": max(days), "entered_at": entered}}
+
+
+def approvals(data: dict, approver_ids: list[str]) -> list[dict]:
+    """crm.contract.submitted / approved (not final): the step the contract now waits for, one notice to
+    each of its approvers (`approver_ids`: the named ones, or the admins for an admin's step)."""
+    awaiting = data.get("awaiting") or {}
+    step = awaiting.get("step")
+    return [{"_id": f"approval:{data['contract_id']}:{step}:{user_id}:0", "kind": "approval", "to": "user",
+             "customer_id": data["customer_id"], "user_id": user_id,
+             "data": {"contract_id": data["contract_id"], "title": data.get("title") or data.get("number"),
+                      "contract_amount": data.get("amount"), "step": step, "approval_step": 2 if step == "admin" else 1,
+                      "occurrence": 0}}
+            for user_id in approver_ids]

@@ -11,6 +11,7 @@
   `escalation_second_step_days` later to the department manager; once per cadence series, once per
   event-driven to-do: `escalation`, `follow_ons`, `moved_escalation`.
 - Who hears of a reminder: `owner_of`, `recipients`.
+- A contract awaiting approval reminds its approver again every `approval_reminder_hours`: `next_approval`.
 
 The reminders an event raises at once (a new lead, a pool claim, a reclaim warning, ...) are in
 raised.py; on which channels and when a user hears of one (quiet hours) in preferences/rules.py.
@@ -27,7 +28,8 @@ KINDS = ("cadence", "next_contact", "overdue", "lead_assigned", "pool_claimed", 
 # Kinds kept from the thin slice: the e2e flows and clients already read them.
 EXTRA_KINDS = ("customer_assigned", "customer_reclaimed", "stage_followup",
                "rule_notice", "rule_paused",  # an automation rule's notify action; a rule paused as failing
-               "task_due")  # a task (待办) reached its due time (tasks.py)
+               "task_due",  # a task (待办) reached its due time (tasks.py)
+               "stage_stay", "approval")  # a deal past its stage's expected days; a contract awaiting approval
 
 DEFAULTS = {
     "cadence_days": {"A": 3, "B": 7, "C": 30},      # since the last follow-up
@@ -43,6 +45,7 @@ DEFAULTS = {
     "high_value_grades": ["large"],
     "critical_kinds": [],                            # these ignore quiet hours
     "retry_seconds": [5, 300, 1800, 7200],           # then the delivery is parked
+    "approval_reminder_hours": 24,                   # an approver is reminded again while a contract waits; null: once
 }
 
 PLANNED = ("cadence", "next_contact", "renewal", "birthday", "anniversary")  # recomputed from the customer
@@ -188,7 +191,17 @@ def follow_ons(r: dict, s: dict, now: datetime, reached: bool) -> list[dict]:
                  "due_at": r["due_at"], "fire_at": second, "data": {**data, "step": 2}}]
     if kind in ("birthday", "anniversary"):
         return next_year(r, s)
+    if kind == "approval" and reached and s["approval_reminder_hours"]:
+        return [next_approval(r, s, now)]
     return []
+
+
+def next_approval(r: dict, s: dict, now: datetime) -> dict:
+    """The approval reminder after one that fired at `now`; its decision cancels it (deals.py)."""
+    data = {**r["data"], "occurrence": r["data"].get("occurrence", 0) + 1}
+    due = now + timedelta(hours=s["approval_reminder_hours"])
+    return {"customer_id": r.get("customer_id"), "user_id": r["user_id"], "to": "user", "kind": "approval",
+            "_id": f"{r['_id'].rsplit(':', 1)[0]}:{data['occurrence']}", "fire_at": due, "due_at": due, "data": data}
 
 
 def escalation(r: dict, base: dict, s: dict) -> list[dict]:

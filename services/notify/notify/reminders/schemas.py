@@ -26,5 +26,6 @@ class ReminderSettings(ma.Schema):
     send_at_local = ma.fields.String(validate=HHMM)
     high_value_grades = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(["large", "normal", "small"])))
     critical_kinds = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(KINDS + EXTRA_KINDS)))
+    approval_reminder_hours = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=24 * 30))
     retry_seconds = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1, max=7 * 86400)),
                                    validate=ma.validate.Length(max=20))
