@@ -69,5 +69,9 @@ def test_approvers_are_reminded_until_they_decide_and_renewals_wait_for_the_appr
     assert len(inbox(rt, "mgr-1", kind="approval")) == 2 and len(inbox(rt, "admin-1", kind="approval")) == 1
     contract(feed, "submitted", "K2", ("manager", ["mgr-1"]))
     contract(feed, "rejected", "K2", None, status="rejected", step="manager", by="mgr-1", comment="too cheap")
-    travel(hours=110)
-    assert [i["key"].split(":")[1] for i in inbox(rt, "mgr-1", kind="approval")] == ["K1", "K1", "K2"]
+    contract(feed, "submitted", "K3", ("manager", ["mgr-1"]))
+    feed.customer("C1", kind="deleted")  # its undecided contracts are withdrawn with it
+    travel(hours=140)
+    notices = inbox(rt, "mgr-1", kind="approval")
+    assert [i["key"].split(":")[1] for i in notices] == ["K1", "K1", "K2", "K3"]
+    assert all(i["read_at"] is not None for i in notices)

@@ -275,3 +275,20 @@ def test_a_failed_delivery_goes_again_on_a_growing_schedule_then_is_parked():
     schedule = rules.DEFAULTS["retry_seconds"]
     assert [retry_after(n, schedule) for n in (1, 2, 3, 4)] == [timedelta(seconds=s) for s in (5, 300, 1800, 7200)]
     assert retry_after(5, schedule) is None and retry_after(99, schedule) is None
+
+
+def test_a_deal_is_watched_for_its_stages_upper_expected_days_and_an_approval_comes_again_while_it_waits():
+    moved = {"opportunity_id": "O1", "customer_id": "C1", "name": "Upsell", "owner_id": "u1", "stage": "proposal",
+             "status": "open", "expected_days": [14, 21], "changed_at": "2026-03-01T08:00:00Z"}
+    stay = raised.stage_stay(moved)
+    assert stay["fire_at"] == datetime(2026, 3, 22, 8, tzinfo=timezone.utc)
+    assert (stay["_id"], stay["data"]["opportunity"]) == ("stage_stay:O1:2026-03-01T08:00:00Z", "Upsell")
+    assert raised.stage_stay({**moved, "status": "won"}) is None
+    assert raised.stage_stay({**moved, "expected_days": None}) is None  # lost: no days to stay
+    [notice] = raised.approvals({"contract_id": "K1", "customer_id": "C1", "amount": "200000.00",
+                                 "awaiting": {"step": "manager", "approver_ids": ["m1"]}}, ["m1"])
+    now = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
+    [again] = rules.follow_ons({**notice, "fire_at": now, "due_at": now}, rules.DEFAULTS, now, reached=True)
+    assert (again["_id"], again["fire_at"], again["to"]) == ("approval:K1:manager:m1:1", now + timedelta(hours=24),
+                                                             "user")
+    assert rules.follow_ons(notice, {**rules.DEFAULTS, "approval_reminder_hours": None}, now, reached=True) == []

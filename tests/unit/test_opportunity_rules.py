@@ -93,3 +93,14 @@ def test_a_stored_customer_becomes_its_first_deal_as_it_stood():
     lost = first_deal({**stored, "stage": "lost", "loss_reason": "price", "qualification": None}, DEFAULT_PIPELINE,
                       [], NOW)
     assert (lost["status"], lost["loss_reason"], lost["amount"]) == ("lost", "price", None)
+
+
+def test_an_approved_contract_wins_into_contract_signed_or_a_custom_pipelines_won_stage():
+    assert rules.won_stage(DEFAULT_PIPELINE) == "contract_signed"
+    custom = {"stages": [{"key": "open", "closes": None}, {"key": "closed_won", "closes": "won"},
+                         {"key": "closed_lost", "closes": "lost"}]}
+    assert rules.won_stage(custom) == "closed_won"
+    assert rules.won_stage({"stages": [{"key": "open", "closes": None}]}) is None
+    won = deal(stage="contract_signed", status="won", won_by_contract_id="k1")
+    assert rules.won_by_contract(won, "contract_signed") and not rules.won_by_contract(won, "lost")
+    assert not rules.won_by_contract(deal(stage="contract_signed", status="won"), "contract_signed")  # by hand

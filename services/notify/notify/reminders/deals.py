@@ -50,6 +50,12 @@ def _settle(rt, session, data: dict, steps: list[str]) -> None:
                              "key": {"$regex": keys}}, {"$set": {"read_at": rt.clock.now()}}, session=session)
 
 
+def customer_gone(rt, session, customer_id: str) -> None:
+    """A deleted customer's undecided contracts are withdrawn: their approval notices are done too."""
+    rt.db.inbox.update_many({"kind": "approval", "customer_id": customer_id, "read_at": None},
+                            {"$set": {"read_at": rt.clock.now()}}, session=session)
+
+
 def _approvers(rt, session, awaiting: dict) -> list[str]:
     """The approvers the contract names; for an admin's step, every active admin notify knows."""
     if awaiting.get("approver_ids"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crm_common.events import parse_time
 
 from .. import state
-from . import due, plan, raised, settings, store
+from . import deals, due, plan, raised, settings, store
 
 SNAPSHOT_ONLY = ("crm.customer.updated", "crm.customer.qualified", "crm.customer.lifecycle_changed",
                  "crm.customer.won", "crm.customer.lost", "crm.customer.payment_received")
@@ -56,6 +56,7 @@ def contract_signed(rt, session, data: dict) -> None:
 def deleted(rt, session, data: dict) -> None:
     state.deleted(rt, session, data)
     plan.cancel_all(rt, session, data["customer_id"], approvals=True)  # its undecided contracts are withdrawn
+    deals.customer_gone(rt, session, data["customer_id"])
 
 
 def stage_changed(rt, session, data: dict) -> None:
