@@ -23,7 +23,7 @@ from kafka.errors import (CorruptRecordError, InvalidRecordError, InvalidTimesta
                           MessageSizeTooLargeError, RecordListTooLargeError)
 from pymongo import InsertOne, UpdateOne
 
-from . import scheduler
+from . import batching, scheduler
 from .errors import Problem
 from .events import encode, message_key, stream_of, topic_for
 
@@ -114,14 +114,27 @@ def writes(db, session, events: Iterable[dict], now, *, fresh: Iterable[str] = (
         for offset, event in enumerate(same):
             event["version"] = last + 1 + offset
     for event in events:
-        size = len(encode(event))
-        if size > MAX_EVENT_BYTES:
-            raise EventTooLarge(event["type"], size)  # aborts the caller's transaction: nothing half-written
-        ops.append(("outbox", InsertOne({
-            "_id": event["id"], "seq": ObjectId(), "key": stream_of(event), "version": event["version"],
-            "topic": topic_for(event["type"]), "type": event["type"], "event": event,
-            "status": PENDING, "attempts": 0, "created_at": now}, namespace=outbox)))
+        ops.append(("outbox", InsertOne(_row(event, now), namespace=outbox)))
     return ops
+
+
+def add_first(db, session, events: Iterable[dict], now) -> None:
+    """`add` for events each the first of an aggregate new in this transaction (an automation request),
+    held to the end of a consumer batch with its other writes (crm_common.batching): no counter read,
+    and no write per event. A reused aggregate would restart at version 1: only for fresh ids."""
+    for event in events:
+        event["version"] = 1
+        batching.replace(db, session, "event_versions", {"_id": stream_of(event), "version": 1})
+        batching.replace(db, session, "outbox", _row(event, now))
+
+
+def _row(event: dict, now) -> dict:
+    size = len(encode(event))
+    if size > MAX_EVENT_BYTES:
+        raise EventTooLarge(event["type"], size)  # aborts the caller's transaction: nothing half-written
+    return {"_id": event["id"], "seq": ObjectId(), "key": stream_of(event), "version": event["version"],
+            "topic": topic_for(event["type"]), "type": event["type"], "event": event,
+            "status": PENDING, "attempts": 0, "created_at": now}
 
 
 def backlog(db) -> int:

@@ -138,3 +138,14 @@ def test_a_rule_reactivated_with_enroll_skips_records_its_version_already_ran_fo
     assert len(duplicate) == 1 and duplicate[0]["trigger_key"] == "enroll:customer:C1"
     assert automation.runs(rule_id=rule["id"], record_id="C2")[0]["status"] == "running"
     assert len(automation.requests()) == 2  # C1 once (its event), C2 once (enrolled)
+
+
+def test_a_rule_activated_or_deactivated_between_events_counts_from_the_next_event(automation):
+    first = automation.rule({**COMPLAINT, "name": "first"})
+    automation.deliver(followed_up("C1", "投诉"))  # the worker now holds the active rules in memory
+    second = automation.rule({**COMPLAINT, "name": "second"})
+    automation.deliver(followed_up("C2", "投诉"))
+    automation.post(f"/v1/rules/{first['id']}:deactivate")
+    automation.deliver(followed_up("C3", "投诉"))
+    fired = {rule["id"]: sorted(r["record"]["id"] for r in automation.runs(rule_id=rule["id"])) for rule in (first, second)}
+    assert fired == {first["id"]: ["C1", "C2"], second["id"]: ["C2", "C3"]}

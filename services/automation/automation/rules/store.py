@@ -12,7 +12,7 @@ from crm_common.events import contract_types
 from crm_common.kernel.refusals import Conflict, Invalid, NotFound
 from crm_common.paging import new_id
 
-from ..engine import actions, schema, timing, triggers
+from ..engine import actions, conditions, schema, timing, triggers
 
 RULES, VERSIONS = "rules", "rule_versions"
 DRAFT, ACTIVE, INACTIVE, PAUSED = "draft", "active", "inactive", "paused"
@@ -95,6 +95,7 @@ def activate(rt, rule_id: str, existing: str, by: str) -> dict:
         rt.db[VERSIONS].update_many({"rule_id": rule_id, "state": ACTIVE}, {"$set": {"state": "retired"}}, session=session)
         rt.db[VERSIONS].update_one({"rule_id": rule_id, "version": rule["version"]},
                                    {"$set": {"state": ACTIVE, "activated_at": now}}, session=session)
+        changed(rt.db, session)
         after = {**rule, **change}
         audit.record(rt, session, "rule", rule_id, view(rule), view(after))
         rt.publish(session, rt.event("crm.rule.activated", rule_id, {
@@ -112,7 +113,7 @@ def deactivate(rt, rule_id: str, by: str | None, reason: str = "admin", session=
                   "listens": [], "updated_at": now}
         rt.db[RULES].update_one({"_id": rule_id}, {"$set": change}, session=session)
         rt.db[VERSIONS].update_many({"rule_id": rule_id, "state": ACTIVE}, {"$set": {"state": "retired"}}, session=session)
-        _forget(session)
+        changed(rt.db, session)
         after = {**rule, **change}
         audit.record(rt, session, "rule", rule_id, view(rule), view(after), actor=by or "system")
         rt.publish(session, rt.event("crm.rule.deactivated", rule_id, {
@@ -153,28 +154,69 @@ def version(db, rule_id: str, number: int) -> dict:
 def active_for(db, session, keys: list[str]) -> list[dict]:
     """The active rules whose trigger listens on any of `keys`, in their run order (priority, then id).
 
-    Within one consumer transaction (a batch of events) the active rules are read once and looked up
-    by their keys in memory, so an event costs a dictionary lookup, not a query, however many rules
-    are active; a rule paused in the batch is dropped from it at once (`_forget`)."""
+    In a consumer transaction they come from memory: the active rules by key, read again only when a
+    rule was activated or deactivated since (`changed`), so an event costs a dictionary lookup, not a
+    query, however many rules are active; a rule paused in the batch is dropped from it at once."""
     if session is None:
         found = db[RULES].find({"status": ACTIVE, "listens": {"$in": keys}}, {"active": 1})
-        return sorted(found, key=lambda r: (r["active"]["priority"], r["_id"]))
+        return sorted(found, key=_run_order)
     by_key = _batch_rules(db, session)
-    found = {r["_id"]: r for key in keys for r in by_key.get(key, ())}
-    return sorted(found.values(), key=lambda r: (r["active"]["priority"], r["_id"]))
+    lists = [by_key[key] for key in keys if key in by_key]
+    if len(lists) < 2:
+        return list(lists[0]) if lists else []  # each kept in run order
+    found = {r["_id"]: r for rules in lists for r in rules}
+    return sorted(found.values(), key=_run_order)
 
 
+def _run_order(rule: dict) -> tuple:
+    return rule["active"]["priority"], rule["_id"]
+
+
+def holds(rule: dict):
+    """The active version's conditions as a check of the facts (engine.conditions.compiled), made once
+    per rule version."""
+    key = (rule["_id"], rule["active"]["version"])
+    if key not in _compiled:
+        _compiled[key] = conditions.compiled(rule["active"].get("conditions"))
+    return _compiled[key]
+
+
+# Which active rules there are changes with a stamp (a new id each time), written in the transaction
+# that activates or deactivates a rule; a consumer batch reads the stamp, not the thousand rules.
+STAMPS, STAMP_ID = "rule_stamps", "active"
 _batch = threading.local()  # per consumer thread: the transaction's session and its active rules by key
+_loaded: dict = {}          # database name -> (stamp, active rules by key) as last read
+_compiled: dict = {}        # (rule id, version) -> its compiled conditions
+
+
+def changed(db, session) -> None:
+    db[STAMPS].update_one({"_id": STAMP_ID}, {"$set": {"stamp": new_id()}}, upsert=True, session=session)
+    _forget(session)
 
 
 def _batch_rules(db, session) -> dict:
     if getattr(_batch, "session", None) is not session:
-        by_key: dict = {}
-        for rule in db[RULES].find({"status": ACTIVE}, {"active": 1, "listens": 1}, session=session):
-            for key in rule.get("listens") or []:
-                by_key.setdefault(key, []).append(rule)
-        _batch.session, _batch.by_key = session, by_key
+        _batch.session, _batch.by_key = session, _current(db, session)
     return _batch.by_key
+
+
+def _current(db, session) -> dict:
+    found = db[STAMPS].find_one({"_id": STAMP_ID}, session=session)
+    stamp = found and found["stamp"]
+    loaded = _loaded.get(db.name)
+    if stamp and loaded and loaded[0] == stamp:
+        return loaded[1]
+    by_key: dict = {}
+    for rule in db[RULES].find({"status": ACTIVE}, {"active": 1, "listens": 1}, session=session):
+        for key in rule.get("listens") or []:
+            by_key.setdefault(key, []).append(rule)
+    for rules in by_key.values():
+        rules.sort(key=_run_order)
+    if not stamp:  # none activated since stamps were kept: stamped now, with the rules as this batch read them
+        stamp = new_id()
+        db[STAMPS].update_one({"_id": STAMP_ID}, {"$set": {"stamp": stamp}}, upsert=True, session=session)
+    _loaded[db.name] = (stamp, by_key)
+    return by_key
 
 
 def _forget(session) -> None:

@@ -4,10 +4,11 @@ event kept, and each active rule listening on it run once, in priority order. A 
 or for nothing."""
 from __future__ import annotations
 
+from crm_common import outbox
 from crm_common.events import caused_by, causation_of, contract_types, topic_for
 from crm_common.paging import new_id
 
-from ..engine import plan, triggers
+from ..engine import causation, plan, triggers
 from ..engine.conditions import Facts
 from ..rules import store as rules
 from . import answers, pausing, records, stats, throttle
@@ -39,16 +40,22 @@ def on_event(rt, session, event: dict) -> None:
     kind, record_id = triggers.record_of(event)
     chain, _ = causation_of(event)
     chain_rules = tuple(runs.chain_rules(rt.db, session, chain))
-    now, decided = rt.clock.now(), []
+    now, decided, skipped = rt.clock.now(), [], []
     for rule in matching:
+        # Most rules' conditions fail: asked without a trace or a run id; a rule that runs (or stops as
+        # a loop) is planned whole below, its trace with it.
+        if not causation.loop_reason(rule["_id"], chain_rules, len(chain)) and not rules.holds(rule)(facts):
+            skipped.append(rule["_id"])
+            continue
         spec, run_id = rule["active"], new_id()
         trigger = plan.Trigger(rule["_id"], spec["version"], event["id"], kind, record_id, tuple(chain),
                                chain_rules, event["id"])
         planned = plan.plan(run_id, trigger, spec, facts, now)
         if planned.status == plan.SKIPPED_CONDITION:
-            stats.skipped(rt.db, session, rule["_id"], now)
+            skipped.append(rule["_id"])
         else:
             decided.append((trigger, run_id, planned))
+    stats.skipped(rt.db, session, skipped, now)
     if not decided:
         return
     ran = runs.ran_on(rt.db, session, event["id"], [t.rule_id for t, _, _ in decided])  # one read for them all
@@ -82,15 +89,21 @@ def record(rt, session, trigger: plan.Trigger, run_id: str, decided: plan.Plan, 
            "chain": list(trigger.chain), "status": decided.status, "conditions": decided.conditions,
            "steps": decided.steps, "reason": decided.reason, "attempts": 1, "at": now}
     runs.insert(rt.db, session, row)
-    publish(rt, session, decided.requests)
+    publish(rt, session, decided.requests, first=True)
     pausing.count(rt, session, trigger.rule_id, decided.status)
     return row
 
 
-def publish(rt, session, requests: list[dict]) -> None:
-    """Each request keyed by the customer it acts on, so one customer's requests are applied in order."""
-    rt.publish(session, *[rt.event(REQUESTED, r["request_id"], r, key=r["record"]["customer_id"] or r["record"]["id"]
-                                   or r["run_id"], caused_by=caused_by(r)) for r in requests])
+def publish(rt, session, requests: list[dict], *, first: bool = False) -> None:
+    """Each request keyed by the customer it acts on, so one customer's requests are applied in order.
+    `first`: a new run's requests, each the first event of its request id, written with the consumer
+    batch's other writes; a retry asks again under the same ids, through the outbox's counters."""
+    events = [rt.event(REQUESTED, r["request_id"], r, key=r["record"]["customer_id"] or r["record"]["id"]
+                       or r["run_id"], caused_by=caused_by(r)) for r in requests]
+    if first:
+        outbox.add_first(rt.db, session, events, rt.clock.now())
+    else:
+        rt.publish(session, *events)
 
 
 def retry(rt, run_id: str) -> dict:

@@ -16,9 +16,11 @@ STATS = "rule_days"
 INDEXES = {STATS: [IndexModel([("kept_at", ASCENDING)], expireAfterSeconds=RUN_DAYS * 86400)]}
 
 
-def skipped(db, session, rule_id: str, now: datetime) -> None:
-    batching.inc(db, session, STATS, now.date().isoformat(), {f"skipped_condition.{rule_id}": 1},
-                 set_on_insert={"kept_at": utcnow()})
+def skipped(db, session, rule_ids: list[str], now: datetime) -> None:
+    """One more event on which each of these rules' conditions did not hold."""
+    if rule_ids:
+        batching.inc(db, session, STATS, now.date().isoformat(), {f"skipped_condition.{r}": 1 for r in rule_ids},
+                     set_on_insert={"kept_at": utcnow()})
 
 
 def of_rule(db, rule_id: str, now: datetime, days: int) -> list[dict]:
