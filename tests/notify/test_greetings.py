@@ -71,14 +71,16 @@ def test_a_birthday_and_an_anniversary_are_greeted_on_the_day_from_nine_local_on
     assert "K1:birthday:2027" in greetings(rt)
 
 
-def test_a_lunar_birthday_comes_on_its_lunar_date_and_an_admins_template_and_hour_are_used(app_for):
+def test_a_lunar_birthday_comes_on_its_lunar_date_with_the_admins_template_at_the_set_hour(app_for):
     app = app_for(create_app, "notify", NOTIFY_GREETING_HOUR="7")
     rt, client, feed = app.extensions["crm"], app.test_client(), Events(app.extensions["crm"])
     admin = signed_in(rt, "u-admin", "admin", ())
     at(rt, datetime(2026, 1, 1, tzinfo=timezone.utc))
     feed.customer("C1", contacts=[contact("K1")],
-                  birthdays=[{"contact_id": "K1", "name": "Li K1", "birthday": "1980-02-16", "calendar": "lunar"}])
+                  birthdays=[{"contact_id": "K1", "name": "Li K1", "birthday": "1980-02-16"}])
     consent(client, admin, "K1")
+    assert client.put("/v1/settings/reminders", headers={**admin, "If-Match": '"0"'},
+                      json={"birthday_calendar": "lunar"}).status_code == 200  # the company keeps lunar birthdays
     made = client.post("/v1/templates", headers=admin, json={
         "kind": "birthday_greeting", "language": "zh", "subject": "{{ contact.name }}，农历生日快乐", "body": "祝寿"})
     assert made.status_code == 201

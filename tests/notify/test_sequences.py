@@ -9,7 +9,8 @@ import pytest
 from notify.contacts import suppression
 from notify.sequences import advance, goals
 
-from .conftest import iso
+from .conftest import allow_local_receivers, iso
+from .test_sms import aliyun, callback, use_aliyun  # noqa: F401 - aliyun is a fixture
 
 WINDOW = {"days": [1, 2, 3, 4, 5, 6, 7], "hours": [9, 18]}
 
@@ -259,3 +260,25 @@ def test_an_opt_out_published_ends_every_enrollment_of_the_contact(rt, client, a
                                                  "lead_id": None, "channel": "sms", "source": "sms_reply",
                                                  "unsubscribed_at": iso(feed.now())})
     assert [(e["status"], e["end_reason"]) for e in rt.db.enrollments.find()] == [("unsubscribed", "opted_out_sms")] * 2
+
+
+def test_an_sms_reply_at_the_callback_is_the_contacts_reply_and_ends_its_enrollment(rt, client, admin, feed, aliyun):
+    assert use_aliyun(client, allow_local_receivers(client, admin), aliyun).status_code == 200
+    feed.customer("C1", lifecycle="nurturing", contacts=[{
+        "contact_id": "K1", "name": "Wang", "phones": ["+8613800138000"], "emails": [], "wechat_ids": [],
+        "mobile": "+8613800138000"}])
+    assert client.put("/v1/contacts/K1/consent", headers=admin, json={
+        "channel": "sms", "granted": True, "source": "trade_fair"}).status_code == 200
+    sms = template(client, admin, subject=None, body="{{ contact.name }} 您好，新品上市，回复有礼")
+    seq = sequence(client, admin, [{"channel": "sms", "template_id": sms, "delay_hours": 0},
+                                   {"channel": "sms", "template_id": sms, "delay_hours": 72}], goals=[{"type": "reply"}])
+    client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"})
+    advance.advance_due(rt)
+    answer = callback(client, "aliyun", [{"phone_number": "13800138000", "send_time": "2026-12-07 10:00:00",
+                                          "content": "有兴趣，请联系我", "sign_name": "云销", "dest_code": "1001",
+                                          "sequence_id": 1}])
+    assert answer.status_code == 200 and answer.json["applied"] == 1
+    rt.clock.set_offset(timedelta(days=4))
+    advance.advance_due(rt)
+    assert rt.db.deliveries.count_documents({"recipient.contact_id": "K1"}) == 1
+    assert rt.db.enrollments.find_one()["end_reason"] == "reply"

@@ -49,7 +49,8 @@ INDEXES = {
                    IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("position", ASCENDING), ("_id", ASCENDING)]),
                    # a contact's marketing in the last 7 days: the frequency cap (contacts/outbox.py)
                    IndexModel([("recipient.contact_id", ASCENDING), ("marketing", ASCENDING), ("created_at", ASCENDING)],
-                              sparse=True)],
+                              sparse=True),
+                   IndexModel([("sequence.sequence_id", ASCENDING)], sparse=True)],  # a sequence's report
     "contacts": [IndexModel([("email", ASCENDING)], sparse=True), IndexModel([("mobile", ASCENDING)], sparse=True),
                  IndexModel([("customer_id", ASCENDING), ("kind", ASCENDING)])],
     "templates": [IndexModel([("kind", ASCENDING), ("language", ASCENDING), ("created_at", DESCENDING)])],

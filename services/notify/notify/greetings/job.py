@@ -1,6 +1,7 @@
 """The scheduled job that sends the day's greetings: it reads only the contacts whose solar birthday
 falls on a date it is somewhere now, those with a lunar birthday, and the contacts of customers founded
-on such a date, and queues each greeting owed (rules.owed) to the outbox as marketing, keyed
+on such a date (a birthday whose calendar the contact does not say is on the reminder settings'
+`birthday_calendar`), and queues each greeting owed (rules.owed) to the outbox as marketing, keyed
 `<contact>:<occasion>:<year label>`, so it goes once a year however often the job runs. A greeting held
 back by the weekly cap is tried again at the next run of the day.
 
@@ -15,6 +16,7 @@ from crm_common import scheduler
 from crm_common.settings import SettingsError
 
 from ..contacts import outbox
+from ..reminders.settings import reminder_settings
 from ..templates import render, variables
 from . import defaults, rules
 
@@ -35,11 +37,13 @@ def send_due(rt) -> dict:
     days = "(" + "|".join(re.escape(d) for d in rules.month_days(now)) + ")$"
     founded = {c["_id"]: c["founded_on"] for c in rt.db.customers.find(
         {"founded_on": {"$regex": days}, "deleted": {"$ne": True}}, {"founded_on": 1})}
-    query = {"removed": {"$ne": True}, "$or": [{"birthday": {"$regex": days}}, {"birthday_calendar": "lunar"},
-                                               {"customer_id": {"$in": list(founded)}}]}
-    for contact in rt.db.contacts.find(query):
+    lunar = reminder_settings(rt)["birthday_calendar"]  # the company's, where a contact's says none
+    wanted = [{"birthday": {"$regex": days}}, {"birthday_calendar": "lunar"}, {"customer_id": {"$in": list(founded)}}]
+    if lunar == "lunar":
+        wanted.append({"birthday": {"$type": "string"}, "birthday_calendar": None})
+    for contact in rt.db.contacts.find({"removed": {"$ne": True}, "$or": wanted}):
         scheduler.check()  # a replica that lost the job's lease sends no more
-        for kind, key in rules.owed(contact, founded.get(contact.get("customer_id")), now, hour):
+        for kind, key in rules.owed(contact, founded.get(contact.get("customer_id")), now, hour, lunar):
             counts[rt.transaction(lambda s: greet(rt, s, contact, kind, key, channel))] += 1
     return dict(counts)
 

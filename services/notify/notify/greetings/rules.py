@@ -12,15 +12,17 @@ BIRTHDAY, ANNIVERSARY = "birthday_greeting", "anniversary_greeting"
 OCCASION = {BIRTHDAY: "birthday", ANNIVERSARY: "anniversary"}
 
 
-def owed(contact: dict, founded_on: str | None, now: datetime, hour: int) -> list[tuple[str, str]]:
-    """(template kind, queue key) of each greeting due for `contact` at `now`."""
+def owed(contact: dict, founded_on: str | None, now: datetime, hour: int,
+         calendar_of_birthdays: str = "solar") -> list[tuple[str, str]]:
+    """(template kind, queue key) of each greeting due for `contact` at `now`; a birthday whose calendar
+    the contact does not say is on `calendar_of_birthdays` (the reminder settings' birthday_calendar)."""
     local = now.astimezone(zone(contact.get("timezone")))
     if local.hour < hour:
         return []
     today, found = local.date(), []
     if contact.get("birthday"):
         found += [(BIRTHDAY, label) for label, day in
-                  calendar.occurrences(contact["birthday"], today, contact.get("birthday_calendar") or "solar")
+                  calendar.occurrences(contact["birthday"], today, contact.get("birthday_calendar") or calendar_of_birthdays)
                   if day == today]
     if founded_on and _founded_before(founded_on, today):
         found += [(ANNIVERSARY, label) for label, day in calendar.occurrences(founded_on, today) if day == today]

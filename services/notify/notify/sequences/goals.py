@@ -23,6 +23,12 @@ def contact_replied(rt, session, contact_id: str) -> int:
     return reached(rt, session, {"contact_id": contact_id}, {"type": "reply"})
 
 
+def replied_from(rt, session, *, mobile: str) -> int:
+    """A text message came from `mobile` (not an opt-out): a reply of every contact with that number."""
+    return sum(contact_replied(rt, session, c["_id"])
+               for c in rt.db.contacts.find({"mobile": mobile}, {"_id": 1}, session=session))
+
+
 def clicked(rt, session, enrollment_id: str) -> int:
     """A link of one of the enrollment's emails was followed: the contact's enrollments with a click goal end."""
     enrollment = rt.db.enrollments.find_one({"_id": enrollment_id}, {"contact_id": 1}, session=session)

@@ -15,6 +15,7 @@ import phonenumbers
 from crm_common.kernel.refusals import Forbidden, Invalid
 
 from ...contacts import suppression
+from ...sequences import goals
 from . import providers
 
 STOP_WORDS = frozenset({"td", "t", "退订"})
@@ -50,6 +51,8 @@ def apply(rt, setting: dict, provider: str, body) -> int:
                 if fields["text"].strip().lower() in STOP_WORDS:
                     done += bool(suppression.suppress(rt, session, channel="sms", address=fields["mobile"],
                                                       source="sms_reply"))
+                else:  # any other answer is the contact replying: a sequence's reply goal
+                    done += goals.replied_from(rt, session, mobile=fields["mobile"])
                 continue
             done += _receipt(rt, session, fields, stop)
         return done
