@@ -34,7 +34,7 @@ def test_preferences_default_to_chinese_shanghai_and_the_inbox(client, token_for
     me = token_for("rep-1")
     got = client.get("/v1/preferences/me", headers=me).json
     assert got == {"user_id": "rep-1", "channels": {"default": ["inbox"]}, "email": None, "language": "zh",
-                   "timezone": "Asia/Shanghai", "quiet_hours": None}
+                   "timezone": "Asia/Shanghai", "quiet_hours": None, "dingtalk_userid": None, "wecom_userid": None}
     put = client.put("/v1/preferences/me", headers=me, json={
         "channels": {"default": ["inbox", "email"], "birthday": ["robot"]}, "email": "rep1@example.cn",
         "language": "en", "timezone": "Europe/Berlin", "quiet_hours": {"start": "22:00", "end": "08:00"}})

@@ -86,7 +86,8 @@ def test_a_rotated_key_reads_old_values_seals_new_ones_and_reseal_moves_every_va
     stored = rt.db.robots.find_one({"_id": new["id"]})
     assert opens(stored["url"], K2, "robot-url", new["id"]) and not opens(stored["url"], K1, "robot-url", new["id"])
 
-    assert reseal(rotated) == {"robots": 2, "subscriptions": 1, "rule_webhooks": 0, "smtp": 0, "unreadable": 0}
+    assert reseal(rotated) == {"robots": 2, "subscriptions": 1, "rule_webhooks": 0, "smtp": 0, "apps": 0,
+                               "unreadable": 0}
     for robot in rt.db.robots.find({}):
         assert opens(robot["url"], K2, "robot-url", robot["_id"])
     subscription = rt.db.subscriptions.find_one({"_id": hook["id"]})

@@ -5,10 +5,13 @@ from datetime import timedelta
 
 import pytest
 
+from crm_common import sealed
 from crm_common.testing.events import expect_events
 from crm_common.testing.snapshots import contact
+from notify.app import create_app
 from notify.contacts import outbox, store
 from notify.deliveries import outbound as deliveries
+from notify.migrations.reseal import reseal
 
 from .conftest import allow_local_receivers
 from .standins import AliyunSms, TencentSms
@@ -106,6 +109,17 @@ def test_an_sms_interrupted_mid_send_is_parked_not_sent_twice(rt, client, admin,
     assert parked["status"] == "parked" and "interrupted" in parked["last_error"] and aliyun.sent() == []
 
 
+def test_a_key_rotation_reseals_the_sms_secrets_and_the_sms_still_goes(rt, client, admin, feed, aliyun, app_for):
+    use_aliyun(client, admin, aliyun)
+    rotated = app_for(create_app, "notify", NOTIFY_SEALING_KEY="a-new-sealing-key-of-notify-0123456789").extensions["crm"]
+    assert reseal(rotated)["apps"] == 1
+    stored = rt.db.settings.find_one({"_id": "sms"})
+    for name in ("access_key_secret", "callback_token"):
+        assert sealed.unseal_any(bytes(stored[name]), ["a-new-sealing-key-of-notify-0123456789"], "notify", "sms", name)
+    sms_to(rotated, feed)
+    assert deliveries.run(rotated)["sent"] == 1 and len(aliyun.sent()) == 1
+
+
 def test_the_sms_setting_is_for_admins_checks_its_endpoint_and_names_bad_fields(client, token_for, aliyun):
     admin = token_for("u-admin", "admin")
     body = {"provider": "aliyun", "access_key_id": "AK", "access_key_secret": "S", "sign_name": "云销",
@@ -151,6 +165,9 @@ def test_aliyun_receipts_update_the_delivery_and_an_invalid_number_stops_sms_to_
     receipt = rt.db.deliveries.find_one({"_id": bad["_id"]})["receipt"]
     assert (receipt["status"], receipt["code"]) == ("failed", "MOBILE_NOT_ON_SERVICE")
     assert store.get(rt, "K2")["bounced"]["sms"] and not (store.get(rt, "K1").get("bounced") or {}).get("sms")
+    listed = client.get("/v1/deliveries", headers=admin, query_string={"channel": "sms"}).json["items"]
+    assert {(d["provider_message_id"], d["receipt"]["status"]) for d in listed} == {("biz-1", "delivered"),
+                                                                                     ("biz-2", "failed")}
     assert rt.transaction(lambda s: outbox.queue(rt, s, contact_id="K2", channel="sms", kind="greeting", subject=None,
                                                  body="x", marketing=False, key="greeting-3")) == "no_address"
     bad_body = callback(client, "aliyun", [{"phone_number": "13800138000", "err_code": "DELIVERED"}])

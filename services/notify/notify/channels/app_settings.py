@@ -13,6 +13,29 @@ from . import reach, sealing
 from .network import SendError
 
 
+# Each provider setting and its sealed secrets (migrations/reseal.py seals them again after a key rotation).
+SEALED = {"sms": ("access_key_secret", "callback_token"), "dingtalk-app": ("app_secret",), "wecom-app": ("secret",)}
+
+
+def reseal_all(rt) -> tuple[int, int]:
+    """Every provider setting's secrets sealed under the current key: (resealed, unreadable). The cached
+    access tokens are dropped, not resealed: the apps hand out new ones."""
+    done = unreadable = 0
+    for setting_id, secrets in SEALED.items():
+        doc = stored(rt, setting_id)
+        if not doc:
+            continue
+        try:
+            change = {k: sealing.reseal(rt, doc[k], setting_id, k) for k in secrets if doc.get(k) is not None}
+        except Tampered:
+            unreadable += 1
+            continue
+        rt.db.settings.update_one({"_id": setting_id}, {"$set": change})
+        done += 1
+    rt.db.app_tokens.delete_many({})
+    return done, unreadable
+
+
 def stored(rt, setting_id: str, session=None) -> dict | None:
     return rt.db.settings.find_one({"_id": setting_id}, session=session)
 

@@ -4,6 +4,12 @@ import marshmallow as ma
 from crm_common.paging import PageArgs
 
 
+class Receipt(ma.Schema):
+    status = ma.fields.String(metadata={"description": "delivered or failed"})
+    code = ma.fields.String(metadata={"description": "the provider's code, e.g. DELIVERED, MOBILE_NOT_ON_SERVICE"})
+    at = ma.fields.DateTime()
+
+
 class DeliveryOut(ma.Schema):
     id = ma.fields.String(attribute="_id")
     key = ma.fields.String()
@@ -20,9 +26,12 @@ class DeliveryOut(ma.Schema):
     next_attempt_at = ma.fields.DateTime(allow_none=True)
     sent_at = ma.fields.DateTime(allow_none=True)
     last_error = ma.fields.String(allow_none=True)
+    provider_message_id = ma.fields.String(allow_none=True, metadata={"description": "An SMS: the provider's id"})
+    receipt = ma.fields.Nested(Receipt, allow_none=True, metadata={"description": "An SMS: the provider's receipt"})
 
 
 class DeliveryQuery(PageArgs):
     status = ma.fields.String(validate=ma.validate.OneOf(
         ["waiting", "pending", "sending", "sent", "failed", "parked", "refused"]))
-    channel = ma.fields.String(validate=ma.validate.OneOf(["email", "robot", "webhook", "subscription", "rule_webhook"]))
+    channel = ma.fields.String(validate=ma.validate.OneOf(["email", "robot", "webhook", "subscription", "rule_webhook", "sms",
+                                                            "dingtalk_work", "wecom_app"]))

@@ -6,7 +6,8 @@
 
 Run after putting a new key first (channels/sealing.py says how to rotate), and after upgrading from a
 release that sealed under the JWT secret or kept robot URLs in plain text. The URL and secret of each
-robot, webhook subscription and rule webhook (kept on its delivery row), and the SMTP password, are
+robot, webhook subscription and rule webhook (kept on its delivery row), the SMTP password, and the SMS
+provider's and corp apps' secrets (their cached access tokens are dropped, to be fetched again), are
 opened with any key and sealed again with the first; a robot's masked URL is written if it has none.
 Running it again changes only which random nonce each value carries. A value no key opens is left as it
 is and counted, so an admin can register that robot again.
@@ -20,11 +21,11 @@ from crm_common import mongo
 from crm_common.sealed import Tampered
 from crm_common.settings import Settings
 
-from ..channels import masking, sealing
+from ..channels import app_settings, masking, sealing
 
 
 def reseal(rt) -> dict:
-    counts = {"robots": 0, "subscriptions": 0, "rule_webhooks": 0, "smtp": 0, "unreadable": 0}
+    counts = {"robots": 0, "subscriptions": 0, "rule_webhooks": 0, "smtp": 0, "apps": 0, "unreadable": 0}
     for robot in rt.db.robots.find({}):
         try:
             url = sealing.unseal(rt, robot.get("url"), "robot-url", robot["_id"])
@@ -47,6 +48,8 @@ def reseal(rt) -> dict:
             counts["smtp"] += 1
         except Tampered:
             counts["unreadable"] += 1
+    counts["apps"], unreadable = app_settings.reseal_all(rt)
+    counts["unreadable"] += unreadable
     return counts
 
 

@@ -14,7 +14,7 @@ from .. import app_settings, sdk_http
 from ..network import SendError
 
 ID = "sms"
-SECRETS = ("access_key_secret", "callback_token")
+SECRETS = app_settings.SEALED[ID]
 HOSTS = {"aliyun": "dysmsapi.aliyuncs.com", "tencent": "sms.tencentcloudapi.com"}
 
 

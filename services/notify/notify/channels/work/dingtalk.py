@@ -13,7 +13,7 @@ from ..sending import post, text_of
 from . import tokens
 
 ID = "dingtalk-app"
-SECRETS = ("app_secret",)
+SECRETS = app_settings.SEALED[ID]
 API, OAPI = "https://api.dingtalk.com", "https://oapi.dingtalk.com"
 TOKEN_REJECTED = {40014, 42001, 88, 40001}  # invalid or expired access token: fetched anew next time
 

@@ -9,7 +9,7 @@ from ..sending import text_of
 from . import tokens
 
 ID = "wecom-app"
-SECRETS = ("secret",)
+SECRETS = app_settings.SEALED[ID]
 BASE = "https://qyapi.weixin.qq.com"
 
 
