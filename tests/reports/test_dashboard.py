@@ -108,6 +108,10 @@ def test_a_manager_logs_in_and_the_charts_show_the_reports_numbers(site, browser
     assert browser.evaluate("[...document.querySelectorAll('#drill tr[data-opportunity]')]"
                             ".map(r => [r.children[0].textContent, r.children[2].textContent])") == [
         ["Renewal 2027", "80000.00"]]
+    refused = requests.get(f"{site}/dashboard/opportunities", params={"status": "maybe"}, timeout=10,
+                           headers={"Authorization": f"Bearer {token}"})  # the customer service's 400, passed on
+    assert (refused.status_code, refused.headers["Content-Type"], refused.json()["errors"][0]["field"]) == (
+        400, "application/problem+json", "status")
     assert drawn(browser, "chart-cold") == [[x, y, n] for y, row in enumerate(cold["rows"])
                                             for x, n in enumerate(row["counts"])]
     assert drawn(browser, "chart-channels") == [c["leads"] for c in report("channels")["items"]]
