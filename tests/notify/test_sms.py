@@ -99,6 +99,20 @@ def test_tencent_sends_signed_with_tc3_and_a_wrong_secret_is_refused(rt, client,
     assert rt.db.deliveries.find_one({"key": "greeting-2"})["last_error"] == "tencent refused: AuthFailure.SignatureFailure"
 
 
+def test_a_number_the_provider_calls_invalid_is_not_retried_and_stops_sms_to_the_contact(rt, client, admin, feed,
+                                                                                        aliyun):
+    use_aliyun(client, admin, aliyun)
+    aliyun.code = "isv.MOBILE_NUMBER_ILLEGAL"
+    row = sms_to(rt, feed)
+    assert deliveries.run(rt) == {"sent": 0, "failed": 0, "parked": 0, "refused": 1}
+    done = rt.db.deliveries.find_one({"_id": row["_id"]})
+    assert done["status"] == "refused" and "isv.MOBILE_NUMBER_ILLEGAL" in done["last_error"]
+    assert store.get(rt, "K1")["bounced"]["sms"]["reason"] == "sms isv.MOBILE_NUMBER_ILLEGAL"
+    aliyun.code = "isv.BUSINESS_LIMIT_CONTROL"  # a provider's limit: retried later, the contact keeps SMS
+    sms_to(rt, feed, key="greeting-2", contact_id="K2", customer_id="C2")
+    assert deliveries.run(rt)["failed"] == 1 and not (store.get(rt, "K2").get("bounced") or {}).get("sms")
+
+
 def test_an_sms_interrupted_mid_send_is_parked_not_sent_twice(rt, client, admin, feed, aliyun):
     use_aliyun(client, admin, aliyun)
     row = sms_to(rt, feed)

@@ -34,6 +34,14 @@ def within(allowed: list[str]):
             _current.send = None
 
 
+class Refused(SendError):
+    """The provider answered with an error code (its text is never shown)."""
+
+    def __init__(self, provider: str, code):
+        super().__init__(f"{provider} refused: {code}")
+        self.code = str(code)
+
+
 def failure_of(exc: BaseException, provider: str) -> SendError:
     """What `exc`, raised by an SDK during this send, says for `last_error`: the transport's failure
     if there was one, else the provider's error code (never its text)."""
@@ -43,7 +51,7 @@ def failure_of(exc: BaseException, provider: str) -> SendError:
     code = getattr(exc, "code", None) or getattr(exc, "errcode", None)
     if code is None and callable(getattr(exc, "get_code", None)):
         code = exc.get_code()
-    return SendError(f"{provider} refused: {code}" if code else f"{provider} failed ({type(exc).__name__})")
+    return Refused(provider, code) if code else SendError(f"{provider} failed ({type(exc).__name__})")
 
 
 class Pinned(BaseAdapter):

@@ -116,7 +116,7 @@ def send(rt, row: dict) -> dict | None:
         elif row["channel"] in subscriptions.CHANNELS:
             subscription_sending.send(rt, row, reach.allowed(rt))
         elif row["channel"] == "sms":
-            return {"ok": True, "fields": sms.send(rt, row, reach.allowed(rt))}
+            return sms.send(rt, row, reach.allowed(rt))  # an invalid number is refused for good
         elif row["channel"] in work.CHANNELS:
             work.send(rt, row, reach.allowed(rt))
         else:

@@ -16,6 +16,10 @@ from ..network import SendError
 ID = "sms"
 SECRETS = app_settings.SEALED[ID]
 HOSTS = {"aliyun": "dysmsapi.aliyuncs.com", "tencent": "sms.tencentcloudapi.com"}
+# The providers' codes, at send time or in a receipt, for a number that does not exist or is out of
+# service: SMS to that contact stops (a setting's stop_codes replaces them).
+STOP_CODES = ("isv.MOBILE_NUMBER_ILLEGAL", "MOBILE_NUMBER_ILLEGAL", "MOBILE_NOT_ON_SERVICE", "IS:0001", "MN:0001",
+              "InvalidParameterValue.IncorrectPhoneNumber")
 
 
 def config(rt) -> dict:
@@ -56,7 +60,7 @@ def _aliyun(setting: dict, mobile: str, text: str, out_id: str) -> str:
         template_param=json.dumps({setting.get("template_param") or "content": text}, ensure_ascii=False),
         out_id=out_id)).body
     if answer.code != "OK":
-        raise SendError(f"aliyun refused: {answer.code}")
+        raise sdk_http.Refused("aliyun", answer.code)
     return answer.biz_id
 
 
@@ -79,7 +83,7 @@ def _tencent(setting: dict, mobile: str, text: str, out_id: str) -> str:
     request.SessionContext = out_id
     [status] = client.SendSms(request).SendStatusSet
     if status.Code != "Ok":
-        raise SendError(f"tencent refused: {status.Code}")
+        raise sdk_http.Refused("tencent", status.Code)
     return status.SerialNo
 
 
@@ -88,3 +92,7 @@ def config_or_none(rt) -> dict | None:
         return config(rt)
     except SendError:
         return None
+
+
+def stop_codes(setting: dict) -> set[str]:
+    return set(setting.get("stop_codes") or STOP_CODES)

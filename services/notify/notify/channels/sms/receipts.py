@@ -19,9 +19,6 @@ from ...sequences import goals
 from . import providers
 
 STOP_WORDS = frozenset({"td", "t", "退订"})
-# The providers' receipt codes for a number that does not exist or is out of service.
-STOP_CODES = ("isv.MOBILE_NUMBER_ILLEGAL", "MOBILE_NUMBER_ILLEGAL", "MOBILE_NOT_ON_SERVICE", "IS:0001",
-              "MN:0001", "InvalidParameterValue.IncorrectPhoneNumber")
 
 
 def verify(rt, token: str | None) -> dict:
@@ -42,7 +39,7 @@ def items(body) -> list[dict]:
 def apply(rt, setting: dict, provider: str, body) -> int:
     """Apply every receipt and reply of one push in one transaction; the number that changed something."""
     parsed = [(_aliyun if provider == "aliyun" else _tencent)(item, n) for n, item in enumerate(items(body))]
-    stop = set(setting.get("stop_codes") or STOP_CODES)
+    stop = providers.stop_codes(setting)
 
     def work(session):
         done = 0
