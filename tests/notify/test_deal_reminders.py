@@ -75,3 +75,18 @@ def test_approvers_are_reminded_until_they_decide_and_renewals_wait_for_the_appr
     notices = inbox(rt, "mgr-1", kind="approval")
     assert [i["key"].split(":")[1] for i in notices] == ["K1", "K1", "K2", "K3"]
     assert all(i["read_at"] is not None for i in notices)
+
+
+def test_a_high_value_deal_changing_stage_tells_the_supervisor_once_naming_the_deal(rt, feed):
+    feed.user("boss-1")
+    feed.user("rep-1", supervisor_id="boss-1")
+    feed.customer("C1")  # the customer itself is not graded: its deal is
+    deal(feed, "stage_changed", "O1", "proposal", [14, 21], name="Big one", grade="large")
+    deal(feed, "stage_changed", "O2", "proposal", [14, 21], name="Small one", grade="small")
+    [notice] = inbox(rt, "boss-1", kind="stage_change")
+    assert (notice["facts"]["opportunity"], notice["facts"]["to_stage"]) == ("Big one", "proposal")
+    moved = rt.db.reminders.find_one({"kind": "stage_change"})
+    feed.send("crm.customer.stage_changed", "C1", {  # the same move, as the customer shows it
+        **feed.snapshot("C1", stage="proposal", grade="large"), "from": "lead_acquired", "to": "proposal",
+        "pipeline_id": "default", "by": "rep-1", "changed_at": moved["_id"].split(":", 2)[2]})
+    assert len(inbox(rt, "boss-1", kind="stage_change")) == 1

@@ -5,19 +5,33 @@ from __future__ import annotations
 
 import re
 
-from . import due, raised, store
+from .. import state
+from . import due, raised, settings, store
 
 STEPS = ("manager", "admin")
 
 
 def deal_moved(rt, session, data: dict) -> None:
     """crm.opportunity.created, stage_changed, won, lost: the deal's earlier stage no longer asks; an open
-    deal's new stage is watched for its expected days."""
+    deal's new stage is watched for its expected days. A high-value deal's move tells the supervisor."""
     reminder = raised.stage_stay(data)
     _cancel(rt, session, data["customer_id"], "stage_stay", {"data.opportunity_id": data["opportunity_id"]},
             keep=reminder and reminder["_id"])
     if reminder:
         store.schedule(rt, session, reminder)
+    if "to" in data:
+        _high_value(rt, session, data)
+
+
+def _high_value(rt, session, data: dict) -> None:
+    """The deal's grade (定级), else its customer's, among the high-value grades: the owner's supervisor
+    hears of the move, naming the deal. Keyed as the customer's own stage change of the same move, so a
+    move the customer shows too is told once."""
+    grade = data.get("grade") or (state.customer(rt, session, data["customer_id"]) or {}).get("grade")
+    notice = raised.stage_change(data, grade, settings.reminder_settings(rt, session)["high_value_grades"])
+    if notice:
+        notice["data"].update(opportunity_id=data["opportunity_id"], opportunity=data.get("name"))
+        due.raise_now(rt, session, notice)
 
 
 def deal_deleted(rt, session, data: dict) -> None:
