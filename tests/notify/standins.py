@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 from urllib.parse import parse_qs, parse_qsl, quote, urlsplit
 
+import pytest
+
 
 class StandIn:
     """An HTTP server that hands each request to `answer(method, path, query, headers, raw)` -> (status, dict)."""
@@ -52,6 +54,16 @@ class StandIn:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def serving(kind):
+    """A fixture of one `kind` of stand-in, closed after the test: `aliyun = serving(AliyunSms)`."""
+    @pytest.fixture
+    def stand_in():
+        server = kind()
+        yield server
+        server.close()
+    return stand_in
 
 
 def _sha256(raw: bytes) -> str:

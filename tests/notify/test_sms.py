@@ -14,7 +14,7 @@ from notify.deliveries import outbound as deliveries
 from notify.migrations.reseal import reseal
 
 from .conftest import allow_local_receivers
-from .standins import AliyunSms, TencentSms
+from .standins import AliyunSms, TencentSms, serving
 
 TOKEN = "callback-token-0123456789"
 MOBILE = "+8613800138000"
@@ -25,18 +25,7 @@ def admin(client, token_for):
     return allow_local_receivers(client, token_for("u-admin", "admin"))
 
 
-@pytest.fixture
-def aliyun():
-    stand_in = AliyunSms()
-    yield stand_in
-    stand_in.close()
-
-
-@pytest.fixture
-def tencent():
-    stand_in = TencentSms()
-    yield stand_in
-    stand_in.close()
+aliyun, tencent = serving(AliyunSms), serving(TencentSms)
 
 
 def use_aliyun(client, admin, aliyun, secret="aliyun-secret", **extra):

@@ -6,7 +6,7 @@ import pytest
 from notify.deliveries import outbound as deliveries
 
 from .conftest import allow_local_receivers
-from .standins import DingtalkApp, WecomApp
+from .standins import DingtalkApp, WecomApp, serving
 from .test_channels import assign_lead, rows
 
 TOKEN_PATH = "/v1.0/oauth2/accessToken"
@@ -17,18 +17,7 @@ def admin(client, token_for):
     return allow_local_receivers(client, token_for("u-admin", "admin"))
 
 
-@pytest.fixture
-def ding():
-    stand_in = DingtalkApp()
-    yield stand_in
-    stand_in.close()
-
-
-@pytest.fixture
-def wecom():
-    stand_in = WecomApp()
-    yield stand_in
-    stand_in.close()
+ding, wecom = serving(DingtalkApp), serving(WecomApp)
 
 
 def use_dingtalk(client, admin, ding, secret="ding-secret"):
