@@ -28,7 +28,7 @@ from typing import Callable
 from kafka import ConsumerRebalanceListener, KafkaConsumer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from . import batching, guard, tracing
 from .events import InvalidEvent, dead_letter_topic, decode, stream_of, topic_for, validate
@@ -92,11 +92,12 @@ class ConsumerLoop:
     def __init__(self, runtime, group: str, handlers: dict[str, Handler], *,
                  backoff_seconds: float = 0.2, max_backoff_seconds: float = 30.0, max_poll_records: int = 100,
                  outage_pause_seconds: float = 2.0, batch_size: int = 100, max_attempts: int | None = None,
-                 max_retry_seconds: float | None = None):
+                 max_retry_seconds: float | None = None, compact_at: int | None = batching.COMPACT_AT):
         self.rt, self.group, self.handlers = runtime, group, handlers
         self.backoff_seconds, self.max_backoff_seconds = backoff_seconds, max_backoff_seconds
         self.outage_pause_seconds = outage_pause_seconds
         self.max_poll_records, self.batch_size = max_poll_records, batch_size
+        self.compact_at = compact_at  # None: journals are compacted by the caller (a rebuild, at its end)
         self.max_attempts = max_attempts or runtime.settings.consumer_max_attempts
         self.max_retry_seconds = max_retry_seconds or runtime.settings.consumer_max_retry_seconds
         self.topics = sorted({topic_for(t) for t in handlers})
@@ -145,6 +146,7 @@ class ConsumerLoop:
                 if self.stopping.is_set():
                     break  # the worker stops: partitions not begun are left to the next owner, uncommitted
                 count += self._partition(tp, messages)
+            self._compact()
         except DependencyDown as exc:
             # MongoDB or Kafka is unreachable: no message is at fault, so none is dead-lettered.
             # Rewind to the first unhandled message of each partition and try again later.
@@ -250,7 +252,7 @@ class ConsumerLoop:
     def _apply_all(self, events: list[dict], session, release: dict | None = None) -> list[str]:
         ledger = guard.Ledger(self.rt.db, session, self.group, wall_now())
         applied: list[str] = []
-        with batching.folding(self.rt.db, session):
+        with batching.folding(self.rt.db, session, events):
             ledger.load(events)
             if release is not None:
                 self._drain(ledger, ledger.release(release["stream"], unhold=release["action"] == "skip"),
@@ -343,6 +345,16 @@ class ConsumerLoop:
             log.info("%s/%d@%d handled after %d failed attempts; partition moves on",
                      tp.topic, tp.partition, hold.offset, hold.attempts)
             self.release(tp)
+
+    def _compact(self) -> None:
+        """Journaled counters (crm_common.batching) this loop appended enough to: added into their
+        counters in transactions of their own. A failure loses nothing: the sums wait in the journal."""
+        if self.compact_at is None:
+            return
+        try:
+            self._mongo(lambda: batching.compact_due(self.rt.db, self.compact_at))
+        except PyMongoError as exc:
+            log.warning("compacting journaled counters failed, trying again later: %r", exc)
 
     def _mongo(self, work):
         try:

@@ -18,9 +18,13 @@ class Collection:
         self.log.append(("find_one", self.name, query["_id"], session))
         return self.stored.get(query["_id"])
 
-    def find(self, query, session):
-        (field, value), = query.items()
+    def find(self, query=None, session=None):
         self.log.append(("find", self.name, query, session))
+        if not query:
+            return list(self.stored.values())
+        (field, value), = query.items()
+        if isinstance(value, dict):  # {"$in": ids}
+            return [self.stored[_id] for _id in value["$in"] if _id in self.stored]
         return [doc for doc in self.stored.values() if doc.get(field) == value]
 
     def bulk_write(self, requests, ordered, session):
@@ -37,6 +41,7 @@ class Collection:
 
     def insert_many(self, docs, ordered, session):
         self.log.append(("insert_many", self.name, [doc["_id"] for doc in docs], session))
+        self.stored.update({doc["_id"]: doc for doc in docs})
 
 
 class Database:
@@ -167,3 +172,33 @@ def test_a_counter_is_described_once_when_it_is_created_folded_or_not():
     assert [(op, name, ids if op == "insert_many" else [i for i, _ in ids]) for op, name, ids, _ in db.log] == [
         ("bulk_write", "tallies", ["new", "old"]), ("insert_many", "tally_keys", ["new"]),
         ("update_one", "tallies", ["new"]), ("update_one", "tallies", ["alone"]), ("insert_many", "tally_keys", ["alone"])]
+
+
+def test_a_journaled_counter_s_batch_is_one_journal_document_and_no_counter_write():
+    db = Database()
+    with batching.folding(db, SESSION):
+        for day in ("d1", "d1", "d2"):
+            batching.inc(db, SESSION, "tallies", "fu-rep-a", {"n": 1, f"dn.{day}": 1},
+                         described=("tally_keys", {"_id": "fu-rep-a", "kind": "fu"}), journal="tally_journal")
+        batching.inc(db, SESSION, "tallies", "won-rep-a", {"n": 1}, journal="tally_journal")
+        with pytest.raises(ValueError):  # a journal only adds
+            batching.inc(db, SESSION, "tallies", "x", {}, set={"n": 1}, journal="tally_journal")
+    assert [(op, name) for op, name, *_ in db.log] == [("insert_many", "tally_journal")]
+    (entry,) = db.stored["tally_journal"].values()
+    assert entry["into"] == "tallies" and entry["sums"] == [["fu-rep-a", [("n", 3), ("dn.d1", 2), ("dn.d2", 1)]],
+                                                            ["won-rep-a", [("n", 1)]]]
+    # what a reader adds in before compaction: sums per counter, with the counter's description
+    assert batching.journaled(db, "tally_journal", SESSION) == {
+        "fu-rep-a": ({"n": 3, "dn.d1": 2, "dn.d2": 1}, {"_id": "fu-rep-a", "kind": "fu"}),
+        "won-rep-a": ({"n": 1}, None)}
+
+
+def test_a_batch_reads_the_records_its_events_name_at_once_and_each_other_one_when_asked():
+    db = Database({"customers": {"C1": {"_id": "C1"}, "C2": {"_id": "C2"}, "C9": {"_id": "C9"}}})
+    events = [{"data": {"customer_id": c}} for c in ("C1", "C2", "C1", "C3")]
+    with batching.folding(db, SESSION, events):
+        for _id in ("C1", "C2", "C3", "C9"):
+            batching.prefetch(db, SESSION, "customers", lambda batch: [e["data"]["customer_id"] for e in batch])
+            batching.get(db, SESSION, "customers", _id)
+    assert [(op, query) for op, _, query, _ in db.log] == [
+        ("find", {"_id": {"$in": ["C1", "C2", "C3"]}}), ("find_one", "C9")]  # C3 is known absent

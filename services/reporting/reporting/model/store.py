@@ -1,5 +1,9 @@
 """The read models' collections: one versioned set at a time is live, named by a pointer.
 
+Tallies are journaled (handlers call `save` as before): a batch appends its folded tally sums to
+`tally_journal` as one document, and `compact` adds them into `tallies` many batches at once (the
+consumer every few thousand sums, a rebuild before it goes live); readers add what is left in.
+
 A rebuild fills a new set (prefix `v<n>_`) beside the live one and then moves the
 pointer, so reports keep answering from the old set until the new one is complete.
 """
@@ -10,11 +14,12 @@ import json
 
 from pymongo import ASCENDING, IndexModel, ReplaceOne
 
-from crm_common import batching
+from crm_common import batching, mongo
 
 from .contributions import dims as dims_of, loaded, stored
 
 POINTER = "rm_pointer"
+JOURNAL = "tally_journal"  # tally sums of batches not yet added into `tallies` (see `compact`)
 LEVELS = (0, 1, 2)
 # Kinds no report reads for whole departments (they are read by rep or by channel only), kept at
 # fewer levels: each event then updates fewer tally rows (about 9 instead of 13 for a follow-up).
@@ -60,6 +65,7 @@ class Models:
     # Records are read and written through crm_common.batching: inside the consumer's batch a
     # record read again comes from memory, and each is written once, when the batch ends.
     def get(self, name: str, _id, session) -> dict | None:
+        batching.prefetch(self.db, session, self.prefix + name, lambda events: _named(name, events))
         return batching.get(self.db, session, self.prefix + name, _id)
 
     def find_by(self, name: str, field: str, value, session) -> list[dict]:
@@ -79,8 +85,21 @@ class Models:
                     after_each()
 
     def drop(self) -> None:
-        for name in ("customers", "others", "users", "departments", "pipelines", "pools", "tallies", "tally_keys"):
+        for name in ("customers", "others", "users", "departments", "pipelines", "pools", "tallies", "tally_keys",
+                     JOURNAL):
             self.db[self.prefix + name].drop()
+
+
+def _named(name: str, events) -> list:
+    """The records of `name` a batch's events are likely to read (the others are read when asked for)."""
+    datas = [event.get("data") or {} for event in events]
+    if name == "customers":
+        return [data.get("customer_id") for data in datas]
+    if name == "others":
+        return ["lead:" + data["lead_id"] for data in datas if data.get("lead_id")]
+    if name == "users":
+        return [data.get(f) for data in datas for f in ("owner_id", "user_id")]
+    return []
 
 
 KEY_FIELDS = ("kind", "level", "k", "owner_id", "department_path", "channel", "campaign")
@@ -134,12 +153,18 @@ def save(models: Models, collection: str, before: dict | None, after: dict, cont
         if any(cell):
             for level in levels_of(key[0]):
                 _bump(updates, level, dims, key, cell)
-    # Folded: one write per document for this record, or for the consumer's whole batch.
+    # Folded: one record write, and one journal document for this record or the consumer's whole batch.
     with batching.folding(models.db, session):
         models.replace(collection, after, session)
         for ident, update in updates.items():
             batching.inc(models.db, session, models.prefix + "tallies", ident, update["$inc"],
-                         described=(models.prefix + "tally_keys", {"_id": ident, **update["key"]}))
+                         described=(models.prefix + "tally_keys", {"_id": ident, **update["key"]}),
+                         journal=models.prefix + JOURNAL)
+
+
+def compact(models: Models) -> int:
+    """Add the journaled tally sums into `tallies`: reports then read every batch committed before."""
+    return batching.compact(models.db, models.prefix + JOURNAL)
 
 
 SUMS = ("n", "amount", "secs", "dn", "da", "ds")
@@ -147,13 +172,64 @@ SUMS = ("n", "amount", "secs", "dn", "da", "ds")
 
 def tallies(models: Models, match: dict, fields) -> list[dict]:
     """The tallies whose key (kind, level, dimensions) matches `match`: their key's and their sums'
-    `fields` in one document each, as reports read them."""
-    keys = list(models.tally_keys.find(match, {f: 1 for f in fields if f not in SUMS}))
-    wanted, ids, sums = {f: 1 for f in fields if f in SUMS}, [k["_id"] for k in keys], {}
+    `fields` in one document each, as reports read them; sums still in the journal are added in,
+    read in the same snapshot (a reader never writes, so never waits on a compaction)."""
+    key_fields = {f: 1 for f in fields if f not in SUMS}
+    wanted = {f: 1 for f in fields if f in SUMS}
+    if models.db[models.prefix + JOURNAL].find_one({}, {"_id": 1}) is None:  # compacted: no snapshot needed
+        return _read(models, match, key_fields, wanted, None)
+    return mongo.in_transaction(models.db.client, lambda session: _read(models, match, key_fields, wanted, session))
+
+
+def _read(models: Models, match: dict, key_fields: dict, wanted: dict, session) -> list[dict]:
+    keys = {k["_id"]: k for k in models.tally_keys.find(match, key_fields, session=session)}
+    pending = batching.journaled(models.db, models.prefix + JOURNAL, session) if session is not None else {}
+    for ident, (_, described) in pending.items():
+        if ident not in keys and described is not None and _matches(described, match):
+            keys[ident] = {f: v for f, v in described.items() if f == "_id" or f in key_fields}
+    ids, sums = list(keys), {}
     for first in range(0, len(ids), IN_CHUNK):
-        sums.update((doc["_id"], doc) for doc in models.tallies.find({"_id": {"$in": ids[first:first + IN_CHUNK]}},
-                                                                    wanted))
-    return [{**sums.get(key["_id"], {}), **key} for key in keys]
+        sums.update((doc["_id"], doc) for doc in models.tallies.find(
+            {"_id": {"$in": ids[first:first + IN_CHUNK]}}, wanted, session=session))
+    out = []
+    for ident, key in keys.items():
+        doc = sums.get(ident, {})
+        if ident in pending:
+            doc = _plus(doc, pending[ident][0], wanted)
+        out.append({**doc, **key})
+    return out
+
+
+def _plus(doc: dict, inc: dict, wanted: dict) -> dict:
+    """A tally's stored sums with journaled increments added, as `$inc` would (fields may be dotted)."""
+    doc = {**doc, **{f: dict(v) for f, v in doc.items() if isinstance(v, dict)}}
+    for field, value in inc.items():
+        top, _, sub = field.partition(".")
+        if top not in wanted:
+            continue
+        if sub:
+            doc.setdefault(top, {})[sub] = doc.get(top, {}).get(sub, 0) + value
+        else:
+            doc[top] = doc.get(top, 0) + value
+    return doc
+
+
+def _matches(key: dict, match: dict) -> bool:
+    """`match` as MongoDB applies it to a tally's key: equality, where an array field holding the
+    value matches too, and `$all`. Reports ask nothing else of the keys."""
+    for field, wanted in match.items():
+        value = key.get(field)
+        if isinstance(wanted, dict):
+            if set(wanted) != {"$all"}:
+                raise ValueError(f"tally keys are matched by equality or $all, not {wanted}")
+            if not isinstance(value, list) or not all(w in value for w in wanted["$all"]):
+                return False
+        elif isinstance(value, list) and not isinstance(wanted, list):
+            if wanted not in value:
+                return False
+        elif value != wanted:
+            return False
+    return True
 
 
 # Sums are fetched a hundred ids at a time: a long $in costs more than its length on some servers
