@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from crm_common.settings import Settings
 from crm_common.testing import servers as test_servers
@@ -43,9 +44,18 @@ def settings_for(servers):
     return make
 
 
+def quick_password_hash(password: str) -> str:
+    """werkzeug's scrypt at 1/32 of its cost: the product's hash takes a tenth of a second on purpose,
+    and a test that sets up an organisation hashes half a dozen passwords. Stored hashes name their
+    cost, so logins check these as the product checks its own."""
+    return generate_password_hash(password, method="scrypt:1024:8:1")
+
+
 @pytest.fixture
-def app_for(settings_for):
-    """`app_for(create_app, "pool", **environ)`: a service's app on the test servers, closed after the test."""
+def app_for(settings_for, monkeypatch):
+    """`app_for(create_app, "pool", **environ)`: a service's app on the test servers, closed after the test.
+    Passwords set through it are hashed by `quick_password_hash`."""
+    monkeypatch.setattr("customer.org.users.generate_password_hash", quick_password_hash)
     apps = []
 
     def make(create_app, service: str, **environ):
