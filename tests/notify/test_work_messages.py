@@ -135,3 +135,15 @@ def test_preferences_take_the_new_channels_per_kind_and_name_a_bad_one(client, t
         "channels": {"next_contact": ["inbox", "dingtalk_work"], "overdue": ["wecom_app"]}, "wecom_userid": "w1"}).json
     assert got["channels"]["next_contact"] == ["inbox", "dingtalk_work"] and got["wecom_userid"] == "w1"
     assert got["dingtalk_userid"] is None
+
+
+def test_no_sdk_request_reaches_a_provider_outside_a_send(ding):
+    from alibabacloud_dingtalk.oauth2_1_0 import models
+    from alibabacloud_dingtalk.oauth2_1_0.client import Client
+    from alibabacloud_tea_openapi import models as openapi
+
+    from notify.channels import sdk_http  # noqa: F401 - notify pins the SDKs' HTTP as it loads
+    client = Client(openapi.Config(endpoint=ding.url.removeprefix("http://"), protocol="http"))
+    with pytest.raises(Exception, match="an SDK request outside a send"):  # in the SDK's own exception
+        client.get_access_token(models.GetAccessTokenRequest(app_key=ding.app_key, app_secret=ding.app_secret))
+    assert ding.requests == []  # unchecked, it would have gone straight to the host
