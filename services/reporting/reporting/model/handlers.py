@@ -36,9 +36,12 @@ def opportunity_event(models, session, event: dict, tz) -> None:
     deals (a customer without opportunity events stands for one deal of its own)."""
     data = event["data"]
     customer = models.get("customers", data["customer_id"], session)
-    if customer is None or data["opportunity_id"] not in customer.get("deal_ids", []):
+    migrated = event["type"] == "crm.opportunity.created" and data.get("by") == "migration"
+    if customer is None or data["opportunity_id"] not in customer.get("deal_ids", []) or (
+            migrated and not customer.get("migrated")):
         customer = _change_customer(models, session, data["customer_id"], lambda c: {
-            **c, "deal_ids": sorted({*c.get("deal_ids", []), data["opportunity_id"]})}, tz)
+            **c, "deal_ids": sorted({*c.get("deal_ids", []), data["opportunity_id"]}),
+            "migrated": c.get("migrated") or migrated}, tz)
     before = models.get("others", opportunity_model.record_id(data), session)
     doc = opportunity_model.apply(_copy(before) or opportunity_model.new(data), event)
     _save_deal(models, session, before, opportunity_model.with_customer(doc, customer), tz)
@@ -48,13 +51,16 @@ def _save_deal(models, session, before, doc, tz) -> None:
     store.save(models, "others", before, doc, contrib.of_opportunity(doc, tz), session)
 
 
-# What a customer's deals take from its record (opportunity.with_customer).
-DEAL_FACTS = ("lead", "industry", "moves", "created_at", "first_stage", "won_at", "lost_at", "quals")
+# What a customer's deals take from its record (opportunity.with_customer): its source lead and industry,
+# and, once the migration gave it its first deal, its history before.
+DEAL_FACTS = ("lead", "industry")
+HISTORY = ("migrated", "moves", "created_at", "first_stage", "won_at", "lost_at", "quals")
 
 
 def _refresh_deals(models, session, before, customer: dict, tz) -> None:
-    """A customer's source lead, industry or history changed: its deals take it over."""
-    if not customer.get("deal_ids") or (before and all(before.get(k) == customer.get(k) for k in DEAL_FACTS)):
+    """A customer's source lead, industry or (for a migrated one) history changed: its deals take it over."""
+    facts = DEAL_FACTS + (HISTORY if customer.get("migrated") else ())
+    if not customer.get("deal_ids") or (before and all(before.get(k) == customer.get(k) for k in facts)):
         return
     for deal_id in customer["deal_ids"]:
         deal = models.get("others", "opp:" + deal_id, session)
