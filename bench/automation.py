@@ -35,6 +35,7 @@ from crm_common.service import bootstrap
 from crm_common.settings import Settings
 
 TARGET = 1.25
+JOIN_SECONDS = 300
 STAGES = ("initial_contact", "needs_confirmed", "contract_signed", "proposal", "negotiation")
 
 
@@ -102,7 +103,8 @@ def side_by_side(runtimes: dict, events: list[dict], commands: Commands) -> tupl
                     done[name] += count
                     counted[name].update(commands.poll)
                     last_progress = time.monotonic()
-            if time.monotonic() - last_progress > STALL_SECONDS:
+            # a loaded machine may take minutes to seat two groups; once events flow, a minute is a stall
+            if time.monotonic() - last_progress > (STALL_SECONDS if any(done.values()) else JOIN_SECONDS):
                 raise RuntimeError(f"automation: stalled at {done} of {expected}")
     finally:
         for loop in loops.values():
