@@ -35,7 +35,7 @@ from pymongo import ReplaceOne, UpdateOne
 from . import mongo
 
 _active: contextvars.ContextVar["_Fold | None"] = contextvars.ContextVar("crm_folding", default=None)
-COMPACT_AT = 20_000  # journaled sums (a counter and a batch each) after which the consumer compacts
+COMPACT_AT = 5000  # journaled sums (a counter and a batch each) after which the consumer compacts
 JOURNAL_DOC = 5000  # sums a journal document at most (a document stays far below 16 MB)
 _appended: dict = {}  # (database, journal) -> sums this process appended since it last compacted it
 
@@ -66,11 +66,27 @@ class _Pending:
 
     def journal_entries(self) -> list[dict]:
         """The folded sums as journal documents: [counter _id, [[field, sum], ...]] (field names hold
-        dots, so lists), with the descriptions of the counters they may create."""
+        dots, so lists), with the descriptions of the counters they may create, as BSON binaries,
+        one per group of counters (the _id up to its second "|": a reader decodes only its own);
+        SecantusDB's cost grows with every field it stores and returns, a binary is one."""
         sums = [[_id, list(update["$inc"].items())] for _id, update in self.sums.items()]
-        return [{"_id": ObjectId(), "into": self.target.name, "sums": part,
-                 "described": [self.described[_id] for _id, _ in part if _id in self.described]}
-                for part in (sums[i:i + JOURNAL_DOC] for i in range(0, len(sums), JOURNAL_DOC))]
+        out = []
+        for part in (sums[i:i + JOURNAL_DOC] for i in range(0, len(sums), JOURNAL_DOC)):
+            groups: dict = {}
+            for entry in part:
+                group = groups.setdefault(_group(entry[0]), {"sums": [], "described": []})
+                group["sums"].append(entry)
+                if entry[0] in self.described:
+                    group["described"].append(self.described[entry[0]])
+            out.append({"_id": ObjectId(), "into": self.target.name, "count": len(part), "groups": {
+                name: bson.Binary(bson.encode(group, codec_options=self.target.codec_options))
+                for name, group in groups.items()}})
+        return out
+
+
+def _group(_id) -> str:
+    """The journal group of a counter: its _id up to the second "|" (reporting: kind and level)."""
+    return "|".join(str(_id).split("|", 2)[:2]).replace(".", "_").replace("$", "_")
 
 
 class _Fold:
@@ -264,26 +280,37 @@ def _compact_some(db, journal: str, session, documents: int) -> int:
     fold = _Fold(session)
     for doc in found:
         pending = fold.of(db, doc["into"])
-        for _id, fields in doc["sums"]:
-            _merge(pending.sums.setdefault(_id, _empty()), dict(fields), None, None)
-        for collection, described in doc.get("described", []):
-            pending.described.setdefault(described["_id"], (collection, described))
+        for entries in _entries(db[doc["into"]], doc):
+            for _id, fields in entries["sums"]:
+                _merge(pending.sums.setdefault(_id, _empty()), dict(fields), None, None)
+            for collection, described in entries["described"]:
+                pending.described.setdefault(described["_id"], (collection, described))
     fold.flush()
     if found:
         db[journal].delete_many({"_id": {"$in": [doc["_id"] for doc in found]}}, session=session)
     return len(found)
 
 
-def journaled(db, journal: str, session) -> dict:
+def _entries(target, doc: dict, groups=None):
+    """A journal document's groups (those named in `groups`, or all) decoded: their sums and descriptions."""
+    for name, raw in doc["groups"].items():
+        if groups is None or name in groups:
+            yield bson.decode(raw, codec_options=target.codec_options)
+
+
+def journaled(db, journal: str, session, group: str | None = None) -> dict:
     """What a journal holds, not yet compacted: counter _id -> (its folded increments {field: sum},
-    its description or None), read in `session` (a reader's snapshot)."""
+    its description or None), read in `session` (a reader's snapshot); `group`: only its counters
+    (their _id up to the second "|")."""
     out: dict = {}
+    wanted = None if group is None else {_group(group + "|")}
     for doc in db[journal].find({}, session=session):
-        described = {d["_id"]: d for _, d in doc.get("described", [])}
-        for _id, fields in doc["sums"]:
-            sums = out.setdefault(_id, ({}, described.get(_id)))[0]
-            for field, value in fields:
-                sums[field] = sums.get(field, 0) + value
+        for entries in _entries(db[doc["into"]], doc, wanted):
+            described = {d["_id"]: d for _, d in entries["described"]}
+            for _id, fields in entries["sums"]:
+                sums = out.setdefault(_id, ({}, described.get(_id)))[0]
+                for field, value in fields:
+                    sums[field] = sums.get(field, 0) + value
     return out
 
 

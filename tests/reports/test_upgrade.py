@@ -13,6 +13,7 @@ def test_tallies_stored_with_their_keys_inside_are_split_at_start_up_and_reports
         consumer.deliver(rt, "reporting", handlers, event)
     answers = everything(get)
     models = store.live(rt.db)
+    store.compact(models)  # that release kept no journal: every sum was in its tally
     keys = {doc["_id"]: doc for doc in models.tally_keys.find()}
     for ident, key in keys.items():  # the earlier shape: one document, key and sums together, by the hash alone
         sums = models.tallies.find_one_and_delete({"_id": ident})

@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
+import bson
 import pytest
 from bson.codec_options import CodecOptions
 
@@ -178,19 +179,19 @@ def test_a_journaled_counter_s_batch_is_one_journal_document_and_no_counter_writ
     db = Database()
     with batching.folding(db, SESSION):
         for day in ("d1", "d1", "d2"):
-            batching.inc(db, SESSION, "tallies", "fu-rep-a", {"n": 1, f"dn.{day}": 1},
-                         described=("tally_keys", {"_id": "fu-rep-a", "kind": "fu"}), journal="tally_journal")
-        batching.inc(db, SESSION, "tallies", "won-rep-a", {"n": 1}, journal="tally_journal")
+            batching.inc(db, SESSION, "tallies", "fu|1|a", {"n": 1, f"dn.{day}": 1},
+                         described=("tally_keys", {"_id": "fu|1|a", "kind": "fu"}), journal="tally_journal")
+        batching.inc(db, SESSION, "tallies", "won|1|a", {"n": 1}, journal="tally_journal")
         with pytest.raises(ValueError):  # a journal only adds
             batching.inc(db, SESSION, "tallies", "x", {}, set={"n": 1}, journal="tally_journal")
     assert [(op, name) for op, name, *_ in db.log] == [("insert_many", "tally_journal")]
     (entry,) = db.stored["tally_journal"].values()
-    assert entry["into"] == "tallies" and entry["sums"] == [["fu-rep-a", [("n", 3), ("dn.d1", 2), ("dn.d2", 1)]],
-                                                            ["won-rep-a", [("n", 1)]]]
+    assert entry["into"] == "tallies" and {name: bson.decode(raw)["sums"] for name, raw in entry["groups"].items()} == {
+        "fu|1": [["fu|1|a", [["n", 3], ["dn.d1", 2], ["dn.d2", 1]]]], "won|1": [["won|1|a", [["n", 1]]]]}
     # what a reader adds in before compaction: sums per counter, with the counter's description
     assert batching.journaled(db, "tally_journal", SESSION) == {
-        "fu-rep-a": ({"n": 3, "dn.d1": 2, "dn.d2": 1}, {"_id": "fu-rep-a", "kind": "fu"}),
-        "won-rep-a": ({"n": 1}, None)}
+        "fu|1|a": ({"n": 3, "dn.d1": 2, "dn.d2": 1}, {"_id": "fu|1|a", "kind": "fu"}), "won|1|a": ({"n": 1}, None)}
+    assert list(batching.journaled(db, "tally_journal", SESSION, "won|1")) == ["won|1|a"]  # one group decoded
 
 
 def test_a_batch_reads_the_records_its_events_name_at_once_and_each_other_one_when_asked():

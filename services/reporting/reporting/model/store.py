@@ -183,7 +183,8 @@ def tallies(models: Models, match: dict, fields) -> list[dict]:
 
 def _read(models: Models, match: dict, key_fields: dict, wanted: dict, session) -> list[dict]:
     keys = {k["_id"]: k for k in models.tally_keys.find(match, key_fields, session=session)}
-    pending = batching.journaled(models.db, models.prefix + JOURNAL, session) if session is not None else {}
+    group = f"{match['kind']}|{match['level']}" if {"kind", "level"} <= set(match) else None  # as `_bump` names them
+    pending = batching.journaled(models.db, models.prefix + JOURNAL, session, group) if session is not None else {}
     for ident, (_, described) in pending.items():
         if ident not in keys and described is not None and _matches(described, match):
             keys[ident] = {f: v for f, v in described.items() if f == "_id" or f in key_fields}
