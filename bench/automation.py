@@ -4,9 +4,7 @@ loop with no rule active, on the same servers and the same events in the same ru
 - The mix of bench.consumer (leads received, assigned, converted; customers created, moved, followed up,
   qualified, won, paid; pool moves; notices; users and departments) is written to the topics once.
 - Two automation runtimes (a database each) read all of it through crm_common.consumer.ConsumerLoop with
-  the service's own handlers, as its worker does, their polls taken in turn in one thread, so both meet
-  the same load of a shared machine; each timed over its polls that brought events (the group join is
-  left out), its MongoDB commands counted over those polls.
+  the service's own handlers, as its worker does; timed from the first poll that brings events.
   - no rules: the loop's own cost per event (the contract, the version guard, the record kept, the
     event kept for previews, the transaction and the commit);
   - 1,000 active rules, spread over every event type a rule may name (15 or so a type) and 50 stage
@@ -21,21 +19,18 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import Counter
 
 from pymongo import monitoring
 
 from automation.rules import store
 from automation.service import SPEC
 from bench.common import JWT_SECRET, servers
-from bench.consumer import STALL_SECONDS, mix, publish
-from crm_common.consumer import ConsumerLoop
-from crm_common.events import topic_for
+from bench.consumer import consume, mix, publish
+from bench.reporting import RoundTrips
 from crm_common.service import bootstrap
 from crm_common.settings import Settings
 
 TARGET = 1.25
-JOIN_SECONDS = 300
 STAGES = ("initial_contact", "needs_confirmed", "contract_signed", "proposal", "negotiation")
 
 
@@ -65,62 +60,14 @@ def activate_rules(rt, count: int) -> None:
         store.activate(rt, made["id"], "ignore", "bench")
 
 
-class Commands(monitoring.CommandListener):
-    """The MongoDB commands of the poll under way (the loops poll in this thread, one at a time)."""
-
-    def __init__(self):
-        self.poll = Counter()
-
-    def started(self, event):
-        self.poll[event.command_name] += 1
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
-def side_by_side(runtimes: dict, events: list[dict], commands: Commands) -> tuple[dict, dict]:
-    """Events a second through each runtime's consumer loop, and its MongoDB commands per event."""
-    loops = {name: ConsumerLoop(rt, f"automation-{name.replace(' ', '-')}", SPEC.handlers(rt))
-             for name, rt in runtimes.items()}
-    expected = {name: sum(topic_for(e["type"]) in loop.topics for e in events) for name, loop in loops.items()}
-    done, spent, counted = dict.fromkeys(loops, 0), dict.fromkeys(loops, 0.0), {name: Counter() for name in loops}
-    for loop in loops.values():
-        loop.subscribe()
-    last_progress = time.monotonic()
-    try:
-        while any(done[name] < expected[name] for name in loops):
-            for name, loop in loops.items():
-                if done[name] >= expected[name]:
-                    continue
-                commands.poll.clear()
-                before = time.perf_counter()
-                count = loop.poll_once(timeout_ms=300)
-                if count:
-                    spent[name] += time.perf_counter() - before
-                    done[name] += count
-                    counted[name].update(commands.poll)
-                    last_progress = time.monotonic()
-            # a loaded machine may take minutes to seat two groups; once events flow, a minute is a stall
-            if time.monotonic() - last_progress > (STALL_SECONDS if any(done.values()) else JOIN_SECONDS):
-                raise RuntimeError(f"automation: stalled at {done} of {expected}")
-    finally:
-        for loop in loops.values():
-            loop.close()
-    return ({name: expected[name] / spent[name] for name in loops},
-            {name: {c: round(n / expected[name], 2) for c, n in counted[name].most_common(6)} for name in loops})
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--rules", type=int, default=1000)
     args = parser.parse_args()
     began = time.monotonic()
-    commands = Commands()
-    monitoring.register(commands)
+    trips = RoundTrips()
+    monitoring.register(trips)
     with servers() as running:
         bare, ruled = runtime(running, "none"), runtime(running, "rules")
         try:
@@ -129,12 +76,13 @@ def main() -> None:
             activate_rules(ruled, args.rules)
             print(f"automation benchmark ({running.kind} servers): {len(events)} events on the topics, "
                   f"{args.rules} active rules", flush=True)
-            names = {"no rules": bare, f"{args.rules} rules": ruled}
-            rates, per_event = side_by_side(names, events, commands)
-            for name, rt in names.items():
+            rates = {}
+            for name, rt in (("no rules", bare), (f"{args.rules} rules", ruled)):
+                group = f"automation-{name.replace(' ', '-')}"
+                rates[name], per_event = consume(rt, SPEC, events, trips, group)
                 logged = rt.db.runs.count_documents({})
                 print(f"{name:<10} consumer loop: {rates[name]:7.0f} events/s, {1000 / rates[name]:.2f} ms an event | "
-                      f"runs logged {logged} | MongoDB commands per event {per_event[name]}", flush=True)
+                      f"runs logged {logged} | MongoDB commands per event {per_event}", flush=True)
             without, with_rules = rates["no rules"], rates[f"{args.rules} rules"]
             ratio = without / with_rules
             print(f"target cost per event with rules / without <= {TARGET}: {ratio:.3f} "
