@@ -80,6 +80,17 @@ def click_bar(browser, chart: str, index: int) -> None:
         browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
 
+def click_until(browser, chart: str, index: int, expression: str, tries: int = 5):
+    """Click a bar until `expression` holds, as a person clicks again when a bar still growing missed it."""
+    for _ in range(tries):
+        click_bar(browser, chart, index)
+        try:
+            return browser.wait_for(expression, timeout=4.0)
+        except AssertionError:
+            continue
+    raise AssertionError(f"{tries} clicks on {chart}[{index}] and still false: {expression}")
+
+
 def test_a_manager_logs_in_and_the_charts_show_the_reports_numbers(site, browser):
     browser.send("Page.navigate", url=f"{site}/dashboard")
     browser.wait_for("document.readyState === 'complete' && !!window.dashboard")
@@ -102,8 +113,8 @@ def test_a_manager_logs_in_and_the_charts_show_the_reports_numbers(site, browser
     assert drawn(browser, "chart-funnel") == [s["count"] for s in funnel["stages"]] == [3, 0, 1, 0, 0, 1, 1]
     assert drawn(browser, "chart-funnel", 1) == [s["conversion_rate"] for s in funnel["stages"]]
     # a click on the first stage's bar lists its opportunities, as the customer service has them
-    click_bar(browser, "chart-funnel", 0)
-    assert browser.wait_for("window.dashboard.drill?.listing") == funnel["stages"][0]["opportunities"]
+    assert click_until(browser, "chart-funnel", 0, "window.dashboard.drill?.listing") == funnel["stages"][0][
+        "opportunities"]
     assert browser.wait_for("!document.getElementById('drill-panel').hidden")
     assert browser.evaluate("[...document.querySelectorAll('#drill tr[data-opportunity]')]"
                             ".map(r => [r.children[0].textContent, r.children[2].textContent])") == [
