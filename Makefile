@@ -55,8 +55,9 @@ run: $(STAMP)
 	@rm -rf $(CRM_VAR_DIR)/metrics/*
 	$(RUN_ENV) $(BIN)/honcho -f deploy/Procfile -d . start $(PROCESSES)
 
+# Two workers: most of a test's time is waiting on servers and consumers, not the CPU.
 test: $(STAMP) $(TOOLS_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 UNIT := tests/unit
 SYSTEM := tests/e2e tests/security tests/chaos

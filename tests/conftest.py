@@ -6,6 +6,7 @@ each test that asks for `servers` starts from clean collections and topics.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -18,6 +19,19 @@ from crm_common.testing.auth import signed_in
 # Tests drive many writes through one token, often on a stopped clock (one rate window); the
 # per-user write limit has its own test (tests/customer/test_limits.py), which lowers it again.
 os.environ.setdefault("USER_WRITES_PER_MINUTE", "1000000")
+
+
+# `make test` runs two pytest workers (pytest-xdist, --dist loadgroup): each starts its own servers. A file's
+# tests stay on one worker (its module fixtures start once), and the folders whose package fixture starts a
+# whole system stay together, so that system starts once.
+WHOLE_SYSTEM = {"security", "e2e", "chaos"}
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = Path(item.path).relative_to(TESTS).parts
+        item.add_marker(pytest.mark.xdist_group(parts[0] if parts[0] in WHOLE_SYSTEM else "/".join(parts)))
 
 
 @pytest.fixture(scope="session")
