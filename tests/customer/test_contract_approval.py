@@ -228,6 +228,8 @@ def test_the_last_approval_wins_the_deal_with_the_approver_as_actor(org, client,
                                            "missing_conditions": []}
     deal = client.get(f"/v1/opportunities/{deal_id}", headers=org.headers["alice"]).json
     assert (deal["stage"], deal["status"], deal["contract_count"]) == ("contract_signed", "won", 1)
+    # nobody priced the deal: it is worth what was signed
+    assert (deal["amount"], deal["amount_source"]) == ("200000.00", {"kind": "contract", "contract_id": contract["id"]})
     [row] = client.get(f"/v1/opportunities/{deal_id}/stage-history", headers=org.headers["alice"]).json
     assert (row["from"], row["to"], row["by"]) == ("lead_acquired", "contract_signed", org.id("east_manager"))
     [changed] = data_of(rt, "crm.opportunity.stage_changed", deal_id)
@@ -237,7 +239,7 @@ def test_the_last_approval_wins_the_deal_with_the_approver_as_actor(org, client,
     assert won["order_total"] == "200000.00"  # the contract that won it is in the total
     customer = _customer(client, org, customer_id)
     assert (customer["stage"], customer["lifecycle"], customer["won_amount"], customer["open_opportunities"]) == (
-        "contract_signed", "signed", "0.00", 0)
+        "contract_signed", "signed", "200000.00", 0)
     # a client that moves the stage itself after the contract, as before, finds it done
     again = client.post(f"/v1/opportunities/{deal_id}/stage", json={"stage": "contract_signed"},
                         headers=org.headers["alice"])

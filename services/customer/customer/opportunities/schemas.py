@@ -47,7 +47,8 @@ class OpportunityOut(OpportunityPatch):
     quote_sent = ma.fields.Boolean(metadata={"description": "a quote of it was sent: its proposal is made"})
     amount_source = ma.fields.Dict(allow_none=True, metadata={
         "description": "where the amount comes from: {kind: quote, quote_id, quote_version} once a quote is "
-                       "accepted; null when typed"})
+                       "accepted, {kind: contract, contract_id} when an approved contract won a deal without "
+                       "one; null when typed"})
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()
     version = ma.fields.Integer()
