@@ -92,7 +92,7 @@ def eventually(fetch, *, timeout: float = 5.0, interval: float = 0.1):
         time.sleep(interval)
 
 
-def known_everywhere(system, headers: dict, *, timeout: float = 15.0) -> dict:
+def known_everywhere(system, headers: dict, *, timeout: float = 60.0) -> dict:
     """`headers` of a fresh login, once every service has learnt of its user from crm.org: until
     crm.user.created reaches it (a second or so), a service refuses the token (crm_common/tokens.py)."""
     def let_in(service):

@@ -118,7 +118,7 @@ def world(system) -> World:
     lead = _ok(w.call("POST", "lead-intake", "/v1/leads", headers=w.channel_key,
                       json={"name": "Zhou Min", "phone": lead_phone, "company": "Zhou Trading"}))
     assigned = eventually(lambda: w.call("POST", "lead-intake", f"/v1/leads/{lead['id']}/assign",
-                                         json={"owner_id": users["ann"]["id"]}).status_code == 200, timeout=15)
+                                         json={"owner_id": users["ann"]["id"]}).status_code == 200, timeout=60)
     assert assigned, "lead-intake never learned of Ann"
     flagged = _ok(w.call("POST", "lead-intake", "/v1/leads", headers=w.channel_key,  # the same company, another person
                          json={"name": "Qian Hui", "phone": str(next(_numbers)), "company": "Zhou Trading Co., Ltd."}))
@@ -134,11 +134,11 @@ def world(system) -> World:
     pooled = _ok(w.call("POST", "customer", "/v1/customers", "ann", json={"name": "Pooled Goods Co"}))
     returned = eventually(lambda: w.call("POST", "pool", f"/v1/customers/{pooled['id']}/return", "ann",
                                          json={"reason": "no budget", "pool_id": pool["id"]}).status_code == 200,
-                          timeout=15)
+                          timeout=60)
     assert returned, "the pool never learned of Ann's customer"
 
     # notify: Ann's inbox item (the lead assignment), a robot and its delivery
-    inbox = eventually(lambda: w.call("GET", "notify", "/v1/inbox", "ann").json()["items"], timeout=15)
+    inbox = eventually(lambda: w.call("GET", "notify", "/v1/inbox", "ann").json()["items"], timeout=60)
     assert inbox, "Ann was never told of her lead"
     _ok(w.call("PUT", "notify", "/v1/settings/outbound", headers={"If-Match": "*"},
                json={"allowed_private_hosts": ["127.0.0.1"]}))  # the robot below is loopback
@@ -152,7 +152,7 @@ def world(system) -> World:
     sequence = _ok(w.call("POST", "notify", "/v1/sequences", json={  # the admin's: no manager of a department sees it
         "name": "East nurture", "steps": [{"channel": "email", "template_id": template["id"], "delay_hours": 24}]}))
 
-    runs = eventually(lambda: w.call("GET", "automation", "/v1/runs").json().get("items"), timeout=15)
+    runs = eventually(lambda: w.call("GET", "automation", "/v1/runs").json().get("items"), timeout=60)
     assert runs, "the automation service never ran the rule on Ann's follow-up"
 
     # an import of Ann's run as a job (past 500 rows; no row has a name, so it imports nothing)
