@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
-from referencing import Registry, Resource
+import jsonschema_rs
 
 from . import tracing
 
@@ -92,9 +92,8 @@ def is_fact(event_type: str) -> bool:
     return event_type in FACT_TYPES
 
 
-# jsonschema checks "date-time" only with an optional package installed; check it here so a
-# contract's timestamps are always enforced (RFC 3339: a full date, time and offset).
-_FORMATS = jsonschema.FormatChecker()
+# A contract's timestamps are always enforced (RFC 3339: a full date, time and offset), whatever
+# format packages are installed.
 _RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", re.IGNORECASE)
 
 
@@ -103,11 +102,11 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
-def _is_rfc3339(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    return bool(_RFC3339.match(value)) and bool(parse_time(value))
+def _is_rfc3339(value: str) -> bool:
+    try:
+        return bool(_RFC3339.match(value)) and bool(parse_time(value))
+    except ValueError:
+        return False
 
 
 class InvalidEvent(ValueError):
@@ -150,11 +149,6 @@ def shared_defs() -> dict:
     return {doc["$id"]: doc for doc in docs}
 
 
-@lru_cache(maxsize=None)
-def _registry() -> Registry:
-    return Registry().with_resources((uri, Resource.from_contents(doc)) for uri, doc in shared_defs().items())
-
-
 def resolved(schema, _seen: tuple = ()):
     """`schema` with every shared `$ref` replaced by what it names and each `allOf` of objects merged
     into one: the contract as a reader (or a code generator without $ref support) sees it."""
@@ -178,10 +172,12 @@ def resolved(schema, _seen: tuple = ()):
 
 @lru_cache(maxsize=None)
 def _validator(event_type: str, version: int):
+    """The contract's compiled validator: every consumer checks every event it reads, and a compiled
+    check (jsonschema-rs) costs about a fortieth of an interpreted one."""
     schema = schema_for(event_type, version)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, format_checker=_FORMATS, registry=_registry())
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    return jsonschema_rs.validator_for(schema, retriever=shared_defs().__getitem__,
+                                       formats={"date-time": _is_rfc3339}, validate_formats=True)
 
 
 def contract_types() -> list[tuple[str, int]]:
@@ -199,10 +195,12 @@ def validate(event: dict) -> None:
         version = int(str(event.get("dataschema", ":v1")).rsplit(":v", 1)[-1])
     except ValueError:
         raise InvalidEvent(f"{event_type}: dataschema {event.get('dataschema')!r} names no version") from None
-    errors = sorted(_validator(event_type, version).iter_errors(event.get("data")), key=str)
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "data"
-        raise InvalidEvent(f"{event_type}: {where}: {errors[0].message}")
+    validator = _validator(event_type, version)
+    if validator.is_valid(event.get("data")):
+        return
+    error = min(validator.iter_errors(event.get("data")), key=lambda e: e.message)
+    where = "/".join(str(p) for p in error.instance_path) or "data"
+    raise InvalidEvent(f"{event_type}: {where}: {error.message}")
 
 
 def new_event(event_type: str, subject: str, data: dict, *, source: str, time: datetime,
