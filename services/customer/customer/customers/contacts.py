@@ -14,6 +14,7 @@ from crm_common.paging import new_id
 
 # Every customer event carries all its contacts: the cap keeps one event far below the broker's size limit.
 MAX_PER_CUSTOMER = 50
+LANGUAGES = ("zh", "en")  # the languages notify ships its templates in
 
 
 class FieldError(ValueError):
@@ -68,7 +69,18 @@ def identity_view(contact: dict) -> dict:
     return {"contact_id": contact.get("contact_id", ""), "name": contact.get("name") or "",
             "phones": phones, "emails": emails, "wechat_ids": contact.get("wechat_ids", []),
             # where notify sends a message to the person (its email, its text messages)
-            "email": emails[0] if emails else None, "mobile": identity.mobile(phones)}
+            "email": emails[0] if emails else None, "mobile": identity.mobile(phones),
+            # how notify writes to the person: its language and time zone, and who gets transactional mail
+            "language": contact.get("language"), "timezone": contact.get("timezone"),
+            "primary": bool(contact.get("primary"))}
+
+
+def one_primary(people: list[dict], chosen: dict) -> None:
+    """A contact marked primary is the customer's one: the others lose the mark."""
+    if chosen.get("primary"):
+        for c in people:
+            if c is not chosen:
+                c.pop("primary", None)
 
 
 def has_contact_method(contacts: list[dict]) -> bool:

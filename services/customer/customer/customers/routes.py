@@ -91,6 +91,7 @@ def add_contact(body, customer_id):
     def mutate(session, customer):
         customer["contacts"].append(contacts.complete(body))
         contacts.check_count(customer["contacts"])
+        contacts.one_primary(customer["contacts"], customer["contacts"][-1])
         return [customers.updated(runtime(), g.principal.user_id, "contacts")]
     return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine()), 201)
 
@@ -103,7 +104,9 @@ def update_contact(body, customer_id, contact_id):
     expected = concurrency.expected_versions(required=True)
 
     def mutate(session, customer):
-        _contact(customer, contact_id).update(body)
+        person = _contact(customer, contact_id)
+        person.update(body)
+        contacts.one_primary(customer["contacts"], person)
         return [customers.updated(runtime(), g.principal.user_id, "contacts")]
     return with_etag(customers.change(runtime(), customer_id, mutate, scope=scope.mine(), expected=expected))
 

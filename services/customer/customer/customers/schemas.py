@@ -4,6 +4,8 @@ Fields the server owns (owner, department, stage, totals, ...) are refused by
 name in every request, not silently dropped: they change only through their
 own commands (owner, stage, contracts ...) or by derivation.
 """
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import marshmallow as ma
 
 from crm_common.kernel.money import SIGNED_PATTERN, Amount
@@ -49,6 +51,14 @@ class RejectsServerOwned(ma.Schema):
         return data
 
 
+def iana_zone(name: str) -> None:
+    """A time zone notify can send in: an IANA name (Asia/Shanghai), not an offset or an abbreviation."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ma.ValidationError("an IANA time zone name, e.g. Asia/Shanghai") from exc
+
+
 class ContactIn(ma.Schema):
     requires_someone = False  # a new contact must name someone or give a way to reach them
     name = ma.fields.String(validate=ma.validate.Length(max=100))
@@ -65,8 +75,12 @@ class ContactIn(ma.Schema):
     wechat_id = ma.fields.String(load_only=True, validate=ma.validate.Length(max=100),
                                  metadata={"description": "one WeChat id, added to wechat_ids"})
     birthday = IsoDate(allow_none=True)
-    primary = ma.fields.Boolean()
+    primary = ma.fields.Boolean(metadata={"description": "the one transactional mail (a quote, a contract) goes to"})
     note = ma.fields.String(validate=TEXT)
+    # what notify writes to the person in, and the zone its greetings and send windows keep; null: the default
+    language = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(contacts.LANGUAGES))
+    timezone = ma.fields.String(allow_none=True, validate=[ma.validate.Length(max=64), iana_zone],
+                                metadata={"description": "IANA time zone name, e.g. Asia/Shanghai"})
 
     @ma.post_load
     def normalise(self, data, **kwargs):
