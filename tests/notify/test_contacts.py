@@ -1,5 +1,6 @@
 """Contacts are recipients (issue 25, point 1): notify keeps each customer contact's and lead's email,
 mobile and consent per channel from events, and the outbox sends marketing only with consent."""
+from crm_common.consumer import deliver
 from crm_common.testing.events import expect_events
 from crm_common.testing.snapshots import contact
 from notify.contacts import outbox, store
@@ -70,3 +71,26 @@ def test_consent_is_recorded_and_read_through_the_api_by_who_may_see_the_custome
     bad = client.put("/v1/contacts/K1/consent", headers=owner, json={"channel": "fax", "granted": True, "source": "x"})
     assert bad.status_code == 400 and [e["field"] for e in bad.json["errors"]] == ["channel"]
     assert client.get("/v1/contacts/nobody/consent", headers=owner).status_code == 404
+
+
+def test_a_contacts_language_time_zone_and_primary_mark_are_kept_and_an_older_event_without_them_keeps_them(
+        rt, feed):
+    def listing(version, **fields):  # the snapshot version goes with the event's (Events counts them)
+        return {"version": version, "contacts": [{**contact("Wang Fang", contact_id="K1"), **fields}]}
+    feed.customer("C1", **listing(1, language="en", timezone="America/New_York", primary=True))
+    kept = store.get(rt, "K1")
+    assert (kept["language"], kept["timezone"], kept["primary"]) == ("en", "America/New_York", True)
+    feed.customer("C1", kind="updated", **listing(2))  # an event of before contacts had them
+    assert store.get(rt, "K1")["timezone"] == "America/New_York"
+    feed.versions[("customer", "C1")] = 3  # version 3 is dead-lettered; 4 clears the fields
+    feed.customer("C1", kind="updated", **listing(4, language=None, timezone=None, primary=False))
+    feed.customer("C1", kind="updated", **listing(5, language=None, timezone=None, primary=False))  # nothing new
+    kept = store.get(rt, "K1")
+    assert (kept["language"], kept["timezone"], kept["primary"], kept["snapshot_version"]) == (None, None, False, 5)
+    late = feed.rt.event("crm.customer.followed_up", "C1", {  # redriven: a fact fills its hole, its snapshot old
+        **feed.snapshot("C1", **listing(3, timezone="Europe/London")), "followup_id": "F-late", "channel": "phone",
+        "goal_met": True, "next_contact_at": None, "next_plan": "", "summary": "", "by": "rep-1",
+        "followed_up_at": iso(feed.now())})
+    late["version"] = 3
+    assert deliver(rt, "notify", feed.handlers, late)
+    assert store.get(rt, "K1")["timezone"] is None

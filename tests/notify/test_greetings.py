@@ -12,7 +12,7 @@ from notify.reminders import calendar
 
 from .conftest import Events
 
-SHANGHAI, LONDON = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/London")
+SHANGHAI, LONDON, NEW_YORK = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
 
 
 @pytest.fixture
@@ -90,3 +90,21 @@ def test_a_lunar_birthday_comes_on_its_lunar_date_with_the_admins_template_at_th
     [greeting] = greetings(rt).values()
     assert greeting["key"] == f"K1:birthday:{label}" and greeting["title"] == "Li K1，农历生日快乐"
     assert (day.month, day.day) != (2, 16)  # not the solar date
+
+
+def test_on_the_same_day_a_contact_in_new_york_is_greeted_at_nine_new_york_time_and_one_in_shanghai_at_nine_there(
+        rt, client, admin, feed):
+    at(rt, datetime(2026, 12, 1, tzinfo=timezone.utc))
+    feed.customer("C2", contacts=[contact("NY", timezone="America/New_York", language="en"),
+                                  contact("SH", timezone="Asia/Shanghai", language="zh")],
+                  birthdays=[{"contact_id": c, "name": f"Li {c}", "birthday": "1980-12-08"} for c in ("NY", "SH")])
+    consent(client, admin, "NY", "SH")
+    at(rt, datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI))  # 20:00 on the 7th in New York
+    job.send_due(rt)
+    assert sorted(greetings(rt)) == ["SH:birthday:2026"]
+    at(rt, datetime(2026, 12, 8, 8, 55, tzinfo=NEW_YORK))
+    job.send_due(rt)
+    assert sorted(greetings(rt)) == ["SH:birthday:2026"]
+    at(rt, datetime(2026, 12, 8, 9, 0, tzinfo=NEW_YORK))
+    job.send_due(rt)
+    assert greetings(rt)["NY:birthday:2026"]["title"] == "Happy birthday, Li NY"  # and in the contact's language

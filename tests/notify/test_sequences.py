@@ -3,6 +3,7 @@ enrolled once (by id, by a filter), each step handed to the outbox once in its s
 cap holding a step back without dropping it, goals and opt-outs ending an enrollment before its next
 step, and the report counting it all."""
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -282,3 +283,72 @@ def test_an_sms_reply_at_the_callback_is_the_contacts_reply_and_ends_its_enrollm
     advance.advance_due(rt)
     assert rt.db.deliveries.count_documents({"recipient.contact_id": "K1"}) == 1
     assert rt.db.enrollments.find_one()["end_reason"] == "reply"
+
+
+def test_a_step_waits_for_its_window_in_the_time_zone_the_customer_gives_the_contact(rt, client, admin, feed):
+    customer_with_contact(feed, client, admin, "C1", "K1")  # no zone yet: the default, Asia/Shanghai
+    at_local_hour(rt, 7)
+    seq = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0,
+                                    "window": WINDOW}])
+    assert client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"}).json["enrolled"]
+    feed.customer("C1", kind="updated", contacts=[{
+        "contact_id": "K1", "name": "Li K1", "phones": [], "wechat_ids": [], "emails": ["K1@example.com"],
+        "email": "K1@example.com", "timezone": "America/New_York"}])
+    rt.clock.set_offset(rt.clock.now() - datetime.now(timezone.utc) + timedelta(hours=3))  # 10:00 in Shanghai
+    advance.advance_due(rt)
+    assert deliveries(rt, "K1") == []  # 21:00 or 22:00 the evening before in New York
+    enrollment = rt.db.enrollments.find_one({"contact_id": "K1"})
+    opens = enrollment["next_at"].replace(tzinfo=timezone.utc).astimezone(ZoneInfo("America/New_York"))
+    assert (opens.hour, opens.minute) == (9, 0)
+    rt.clock.set_offset(opens - datetime.now(timezone.utc))
+    advance.advance_due(rt)
+    assert len(deliveries(rt, "K1")) == 1
+
+
+def lead_enrolled(rt, client, admin, feed, lead_id, *sequences):
+    feed.send("crm.lead.received", lead_id, {
+        "lead_id": lead_id, "channel_id": "CH1", "channel": "web", "name": "Zhou Min", "phones": [],
+        "emails": [f"{lead_id}@min.cn"], "wechat_ids": [], "received_at": iso(feed.now()), "score": 40,
+        "bucket": "warm", "marketing_consent": True})
+    for seq in sequences:
+        assert client.post(f"/v1/sequences/{seq}/enrollments", headers=admin,
+                           json={"contact_id": lead_id}).json["enrolled"] == 1
+
+
+def converted(feed, customer_id, lead_id, contact_id):
+    feed.lead("converted", lead_id)
+    feed.customer(customer_id, source_lead_id=lead_id, contacts=[{
+        "contact_id": contact_id, "name": "Zhou Min", "phones": [], "wechat_ids": [],
+        "emails": [f"{lead_id}@min.cn"], "email": f"{lead_id}@min.cn"}])
+
+
+def test_a_converted_leads_enrollment_moves_to_its_contact_and_what_it_was_sent_counts_toward_the_cap(
+        rt, client, admin, feed):
+    steps = [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0},
+             {"channel": "email", "template_id": template(client, admin), "delay_hours": 24}]
+    seq, other = sequence(client, admin, steps), sequence(client, admin, steps[:1])
+    lead_enrolled(rt, client, admin, feed, "L1", seq)
+    advance.advance_due(rt)
+    assert len(deliveries(rt, "L1")) == 1  # the first step went to the lead
+    converted(feed, "C1", "L1", "K1")
+    [moved] = rt.db.enrollments.find({"sequence_id": seq})
+    assert (moved["contact_id"], moved["customer_id"], moved["status"], moved["step"]) == ("K1", "C1", "active", 1)
+    again = client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K1"}).json
+    assert again["skipped_by_reason"] == {"already_enrolled": 1}  # one person, one enrollment
+    assert client.post(f"/v1/sequences/{other}/enrollments", headers=admin, json={"contact_id": "K1"}).json["enrolled"]
+    advance.advance_due(rt)  # the other sequence's message: the second of the week for this person
+    rt.clock.set_offset(timedelta(days=2))
+    advance.advance_due(rt)
+    assert len(deliveries(rt, "K1")) == 1  # the cap of 2 counts the one the lead was sent
+    assert rt.db.enrollments.find_one({"_id": moved["_id"]})["capped"] is True
+
+
+def test_a_converted_lead_in_a_sequence_its_contact_is_already_in_ends_as_merged(rt, client, admin, feed):
+    seq = sequence(client, admin, [{"channel": "email", "template_id": template(client, admin), "delay_hours": 0}])
+    lead_enrolled(rt, client, admin, feed, "L2", seq)
+    customer_with_contact(feed, client, admin, "C2", "K2")  # the contact was heard of first (an event retried later)
+    assert client.post(f"/v1/sequences/{seq}/enrollments", headers=admin, json={"contact_id": "K2"}).json["enrolled"]
+    converted(feed, "C2", "L2", "K2")
+    statuses = {e["contact_id"]: e["status"] for e in rt.db.enrollments.find({"sequence_id": seq})}
+    assert statuses == {"L2": "merged", "K2": "active"}
+    assert client.get(f"/v1/sequences/{seq}/report", headers=admin).json["enrolled"] == 1

@@ -60,3 +60,17 @@ def test_a_bounced_address_gets_no_transactional_mail(rt, feed):
     rt.transaction(lambda s: suppression.stop_channel(rt, s, contact_id="k1", channel="email", reason="550 no user"))
     quote_sent(feed)
     assert rt.db.deliveries.count_documents({}) == 0
+
+
+def test_the_quote_goes_to_the_contact_the_customer_marked_primary_even_when_it_is_listed_second(rt, feed):
+    people = [{"contact_id": f"k{n}", "name": name, "phones": [], "wechat_ids": [], "emails": [f"{name}@example.com"],
+               "email": f"{name}@example.com", "primary": False} for n, name in ((1, "wang"), (2, "zhao"))]
+    people[1]["primary"] = True
+    feed.customer("C1", contacts=people)
+    quote_sent(feed)
+    assert [d["to"] for d in rt.db.deliveries.find({"kind": "quote_sent"})] == ["zhao@example.com"]
+    people[1]["primary"], people[0]["primary"] = False, True  # the customer moved the mark
+    feed.customer("C1", kind="updated", contacts=people)
+    quote_sent(feed, quote_id="Q2")
+    assert [d["to"] for d in rt.db.deliveries.find({"kind": "quote_sent"}).sort("created_at", 1)] == [
+        "zhao@example.com", "wang@example.com"]

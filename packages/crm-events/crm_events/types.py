@@ -17,6 +17,9 @@ class ContactIdentity(TypedDict):
     wechat_ids: list[str]
     email: NotRequired[str | None]
     mobile: NotRequired[str | None]
+    language: NotRequired[Literal['zh', 'en'] | None]
+    timezone: NotRequired[str | None]
+    primary: NotRequired[bool]
 
 class Birthday(TypedDict):
     contact_id: str

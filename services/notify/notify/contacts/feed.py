@@ -2,38 +2,64 @@
 crm.lead.received a lead's own email, mobile and the marketing consent ticked on its form.
 
 A converted lead's consent goes with the person: the customer made from it (crm.customer.created with
-`source_lead_id`) gets it on the contact made from the lead, the first, unless that contact has its own.
+`source_lead_id`) gets it on the contact made from the lead, the first, unless that contact has its own;
+so do its sequence enrollments and its marketing sent (sequences/conversion.py).
 """
 from __future__ import annotations
 
+from pymongo import UpdateMany
+
 from crm_common.events import parse_time
 
+from ..sequences import conversion
 from . import store
 
 OPPORTUNITY_CHANGES = ("created", "updated", "stage_changed", "won", "lost")
+SENT_LATER = ("language", "timezone", "primary")  # contact fields older customer events lack
 
 
 def customer_changed(rt, session, data: dict) -> None:
+    """Bring the customer's contacts to what the snapshot lists, in one read and at most one write: most
+    events (a follow-up, a stage) change no contact, and then only the snapshot version moves on."""
     if "contacts" not in data:
         return
+    customer_id, version = data["customer_id"], data.get("version")
     birthdays = {b.get("contact_id"): b for b in data.get("birthdays") or []}
-    version, listed = data.get("version"), []
-    for c in data.get("contacts") or []:
-        if not c.get("contact_id"):
-            continue
-        listed.append(c["contact_id"])
-        born = birthdays.get(c["contact_id"]) or {}
-        fields = {"kind": "customer_contact", "customer_id": data["customer_id"], "name": c.get("name") or "",
-                  **store.addresses(c), "removed": False,
-                  **{k: c[k] for k in ("language", "timezone") if c.get(k)},
-                  **({"birthday": born["birthday"], "birthday_calendar": born.get("calendar")} if born else {})}
-        store.upsert(rt, session, c["contact_id"], fields, version)
-    gone = {"customer_id": data["customer_id"], "kind": "customer_contact", "_id": {"$nin": listed}}
-    if version is not None:
-        gone["$or"] = [{"snapshot_version": {"$lte": version}}, {"snapshot_version": None}]
-    rt.db.contacts.update_many(gone, {"$set": {"removed": True}}, session=session)
+    people = [c for c in data.get("contacts") or [] if c.get("contact_id")]
+    listed = [c["contact_id"] for c in people]
+    held = {c["_id"]: c for c in rt.db.contacts.find({"customer_id": customer_id, "kind": "customer_contact"},
+                                                     session=session)}
+    writes, unchanged, moved_zone = [], [], {}
+    for c in people:
+        kept, fields = held.get(c["contact_id"]), _fields(customer_id, c, birthdays.get(c["contact_id"]))
+        write = store.changes(kept, c["contact_id"], fields, version)
+        if write is not None:
+            writes.append(write)
+            if kept is not None and "timezone" in fields and kept.get("timezone") != fields["timezone"]:
+                moved_zone[c["contact_id"]] = fields["timezone"]
+        elif kept is not None and version is not None and (kept.get("snapshot_version") or 0) < version:
+            unchanged.append(c["contact_id"])
+    if unchanged:  # a late event older than this one must not bring back what it said
+        writes.append(UpdateMany({"_id": {"$in": unchanged}}, {"$set": {"snapshot_version": version}}))
+    gone = [i for i, c in held.items() if i not in listed and not c.get("removed")
+            and (version is None or (c.get("snapshot_version") or 0) <= version)]
+    if gone:
+        writes.append(UpdateMany({"_id": {"$in": gone}}, {"$set": {"removed": True}}))
+    if writes:
+        rt.db.contacts.bulk_write(writes, ordered=False, session=session)
+    for contact_id, zone in moved_zone.items():  # its sequence steps keep the person's new zone
+        conversion.zone_moved(rt, session, contact_id, zone)
     if data.get("source_lead_id") and listed:
         _carry_lead_consent(rt, session, data["source_lead_id"], listed[0])
+        conversion.lead_became(rt, session, data["source_lead_id"], listed[0])
+
+
+def _fields(customer_id: str, c: dict, born: dict | None) -> dict:
+    """What notify keeps of a listed contact; language, time zone and the primary mark only from events
+    that carry them (older ones do not), so those keep what a newer one said."""
+    return {"kind": "customer_contact", "customer_id": customer_id, "name": c.get("name") or "",
+            **store.addresses(c), "removed": False, **{k: c[k] for k in SENT_LATER if k in c},
+            **({"birthday": born["birthday"], "birthday_calendar": born.get("calendar")} if born else {})}
 
 
 def customer_deleted(rt, session, data: dict) -> None:

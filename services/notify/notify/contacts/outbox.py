@@ -3,7 +3,8 @@ delivery row. What may go is decided here, in the caller's transaction, and chec
 time (sending.py), so an opt-out between the two still stops a marketing message.
 
 Marketing goes only with consent on that channel, never to a suppressed address, and at most
-`NOTIFY_MARKETING_PER_WEEK` (default 2) a contact in any 7 days, whatever sent them. A transactional
+`NOTIFY_MARKETING_PER_WEEK` (default 2) a contact in any 7 days, whatever sent them (to a customer's
+contact, counting what went to the lead it was converted from). A transactional
 message (a quote or a contract sent) needs no consent. The `key` is unique among deliveries, so one
 step sends once to one recipient however often it is queued.
 """
@@ -47,8 +48,10 @@ def queue(rt, session, *, contact_id: str, channel: str, kind: str, subject: str
     if refused:
         return refused
     now = rt.clock.now()
+    # the person's marketing, also what it was sent as a lead before it became this contact
+    person = [contact_id, *(contact.get("from_leads") or [])]
     if marketing and rt.db.deliveries.count_documents({
-            "recipient.contact_id": contact_id, "marketing": True, "created_at": {"$gte": now - CAP_WINDOW},
+            "recipient.contact_id": {"$in": person}, "marketing": True, "created_at": {"$gte": now - CAP_WINDOW},
             "status": {"$ne": "refused"}}, session=session) >= cap(rt):
         return "capped"
     address = contact[suppression.ADDRESS_FIELD[channel]]

@@ -2,11 +2,13 @@
 `contacts` (`_id`: the customer contact's id, or the lead's id), built from events only.
 
 A document: kind ("customer_contact" | "lead"), customer_id, lead_id, name, email, mobile, language,
-timezone, birthday, consent {channel: {granted, source, at}}, suppressed {channel: {at, source}},
+timezone, primary, birthday, from_leads (the leads the person was before it became this contact), consent {channel: {granted, source, at}}, suppressed {channel: {at, source}},
 bounced {channel: {at, reason}}, removed (the customer dropped the contact). Consent, opt-outs and
 bounces are notify's own and never come from a snapshot, so a later snapshot cannot undo them.
 """
 from __future__ import annotations
+
+from pymongo import UpdateOne
 
 from crm_common.kernel import identity
 from crm_common.kernel.refusals import NotFound
@@ -42,6 +44,19 @@ def upsert(rt, session, contact_id: str, fields: dict, version: int | None = Non
     rt.db.contacts.update_one({"_id": contact_id}, {
         "$set": {**fields, **({"snapshot_version": version} if version is not None else {})},
         "$setOnInsert": {"consent": {}, "suppressed": {}, "bounced": {}}}, upsert=True, session=session)
+
+
+def changes(held: dict | None, contact_id: str, fields: dict, version: int | None) -> UpdateOne | None:
+    """The write that brings `held` (the stored contact, None if new) to what a snapshot says, or None
+    when it says nothing new: only changed fields are written, and none from an older snapshot."""
+    stamp = {"snapshot_version": version} if version is not None else {}
+    if held is None:
+        return UpdateOne({"_id": contact_id}, {"$set": {**fields, **stamp}, "$setOnInsert": {
+            "consent": {}, "suppressed": {}, "bounced": {}}}, upsert=True)
+    if version is not None and (held.get("snapshot_version") or 0) > version:
+        return None
+    changed = {k: v for k, v in fields.items() if held.get(k) != v}
+    return UpdateOne({"_id": contact_id}, {"$set": {**changed, **stamp}}) if changed else None
 
 
 def visible(rt, principal, contact_id: str) -> dict:

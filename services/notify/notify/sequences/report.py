@@ -25,6 +25,7 @@ def report(rt, sequence_id: str) -> dict:
             per_step[d["sequence"]["step"]][status] += 1
     steps = [{"step": n, "channel": s["channel"], **{k: per_step[n][k] for k in (
         "queued", "sent", "failed", "skipped", "waiting_for_cap")}} for n, s in enumerate(sequence["steps"])]
-    return {"sequence_id": sequence_id, "enrolled": sum(statuses.values()),
+    # a converted lead's enrollment merged into its contact's is one person's, counted once
+    return {"sequence_id": sequence_id, "enrolled": sum(n for k, n in statuses.items() if k != "merged"),
             **{k: statuses[k] for k in ("active", "completed", "goal_reached", "unsubscribed")},
             "sent": sum(s["sent"] for s in steps), "failed": sum(s["failed"] for s in steps), "steps": steps}

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CHANNELS = ("email", "sms")
 GOALS = ("lifecycle", "stage", "reply", "click")  # a lifecycle class or a stage reached, a reply, a click
-ENDED = ("completed", "goal_reached", "unsubscribed", "stopped")
+ENDED = ("completed", "goal_reached", "unsubscribed", "stopped", "merged")  # merged: a converted lead's
 CAPPED_RETRY = timedelta(hours=12)  # a step held back by the frequency cap is tried again, never dropped
 DEFAULT_TZ = "Asia/Shanghai"
 
