@@ -53,29 +53,30 @@ def migrate(db, now=None) -> dict:
     before name it; how many of each were changed."""
     now = now or datetime.now(timezone.utc)
     pipelines = {p["_id"]: p for p in db.pipelines.find()}
-    made, after = 0, None
-    while True:
+    # The customers to do are found by one query: the server scans the collection for a query it has
+    # no index for, so a page asked for at a time would scan it once a page (quadratic in customers).
+    todo = db.customers.find(NOT_YET, {"_id": 1}).sort("_id", 1).batch_size(BATCH)
+    made = 0
+    for ids in migration.batches((c["_id"] for c in todo), BATCH):
         with db.client.start_session() as session:
-            batch = session.with_transaction(lambda s: _batch(db, s, after, pipelines, now))
-        if batch is None:
-            break
-        made, after = made + batch[0], batch[1]
+            made += session.with_transaction(lambda s: _batch(db, s, ids, pipelines, now))
     return {"customers": made, "opportunities": made, **{name: _link(db[name]) for name in LINKED}}
 
 
-def _batch(db, session, after, pipelines: dict, now):
-    """The next customers without deals, in _id order, given theirs in one transaction; (how many, last id)."""
-    page = {**NOT_YET, **({"_id": {"$gt": after}} if after is not None else {})}
-    customers = list(db.customers.find(page, session=session).sort("_id", 1).limit(BATCH))
+def _batch(db, session, ids: list, pipelines: dict, now) -> int:
+    """Of these customers, those still without deals are given theirs, in one transaction; how many."""
+    customers = list(db.customers.find({"_id": {"$in": ids}, **NOT_YET}, session=session).sort("_id", 1))
     if not customers:
-        return None
+        return 0
+    signed = [c["_id"] for c in customers if c.get("contract_count")]
+    contracts: dict = {}
+    for contract in db.contracts.find({"customer_id": {"$in": signed}}, {"customer_id": 1, "amount": 1},
+                                      session=session) if signed else ():
+        contracts.setdefault(contract["customer_id"], []).append(contract)
     deals, shown = [], []
     for customer in customers:
         pipeline = pipelines.get(customer.get("pipeline_id")) or copy.deepcopy(stages.DEFAULT_PIPELINE)
-        # one read per customer that has contracts: a query naming many customers at once costs more here
-        contracts = list(db.contracts.find({"customer_id": customer["_id"]}, {"amount": 1}, session=session)) \
-            if customer.get("contract_count") else []
-        deal = first_deal(customer, pipeline, contracts, now)
+        deal = first_deal(customer, pipeline, contracts.get(customer["_id"], []), now)
         deals.append(deal)
         derived = {k: v for k, v in rules.customer_fields([deal]).items() if k in rules.DERIVED}
         shown.append(UpdateOne({"_id": customer["_id"], **NOT_YET}, {"$set": derived}))
@@ -90,25 +91,19 @@ def _batch(db, session, after, pipelines: dict, now):
         writes.setdefault(collection, []).append(op)
     for collection, ops in writes.items():
         db[collection].bulk_write(ops, ordered=False, session=session)
-    return len(customers), customers[-1]["_id"]
+    return len(customers)
 
 
 def _link(collection) -> int:
     """Rows written before deals (no opportunity_id at all) name their customer's first deal."""
-    changed, after = 0, None
-    while True:
-        # every row in _id order: asked for the rows without the field, the server reads its index on
-        # opportunity_id from the start again for each page
-        page = {"_id": {"$gt": after}} if after is not None else {}
-        rows = list(collection.find(page, {"customer_id": 1, "opportunity_id": 1}).sort("_id", 1).limit(BATCH))
-        if not rows:
-            return changed
-        links = [UpdateOne({"_id": r["_id"], "opportunity_id": {"$exists": False}},
-                           {"$set": {"opportunity_id": first_id(r["customer_id"])}})
-                 for r in rows if "opportunity_id" not in r]
-        if links:
-            changed += collection.bulk_write(links, ordered=False).modified_count
-        after = rows[-1]["_id"]
+    # one query for all of them, as for the customers: paging would scan the collection once a page
+    rows = collection.find({"opportunity_id": {"$exists": False}}, {"customer_id": 1}).batch_size(BATCH)
+    changed = 0
+    for batch in migration.batches(rows, BATCH):
+        changed += collection.bulk_write([UpdateOne({"_id": r["_id"], "opportunity_id": {"$exists": False}},
+                                                    {"$set": {"opportunity_id": first_id(r["customer_id"])}})
+                                          for r in batch], ordered=False).modified_count
+    return changed
 
 
 def first_id(customer_id: str) -> str:
