@@ -53,6 +53,30 @@ def test_a_redelivered_event_and_a_rerun_make_one_run_and_one_request(automation
     assert len(automation.requests()) == 1
 
 
+def test_a_rerun_of_an_event_no_longer_kept_still_fires_once(automation):
+    # A new event costs no read of the run log; one the service may have seen before (here an event
+    # older than its keeping, whose kept copy is gone) is looked up, so the rerun is a repeat.
+    rule = automation.rule(COMPLAINT)
+    heard = {**followed_up("C1", "投诉"), "time": "2026-01-05T09:00:00Z"}
+    assert automation.deliver(heard)
+    automation.rt.db.kept_events.delete_one({"_id": heard["id"]})
+    assert automation.deliver(heard, group="automation-replay")
+    [run] = automation.runs(rule_id=rule["id"])
+    assert run["repeats"] == 1 and len(automation.requests()) == 1
+
+
+def test_the_same_event_in_two_batches_of_two_groups_fires_once(automation):
+    from crm_common.consumer import ConsumerLoop
+    rule = automation.rule(COMPLAINT)
+    heard, other = followed_up("C1", "投诉"), followed_up("C2", "一切顺利")
+    for group in ("batch-a", "batch-b"):  # each group's batch: the event among others, one transaction
+        loop = ConsumerLoop.__new__(ConsumerLoop)
+        loop.rt, loop.group, loop.handlers = automation.rt, group, automation.handlers
+        assert loop._attempt([other, heard] if group == "batch-a" else [heard, other]) is None
+    [run] = automation.runs(rule_id=rule["id"])
+    assert run["repeats"] == 1 and len(automation.requests()) == 1
+
+
 def test_two_deliveries_racing_make_one_run_and_one_request(automation):
     rule = automation.rule(COMPLAINT)
     heard = followed_up("C1", "投诉")

@@ -31,7 +31,7 @@ def on_event(rt, session, event: dict) -> None:
     run: at a thousand rules that would be a write per rule per event. Its trace is a dry run away, on
     the event, kept 30 days. Every rule that fires, or that stops as a loop, is logged."""
     before, after = records.apply(rt, session, event)
-    records.keep(rt, session, event)
+    seen_before = records.keep(rt, session, event)
     facts = Facts(event, after, before)
     matching = [r for r in rules.active_for(rt.db, session, triggers.keys_of(event))
                 if triggers.matches(r["active"]["trigger"], facts)]
@@ -58,7 +58,9 @@ def on_event(rt, session, event: dict) -> None:
     stats.skipped(rt.db, session, skipped, now)
     if not decided:
         return
-    ran = runs.ran_on(rt.db, session, event["id"], [t.rule_id for t, _, _ in decided])  # one read for them all
+    # An event this service never kept cannot have run a rule yet: no read. Otherwise one read for
+    # all the rules; the unique index on the runs stays the backstop against a race.
+    ran = runs.ran_on(rt.db, session, event["id"], [t.rule_id for t, _, _ in decided]) if seen_before else {}
     for trigger, run_id, planned in decided:
         found = ran.get((trigger.rule_id, trigger.version))
         if found is not None:

@@ -3,6 +3,8 @@ their events (the consumer loop's version guard passes only a newer snapshot), a
 service consumed, kept KEPT_DAYS for dry runs and backtests."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from pymongo import ASCENDING, IndexModel
 
 from crm_common import batching
@@ -72,12 +74,28 @@ def of_kind(db, kind: str, *, after: str | None = None, limit: int = 200) -> lis
     return list(db[RECORDS].find(query).sort("_id", 1).limit(limit))
 
 
-def keep(rt, session, event: dict) -> None:
+def keep(rt, session, event: dict) -> bool:
+    """Keep the event; whether this service may have seen it before (a rerun through another consumer
+    group, a replica racing, or an event older than its keeping): only then can a rule have run on it."""
     # Kept on wall time: moving the business clock for a demo must not keep events for ever.
     kind, record_id = record_of(event)
-    rt.db[EVENTS].update_one({"_id": event["id"]}, {"$setOnInsert": {
+    now = utcnow()
+    kept = rt.db[EVENTS].update_one({"_id": event["id"]}, {"$setOnInsert": {
         "event": event, "type": event["type"], "record": key(kind, record_id) if record_id else None,
-        "time": event.get("time"), "kept_at": utcnow()}}, upsert=True, session=session)
+        "time": event.get("time"), "kept_at": now}}, upsert=True, session=session)
+    return kept.upserted_id is None or not _recent(event.get("time"), now)
+
+
+def _recent(time: str | None, now: datetime) -> bool:
+    """An event from within its keeping (by wall time, a day's margin): had it come before, it would
+    still be kept. One without a time, or from a business clock moved ahead, is not taken as recent."""
+    try:
+        at = datetime.fromisoformat(time.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return False
+    if at.tzinfo is None:
+        return False
+    return now - timedelta(days=KEPT_DAYS - 1) <= at <= now + timedelta(minutes=5)
 
 
 def kept_since(db, since: str):
