@@ -34,7 +34,8 @@ def test_contacts_are_normalised_kept_unique_and_travel_in_the_events(org, clien
     assert edited.json["contacts"][1]["emails"] == ["li@acme.cn"]
     last = data_of(rt, "crm.customer.updated", customer["id"])[-1]
     assert last["contacts"][1] == {"contact_id": li, "name": "Li", "phones": [], "emails": ["li@acme.cn"],
-                                   "wechat_ids": ["liwx"], "email": "li@acme.cn", "mobile": None}
+                                   "wechat_ids": ["liwx"], "email": "li@acme.cn", "mobile": None,
+                                   "language": None, "timezone": None, "primary": False}
     taken = client.post("/v1/customers", headers=org.headers["bob"], json={
         "name": "Copy", "contacts": [{"phones": ["+86 13800001111"]}]})
     assert taken.status_code == 409 and taken.json["matched_keys"] == ["phone:+8613800001111"]
