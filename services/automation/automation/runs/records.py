@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from pymongo import ASCENDING, IndexModel
 
-from crm_common import batching
+from crm_common import batching, events
 from crm_common.clock import utcnow
 
 from ..engine.timing import FIRST_SEEN
@@ -90,7 +90,7 @@ def _recent(time: str | None, now: datetime) -> bool:
     """An event from within its keeping (by wall time, a day's margin): had it come before, it would
     still be kept. One without a time, or from a business clock moved ahead, is not taken as recent."""
     try:
-        at = datetime.fromisoformat(time.replace("Z", "+00:00"))
+        at = events.parse_time(time)
     except (AttributeError, ValueError):
         return False
     if at.tzinfo is None:

@@ -4,11 +4,10 @@ Fields the server owns (owner, department, stage, totals, ...) are refused by
 name in every request, not silently dropped: they change only through their
 own commands (owner, stage, contracts ...) or by derivation.
 """
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import marshmallow as ma
 
 from crm_common.kernel.money import SIGNED_PATTERN, Amount
+from crm_common.kernel.zones import iana_zone
 from crm_common.paging import PageArgs, page_schema
 
 from . import contacts
@@ -49,14 +48,6 @@ class RejectsServerOwned(ma.Schema):
                 raise ma.ValidationError({**unknown, **{k: ["is owned by the server and cannot be set in a request"]
                                                         for k in owned}})
         return data
-
-
-def iana_zone(name: str) -> None:
-    """A time zone notify can send in: an IANA name (Asia/Shanghai), not an offset or an abbreviation."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ma.ValidationError("an IANA time zone name, e.g. Asia/Shanghai") from exc
 
 
 class ContactIn(ma.Schema):

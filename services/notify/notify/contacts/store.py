@@ -38,12 +38,9 @@ def set_consent(rt, session, contact_id: str, channel: str, entry: dict) -> None
 
 def upsert(rt, session, contact_id: str, fields: dict, version: int | None = None) -> None:
     """Set what an event says of the person; a snapshot older than the one kept changes nothing."""
-    held = (rt.db.contacts.find_one({"_id": contact_id}, {"snapshot_version": 1}, session=session) or {})
-    if version is not None and (held.get("snapshot_version") or 0) > version:
-        return
-    rt.db.contacts.update_one({"_id": contact_id}, {
-        "$set": {**fields, **({"snapshot_version": version} if version is not None else {})},
-        "$setOnInsert": {"consent": {}, "suppressed": {}, "bounced": {}}}, upsert=True, session=session)
+    write = changes(rt.db.contacts.find_one({"_id": contact_id}, session=session), contact_id, fields, version)
+    if write is not None:
+        rt.db.contacts.bulk_write([write], session=session)
 
 
 def changes(held: dict | None, contact_id: str, fields: dict, version: int | None) -> UpdateOne | None:

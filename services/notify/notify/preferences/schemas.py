@@ -1,7 +1,8 @@
 """What the preferences API reads and answers."""
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import marshmallow as ma
+
+from crm_common.kernel.zones import iana_zone
 
 from ..reminders.rules import EXTRA_KINDS, KINDS
 from .rules import CHANNELS
@@ -22,19 +23,12 @@ def _channels(value):
             raise ma.ValidationError(f"{kind}: a list of {', '.join(CHANNELS)}")
 
 
-def _zone(value):
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ma.ValidationError("an IANA time zone, e.g. Asia/Shanghai") from exc
-
-
 class PreferencesIn(ma.Schema):
     channels = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
                               validate=_channels)
     email = ma.fields.Email(allow_none=True)
     language = ma.fields.String(validate=ma.validate.OneOf(["zh", "en"]))
-    timezone = ma.fields.String(validate=_zone)
+    timezone = ma.fields.String(validate=iana_zone)
     quiet_hours = ma.fields.Nested(QuietHours, allow_none=True)
     dingtalk_userid = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=64),
                                        metadata={"description": "Your userid in the company's DingTalk (dingtalk_work)"})
