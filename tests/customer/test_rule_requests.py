@@ -4,9 +4,12 @@ level and tags; each answered on crm.automation.applied, the events it causes ca
 import itertools
 from datetime import datetime, timedelta
 
+import pytest
+
 from crm_common.consumer import deliver
 from crm_common.events import CAUSED_BY, CAUSE_DEPTH, validate
 from crm_common.testing.events import data_of, of
+from customer.automation.requests import LeadNotYetKnown
 from customer.service import handlers
 
 _names = itertools.count(1)  # one company per customer: the same company and contact twice is a duplicate
@@ -108,3 +111,24 @@ def test_a_rules_escalation_days_travel_with_its_task(org, client, rt):
     shown = client.get(f"/v1/tasks/{created['task_id']}", headers=org.headers["alice"]).json
     assert len(shown["escalate_at"]) == 2
 
+
+
+def test_a_task_request_about_a_lead_not_yet_heard_of_waits_for_it_instead_of_being_refused(org, rt):
+    """A hot lead assigned at once: the rule's request can reach this service before the lead does."""
+    lead = {"id": "L-early", "kind": "lead"}
+    asked = request(rt, org, lead, {"type": "create_task", "title": "First contact", "assignee": {"role": "owner"},
+                                    "due_in_hours": 24}, run_id="early")
+    asked["data"]["record"] = {"kind": "lead", "id": "L-early", "owner_id": org.id("alice")}
+    with pytest.raises(LeadNotYetKnown):
+        deliver(rt, "customer", handlers(rt), asked)  # the consumer loop retries what raises
+    assert rt.db.tasks.count_documents({}) == 0 and answers(rt) == {}
+    received = rt.event("crm.lead.received", "L-early", {
+        "lead_id": "L-early", "channel_id": "ch", "channel": "web", "name": "Zhao", "company": None,
+        "phones": ["+8613600136098"], "emails": [], "wechat_ids": [], "received_at": rt.clock.now().isoformat(),
+        "score": 80, "bucket": "hot"})
+    received["version"] = 1
+    assert deliver(rt, "customer", handlers(rt), received)
+    assert deliver(rt, "customer", handlers(rt), asked)  # the retry, once the lead is known
+    [task] = list(rt.db.tasks.find({}))
+    assert task["related"]["id"] == "L-early" and task["assignee_id"] == org.id("alice")
+    assert answers(rt)["early:0"]["status"] == "applied"

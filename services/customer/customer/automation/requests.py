@@ -9,12 +9,16 @@ import copy
 from crm_common.actions import for_service
 from crm_common.events import caused_by
 from crm_common.kernel.ownership import unmet
-from crm_common.kernel.refusals import Refusal
+from crm_common.kernel.refusals import NotFound, Refusal
 
 from ..customers import customers, ownership
 from ..tasks import assignees, rules as task_rules, store as tasks
 
 LEVELS = ("A", "B", "C")
+
+
+class LeadNotYetKnown(LookupError):
+    """A request about a lead this service has not yet heard of: not a refusal, it waits for the lead."""
 
 
 def handler(rt):
@@ -36,7 +40,14 @@ def create_task(rt, session, request: dict, action: dict):
     record = request["record"]
     if record.get("kind") not in task_rules.KINDS or not record.get("id"):
         return "refused", "no_record"
-    related, found = tasks.related(rt, session, record["kind"], record["id"])
+    try:
+        related, found = tasks.related(rt, session, record["kind"], record["id"])
+    except NotFound:
+        if record["kind"] != "lead":
+            raise
+        # The rule saw the lead's own event, so the lead exists; this service hears of it on crm.leads,
+        # maybe after the request: raised, the request is retried (bounded) until the lead is known.
+        raise LeadNotYetKnown(record["id"]) from None
     owner_id = found.get("owner_id") or record.get("owner_id")
     user = assignees.resolve(rt, session, action.get("assignee") or {"role": "owner"}, owner_id)
     if not action.get("title"):
