@@ -44,10 +44,19 @@ def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> 
             time.sleep(0.1)
 
 
+_handed_out: set[int] = set()  # ports given to servers of this process, which may not listen yet
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, never one handed out before: the kernel may offer a closed port again,
+    and a whole system's dozen ports are picked before any of its servers binds."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def spawn(command: list[str], port: int, log_path: Path) -> subprocess.Popen:
