@@ -93,6 +93,10 @@ def test_a_sequence_is_saved_only_with_steps_that_can_go_and_only_by_admins_and_
 
 
 def test_each_step_goes_once_in_its_window_and_the_enrollment_completes_after_the_last(rt, client, admin, feed):
+    # the day begins at 14:00 in Shanghai, so the second step, 48 hours on, falls outside its 9-11 window
+    real = datetime.now(timezone.utc)
+    base = (real.replace(hour=6, minute=0, second=0, microsecond=0) + timedelta(days=1)) - real
+    rt.clock.set_offset(base)
     customer_with_contact(feed, client, admin, "C1", "K1")
     first, second = template(client, admin), template(client, admin, body="第二封：{{ sender.name }}")
     seq = sequence(client, admin, [{"channel": "email", "template_id": first, "delay_hours": 0},
@@ -111,13 +115,13 @@ def test_each_step_goes_once_in_its_window_and_the_enrollment_completes_after_th
     assert mail["title"] == "Acme C1，行业资讯" and "您好 Li K1" in mail["body"]
     assert "https://example.com/news" not in mail["body"] and "/c/" in mail["body"]  # the link is tracked
 
-    rt.clock.set_offset(timedelta(hours=47))
+    rt.clock.set_offset(base + timedelta(hours=47))
     advance.advance_due(rt)
     assert len(deliveries(rt, "K1")) == 1  # not yet two days on
     enrollment = rt.db.enrollments.find_one({"_id": enrollment_id})
     local = enrollment["next_at"].replace(tzinfo=timezone.utc).astimezone(timezone(timedelta(hours=8)))
     assert local.hour == 9 and local.minute == 0  # the window's opening, in the contact's time zone
-    rt.clock.set_offset(timedelta(days=4))
+    rt.clock.set_offset(base + timedelta(days=4))
     advance.advance_due(rt)
     assert [d["key"] for d in deliveries(rt, "K1")] == [f"{enrollment_id}:0", f"{enrollment_id}:1"]
     assert rt.db.enrollments.find_one({"_id": enrollment_id})["status"] == "completed"
